@@ -40,6 +40,7 @@ func register(c command) { commands[c.name] = c }
 func init() {
 	register(command{"variants", "print dimensions, variants, build tags and presets", runVariants})
 	register(command{"tags", "SPEC: print the build tags selecting a preset or spec", runTags})
+	register(command{"presets", "print the preset names, then one spec per variant no preset uses (for build checks)", runPresets})
 }
 
 func run(stdout, stderr io.Writer, args []string) error {
@@ -114,5 +115,28 @@ func runTags(stdout, _ io.Writer, args []string) error {
 		return err
 	}
 	fmt.Fprintln(stdout, s.Tags())
+	return nil
+}
+
+// runPresets prints every preset name, then a spec for each variant that no
+// preset selects, so that building these covers every variant.
+func runPresets(stdout, _ io.Writer, args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("presets: takes no arguments")
+	}
+	used := map[string]bool{}
+	for _, p := range variants.Presets {
+		fmt.Fprintln(stdout, p.Name)
+		for k, v := range p.Set {
+			used[k+"="+v] = true
+		}
+	}
+	for _, d := range variants.Dimensions {
+		for _, v := range d.Variants {
+			if !used[d.Name+"="+v] {
+				fmt.Fprintln(stdout, d.Name+"="+v)
+			}
+		}
+	}
 	return nil
 }

@@ -57,3 +57,18 @@ type Config struct {
 	Workers  int // Pool: worker goroutines (default 2×GOMAXPROCS, at least 4)
 	QueueLen int // Pool: requests waiting for a worker (default 1024)
 }
+
+// Variants lists every variant in journey order, for the conformance suite,
+// the benchmarks and the server's wiring.
+var Variants = []struct {
+	Name string
+	New  func(Config) Executor
+}{
+	{"spawn", NewSpawn},
+	{"pool", NewPool},
+}
+
+var (
+	_ Executor = (*Spawn)(nil)
+	_ Executor = (*Pool)(nil)
+)

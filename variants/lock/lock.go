@@ -30,3 +30,35 @@ type Config struct {
 
 // DefaultMaxClients is used when Config.MaxClients is 0.
 const DefaultMaxClients = 100000
+
+// max returns the effective cap: MaxClients, or DefaultMaxClients when it is
+// zero or negative.
+func (c Config) max() int {
+	if c.MaxClients <= 0 {
+		return DefaultMaxClients
+	}
+	return c.MaxClients
+}
+
+// Variants lists every variant in journey order, for the conformance suite,
+// the benchmarks and the server's wiring. It is a function because Go has no
+// generic variables.
+func Variants[S any]() []struct {
+	Name string
+	New  func(Config) Table[S]
+} {
+	return []struct {
+		Name string
+		New  func(Config) Table[S]
+	}{
+		{"global", NewGlobal[S]},
+		{"perclient", NewPerClient[S]},
+		{"pooled", NewPooled[S]},
+	}
+}
+
+var (
+	_ Table[int] = (*Global[int])(nil)
+	_ Table[int] = (*PerClient[int])(nil)
+	_ Table[int] = (*Pooled[int])(nil)
+)

@@ -19,6 +19,14 @@ package metrics
 //     it never loses an event silently.
 //   - Memory is bounded: at most MaxClients clients are tracked by name;
 //     events of further clients are counted under the client OverflowClient.
+//     Clients are never forgotten, so once MaxClients distinct clients have
+//     been seen every new client is counted under OverflowClient.
+//   - Every snapshot, even one taken while Record runs, is consistent with
+//     itself: the per-client totals sum to Flushed, Recorded >= Flushed +
+//     Dropped, and Recorded, Flushed, Dropped and each client's totals never
+//     decrease from one Flush to the next (totals are cumulative).
+//   - Snapshot.Clients lists exactly the clients whose totals are non-zero;
+//     it is a fresh map that the caller owns.
 type Recorder interface {
 	Record(client string, admitted bool)
 	Flush() Snapshot
@@ -41,8 +49,41 @@ type Snapshot struct {
 	Dropped  uint64            `json:"dropped"`
 }
 
-// Config configures any variant.
+// Config configures any variant. Zero values take the defaults.
 type Config struct {
 	MaxClients int // clients tracked by name (default 10000)
-	RingSize   int // LockFree: events per client ring, a power of two (default 256)
+	// RingSize is LockFree's events per client ring, a power of two
+	// (default 256; other values are rounded up to a power of two, minimum 2).
+	// A ring must hold one client's peak events per flush interval, or the
+	// excess is Dropped.
+	RingSize int
 }
+
+// Defaults for a zero Config.
+const (
+	DefaultMaxClients = 10000
+	DefaultRingSize   = 256
+)
+
+func (c Config) maxClients() int {
+	if c.MaxClients <= 0 {
+		return DefaultMaxClients
+	}
+	return c.MaxClients
+}
+
+// Variants lists every implementation, in the order of the seed's journey.
+// The conformance suite and the benchmarks loop over it; the server's wiring
+// picks one by name.
+var Variants = []struct {
+	Name string
+	New  func(Config) Recorder
+}{
+	{"mutex", NewMutex},
+	{"lockfree", NewLockFree},
+}
+
+var (
+	_ Recorder = (*Mutex)(nil)
+	_ Recorder = (*LockFree)(nil)
+)

@@ -80,6 +80,11 @@ type Config struct {
 	FsyncInterval time.Duration // default 1s
 	QueueLen      int           // Async: batches the queue holds (default 1024); Sync ignores it
 	BufferSize    int           // bytes of the write buffer (default 64 KiB)
+
+	// RetryBackoff is Async's first wait before it retries a group that
+	// failed under FsyncNever or FsyncInterval; it doubles up to 1s
+	// (default 10ms). Sync ignores it.
+	RetryBackoff time.Duration
 }
 
 // Stats is a point-in-time view for GET /metrics and GET /health.
@@ -90,10 +95,25 @@ type Stats struct {
 	Bytes      uint64 // bytes written to the sink
 	Syncs      uint64 // fsync calls
 	LastError  string // last write or sync error, "" when healthy
+
+	Failed   uint64 // Appends answered with a write or fsync error (not acknowledged)
+	Rejected uint64 // Appends answered ErrQueueFull (Async)
+	Lost     uint64 // acknowledged batches dropped after their writes kept failing (Async, FsyncNever/FsyncInterval, at Close only)
 }
 
 // New constructs a Writer from a Config.
 type New func(Config) (Writer, error)
+
+// Variants lists every writer variant in journey order (seed chapters 7,
+// 8). The conformance suite and the benchmarks loop over it; the names are
+// those of variants.Dimensions.
+var Variants = []struct {
+	Name string
+	New  New
+}{
+	{"sync", NewSync},
+	{"async", NewAsync},
+}
 
 var (
 	ErrQueueFull = errors.New("writer: queue full")

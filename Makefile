@@ -1,0 +1,93 @@
+# MetricsStream Lab. `make help` lists the targets.
+#
+# VARIANT is a preset (baseline, phase2 … phase6, optimized) or a spec such as
+# parser=fsm,writer=sync; for experiments a list separated by '+' or spaces.
+
+SHELL      := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO         ?= go
+VARIANT    ?=
+SCENARIOS  ?=
+COUNT      ?=
+RUN        ?=
+ARGS       ?=
+FUZZTIME   ?= 5s
+BIN        := bin
+
+# Build-time choice of variant: no VARIANT means optimized.
+BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
+
+.PHONY: help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
+        experiment compare report bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+tools: ## build bin/lab and bin/loadtest
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/lab ./cmd/lab
+	$(GO) build -o $(BIN)/loadtest ./cmd/loadtest
+
+build: tools ## build bin/metricstream for VARIANT (default optimized), plus bin/lab and bin/loadtest
+	@tags=$$($(BIN)/lab tags '$(BUILD_VARIANT)'); \
+	echo "building bin/metricstream: $(BUILD_VARIANT) -> -tags $$tags"; \
+	$(GO) build -tags "$$tags" -o $(BIN)/metricstream ./cmd/metricstream
+	@$(BIN)/metricstream -variant
+
+run: build ## build VARIANT and start it on :8080 (ARGS= extra flags)
+	$(BIN)/metricstream -addr :8080 $(ARGS)
+
+variants: tools ## print the dimension/variant/tag table and the presets
+	@$(BIN)/lab variants
+
+test: lint test-presets test-race test-bench fuzz-short ## everything CI runs
+	@echo "make test: all checks passed"
+
+lint: ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+test-presets: tools ## build and vet every preset's and every variant's tag set
+	@for p in $$($(BIN)/lab presets); do \
+		tags=$$($(BIN)/lab tags $$p); \
+		echo "preset $$p: -tags $$tags"; \
+		$(GO) vet -tags "$$tags" ./cmd/metricstream; \
+		$(GO) build -tags "$$tags" -o /dev/null ./cmd/metricstream; \
+	done
+
+test-race: ## unit, conformance and integration tests under the race detector
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+test-bench: ## every benchmark once, so none rots
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count=1 ./... > /dev/null
+
+fuzz-short: ## a short fuzz pass over every fuzz target (FUZZTIME each)
+	@for t in $$($(GO) test -list 'Fuzz.*' ./... | grep -E '^(Fuzz|ok)' | awk '/^Fuzz/{f=f" "$$1} /^ok/{if(f!="")print $$2":"f; f=""}'); do \
+		pkg=$${t%%:*}; for f in $${t#*:}; do \
+			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg > /dev/null; \
+		done; \
+	done
+
+fuzz: ## a longer fuzz pass (FUZZTIME=5m by default here)
+	@$(MAKE) --no-print-directory fuzz-short FUZZTIME=$(if $(filter 5s,$(FUZZTIME)),5m,$(FUZZTIME))
+
+experiment: tools ## run VARIANT (default: the journey) on SCENARIOS, COUNT times each, then report
+	$(BIN)/lab experiment $(if $(strip $(VARIANT)),-variant '$(VARIANT)') $(if $(SCENARIOS),-scenarios '$(SCENARIOS)') $(if $(COUNT),-count $(COUNT)) $(ARGS)
+
+compare: tools ## run A and B interleaved and print the benchstat table
+	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make compare A=<variant> B=<variant> [SCENARIOS=...] [COUNT=n]"; exit 2; }
+	$(BIN)/lab compare -a '$(A)' -b '$(B)' $(if $(SCENARIOS),-scenarios '$(SCENARIOS)') $(if $(COUNT),-count $(COUNT))
+
+report: tools ## build reports/<run-id>/index.html from results (RUN= a run id; default the latest)
+	$(BIN)/lab report $(if $(RUN),-run results/$(RUN))
+
+bench: ## every component benchmark, every variant and peer, -count=10, into results/bench/
+	@mkdir -p results/bench
+	$(GO) test -run '^$$' -bench . -benchmem -count 10 -cpu 1,2 ./variants/... ./internal/... | tee results/bench/$$(date -u +%Y%m%dT%H%M%SZ).txt
+	@f=$$(ls -t results/bench/*.txt | head -1); $(GO) tool benchstat -col /variant $$f || true
+
+clean: ## remove bin/
+	rm -rf $(BIN)

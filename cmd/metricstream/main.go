@@ -1,0 +1,218 @@
+// Command metricstream is the MetricsStream server, built with one variant
+// of each component chosen by build tags (see the wire_*.go files and
+// `make variants`).
+//
+// Usage:
+//
+//	metricstream [flags]
+//
+// Every flag can also be set with an environment variable named
+// METRICSTREAM_ and the flag's name in upper case with dashes as
+// underscores (METRICSTREAM_RATE_LIMIT=0); a flag given on the command line
+// wins. Examples:
+//
+//	metricstream -addr :8080 -data metrics.jsonl
+//	metricstream -rate-limit 0 -fsync always
+//	metricstream -variant
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"metricstream/internal/http1"
+	"metricstream/server"
+	"metricstream/variants"
+	"metricstream/variants/writer"
+)
+
+// compiled is the variant the wire files chose.
+var compiled = server.Components{
+	Set: variants.Set{
+		"parser": parserVariant, "writer": writerVariant, "lock": lockVariant,
+		"metrics": metricsVariant, "executor": executorVariant,
+	},
+	NewParser:   newParser,
+	NewWriter:   newWriter,
+	NewTable:    newTable,
+	NewRecorder: newRecorder,
+	NewExecutor: newExecutor,
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Stdout, os.Stderr, os.Args[1:], os.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "metricstream:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	addr, data, pprof, fsync, logLevel          string
+	rateLimit, maxClients, workers, queue       int
+	writerQueue, maxConns, maxHeader            int
+	maxBody                                     int64
+	headerTO, bodyTO, idleTO, writeTO, shutdown time.Duration
+	fsyncEvery                                  time.Duration
+	variant                                     bool
+}
+
+func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
+	o := &options{}
+	fs := flag.NewFlagSet("metricstream", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", ":8080", "`address` to listen on")
+	fs.StringVar(&o.data, "data", "metrics.jsonl", "JSON Lines `file` metrics are appended to")
+	fs.IntVar(&o.rateLimit, "rate-limit", 10, "requests per second per client (Authorization header, else remote address); 0 disables")
+	fs.IntVar(&o.maxClients, "max-clients", 100000, "clients the rate limiter tracks at most; idle ones are evicted after 10s, new ones beyond the cap get 503")
+	fs.IntVar(&o.workers, "workers", 0, "pool executor: worker goroutines (0: 2×GOMAXPROCS, at least 4)")
+	fs.IntVar(&o.queue, "queue", 0, "pool executor: requests waiting for a worker before 503 (0: 1024)")
+	fs.IntVar(&o.writerQueue, "writer-queue", 0, "async writer: batches waiting to be written before 503 (0: 1024)")
+	fs.StringVar(&o.fsync, "fsync", "never", "when to fsync the data file: never, interval or always")
+	fs.DurationVar(&o.fsyncEvery, "fsync-interval", time.Second, "period of -fsync interval")
+	fs.IntVar(&o.maxConns, "max-conns", 4096, "open connections at most; more are answered 503 and closed")
+	fs.IntVar(&o.maxHeader, "max-header-bytes", http1.DefaultMaxHeaderBytes, "request line and headers at most (431 beyond)")
+	fs.Int64Var(&o.maxBody, "max-body-bytes", http1.DefaultMaxBodyBytes, "request body at most (413 beyond)")
+	fs.DurationVar(&o.headerTO, "header-timeout", 5*time.Second, "time from a request's first byte to the end of its headers")
+	fs.DurationVar(&o.bodyTO, "body-timeout", 10*time.Second, "time to read a request body")
+	fs.DurationVar(&o.idleTO, "idle-timeout", 30*time.Second, "keep-alive connection idle time before it is closed")
+	fs.DurationVar(&o.writeTO, "write-timeout", 10*time.Second, "time to write a response")
+	fs.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "time to finish requests in flight on SIGTERM/SIGINT")
+	fs.StringVar(&o.pprof, "pprof", "", "serve /debug/pprof on this `address` (e.g. 127.0.0.1:6060), with mutex and block profiling on")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.BoolVar(&o.variant, "variant", false, "print the compiled variant as JSON and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: metricstream [flags]\n\nCompiled variant: %s\nEvery flag may also be set as METRICSTREAM_<FLAG> (e.g. METRICSTREAM_RATE_LIMIT=0).\n\nFlags:\n", compiled.Set)
+		fs.PrintDefaults()
+	}
+	return fs, o
+}
+
+// applyEnv sets every flag not given on the command line from its
+// METRICSTREAM_* environment variable.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		name := "METRICSTREAM_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv func(string) string) error {
+	fs, o := newFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := applyEnv(fs, getenv); err != nil {
+		return err
+	}
+	if o.variant {
+		fmt.Fprintf(stdout, "%s\n", server.VariantJSON(compiled.Set))
+		return nil
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	policy, err := writer.ParseFsync(o.fsync)
+	if err != nil {
+		return err
+	}
+	f, err := writer.Open(o.data, func(format string, a ...any) { log.Warn(fmt.Sprintf(format, a...)) })
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{
+		Components: compiled, Sink: f, Fsync: policy, FsyncEvery: o.fsyncEvery,
+		RateLimit: o.rateLimit, MaxClients: o.maxClients, Workers: o.workers, Queue: o.queue, WriterQueue: o.writerQueue,
+		Limits:        http1.Limits{MaxHeaderBytes: o.maxHeader, MaxBodyBytes: o.maxBody},
+		HeaderTimeout: o.headerTO, BodyTimeout: o.bodyTO, IdleTimeout: o.idleTO, WriteTimeout: o.writeTO,
+		MaxConns: o.maxConns, Logger: log,
+	})
+	if err != nil {
+		f.Close()
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		srv.Shutdown(context.Background())
+		return err
+	}
+	if o.pprof != "" {
+		if err := servePprof(o.pprof, log); err != nil {
+			ln.Close()
+			srv.Shutdown(context.Background())
+			return err
+		}
+	}
+	log.Info("started", "addr", ln.Addr().String(), "variant", compiled.Set.String(), "preset", compiled.Set.Preset(),
+		"data", o.data, "rate_limit", o.rateLimit, "fsync", policy.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		srv.Shutdown(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("stopping", "timeout", o.shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdown)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, server.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func servePprof(addr string, log *slog.Logger) error {
+	runtime.SetMutexProfileFraction(5)
+	runtime.SetBlockProfileRate(int(time.Microsecond))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("-pprof: %w", err)
+	}
+	log.Info("pprof", "addr", ln.Addr().String())
+	go http.Serve(ln, mux)
+	return nil
+}

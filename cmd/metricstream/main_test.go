@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"metricstream/variants"
+)
+
+// build compiles the server for spec into dir and returns the binary's path.
+func build(t *testing.T, dir, spec string) string {
+	t.Helper()
+	set, err := variants.Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "metricstream-"+strings.NewReplacer("=", "-", ",", "_").Replace(spec))
+	out, err := exec.Command("go", "build", "-tags", set.Tags(), "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build -tags %s: %v\n%s", set.Tags(), err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	addr string
+	data string
+	logs *bytes.Buffer
+	done chan error
+}
+
+// launch starts bin on a free loopback port and waits until /health answers.
+func launch(t *testing.T, bin string, args ...string) *proc {
+	t.Helper()
+	p := &proc{addr: freeAddr(t), data: filepath.Join(t.TempDir(), "metrics.jsonl"), logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(bin, append([]string{"-addr", p.addr, "-data", p.data}, args...)...)
+	p.cmd.Stderr = p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + p.addr + "/health")
+		if err == nil {
+			resp.Body.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not answer /health: %v\n%s", err, p.logs)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a child process for readiness, not a timed assertion
+	}
+}
+
+// stop sends SIGTERM and expects exit status 0.
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		p.done <- err
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.logs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no exit 30s after SIGTERM\n%s", p.logs)
+	}
+}
+
+// curl runs a seed curl command as written (with localhost:8080 pointed at
+// the test server), adding only -s and -w to read the status code. Where
+// curl is missing it sends the same request curl would.
+func curl(t *testing.T, addr string, args ...string) int {
+	t.Helper()
+	for i, a := range args {
+		args[i] = strings.Replace(a, "localhost:8080", addr, 1)
+	}
+	if path, err := exec.LookPath("curl"); err == nil {
+		out, err := exec.Command(path, append([]string{"-s", "-o", "/dev/null", "-w", "%{http_code}"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("curl %q: %v", args, err)
+		}
+		var code int
+		fmt.Sscan(string(out), &code)
+		return code
+	}
+	method, url, body := "GET", "", ""
+	hdr := http.Header{"User-Agent": {"curl/8"}, "Accept": {"*/*"}}
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "-X":
+			i++
+			method = args[i]
+		case "-H":
+			i++
+			k, v, _ := strings.Cut(args[i], ":")
+			hdr.Set(k, strings.TrimSpace(v))
+		case "-d":
+			i++
+			body = args[i]
+			if method == "GET" {
+				method = "POST"
+			}
+			hdr.Set("Content-Type", "application/x-www-form-urlencoded")
+		default:
+			url = args[i]
+		}
+	}
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header = hdr
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestSeedCommands builds every preset (and the variant no preset uses),
+// checks -variant and /health, runs the curl commands of seed chapters 1-5
+// as written, and stops the server with SIGTERM: exit 0, every acknowledged
+// metric in the file.
+func TestSeedCommands(t *testing.T) {
+	dir := t.TempDir()
+	specs := append(variants.PresetNames(), "lock=perclient")
+	for _, spec := range specs {
+		t.Run("variant="+spec, func(t *testing.T) {
+			set, _ := variants.Parse(spec)
+			bin := build(t, dir, spec)
+			out, err := exec.Command(bin, "-variant").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got map[string]string
+			if err := json.Unmarshal(out, &got); err != nil || !variants.Set(got).Equal(set) {
+				t.Fatalf("-variant = %s (%v), want %v", out, err, set)
+			}
+			p := launch(t, bin)
+			resp, err := http.Get("http://" + p.addr + "/health")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var h struct{ Variant map[string]string }
+			json.NewDecoder(resp.Body).Decode(&h)
+			resp.Body.Close()
+			if !variants.Set(h.Variant).Equal(set) {
+				t.Fatalf("/health variant = %v, want %v", h.Variant, set)
+			}
+			a := p.addr
+			for _, tc := range []struct {
+				want int
+				args []string
+			}{
+				// chapter 1
+				{200, []string{"http://localhost:8080/health"}},
+				// chapter 2
+				{200, []string{"http://localhost:8080/metrics"}},
+				{404, []string{"http://localhost:8080/nonexistent"}},
+				{405, []string{"-X", "DELETE", "http://localhost:8080/health"}},
+				// chapter 3
+				{200, []string{"-X", "POST", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"cpu","value":75.5}]}`}},
+				{400, []string{"-X", "POST", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"","value":75.5}]}`}},
+				{400, []string{"-X", "POST", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"cpu","value":NaN}]}`}},
+				// chapter 5
+				{200, []string{"-X", "POST", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"cpu_usage","value":75.5,"type":"gauge"}]}`}},
+				{200, []string{"-X", "POST", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"cpu","value":75},{"name":"mem","value":80}]}`}},
+			} {
+				if got := curl(t, a, tc.args...); got != tc.want {
+					t.Errorf("curl %q = %d, want %d", tc.args, got, tc.want)
+				}
+			}
+			// chapter 4: for i in {1..15}: first 10 succeed, next 5 get 429
+			var codes []int
+			for i := 1; i <= 15; i++ {
+				codes = append(codes, curl(t, a, "-H", "Authorization: client1", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"test","value":1}]}`))
+			}
+			if fmt.Sprint(codes) != "[200 200 200 200 200 200 200 200 200 200 429 429 429 429 429]" {
+				t.Errorf("chapter 4 loop = %v, want 10 × 200 then 5 × 429", codes)
+			}
+			p.stop(t)
+			n := countLines(t, p.data)
+			if want := 1 + 3 + 10; n != want { // chapter 3: 1 metric, chapter 5: 1+2, chapter 4: 10
+				t.Errorf("file has %d lines, want %d", n, want)
+			}
+			if !strings.Contains(p.logs.String(), "stopped") {
+				t.Errorf("no stop log line:\n%s", p.logs)
+			}
+		})
+	}
+}
+
+func countLines(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var v map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatalf("line %d is not JSON: %q", n+1, sc.Text())
+		}
+		n++
+	}
+	return n
+}
+
+// TestFlags: -h documents every flag with its default; environment
+// variables set flags not given on the command line.
+func TestFlags(t *testing.T) {
+	var stderr bytes.Buffer
+	err := run(context.Background(), io.Discard, &stderr, []string{"-h"}, func(string) string { return "" })
+	if err == nil {
+		t.Fatal("-h: no error")
+	}
+	fs, _ := newFlags(io.Discard)
+	for _, name := range []string{"addr", "data", "rate-limit", "workers", "queue", "fsync", "pprof", "variant"} {
+		if fs.Lookup(name) == nil {
+			t.Errorf("no flag -%s", name)
+		}
+		if !strings.Contains(stderr.String(), "-"+name) {
+			t.Errorf("-h does not document -%s", name)
+		}
+	}
+	if !strings.Contains(stderr.String(), `(default ":8080")`) || !strings.Contains(stderr.String(), "METRICSTREAM_") {
+		t.Errorf("-h output lacks defaults or the environment note:\n%s", stderr.String())
+	}
+	fs, o := newFlags(io.Discard)
+	fs.Parse([]string{"-workers", "3"})
+	env := map[string]string{"METRICSTREAM_RATE_LIMIT": "0", "METRICSTREAM_WORKERS": "9", "METRICSTREAM_FSYNC": "always"}
+	if err := applyEnv(fs, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if o.rateLimit != 0 || o.workers != 3 || o.fsync != "always" {
+		t.Fatalf("after env: rate-limit %d workers %d fsync %s; want 0, 3 (flag wins), always", o.rateLimit, o.workers, o.fsync)
+	}
+	env["METRICSTREAM_RATE_LIMIT"] = "ten"
+	fs, _ = newFlags(io.Discard)
+	if err := applyEnv(fs, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "METRICSTREAM_RATE_LIMIT") {
+		t.Fatalf("bad env value: err = %v", err)
+	}
+}

@@ -1,0 +1,8 @@
+//go:build executor_pool || !executor_spawn
+
+package main
+
+// Seed chapter 11: fixed workers, bounded queue, 503 (default).
+import "metricstream/variants/executor"
+
+var executorVariant, newExecutor = "pool", executor.NewPool

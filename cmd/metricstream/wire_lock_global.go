@@ -1,0 +1,11 @@
+//go:build lock_global
+
+package main
+
+// Seed chapter 4: one mutex for every client.
+import (
+	"metricstream/internal/ratelimit"
+	"metricstream/variants/lock"
+)
+
+var lockVariant, newTable = "global", lock.NewGlobal[ratelimit.Window]

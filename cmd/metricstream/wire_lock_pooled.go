@@ -1,0 +1,11 @@
+//go:build lock_pooled || !(lock_global || lock_perclient)
+
+package main
+
+// Seed chapter 9, part B: hashed mutex pool (default).
+import (
+	"metricstream/internal/ratelimit"
+	"metricstream/variants/lock"
+)
+
+var lockVariant, newTable = "pooled", lock.NewPooled[ratelimit.Window]

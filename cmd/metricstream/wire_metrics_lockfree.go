@@ -1,0 +1,8 @@
+//go:build metrics_lockfree || !metrics_mutex
+
+package main
+
+// Seed chapter 10: lock-free ring buffers (default).
+import "metricstream/variants/metrics"
+
+var metricsVariant, newRecorder = "lockfree", metrics.NewLockFree

@@ -1,0 +1,11 @@
+// Package experiment runs the lab's pipeline (DESIGN.md, "The harness as a
+// pipeline"):
+//
+//	build each variant → start it → verify → warm up → trials (repeated,
+//	variants interleaved A B A B) → SIGTERM → integrity → results files
+//
+// Run is the entry point; it returns the results.Run it wrote, whose Dir is
+// the hook for whatever renders reports afterwards. Servers are started
+// through a Launcher, so tests drive the whole pipeline with in-process fake
+// servers and `lab experiment -target` drives a server running elsewhere.
+package experiment

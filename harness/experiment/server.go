@@ -1,0 +1,255 @@
+package experiment
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Instance is one running server.
+type Instance interface {
+	Addr() string      // host:port of its HTTP API
+	DataFile() string  // its JSON Lines file; "" when not observable (remote target)
+	PprofAddr() string // host:port serving /debug/pprof/; "" when none
+	// Stop asks the server to shut down gracefully (SIGTERM) and waits for
+	// it; it returns the exit code.
+	Stop(ctx context.Context) (exitCode int, err error)
+}
+
+// Launcher starts servers.
+type Launcher interface {
+	// Start starts arm with the given extra server flags, its data file and
+	// logs under dir, and returns once /health answers.
+	Start(ctx context.Context, arm Arm, flags []string, dir string) (Instance, error)
+}
+
+// ModuleRoot finds the directory holding the lab's go.mod, from dir upwards.
+func ModuleRoot(dir string) (string, error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("experiment: %w", err)
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && bytes.HasPrefix(bytes.TrimSpace(b), []byte("module metricstream")) {
+			return d, nil
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return "", fmt.Errorf("experiment: no metricstream go.mod above %s", dir)
+		}
+		d = up
+	}
+}
+
+// Build compiles the server once per distinct variant into binDir and
+// returns a Launcher for those binaries. root is the module root.
+func Build(ctx context.Context, root, binDir string, arms []Arm, log func(string)) (*ProcessLauncher, error) {
+	pl := &ProcessLauncher{bins: map[string]string{}}
+	for _, a := range arms {
+		tags := a.Set.Tags()
+		if _, ok := pl.bins[tags]; ok {
+			continue
+		}
+		bin := filepath.Join(binDir, "metricstream-"+strconv.Itoa(len(pl.bins)))
+		if log != nil {
+			log(fmt.Sprintf("build %s (-tags %s)", a.Label, tags))
+		}
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", tags, "-o", bin, "./cmd/metricstream")
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return nil, fmt.Errorf("experiment: build %s (-tags %s): %v\n%s", a.Label, tags, err, tail(out, 2000))
+		}
+		pl.bins[tags] = bin
+	}
+	return pl, nil
+}
+
+// ProcessLauncher starts built server binaries as child processes on free
+// 127.0.0.1 ports.
+type ProcessLauncher struct {
+	bins map[string]string // build tags -> binary
+	// Pin prefixes servers with `taskset -c 0`.
+	Pin bool
+	// Pprof starts servers with -pprof on a second free port.
+	Pprof bool
+	// Ready bounds the wait for /health after start (default 15s).
+	Ready time.Duration
+	n     int
+}
+
+// Start implements Launcher.
+func (pl *ProcessLauncher) Start(ctx context.Context, arm Arm, flags []string, dir string) (Instance, error) {
+	bin, ok := pl.bins[arm.Set.Tags()]
+	if !ok {
+		return nil, fmt.Errorf("experiment: %s was not built", arm.Label)
+	}
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ { // a free port can be taken between probe and bind
+		inst, err := pl.start(ctx, bin, arm, flags, dir)
+		if err == nil {
+			return inst, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags []string, dir string) (*process, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	pl.n++
+	name := fmt.Sprintf("%s-%d", safe(arm.Label), pl.n)
+	p := &process{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), data: filepath.Join(dir, name+".jsonl"), done: make(chan struct{})}
+	args := []string{"-addr", p.addr, "-data", p.data}
+	if pl.Pprof {
+		pp, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		p.pprof = net.JoinHostPort("127.0.0.1", strconv.Itoa(pp))
+		args = append(args, "-pprof", p.pprof)
+	}
+	args = append(args, flags...)
+	var cmd *exec.Cmd
+	if pl.Pin {
+		cmd = exec.Command("taskset", append([]string{"-c", "0", bin}, args...)...)
+	} else {
+		cmd = exec.Command(bin, args...)
+	}
+	p.log = filepath.Join(dir, name+".log")
+	logf, err := os.Create(p.log)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("experiment: start %s: %w", arm.Label, err)
+	}
+	p.cmd = cmd
+	go func() {
+		p.waitErr = cmd.Wait()
+		logf.Close()
+		close(p.done)
+	}()
+	ready := pl.Ready
+	if ready <= 0 {
+		ready = 15 * time.Second
+	}
+	if err := waitHealthy(ctx, p.addr, ready, p.done); err != nil {
+		_ = cmd.Process.Kill()
+		<-p.done
+		return nil, fmt.Errorf("experiment: %s (%s %s) did not become healthy: %v; log: %s", arm.Label, bin, strings.Join(args, " "), err, tail([]byte(readFile(p.log)), 800))
+	}
+	return p, nil
+}
+
+type process struct {
+	addr, data, pprof, log string
+	cmd                    *exec.Cmd
+	done                   chan struct{}
+	waitErr                error // valid after done is closed
+}
+
+func (p *process) Addr() string      { return p.addr }
+func (p *process) DataFile() string  { return p.data }
+func (p *process) PprofAddr() string { return p.pprof }
+
+// Stop sends SIGTERM and waits up to ctx's deadline (default 20s), then kills.
+func (p *process) Stop(ctx context.Context) (int, error) {
+	select {
+	case <-p.done:
+	default:
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	t := time.NewTimer(20 * time.Second)
+	defer t.Stop()
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return -1, fmt.Errorf("experiment: server %s killed: %w", p.addr, ctx.Err())
+	case <-t.C:
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return -1, fmt.Errorf("experiment: server %s did not exit within 20s of SIGTERM; killed", p.addr)
+	}
+	var ee *exec.ExitError
+	if errors.As(p.waitErr, &ee) {
+		return ee.ExitCode(), nil
+	}
+	if p.waitErr != nil {
+		return -1, p.waitErr
+	}
+	return 0, nil
+}
+
+// FreePort asks the kernel for a free 127.0.0.1 port.
+func FreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("experiment: free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitHealthy polls GET /health until it answers 200, the process exits
+// (exited is closed), or the wait is over.
+func waitHealthy(ctx context.Context, addr string, wait time.Duration, exited <-chan struct{}) error {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	c := &http.Client{Timeout: time.Second}
+	for {
+		resp, err := c.Get("http://" + addr + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("GET /health: %s", resp.Status)
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("the server exited")
+		case <-ctx.Done():
+			return fmt.Errorf("after %s: %v", wait, err)
+		case <-tick.C:
+		}
+	}
+}
+
+func safe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		return "…" + string(b[len(b)-n:])
+	}
+	return string(b)
+}

@@ -1,0 +1,236 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Model is a load model.
+type Model string
+
+// Load models.
+const (
+	Closed Model = "closed" // each client waits for its answer before the next request
+	Open   Model = "open"   // requests arrive at a fixed rate whatever the server does
+)
+
+// Config describes one load run.
+type Config struct {
+	Addr  string // host:port
+	Model Model
+	// Clients is the number of virtual clients: each its own Authorization
+	// and its own connection. In the open model it bounds the requests in
+	// flight.
+	Clients int
+	// Requests per client (closed model). 0 with Duration > 0 means "until
+	// Duration has passed".
+	Requests int
+	// Rate is the arrival rate in requests per second (open model).
+	Rate float64
+	// Duration of an open run, or of a closed run with Requests == 0.
+	Duration  time.Duration
+	Batch     int  // metrics per request (default 1)
+	KeepAlive bool // false: a new connection per request
+	Timeout   time.Duration
+	// ClientPrefix makes the Authorization values, prefix+index. Give each
+	// trial its own prefix so one trial's rate-limit window does not leak
+	// into the next.
+	ClientPrefix string
+	// LateAfter is how far past its intended time a request may be sent
+	// before it is counted late (open model; default 1ms).
+	LateAfter time.Duration
+	// Path is the request target (default /metrics).
+	Path string
+}
+
+func (c *Config) defaults() {
+	if c.Batch <= 0 {
+		c.Batch = 1
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 5 * time.Second
+	}
+	if c.LateAfter <= 0 {
+		c.LateAfter = time.Millisecond
+	}
+	if c.ClientPrefix == "" {
+		c.ClientPrefix = "client"
+	}
+	if c.Path == "" {
+		c.Path = "/metrics"
+	}
+	if c.Model == "" {
+		c.Model = Closed
+	}
+}
+
+// Validate reports the first impossible setting.
+func (c Config) Validate() error {
+	switch {
+	case c.Addr == "":
+		return fmt.Errorf("load: no target address")
+	case c.Clients <= 0:
+		return fmt.Errorf("load: clients must be > 0, got %d", c.Clients)
+	case c.Batch < 0:
+		return fmt.Errorf("load: batch must be >= 1, got %d", c.Batch)
+	}
+	switch c.Model {
+	case Closed, "":
+		if c.Requests <= 0 && c.Duration <= 0 {
+			return fmt.Errorf("load: closed model needs requests per client or a duration")
+		}
+	case Open:
+		if c.Rate <= 0 || math.IsInf(c.Rate, 0) || math.IsNaN(c.Rate) {
+			return fmt.Errorf("load: open model needs a rate > 0, got %v", c.Rate)
+		}
+		if c.Duration <= 0 {
+			return fmt.Errorf("load: open model needs a duration")
+		}
+	default:
+		return fmt.Errorf("load: unknown model %q (closed or open)", clip([]byte(c.Model)))
+	}
+	return nil
+}
+
+// Body returns the JSON request body of a batch of n metrics.
+func Body(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"metrics":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"name":"lab_load_%d","value":%d.5,"type":"gauge","timestamp":1732640000000,"tags":{"host":"h%d"}}`, i%16, i%100, i%8)
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
+}
+
+// inlineBody is the largest body copied into each client's request bytes;
+// larger ones are shared and written with writev.
+const inlineBody = 8 << 10
+
+func newClients(cfg Config) []*client {
+	body := Body(cfg.Batch)
+	cs := make([]*client, cfg.Clients)
+	for i := range cs {
+		var h strings.Builder
+		fmt.Fprintf(&h, "POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s%d\r\nContent-Type: application/json\r\nContent-Length: %d\r\n",
+			cfg.Path, cfg.Addr, cfg.ClientPrefix, i, len(body))
+		if !cfg.KeepAlive {
+			h.WriteString("Connection: close\r\n")
+		}
+		h.WriteString("\r\n")
+		c := &client{id: i, addr: cfg.Addr, batch: cfg.Batch, keepAlive: cfg.KeepAlive, timeout: cfg.Timeout}
+		if len(body) <= inlineBody {
+			c.head = append([]byte(h.String()), body...)
+		} else {
+			c.head, c.body = []byte(h.String()), body
+		}
+		cs[i] = c
+	}
+	return cs
+}
+
+// Attack runs cfg against its target and hands every Result to rec (called
+// concurrently from the clients). It returns when every request has been
+// answered or has failed, or when ctx is done; the returned duration is the
+// wall time of the run.
+func Attack(ctx context.Context, cfg Config, rec Recorder) (time.Duration, error) {
+	cfg.defaults()
+	if err := cfg.Validate(); err != nil {
+		return 0, err
+	}
+	clients := newClients(cfg)
+	defer func() {
+		for _, c := range clients {
+			c.close()
+		}
+	}()
+	var wg sync.WaitGroup
+	start := time.Now()
+	switch cfg.Model {
+	case Closed:
+		var stop time.Time
+		if cfg.Requests <= 0 {
+			stop = start.Add(cfg.Duration)
+		}
+		for _, c := range clients {
+			wg.Go(func() { closedLoop(ctx, c, cfg.Requests, stop, rec) })
+		}
+	case Open:
+		p := Constant{Rate: cfg.Rate, Duration: cfg.Duration}
+		var next atomic.Int64
+		for _, c := range clients {
+			wg.Go(func() { openLoop(ctx, c, start, p, &next, cfg.LateAfter, rec) })
+		}
+	}
+	wg.Wait()
+	return time.Since(start), ctx.Err()
+}
+
+func closedLoop(ctx context.Context, c *client, n int, stop time.Time, rec Recorder) {
+	var r Result
+	for i := 0; n <= 0 || i < n; i++ {
+		if ctx.Err() != nil {
+			return
+		}
+		t0 := time.Now()
+		if n <= 0 && !t0.Before(stop) {
+			return
+		}
+		r.Intended = t0
+		c.do(&r)
+		r.Latency = time.Since(t0)
+		rec.Add(&r)
+	}
+}
+
+func openLoop(ctx context.Context, c *client, start time.Time, p Pacer, next *atomic.Int64, lateAfter time.Duration, rec Recorder) {
+	var r Result
+	for ctx.Err() == nil {
+		off, ok := p.Offset(next.Add(1) - 1)
+		if !ok {
+			return
+		}
+		intended := start.Add(off)
+		r.Late = false
+		if d := time.Until(intended); d > 0 {
+			time.Sleep(d)
+		} else if -d > lateAfter {
+			r.Late = true // every client was busy when it was due
+		}
+		r.Intended = intended
+		c.do(&r)
+		r.Latency = time.Since(intended)
+		rec.Add(&r)
+	}
+}
+
+// Pacer schedules the open model: Offset(i) is when request i (from 0) is due,
+// relative to the start; ok is false once the schedule is over.
+type Pacer interface {
+	Offset(i int64) (d time.Duration, ok bool)
+}
+
+// Constant is a constant arrival rate for a duration.
+type Constant struct {
+	Rate     float64 // requests per second
+	Duration time.Duration
+}
+
+// Offset implements Pacer.
+func (p Constant) Offset(i int64) (time.Duration, bool) {
+	d := time.Duration(float64(i) * float64(time.Second) / p.Rate)
+	return d, d < p.Duration
+}
+
+// Requests is the number of requests the schedule holds.
+func (p Constant) Requests() int64 {
+	return int64(math.Ceil(p.Rate * p.Duration.Seconds()))
+}

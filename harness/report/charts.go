@@ -1,0 +1,450 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+
+	"metricstream/harness/results"
+)
+
+// Point is one plotted value.
+type Point struct{ X, Y float64 }
+
+// Series is one line (or one set of bars) of a chart. Color is the index of
+// the variant in the run (the same variant has the same color on every
+// chart); -1 draws grey. Dash picks a dash pattern (0 solid).
+type Series struct {
+	Name   string
+	Points []Point
+	Color  int
+	Dash   int
+}
+
+// Marker is an annotated point, e.g. a saturation knee.
+type Marker struct {
+	Point
+	Label string
+	Color int
+}
+
+// Tick is a labelled axis tick.
+type Tick struct {
+	Value float64
+	Label string
+}
+
+// Chart is the data one PNG draws, kept so tests (and readers) can check
+// what was plotted without looking at pixels.
+type Chart struct {
+	File           string // PNG file name inside the report directory
+	Title          string
+	XLabel, YLabel string
+	LogX, LogY     bool
+	Bars           bool     // grouped bars; X of each point is a category index
+	Categories     []string // bar chart categories
+	XTicks         []Tick   // fixed X ticks (the percentile axis)
+	Series         []Series
+	Markers        []Marker
+	Note           string // said under the chart on the page
+}
+
+// Skipped is a chart the run has no data for, and why.
+type Skipped struct {
+	Title, Reason string
+}
+
+// trialIndex groups a run's trials by cell and variant.
+type trialIndex struct {
+	run      *results.Run
+	cells    []Cell
+	variants []string
+	byCell   map[Cell]map[string][]*results.Trial
+	color    map[string]int
+}
+
+func indexTrials(a *Analysis) *trialIndex {
+	ix := &trialIndex{run: a.Run, byCell: map[Cell]map[string][]*results.Trial{}, color: map[string]int{}}
+	seenV := map[string]bool{}
+	cellSet := map[Cell]bool{}
+	for i := range a.Run.Trials {
+		t := &a.Run.Trials[i]
+		c := Cell{t.Scenario, t.Step}
+		if ix.byCell[c] == nil {
+			ix.byCell[c] = map[string][]*results.Trial{}
+		}
+		ix.byCell[c][t.Variant] = append(ix.byCell[c][t.Variant], t)
+		seenV[t.Variant] = true
+		cellSet[c] = true
+	}
+	ix.variants = orderVariants(a.Run, seenV)
+	for c := range cellSet {
+		ix.cells = append(ix.cells, c)
+	}
+	rank := map[string]int{}
+	for i, s := range a.Run.Meta.Scenarios {
+		if _, ok := rank[s]; !ok {
+			rank[s] = i
+		}
+	}
+	sortCells(ix.cells, rank)
+	// Colors follow the Analysis order so tables and charts agree.
+	for i, v := range a.Variants {
+		ix.color[v] = i
+	}
+	n := len(a.Variants)
+	for _, v := range ix.variants {
+		if _, ok := ix.color[v]; !ok {
+			ix.color[v] = n
+			n++
+		}
+	}
+	return ix
+}
+
+// scenarios lists the scenarios in cell order.
+func (ix *trialIndex) scenarios() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range ix.cells {
+		if !seen[c.Scenario] {
+			seen[c.Scenario] = true
+			out = append(out, c.Scenario)
+		}
+	}
+	return out
+}
+
+func (ix *trialIndex) cellsOf(scenario string) []Cell {
+	var out []Cell
+	for _, c := range ix.cells {
+		if c.Scenario == scenario {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// median is benchmath.AssumeNothing's center, as in the tables.
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return math.NaN()
+	}
+	return benchmath.AssumeNothing.Summary(benchmath.NewSample(vs, &benchmath.DefaultThresholds), Confidence).Center
+}
+
+func medianOf(ts []*results.Trial, f func(*results.Trial) float64) float64 {
+	vs := make([]float64, 0, len(ts))
+	for _, t := range ts {
+		vs = append(vs, f(t))
+	}
+	return median(vs)
+}
+
+// steppedBy returns the step key shared by all cells of a stepped scenario
+// ("clients" or "rate"), or "" when the scenario is not stepped that way.
+func (ix *trialIndex) steppedBy(scenario string) string {
+	cells := ix.cellsOf(scenario)
+	if len(cells) < 2 {
+		return ""
+	}
+	key := ""
+	for _, c := range cells {
+		k, _, ok := stepValue(c.Step)
+		if !ok || (key != "" && k != key) {
+			return ""
+		}
+		key = k
+	}
+	return key
+}
+
+// loadAxis is the x value of a cell: its step's number for stepped
+// scenarios, else the trials' clients (closed) or offered rate (open).
+func cellX(c Cell, ts []*results.Trial, key string) float64 {
+	if _, v, ok := stepValue(c.Step); ok && key != "" {
+		return v
+	}
+	if key == "rate" {
+		return medianOf(ts, func(t *results.Trial) float64 { return t.OfferedRate })
+	}
+	return medianOf(ts, func(t *results.Trial) float64 { return float64(t.Clients) })
+}
+
+// loadGroup is a set of cells plotted along one load axis.
+type loadGroup struct {
+	name  string // for titles and file names
+	key   string // "clients" or "rate"
+	cells []Cell
+}
+
+// loadGroups returns the stepped scenarios (clients= or rate= steps) or,
+// when there is none, the closed-loop single-step scenarios taken together
+// along their client counts (when they have at least two).
+func (ix *trialIndex) loadGroups(keys ...string) []loadGroup {
+	var gs []loadGroup
+	for _, s := range ix.scenarios() {
+		k := ix.steppedBy(s)
+		for _, want := range keys {
+			if k == want {
+				gs = append(gs, loadGroup{name: s, key: k, cells: ix.cellsOf(s)})
+			}
+		}
+	}
+	if len(gs) > 0 || !contains(keys, "clients") {
+		return gs
+	}
+	var cells []Cell
+	clients := map[float64]bool{}
+	for _, c := range ix.cells {
+		if c.Step != "" {
+			continue
+		}
+		closed := true
+		for _, ts := range ix.byCell[c] {
+			for _, t := range ts {
+				closed = closed && t.Model != "open"
+			}
+		}
+		if !closed {
+			continue
+		}
+		cells = append(cells, c)
+		for _, ts := range ix.byCell[c] {
+			clients[cellX(c, ts, "clients")] = true
+		}
+	}
+	if len(clients) >= 2 {
+		gs = append(gs, loadGroup{name: "closed-loop scenarios", key: "clients", cells: cells})
+	}
+	return gs
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// variantSeries builds one series per variant of y against the group's load
+// axis, points sorted by x.
+func (ix *trialIndex) variantSeries(g loadGroup, y func([]*results.Trial) float64, suffix string, dash int, dropNonPositive bool) []Series {
+	var out []Series
+	for _, v := range ix.variants {
+		s := Series{Name: v + suffix, Color: ix.color[v], Dash: dash}
+		for _, c := range g.cells {
+			ts := ix.byCell[c][v]
+			if len(ts) == 0 {
+				continue
+			}
+			p := Point{cellX(c, ts, g.key), y(ts)}
+			if math.IsNaN(p.Y) || (dropNonPositive && (p.Y <= 0 || p.X <= 0)) {
+				continue
+			}
+			s.Points = append(s.Points, p)
+		}
+		sort.SliceStable(s.Points, func(i, j int) bool { return s.Points[i].X < s.Points[j].X })
+		if len(s.Points) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func axisLabel(key string) string {
+	if key == "rate" {
+		return "offered rate (requests/s)"
+	}
+	return "concurrent clients"
+}
+
+// fileName makes a safe PNG name from parts.
+func fileName(parts ...string) string {
+	s := strings.Join(parts, "-")
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+			b = append(b, c)
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, '_')
+		}
+	}
+	return string(b) + ".png"
+}
+
+// SuccessCharts plots success rate against clients, one series per variant.
+func successCharts(ix *trialIndex) ([]Chart, []Skipped) {
+	const title = "Success rate vs clients"
+	gs := ix.loadGroups("clients")
+	if len(gs) == 0 {
+		return nil, []Skipped{{title, "the run has no closed-loop scenario stepped by clients=N, nor closed-loop scenarios with two or more client counts"}}
+	}
+	var cs []Chart
+	for _, g := range gs {
+		cs = append(cs, Chart{
+			File:   fileName("success", g.name),
+			Title:  title + " — " + g.name,
+			XLabel: axisLabel(g.key),
+			YLabel: "success (% of requests answered 2xx)",
+			Series: ix.variantSeries(g, func(ts []*results.Trial) float64 {
+				return medianOf(ts, func(t *results.Trial) float64 { return t.SuccessPct })
+			}, "", 0, false),
+			Note: "Median over trials of each cell.",
+		})
+	}
+	return cs, nil
+}
+
+// percentiles plotted by the latency charts.
+var latencyPercentiles = []struct {
+	name string
+	get  func(*results.Trial) float64
+}{
+	{"p50", func(t *results.Trial) float64 { return float64(t.Latency.P50) }},
+	{"p99", func(t *results.Trial) float64 { return float64(t.Latency.P99) }},
+	{"p99.9", func(t *results.Trial) float64 { return float64(t.Latency.P999) }},
+}
+
+// latencyCharts plots p50, p99 and p99.9 (ms) against clients or offered
+// rate: color is the variant, dash the percentile.
+func latencyCharts(ix *trialIndex) ([]Chart, []Skipped) {
+	const title = "Latency percentiles vs load"
+	gs := ix.loadGroups("clients", "rate")
+	if len(gs) == 0 {
+		return nil, []Skipped{{title, "the run has no scenario stepped by clients=N or rate=R, nor closed-loop scenarios with two or more client counts"}}
+	}
+	var cs []Chart
+	for _, g := range gs {
+		c := Chart{
+			File:   fileName("latency", g.name),
+			Title:  title + " — " + g.name,
+			XLabel: axisLabel(g.key),
+			YLabel: "latency (ms)",
+			Note:   "Median over trials of each trial's percentile; solid p50, dashed p99, dotted p99.9.",
+		}
+		for i, pc := range latencyPercentiles {
+			get := pc.get
+			c.Series = append(c.Series, ix.variantSeries(g, func(ts []*results.Trial) float64 {
+				return medianOf(ts, get) / 1e6
+			}, " "+pc.name, i, true)...)
+		}
+		sort.SliceStable(c.Series, func(i, j int) bool { return c.Series[i].Color < c.Series[j].Color })
+		c.LogY = spansDecade(c.Series)
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
+// spansDecade reports whether the Y values span a factor of 10 or more.
+func spansDecade(ss []Series) bool {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range ss {
+		for _, p := range s.Points {
+			lo, hi = math.Min(lo, p.Y), math.Max(hi, p.Y)
+		}
+	}
+	return lo > 0 && hi/lo >= 10
+}
+
+// Knee is the saturation knee of one variant in an open-loop ramp: the
+// highest offered rate whose trials all meet the scenario's SLOs (or ≥ 95%
+// success when the trials carry no SLO).
+type Knee struct {
+	Variant  string
+	Rate     float64 // offered; 0 when no rate met them
+	Achieved float64 // median achieved throughput at Rate
+	By       string  // "SLOs" or "≥ 95% success"
+}
+
+func meetsSLO(ts []*results.Trial) (bool, string) {
+	withSLO := false
+	for _, t := range ts {
+		if len(t.SLO) > 0 {
+			withSLO = true
+		}
+	}
+	if !withSLO {
+		return medianOf(ts, func(t *results.Trial) float64 { return t.SuccessPct }) >= 95, "≥ 95% success"
+	}
+	for _, t := range ts {
+		for _, r := range t.SLO {
+			if !r.Pass {
+				return false, "SLOs"
+			}
+		}
+	}
+	return true, "SLOs"
+}
+
+// throughputCharts plots achieved against offered throughput for open-loop
+// scenarios with rate steps, with y = x for reference and each variant's
+// knee marked.
+func throughputCharts(ix *trialIndex) ([]Chart, []Skipped, map[string][]Knee) {
+	const title = "Achieved vs offered throughput"
+	gs := ix.loadGroups("rate")
+	knees := map[string][]Knee{}
+	if len(gs) == 0 {
+		return nil, []Skipped{{title, "the run has no open-loop scenario stepped by rate=R"}}, knees
+	}
+	var cs []Chart
+	for _, g := range gs {
+		c := Chart{
+			File:   fileName("throughput", g.name),
+			Title:  title + " — " + g.name,
+			XLabel: "offered (requests/s)",
+			YLabel: "achieved (2xx responses/s)",
+			Series: ix.variantSeries(g, func(ts []*results.Trial) float64 {
+				return medianOf(ts, func(t *results.Trial) float64 { return t.Throughput })
+			}, "", 0, false),
+		}
+		var lo, hi float64 = math.Inf(1), 0
+		for _, s := range c.Series {
+			for _, p := range s.Points {
+				lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
+			}
+		}
+		if hi > 0 {
+			c.Series = append(c.Series, Series{Name: "achieved = offered", Color: -1, Dash: 1, Points: []Point{{lo, lo}, {hi, hi}}})
+		}
+		var notes []string
+		for _, v := range ix.variants {
+			k := Knee{Variant: v}
+			for _, cell := range g.cells {
+				ts := ix.byCell[cell][v]
+				if len(ts) == 0 {
+					continue
+				}
+				ok, by := meetsSLO(ts)
+				k.By = by
+				x := cellX(cell, ts, "rate")
+				if ok && x > k.Rate {
+					k.Rate = x
+					k.Achieved = medianOf(ts, func(t *results.Trial) float64 { return t.Throughput })
+				}
+			}
+			if k.By == "" {
+				continue
+			}
+			knees[g.name] = append(knees[g.name], k)
+			if k.Rate > 0 {
+				c.Markers = append(c.Markers, Marker{Point{k.Rate, k.Achieved}, "knee " + v, ix.color[v]})
+				notes = append(notes, fmt.Sprintf("%s: knee at %s offered (%s)", v, formatSI(k.Rate)+"/s", k.By))
+			} else {
+				notes = append(notes, fmt.Sprintf("%s: no offered rate met %s", v, k.By))
+			}
+		}
+		c.Note = "Median over trials. Knee = highest offered rate whose trials all meet the scenario's SLOs (≥ 95% success where trials carry no SLO). " + strings.Join(notes, "; ") + "."
+		cs = append(cs, c)
+	}
+	return cs, nil, knees
+}

@@ -1,0 +1,161 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Chart size in the PNG.
+const (
+	chartWidth  = 18 * vg.Centimeter
+	chartHeight = 11 * vg.Centimeter
+)
+
+// palette is Tableau 10: distinct at a glance and in print.
+var palette = []color.RGBA{
+	{0x4e, 0x79, 0xa7, 0xff}, {0xf2, 0x8e, 0x2b, 0xff}, {0xe1, 0x57, 0x59, 0xff},
+	{0x76, 0xb7, 0xb2, 0xff}, {0x59, 0xa1, 0x4f, 0xff}, {0xed, 0xc9, 0x48, 0xff},
+	{0xb0, 0x7a, 0xa1, 0xff}, {0xff, 0x9d, 0xa7, 0xff}, {0x9c, 0x75, 0x5f, 0xff},
+	{0xba, 0xb0, 0xac, 0xff},
+}
+
+func seriesColor(i int) color.Color {
+	if i < 0 {
+		return color.Gray{Y: 0x80}
+	}
+	return palette[i%len(palette)]
+}
+
+func xys(pts []Point) plotter.XYs {
+	out := make(plotter.XYs, len(pts))
+	for i, p := range pts {
+		out[i] = plotter.XY{X: p.X, Y: p.Y}
+	}
+	return out
+}
+
+// RenderPNG draws c as a PNG.
+func RenderPNG(c *Chart) (out []byte, err error) {
+	defer func() {
+		// gonum/plot panics on impossible axes (e.g. log of 0); the
+		// builders drop such points, but a report must not crash.
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("report: chart %s: %v", c.File, r)
+		}
+	}()
+	p := plot.New()
+	p.Title.Text = c.Title
+	p.X.Label.Text = c.XLabel
+	p.Y.Label.Text = c.YLabel
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Add(plotter.NewGrid())
+	if c.LogX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	if len(c.XTicks) > 0 {
+		ts := make(plot.ConstantTicks, len(c.XTicks))
+		for i, t := range c.XTicks {
+			ts[i] = plot.Tick{Value: t.Value, Label: t.Label}
+		}
+		p.X.Tick.Marker = ts
+	}
+	if c.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	if c.Bars {
+		if err := addBars(p, c); err != nil {
+			return nil, err
+		}
+	} else if err := addLines(p, c); err != nil {
+		return nil, err
+	}
+	if len(c.Markers) > 0 {
+		var pts []Point
+		var labels []string
+		for _, m := range c.Markers {
+			s, err := plotter.NewScatter(xys([]Point{m.Point}))
+			if err != nil {
+				return nil, fmt.Errorf("report: chart %s: %w", c.File, err)
+			}
+			s.GlyphStyle = draw.GlyphStyle{Color: seriesColor(m.Color), Radius: vg.Points(7), Shape: draw.RingGlyph{}}
+			p.Add(s)
+			pts = append(pts, m.Point)
+			labels = append(labels, m.Label)
+		}
+		l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys(pts), Labels: labels})
+		if err != nil {
+			return nil, fmt.Errorf("report: chart %s: %w", c.File, err)
+		}
+		for i := range l.TextStyle {
+			l.TextStyle[i].XAlign = draw.XRight
+			l.TextStyle[i].YAlign = draw.YBottom
+		}
+		p.Add(l)
+	}
+	wt, err := p.WriterTo(chartWidth, chartHeight, "png")
+	if err != nil {
+		return nil, fmt.Errorf("report: chart %s: %w", c.File, err)
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("report: chart %s: %w", c.File, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func addLines(p *plot.Plot, c *Chart) error {
+	for _, s := range c.Series {
+		l, sc, err := plotter.NewLinePoints(xys(s.Points))
+		if err != nil {
+			return fmt.Errorf("report: chart %s: %w", c.File, err)
+		}
+		col := seriesColor(s.Color)
+		l.Color = col
+		l.Width = vg.Points(1.5)
+		l.Dashes = plotutil.Dashes(s.Dash)
+		sc.Color = col
+		sc.Shape = plotutil.Shape(max(s.Color, 0))
+		p.Add(l, sc)
+		p.Legend.Add(s.Name, l, sc)
+	}
+	return nil
+}
+
+func addBars(p *plot.Plot, c *Chart) error {
+	n := len(c.Series)
+	width := vg.Points(40 / float64(max(n, 1)))
+	for j, s := range c.Series {
+		col := seriesColor(s.Color)
+		var first *plotter.BarChart
+		for _, pt := range s.Points {
+			b, err := plotter.NewBarChart(plotter.Values{pt.Y}, width)
+			if err != nil {
+				return fmt.Errorf("report: chart %s: %w", c.File, err)
+			}
+			b.XMin = pt.X
+			b.Color = col
+			b.LineStyle.Width = 0
+			b.Offset = width * vg.Length(float64(j)-float64(n-1)/2)
+			p.Add(b)
+			if first == nil {
+				first = b
+			}
+		}
+		if first != nil {
+			p.Legend.Add(s.Name, first)
+		}
+	}
+	p.NominalX(c.Categories...)
+	p.Y.Min = 0
+	return nil
+}

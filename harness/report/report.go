@@ -1,0 +1,291 @@
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"metricstream/harness/results"
+)
+
+// Report is everything the page shows, computed from one run.
+type Report struct {
+	RunID       string
+	Analysis    *Analysis
+	Env         []KV
+	Variants    []results.Variant
+	Checks      []CheckView
+	SLOs        SLOTable
+	Summaries   []SummaryTable
+	Comparisons []CompareTable
+	Verdicts    []Verdict
+	Charts      []Chart
+	Skipped     []Skipped
+	Knees       map[string][]Knee // by scenario
+	Claims      []ClaimCheck
+	Method      string
+}
+
+// KV is one line of the environment table.
+type KV struct{ Key, Value string }
+
+// CheckView is one variant's verification and integrity result.
+type CheckView struct {
+	Variant  string
+	Recorded bool
+	results.Check
+}
+
+// SLOTable says, per cell and variant, how many trials met every SLO.
+type SLOTable struct {
+	Variants []string
+	Rows     []SLORow
+}
+
+// SLORow is one cell of the SLO table.
+type SLORow struct {
+	Cell  string
+	Cells []SLOCell
+}
+
+// SLOCell is one variant in one cell.
+type SLOCell struct {
+	Text  string // "pass 10/10", "fail 3/10: p99 <= 5ms", "no SLO", "-"
+	Class string // "pass", "fail" or ""
+}
+
+// Build computes a report from a run; it writes nothing.
+func Build(run *results.Run) (*Report, error) {
+	a, err := Analyze(run)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{RunID: runID(run), Analysis: a, Summaries: a.SummaryTables(), Comparisons: a.CompareTables(),
+		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants}
+	rep.Env = environment(run)
+	ix := indexTrials(a)
+	rep.Checks = checks(run, ix.variants)
+	rep.SLOs = sloTable(ix)
+
+	add := func(cs []Chart, sk []Skipped) {
+		rep.Charts = append(rep.Charts, cs...)
+		rep.Skipped = append(rep.Skipped, sk...)
+	}
+	heads := headlineCells(ix)
+	add(journeyCharts(a, ix, heads))
+	add(successCharts(ix))
+	add(latencyCharts(ix))
+	cs, sk, knees := throughputCharts(ix)
+	add(cs, sk)
+	rep.Knees = knees
+	add(spectrumCharts(ix))
+	rep.Claims = checkClaims(a, ix, heads)
+	return rep, nil
+}
+
+func runID(run *results.Run) string {
+	if run.Meta.RunID != "" {
+		return run.Meta.RunID
+	}
+	return filepath.Base(run.Dir)
+}
+
+// Write builds the report of run into dir (created if needed): index.html
+// and one PNG per chart. It returns the path of index.html. A chart that
+// cannot be drawn is listed on the page as skipped, with the error.
+func Write(run *results.Run, dir string) (string, error) {
+	rep, err := Build(run)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
+	var drawn []Chart
+	for i := range rep.Charts {
+		c := &rep.Charts[i]
+		png, err := RenderPNG(c)
+		if err != nil {
+			rep.Skipped = append(rep.Skipped, Skipped{c.Title, err.Error()})
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, c.File), png, 0o644); err != nil {
+			return "", fmt.Errorf("report: %w", err)
+		}
+		drawn = append(drawn, *c)
+	}
+	rep.Charts = drawn
+	var buf bytes.Buffer
+	if err := rep.WriteHTML(&buf); err != nil {
+		return "", err
+	}
+	index := filepath.Join(dir, "index.html")
+	if err := os.WriteFile(index, buf.Bytes(), 0o644); err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
+	return index, nil
+}
+
+//go:embed page.html.tmpl
+var pageText string
+
+var page = template.Must(template.New("page").Funcs(template.FuncMap{
+	"join": strings.Join,
+}).Parse(pageText))
+
+// WriteHTML renders the page. Charts are linked by their File names,
+// relative to the page.
+func (r *Report) WriteHTML(w io.Writer) error {
+	if err := page.Execute(w, r); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+func environment(run *results.Run) []KV {
+	m := run.Meta
+	date := "-"
+	if !m.Date.IsZero() {
+		date = m.Date.UTC().Format(time.RFC3339)
+	}
+	kv := []KV{
+		{"run", runID(run)},
+		{"date", date},
+		{"machine", strings.TrimSpace(fmt.Sprintf("%s/%s, %d CPUs, %s", m.GOOS, m.GOARCH, m.NumCPU, m.CPUModel))},
+		{"kernel", m.Kernel},
+		{"Go", m.GoVersion},
+		{"GOMAXPROCS", strconv.Itoa(m.GOMAXPROCS)},
+		{"pinning", m.Pinning},
+		{"commit", m.Commit},
+		{"trials per cell", strconv.Itoa(m.Count)},
+	}
+	if m.Target != "" {
+		kv = append(kv, KV{"target", m.Target})
+	}
+	if len(m.Hosts) > 0 {
+		kv = append(kv, KV{"generator hosts", strings.Join(m.Hosts, ", ")})
+	}
+	for _, n := range m.Notes {
+		kv = append(kv, KV{"note", n})
+	}
+	for i := range kv {
+		if kv[i].Value == "" {
+			kv[i].Value = "-"
+		}
+	}
+	return kv
+}
+
+func checks(run *results.Run, trialVariants []string) []CheckView {
+	by := map[string]results.Check{}
+	for _, c := range run.Checks {
+		by[c.Variant] = c
+	}
+	var labels []string
+	seen := map[string]bool{}
+	for _, v := range run.Meta.Variants {
+		if !seen[v.Label] {
+			seen[v.Label] = true
+			labels = append(labels, v.Label)
+		}
+	}
+	var extra []string
+	for _, v := range trialVariants {
+		if !seen[v] {
+			seen[v] = true
+			extra = append(extra, v)
+		}
+	}
+	for v := range by {
+		if !seen[v] {
+			seen[v] = true
+			extra = append(extra, v)
+		}
+	}
+	sort.Strings(extra)
+	labels = append(labels, extra...)
+	var out []CheckView
+	for _, l := range labels {
+		c, ok := by[l]
+		if !ok {
+			c = results.Check{Variant: l}
+		}
+		out = append(out, CheckView{Variant: l, Recorded: ok, Check: c})
+	}
+	return out
+}
+
+func sloTable(ix *trialIndex) SLOTable {
+	t := SLOTable{Variants: ix.variants}
+	for _, c := range ix.cells {
+		row := SLORow{Cell: c.String()}
+		for _, v := range ix.variants {
+			ts := ix.byCell[c][v]
+			if len(ts) == 0 {
+				row.Cells = append(row.Cells, SLOCell{Text: "-"})
+				continue
+			}
+			pass, with := 0, 0
+			failed := map[string]bool{}
+			for _, tr := range ts {
+				if len(tr.SLO) == 0 {
+					continue
+				}
+				with++
+				ok := true
+				for _, s := range tr.SLO {
+					if !s.Pass {
+						ok = false
+						failed[s.Expr] = true
+					}
+				}
+				if ok {
+					pass++
+				}
+			}
+			switch {
+			case with == 0:
+				row.Cells = append(row.Cells, SLOCell{Text: "no SLO"})
+			case pass == with:
+				row.Cells = append(row.Cells, SLOCell{Text: fmt.Sprintf("pass %d/%d", pass, with), Class: "pass"})
+			default:
+				row.Cells = append(row.Cells, SLOCell{Text: fmt.Sprintf("fail %d/%d: %s", pass, with, strings.Join(sortedKeys(failed), "; ")), Class: "fail"})
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// Latest returns the directory of the latest run under resultsDir: the run
+// directories (those holding meta.json) sorted by name, which is a
+// timestamp-like run id, last one wins.
+func Latest(resultsDir string) (string, error) {
+	es, err := os.ReadDir(resultsDir)
+	if err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
+	var runs []string
+	for _, e := range es {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(resultsDir, e.Name(), results.MetaFile)); err == nil {
+			runs = append(runs, e.Name())
+		}
+	}
+	if len(runs) == 0 {
+		return "", errors.New("report: no run in " + resultsDir + " (no directory with " + results.MetaFile + "); run `lab experiment` first")
+	}
+	sort.Strings(runs)
+	return filepath.Join(resultsDir, runs[len(runs)-1]), nil
+}

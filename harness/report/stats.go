@@ -1,0 +1,628 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchmath"
+	"golang.org/x/perf/benchproc"
+
+	"metricstream/harness/results"
+)
+
+// Confidence is the level of every confidence interval in a report.
+const Confidence = 0.95
+
+// Alpha is the significance level every Holm-adjusted p-value is held to.
+const Alpha = 0.05
+
+// MinTrials is the fewest trials per cell for which benchmath.AssumeNothing
+// gives a finite 95% confidence interval for the median. Comparisons with
+// fewer trials on either side are reported but not tested.
+const MinTrials = 6
+
+// Unit is one measurement unit of the lab's benchmark lines.
+type Unit struct {
+	Name   string // as written in bench.txt, e.g. "success-%"
+	Label  string // as written in verdicts, e.g. "success"
+	Higher bool   // higher values are better
+}
+
+// Units are the units results.BenchLine writes, in the order reports show them.
+var Units = []Unit{
+	{"success-%", "success", true},
+	{"req/s", "throughput", true},
+	{"ns/op", "mean latency", false},
+	{"p50-ns", "p50 latency", false},
+	{"p99-ns", "p99 latency", false},
+	{"p99.9-ns", "p99.9 latency", false},
+}
+
+// Direction reports which way unit improves: +1 when higher is better
+// (success-%, req/s, any */s), -1 when lower is better (ns/op, *-ns), 0 when
+// the unit is unknown.
+func Direction(unit string) int {
+	for _, u := range Units {
+		if u.Name == unit {
+			if u.Higher {
+				return +1
+			}
+			return -1
+		}
+	}
+	switch {
+	case strings.HasSuffix(unit, "-ns"), strings.HasSuffix(unit, "/op"):
+		return -1
+	case strings.HasSuffix(unit, "/s"), strings.HasPrefix(unit, "success"):
+		return +1
+	}
+	return 0
+}
+
+func unitLabel(unit string) string {
+	for _, u := range Units {
+		if u.Name == unit {
+			return u.Label
+		}
+	}
+	return unit
+}
+
+// Cell is one load condition: a scenario and, for stepped scenarios, its
+// step ("clients=100", "rate=5000").
+type Cell struct {
+	Scenario string
+	Step     string
+}
+
+func (c Cell) String() string {
+	if c.Step == "" {
+		return c.Scenario
+	}
+	return c.Scenario + " " + c.Step
+}
+
+// Summary is benchmath's summary of one sample: the median and, with enough
+// trials, its confidence interval.
+type Summary struct {
+	N      int
+	Center float64
+	Lo, Hi float64
+	HasCI  bool   // false when N < MinTrials: the interval is unbounded
+	Note   string // why there is no interval
+}
+
+// Sample is the measurements of one unit for one variant in one cell.
+type Sample struct {
+	Cell    Cell
+	Variant string
+	Unit    string
+	Values  []float64 // ascending
+	Summary Summary
+	bm      *benchmath.Sample
+}
+
+// Pair is two variants compared: New against Old (its base).
+type Pair struct {
+	Old, New string
+	Kind     string // "journey", "A/A" or "vs first"
+	Diff     string // the dimensions that differ, new vs old: "parser fsm vs find"
+}
+
+// Comparison is one unit of one cell compared between the variants of a Pair.
+type Comparison struct {
+	Pair
+	Cell     Cell
+	Unit     string
+	Old, New Summary
+	Delta    float64 // percent change of the median, new vs old
+	P        float64 // Mann-Whitney U p-value, unadjusted
+	PAdj     float64 // Holm-Bonferroni adjusted; NaN when not tested
+	N1, N2   int     // trials of Old and New
+	Tested   bool    // both sides have at least MinTrials trials
+	Warnings []string
+}
+
+// Significant reports whether the comparison rejects "no difference" at
+// Alpha after the Holm-Bonferroni correction.
+func (c *Comparison) Significant() bool { return c.Tested && c.PAdj < Alpha }
+
+// Outcome is "better", "worse" (by the unit's direction), "changed" (unit of
+// unknown direction), "~" (no significant difference) or "too few trials".
+func (c *Comparison) Outcome() string {
+	switch {
+	case !c.Tested:
+		return "too few trials"
+	case !c.Significant():
+		return "~"
+	}
+	d := Direction(c.Unit)
+	switch {
+	case d == 0 || c.Delta == 0:
+		return "changed"
+	case (c.Delta > 0) == (d > 0):
+		return "better"
+	}
+	return "worse"
+}
+
+// Verdict is the one-line conclusion for one Pair in one Cell.
+type Verdict struct {
+	Pair
+	Cell Cell
+	Text string
+}
+
+// Analysis is everything a report and `lab compare` print about a run's
+// numbers.
+type Analysis struct {
+	Run         *results.Run
+	Source      string    // where the benchmark lines came from
+	Variants    []string  // labels, in Meta order then sorted
+	Cells       []Cell    // scenario order of Meta, steps numerically
+	UnitNames   []string  // Units order, then unknown units sorted
+	Pairs       []Pair    // compared pairs
+	Comparisons []Comparison
+	Verdicts    []Verdict
+	Tested      int // comparisons in the Holm-Bonferroni family
+	samples     map[sampleKey]*Sample
+}
+
+type sampleKey struct {
+	cell          Cell
+	variant, unit string
+}
+
+// Sample returns the sample of unit for variant in cell, or nil.
+func (a *Analysis) Sample(cell Cell, variant, unit string) *Sample {
+	return a.samples[sampleKey{cell, variant, unit}]
+}
+
+// benchData returns the run's benchmark lines: bench.txt when it exists,
+// else results.BenchText of the trials.
+func benchData(run *results.Run) ([]byte, string, error) {
+	if run.Dir != "" {
+		p := filepath.Join(run.Dir, results.BenchFile)
+		b, err := os.ReadFile(p)
+		if err == nil {
+			return b, results.BenchFile, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, "", fmt.Errorf("report: %w", err)
+		}
+	}
+	return []byte(results.BenchText(run)), "trials (no " + results.BenchFile + ")", nil
+}
+
+// Analyze reads a run's benchmark lines and computes every summary,
+// comparison and verdict of its report.
+func Analyze(run *results.Run) (*Analysis, error) {
+	data, source, err := benchData(run)
+	if err != nil {
+		return nil, err
+	}
+	a := &Analysis{Run: run, Source: source, samples: map[sampleKey]*Sample{}}
+
+	filter, err := benchproc.NewFilter(".name:Scenario")
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var pp benchproc.ProjectionParser
+	colBy, err := pp.Parse("/variant", filter)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	// .fullname after /variant excludes the variant: a row is a cell.
+	rowBy, err := pp.Parse(".fullname", filter)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	variantField := colBy.Fields()[0]
+
+	cells := map[benchproc.Key]Cell{}
+	values := map[sampleKey][]float64{}
+	seenVariant := map[string]bool{}
+	seenUnit := map[string]bool{}
+	r := benchfmt.NewReader(bytes.NewReader(data), source)
+	for r.Scan() {
+		res, ok := r.Result().(*benchfmt.Result)
+		if !ok {
+			continue // syntax errors and unit metadata: not ours to judge
+		}
+		if match, _ := filter.Apply(res); !match {
+			continue
+		}
+		row := rowBy.Project(res)
+		cell, ok := cells[row]
+		if !ok {
+			cell = cellOf(res.Name)
+			cells[row] = cell
+		}
+		variant := colBy.Project(res).Get(variantField)
+		if variant == "" {
+			continue
+		}
+		seenVariant[variant] = true
+		for _, v := range res.Values {
+			unit, val := v.OrigUnit, v.OrigValue
+			if unit == "" {
+				unit, val = v.Unit, v.Value
+			}
+			seenUnit[unit] = true
+			k := sampleKey{cell, variant, unit}
+			values[k] = append(values[k], val)
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+
+	a.Variants = orderVariants(run, seenVariant)
+	a.Cells = orderCells(run, cells)
+	for _, u := range Units {
+		if seenUnit[u.Name] {
+			a.UnitNames = append(a.UnitNames, u.Name)
+			delete(seenUnit, u.Name)
+		}
+	}
+	a.UnitNames = append(a.UnitNames, sortedKeys(seenUnit)...)
+
+	thresholds := benchmath.DefaultThresholds
+	thresholds.CompareAlpha = Alpha
+	for k, vs := range values {
+		bm := benchmath.NewSample(vs, &thresholds)
+		a.samples[k] = &Sample{Cell: k.cell, Variant: k.variant, Unit: k.unit, Values: bm.Values, Summary: summarize(bm), bm: bm}
+	}
+
+	a.Pairs = choosePairs(run, a.Variants)
+	a.compare()
+	return a, nil
+}
+
+func summarize(s *benchmath.Sample) Summary {
+	sum := benchmath.AssumeNothing.Summary(s, Confidence)
+	out := Summary{N: len(s.Values), Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi}
+	out.HasCI = !math.IsInf(sum.Lo, 0) && !math.IsInf(sum.Hi, 0) && out.N >= MinTrials
+	if !out.HasCI {
+		out.Note = fmt.Sprintf("no confidence interval possible with n=%d (need ≥ %d)", out.N, MinTrials)
+	}
+	return out
+}
+
+// compare fills Comparisons (with Holm-adjusted p-values) and Verdicts.
+func (a *Analysis) compare() {
+	for _, p := range a.Pairs {
+		for _, cell := range a.Cells {
+			for _, unit := range a.UnitNames {
+				so, sn := a.Sample(cell, p.Old, unit), a.Sample(cell, p.New, unit)
+				if so == nil || sn == nil {
+					continue
+				}
+				c := Comparison{Pair: p, Cell: cell, Unit: unit, Old: so.Summary, New: sn.Summary,
+					N1: len(so.Values), N2: len(sn.Values), PAdj: math.NaN()}
+				c.Delta = pctDelta(so.Summary.Center, sn.Summary.Center)
+				bc := benchmath.AssumeNothing.Compare(so.bm, sn.bm)
+				c.P = bc.P
+				for _, w := range bc.Warnings {
+					c.Warnings = append(c.Warnings, w.Error())
+				}
+				c.Tested = c.N1 >= MinTrials && c.N2 >= MinTrials
+				a.Comparisons = append(a.Comparisons, c)
+			}
+		}
+	}
+	var ps []float64
+	var idx []int
+	for i := range a.Comparisons {
+		if a.Comparisons[i].Tested {
+			ps = append(ps, a.Comparisons[i].P)
+			idx = append(idx, i)
+		}
+	}
+	a.Tested = len(ps)
+	for j, adj := range Holm(ps) {
+		a.Comparisons[idx[j]].PAdj = adj
+	}
+	for _, p := range a.Pairs {
+		for _, cell := range a.Cells {
+			var cs []*Comparison
+			for i := range a.Comparisons {
+				c := &a.Comparisons[i]
+				if c.Pair == p && c.Cell == cell {
+					cs = append(cs, c)
+				}
+			}
+			if len(cs) > 0 {
+				a.Verdicts = append(a.Verdicts, Verdict{Pair: p, Cell: cell, Text: verdictText(p, cell, cs)})
+			}
+		}
+	}
+}
+
+func pctDelta(old, new float64) float64 {
+	switch {
+	case old == new:
+		return 0
+	case old == 0:
+		return math.Inf(int(math.Copysign(1, new)))
+	}
+	return (new - old) / math.Abs(old) * 100
+}
+
+// Holm returns the Holm-Bonferroni adjusted p-values of ps, in the order of
+// ps: sorted ascending, the i-th smallest (from 0) is multiplied by m-i,
+// made non-decreasing and capped at 1. A hypothesis is rejected at level α
+// when its adjusted p-value is below α.
+func Holm(ps []float64) []float64 {
+	m := len(ps)
+	order := make([]int, m)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return ps[order[i]] < ps[order[j]] })
+	adj := make([]float64, m)
+	run := 0.0
+	for rank, i := range order {
+		v := math.Min(1, float64(m-rank)*ps[i])
+		run = math.Max(run, v)
+		adj[i] = run
+	}
+	return adj
+}
+
+// verdictText is the one-line verdict of a pair in a cell, e.g.
+// "phase3 vs phase2 (parser fsm vs find), seed-100x10: throughput +212% (p=0.002, n=10)".
+func verdictText(p Pair, cell Cell, cs []*Comparison) string {
+	head := p.New + " vs " + p.Old
+	if p.Diff != "" {
+		head += " (" + p.Diff + ")"
+	}
+	head += ", " + cell.String() + ": "
+	var sig []string
+	tested := false
+	minP := math.Inf(1)
+	var n1, n2 int
+	for _, c := range cs {
+		n1, n2 = max(n1, c.N1), max(n2, c.N2)
+		if !c.Tested {
+			continue
+		}
+		tested = true
+		minP = math.Min(minP, c.PAdj)
+		if c.Significant() {
+			sig = append(sig, fmt.Sprintf("%s %s (p=%s, n=%s)", unitLabel(c.Unit), FormatDelta(c.Delta), FormatP(c.PAdj), formatN(c.N1, c.N2)))
+		}
+	}
+	switch {
+	case len(sig) > 0:
+		return head + strings.Join(sig, ", ")
+	case !tested:
+		return head + fmt.Sprintf("too few trials to tell (n=%s; need ≥ %d per variant for a 95%% confidence interval)", formatN(n1, n2), MinTrials)
+	}
+	return head + fmt.Sprintf("no significant difference (p=%s)", FormatP(minP))
+}
+
+func formatN(n1, n2 int) string {
+	if n1 == n2 {
+		return strconv.Itoa(n1)
+	}
+	return strconv.Itoa(n1) + "+" + strconv.Itoa(n2)
+}
+
+// FormatP formats a p-value with benchstat's precision.
+func FormatP(p float64) string {
+	switch {
+	case math.IsNaN(p):
+		return "-"
+	case p < 0.001 && p > 0:
+		return fmt.Sprintf("%.1g", p)
+	}
+	return fmt.Sprintf("%.3f", p)
+}
+
+// FormatDelta formats a percent change with its sign: "+212%", "-3.4%".
+func FormatDelta(d float64) string {
+	switch {
+	case math.IsInf(d, 0):
+		return "∞"
+	case math.Abs(d) >= 10:
+		return fmt.Sprintf("%+.0f%%", d)
+	}
+	return fmt.Sprintf("%+.1f%%", d)
+}
+
+// FormatValue formats v in unit for a table: latency as a duration, success
+// as a percentage, rates with SI prefixes.
+func FormatValue(unit string, v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "-"
+	case unit == "ns/op" || strings.HasSuffix(unit, "-ns"):
+		return formatNS(v)
+	case unit == "success-%":
+		return fmt.Sprintf("%.1f%%", v)
+	case unit == "req/s":
+		return formatSI(v) + "/s"
+	}
+	return formatSI(v)
+}
+
+func formatNS(ns float64) string {
+	a := math.Abs(ns)
+	switch {
+	case a >= 1e9:
+		return sig3(ns/1e9) + "s"
+	case a >= 1e6:
+		return sig3(ns/1e6) + "ms"
+	case a >= 1e3:
+		return sig3(ns/1e3) + "µs"
+	}
+	return sig3(ns) + "ns"
+}
+
+func formatSI(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case a >= 1e9:
+		return sig3(v/1e9) + "G"
+	case a >= 1e6:
+		return sig3(v/1e6) + "M"
+	case a >= 1e3:
+		return sig3(v/1e3) + "k"
+	}
+	return sig3(v)
+}
+
+// sig3 prints three significant digits without exponent.
+func sig3(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// FormatSummary formats a summary as benchstat does: "2.10ms ± 3%", or the
+// median with the reason there is no interval.
+func FormatSummary(unit string, s Summary) string {
+	v := FormatValue(unit, s.Center)
+	if !s.HasCI {
+		return fmt.Sprintf("%s (n=%d, no CI)", v, s.N)
+	}
+	return v + " ± " + pctRange(s)
+}
+
+// pctRange is the half-width of the interval as a percentage of the median,
+// as benchmath.Summary.PctRangeString computes it.
+func pctRange(s Summary) string {
+	if s.Center == 0 {
+		if s.Lo == 0 && s.Hi == 0 {
+			return "0%"
+		}
+		return "∞"
+	}
+	r := math.Max(s.Hi/s.Center-1, 1-s.Lo/s.Center)
+	return fmt.Sprintf("%.0f%%", 100*r)
+}
+
+// cellOf reads the scenario and step of a name
+// BenchmarkScenario/scenario=<s>[/<step>...]/variant=<label>.
+func cellOf(n benchfmt.Name) Cell {
+	_, parts := n.Parts()
+	var c Cell
+	var step []string
+	for _, p := range parts {
+		s := strings.TrimPrefix(string(p), "/")
+		k, v, _ := strings.Cut(s, "=")
+		switch k {
+		case "scenario":
+			c.Scenario = v
+		case "variant":
+		default:
+			step = append(step, s)
+		}
+	}
+	c.Step = strings.Join(step, "/")
+	return c
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// orderVariants lists labels in Meta.Variants order, then any others sorted.
+func orderVariants(run *results.Run, seen map[string]bool) []string {
+	var out []string
+	done := map[string]bool{}
+	for _, v := range run.Meta.Variants {
+		if seen[v.Label] && !done[v.Label] {
+			out = append(out, v.Label)
+			done[v.Label] = true
+		}
+	}
+	for _, l := range sortedKeys(seen) {
+		if !done[l] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func orderCells(run *results.Run, m map[benchproc.Key]Cell) []Cell {
+	rank := map[string]int{}
+	for i, s := range run.Meta.Scenarios {
+		if _, ok := rank[s]; !ok {
+			rank[s] = i
+		}
+	}
+	var cells []Cell
+	seen := map[Cell]bool{}
+	for _, c := range m {
+		if !seen[c] {
+			seen[c] = true
+			cells = append(cells, c)
+		}
+	}
+	sortCells(cells, rank)
+	return cells
+}
+
+func sortCells(cells []Cell, rank map[string]int) {
+	sort.Slice(cells, func(i, j int) bool {
+		a, b := cells[i], cells[j]
+		if a.Scenario != b.Scenario {
+			ra, oka := rank[a.Scenario]
+			rb, okb := rank[b.Scenario]
+			switch {
+			case oka && okb:
+				return ra < rb
+			case oka != okb:
+				return oka
+			}
+			return a.Scenario < b.Scenario
+		}
+		return stepLess(a.Step, b.Step)
+	})
+}
+
+// stepLess orders steps by key, then numerically by value: clients=50 before
+// clients=100.
+func stepLess(a, b string) bool {
+	ka, va, _ := strings.Cut(a, "=")
+	kb, vb, _ := strings.Cut(b, "=")
+	if ka != kb {
+		return ka < kb
+	}
+	fa, ea := strconv.ParseFloat(va, 64)
+	fb, eb := strconv.ParseFloat(vb, 64)
+	if ea == nil && eb == nil && fa != fb {
+		return fa < fb
+	}
+	return a < b
+}
+
+// stepValue returns the key and numeric value of a step "clients=100".
+func stepValue(step string) (string, float64, bool) {
+	k, v, ok := strings.Cut(step, "=")
+	if !ok {
+		return "", 0, false
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	return k, f, err == nil
+}

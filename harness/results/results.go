@@ -1,0 +1,273 @@
+// Package results defines the files a lab run leaves in results/<run-id>/ and
+// reads and writes them. Results are files so that any report can be rebuilt
+// later and runs from several generator hosts can be merged.
+//
+// A run directory holds:
+//
+//	meta.json     Meta: environment, variants, scenarios, trial count
+//	trials.jsonl  one Trial per line, in the order they ran
+//	verify.json   []Check: per variant, verification and integrity
+//	bench.txt     Go benchmark format, one line per trial (see BenchName)
+//	profiles/     optional pprof files (cpu, mutex, block) per variant/scenario
+package results
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// File names inside a run directory.
+const (
+	MetaFile   = "meta.json"
+	TrialsFile = "trials.jsonl"
+	VerifyFile = "verify.json"
+	BenchFile  = "bench.txt"
+)
+
+// Meta describes a run and the machine it ran on.
+type Meta struct {
+	RunID      string    `json:"run_id"`
+	Date       time.Time `json:"date"`
+	GoVersion  string    `json:"go_version"`
+	GOOS       string    `json:"goos"`
+	GOARCH     string    `json:"goarch"`
+	GOMAXPROCS int       `json:"gomaxprocs"`
+	NumCPU     int       `json:"num_cpu"`
+	CPUModel   string    `json:"cpu_model"`
+	Kernel     string    `json:"kernel"`
+	Commit     string    `json:"commit"`
+	Pinning    string    `json:"pinning"` // e.g. "server=cpu0 generator=cpu1" or "none"
+	Count      int       `json:"count"`   // trials per (scenario, step, variant) cell
+	Scenarios  []string  `json:"scenarios"`
+	Variants   []Variant `json:"variants"`
+	Target     string    `json:"target,omitempty"` // remote HOST:PORT when the server was not built here
+	Hosts      []string  `json:"hosts,omitempty"`  // generator hosts merged into this run
+	Notes      []string  `json:"notes,omitempty"`  // e.g. what verification was reduced to for a remote target
+}
+
+// Variant is one arm of a run. Label is unique within a run ("phase3", or
+// "phase3#2" for the second arm of an A/A run).
+type Variant struct {
+	Label  string            `json:"label"`
+	Spec   string            `json:"spec"`   // canonical spec, parser=fsm,writer=async,...
+	Preset string            `json:"preset"` // preset name when Spec equals one, else ""
+	Tags   string            `json:"tags"`   // build tags
+	Set    map[string]string `json:"set"`    // dimension -> variant
+}
+
+// Counts are request outcomes by class. Success = Status2xx (within the timeout).
+type Counts struct {
+	Status2xx int64 `json:"2xx"`
+	Status400 int64 `json:"400"`
+	Status429 int64 `json:"429"`
+	Status503 int64 `json:"503"`
+	Other     int64 `json:"other"`      // any other status
+	Timeout   int64 `json:"timeout"`    // no answer within the per-request timeout
+	ConnError int64 `json:"conn_error"` // connect/write/read failure
+	Late      int64 `json:"late"`       // open loop: could not be sent at its intended time (still counted in latency from intended time)
+}
+
+// Total is the number of requests attempted.
+func (c Counts) Total() int64 {
+	return c.Status2xx + c.Status400 + c.Status429 + c.Status503 + c.Other + c.Timeout + c.ConnError
+}
+
+// Latency summarises a trial's latency in nanoseconds (from the intended
+// send time in open-loop trials, so coordinated omission is corrected).
+type Latency struct {
+	Mean float64 `json:"mean_ns"`
+	P50  int64   `json:"p50_ns"`
+	P90  int64   `json:"p90_ns"`
+	P99  int64   `json:"p99_ns"`
+	P999 int64   `json:"p999_ns"`
+	Max  int64   `json:"max_ns"`
+}
+
+// SLOResult is one threshold of a scenario checked against one trial.
+type SLOResult struct {
+	Expr  string  `json:"expr"` // e.g. "success >= 99%", "p99 <= 5ms"
+	Value float64 `json:"value"`
+	Pass  bool    `json:"pass"`
+}
+
+// Trial is one measurement of one variant under one load step of one scenario.
+type Trial struct {
+	Scenario string `json:"scenario"`
+	Variant  string `json:"variant"` // Variant.Label
+	Trial    int    `json:"trial"`   // 0..Count-1
+	// Step names the load step for stepped scenarios as a benchfmt key=value,
+	// e.g. "clients=100" or "rate=5000"; "" for single-step scenarios.
+	Step string `json:"step,omitempty"`
+
+	Model       string  `json:"model"` // "closed" or "open"
+	Clients     int     `json:"clients"`
+	Requests    int     `json:"requests,omitempty"`     // closed: per client
+	OfferedRate float64 `json:"offered_rate,omitempty"` // open: requests/s offered
+	Batch       int     `json:"batch"`                  // metrics per request
+	KeepAlive   bool    `json:"keep_alive"`
+
+	Start      time.Time `json:"start"`
+	DurationNS int64     `json:"duration_ns"`
+	Counts     Counts    `json:"counts"`
+	Acked      int64     `json:"acked_metrics"` // metrics in 2xx answers
+	// Throughput is successful (2xx) requests per second of trial time.
+	Throughput float64     `json:"throughput"`
+	SuccessPct float64     `json:"success_pct"`
+	Latency    Latency     `json:"latency"`
+	HDR        string      `json:"hdr"` // hdrhistogram-go V2 compressed encoding (Histogram.Encode), base64; latency in ns of all answered requests
+	SLO        []SLOResult `json:"slo,omitempty"`
+	Host       string      `json:"host,omitempty"` // generator host, for merged runs
+}
+
+// Check is the verification and integrity verdict for one variant.
+type Check struct {
+	Variant  string `json:"variant"`
+	Verified bool   `json:"verified"`
+	Steps    []Step `json:"steps"` // each verification and integrity step
+	Acked    int64  `json:"acked_metrics"`
+	Lines    int64  `json:"lines"`         // complete lines in the data file after SIGTERM
+	Partial  int64  `json:"partial_lines"` // torn lines found
+	Intact   bool   `json:"intact"`        // Acked == Lines && Partial == 0 (or the reduced remote check)
+	ExitCode int    `json:"exit_code"`
+	Failed   string `json:"failed,omitempty"` // why the variant was not measured / is not trusted
+}
+
+// Step is one named check with its outcome.
+type Step struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// BenchName is the benchfmt name of a trial:
+//
+//	BenchmarkScenario/scenario=<s>[/<step>]/variant=<label>
+//
+// so `benchstat -col /variant bench.txt` compares variants directly.
+func BenchName(t *Trial) string {
+	n := "BenchmarkScenario/scenario=" + t.Scenario
+	if t.Step != "" {
+		n += "/" + t.Step
+	}
+	return n + "/variant=" + t.Variant
+}
+
+// BenchLine is the benchfmt line of a trial, e.g.
+//
+//	BenchmarkScenario/scenario=seed-100x10/variant=phase3 1 2.1e6 ns/op 97.5 success-% 1.9e6 p99-ns 4100 req/s
+//
+// ns/op is the mean latency; every unit's better direction is fixed:
+// success-% and req/s higher is better, *-ns and ns/op lower is better.
+func BenchLine(t *Trial) string {
+	return fmt.Sprintf("%s 1 %.6g ns/op %.6g success-%% %d p50-ns %d p99-ns %d p99.9-ns %.6g req/s",
+		BenchName(t), t.Latency.Mean, t.SuccessPct, t.Latency.P50, t.Latency.P99, t.Latency.P999, t.Throughput)
+}
+
+// Run is everything in one run directory.
+type Run struct {
+	Dir    string
+	Meta   Meta
+	Trials []Trial
+	Checks []Check
+}
+
+// Read loads a run directory.
+func Read(dir string) (*Run, error) {
+	r := &Run{Dir: dir}
+	if err := readJSON(filepath.Join(dir, MetaFile), &r.Meta); err != nil {
+		return nil, err
+	}
+	if err := readJSON(filepath.Join(dir, VerifyFile), &r.Checks); err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Join(dir, TrialsFile))
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
+	for line := 1; sc.Scan(); line++ {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var t Trial
+		if err := json.Unmarshal(sc.Bytes(), &t); err != nil {
+			return nil, fmt.Errorf("results: %s line %d: %w", filepath.Join(dir, TrialsFile), line, err)
+		}
+		r.Trials = append(r.Trials, t)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	return r, nil
+}
+
+// Write stores r in r.Dir (created if needed): meta.json, trials.jsonl,
+// verify.json and bench.txt.
+func Write(r *Run) error {
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	if err := writeJSON(filepath.Join(r.Dir, MetaFile), r.Meta); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(r.Dir, VerifyFile), r.Checks); err != nil {
+		return err
+	}
+	tf, err := os.Create(filepath.Join(r.Dir, TrialsFile))
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	bw := bufio.NewWriter(tf)
+	enc := json.NewEncoder(bw)
+	for i := range r.Trials {
+		if err := enc.Encode(&r.Trials[i]); err != nil {
+			tf.Close()
+			return fmt.Errorf("results: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		tf.Close()
+		return fmt.Errorf("results: %w", err)
+	}
+	if err := tf.Close(); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	return os.WriteFile(filepath.Join(r.Dir, BenchFile), []byte(BenchText(r)), 0o644)
+}
+
+// BenchText renders the run as a Go benchmark format file: configuration
+// lines from Meta, then one line per trial.
+func BenchText(r *Run) string {
+	m := r.Meta
+	s := fmt.Sprintf("goos: %s\ngoarch: %s\ncpu: %s\ngomaxprocs: %d\ngo: %s\ncommit: %s\npinning: %s\nrun: %s\n",
+		m.GOOS, m.GOARCH, m.CPUModel, m.GOMAXPROCS, m.GoVersion, m.Commit, m.Pinning, m.RunID)
+	for i := range r.Trials {
+		s += BenchLine(&r.Trials[i]) + "\n"
+	}
+	return s
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("results: %s: %w", path, err)
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

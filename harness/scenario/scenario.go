@@ -1,0 +1,358 @@
+// Package scenario reads and validates the lab's scenario files
+// (scenarios/<name>.json): the load to apply, the server flags it needs,
+// warm-up, and SLO thresholds that pass or fail.
+package scenario
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"metricstream/harness/load"
+)
+
+// Scenario is one scenario file.
+type Scenario struct {
+	Name  string `json:"name"`  // equals the file name without .json
+	About string `json:"about"` // what it measures and which dimension it should expose
+	Model string `json:"model"` // closed | open
+
+	Clients  int     `json:"clients"`  // closed: clients; open: max connections in flight
+	Requests int     `json:"requests"` // closed: per client (or 0 with duration)
+	Rate     float64 `json:"rate"`     // open: requests per second
+	Duration string  `json:"duration"` // open: schedule length; closed: instead of requests
+	// Steps turns the scenario into a sweep: one trial per step, each
+	// replacing clients (closed model) or rate (open model).
+	Steps     []float64 `json:"steps,omitempty"`
+	Batch     int       `json:"batch"`     // metrics per request (default 1, at most 1000)
+	KeepAlive *bool     `json:"keepalive"` // default true
+	Timeout   string    `json:"timeout"`   // per request (default 5s)
+	Warmup    string    `json:"warmup"`    // at least this long of the first step, unrecorded (default none)
+
+	Server Server   `json:"server"`
+	SLO    []string `json:"slo"`
+	Quick  bool     `json:"quick"` // part of the default quick set
+
+	File string `json:"-"` // where it was read from
+	slo  []SLO
+}
+
+// Server holds the server flags a scenario needs; nil/zero keeps the
+// server's default.
+type Server struct {
+	RateLimit   *int   `json:"rate_limit"` // requests per client per second; 0 = off (server default 10)
+	Workers     int    `json:"workers"`
+	Queue       int    `json:"queue"`
+	WriterQueue int    `json:"writer_queue"`
+	Fsync       string `json:"fsync"` // never | interval | always
+}
+
+// Flags renders s as metricstream command-line flags.
+func (s Server) Flags() []string {
+	var f []string
+	if s.RateLimit != nil {
+		f = append(f, "-rate-limit", strconv.Itoa(*s.RateLimit))
+	}
+	if s.Workers > 0 {
+		f = append(f, "-workers", strconv.Itoa(s.Workers))
+	}
+	if s.Queue > 0 {
+		f = append(f, "-queue", strconv.Itoa(s.Queue))
+	}
+	if s.WriterQueue > 0 {
+		f = append(f, "-writer-queue", strconv.Itoa(s.WriterQueue))
+	}
+	if s.Fsync != "" {
+		f = append(f, "-fsync", s.Fsync)
+	}
+	return f
+}
+
+// Key identifies a server configuration: scenarios with equal keys can share
+// one server start.
+func (s Server) Key() string { return strings.Join(s.Flags(), " ") }
+
+// Step is one load step of a scenario, ready to run.
+type Step struct {
+	Name   string // benchfmt key=value ("clients=100", "rate=5000") or "" for a single step
+	Config load.Config
+}
+
+// SLOs returns the parsed thresholds.
+func (s *Scenario) SLOs() []SLO { return s.slo }
+
+// LoadSteps returns the scenario's load steps in order. Config.Addr and
+// Config.ClientPrefix are left for the caller.
+func (s *Scenario) LoadSteps() []Step {
+	base := load.Config{
+		Model:     load.Model(s.Model),
+		Clients:   s.Clients,
+		Requests:  s.Requests,
+		Rate:      s.Rate,
+		Batch:     s.Batch,
+		KeepAlive: s.KeepAlive == nil || *s.KeepAlive,
+	}
+	base.Duration, _ = time.ParseDuration(s.Duration)
+	base.Timeout, _ = time.ParseDuration(s.Timeout)
+	if len(s.Steps) == 0 {
+		return []Step{{Config: base}}
+	}
+	var out []Step
+	for _, v := range s.Steps {
+		c := base
+		if c.Model == load.Open {
+			c.Rate = v
+			out = append(out, Step{Name: "rate=" + strconv.FormatFloat(v, 'f', -1, 64), Config: c})
+		} else {
+			c.Clients = int(v)
+			out = append(out, Step{Name: "clients=" + strconv.Itoa(int(v)), Config: c})
+		}
+	}
+	return out
+}
+
+// WarmupDuration is the parsed warm-up (0 when none).
+func (s *Scenario) WarmupDuration() time.Duration {
+	d, _ := time.ParseDuration(s.Warmup)
+	return d
+}
+
+// Error is a validation error naming the file and the field.
+type Error struct {
+	File, Field, Msg string
+}
+
+func (e *Error) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("scenario: %s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("scenario: %s: field %q: %s", e.File, e.Field, e.Msg)
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+
+// Parse decodes and validates one scenario file's content. file names it in
+// errors; the scenario's name must equal the file's base name without .json.
+func Parse(file string, data []byte) (*Scenario, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var s Scenario
+	if err := dec.Decode(&s); err != nil {
+		return nil, decodeError(file, data, dec, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &Error{File: file, Msg: "trailing data after the scenario object"}
+	}
+	s.File = file
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func decodeError(file string, data []byte, dec *json.Decoder, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return &Error{File: file, Msg: fmt.Sprintf("line %d: %v", lineOf(data, syn.Offset), syn)}
+	case errors.As(err, &typ):
+		return &Error{File: file, Field: typ.Field, Msg: fmt.Sprintf("want %s, got JSON %s", typ.Type, typ.Value)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return &Error{File: file, Field: f, Msg: "unknown field (see scenarios/README.md for the fields)"}
+	case errors.Is(err, io.EOF):
+		return &Error{File: file, Msg: "empty file"}
+	}
+	return &Error{File: file, Msg: err.Error()}
+}
+
+func lineOf(data []byte, off int64) int {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	return bytes.Count(data[:off], []byte{'\n'}) + 1
+}
+
+func (s *Scenario) validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &Error{File: s.File, Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+	base := strings.TrimSuffix(filepath.Base(s.File), ".json")
+	switch {
+	case !nameRE.MatchString(s.Name):
+		return bad("name", "%q must be lower-case letters, digits and '-'", clip(s.Name))
+	case s.Name != base:
+		return bad("name", "%q must equal the file name %q", clip(s.Name), base)
+	case strings.TrimSpace(s.About) == "":
+		return bad("about", "say what the scenario measures and which dimension it should expose")
+	}
+	dur := time.Duration(0)
+	if s.Duration != "" {
+		d, err := time.ParseDuration(s.Duration)
+		if err != nil || d <= 0 {
+			return bad("duration", "%q is not a positive duration like 2s", clip(s.Duration))
+		}
+		dur = d
+	}
+	for _, f := range []struct{ name, v string }{{"timeout", s.Timeout}, {"warmup", s.Warmup}} {
+		if f.v == "" {
+			continue
+		}
+		if d, err := time.ParseDuration(f.v); err != nil || d < 0 {
+			return bad(f.name, "%q is not a duration like 500ms", clip(f.v))
+		}
+	}
+	if s.Batch == 0 {
+		s.Batch = 1
+	}
+	if s.Batch < 1 || s.Batch > 1000 {
+		return bad("batch", "must be 1..1000 (the server's batch limit), got %d", s.Batch)
+	}
+	if s.Clients <= 0 && (len(s.Steps) == 0 || s.Model == "open") {
+		return bad("clients", "must be > 0, got %d", s.Clients)
+	}
+	switch s.Model {
+	case "closed":
+		if s.Rate != 0 {
+			return bad("rate", "only the open model has a rate")
+		}
+		if (s.Requests > 0) == (dur > 0) {
+			return bad("requests", "a closed scenario needs exactly one of requests (per client) and duration")
+		}
+		if s.Requests < 0 {
+			return bad("requests", "must be > 0, got %d", s.Requests)
+		}
+	case "open":
+		if s.Requests != 0 {
+			return bad("requests", "the open model is paced by rate and duration, not requests")
+		}
+		if dur <= 0 {
+			return bad("duration", "the open model needs a duration")
+		}
+		if s.Rate <= 0 && len(s.Steps) == 0 {
+			return bad("rate", "must be > 0 (or give steps of rates), got %v", s.Rate)
+		}
+	default:
+		return bad("model", "%q must be closed or open", clip(s.Model))
+	}
+	for i, v := range s.Steps {
+		if v <= 0 || (s.Model == "closed" && v != float64(int(v))) {
+			return bad(fmt.Sprintf("steps[%d]", i), "%v must be a positive %s", v, map[string]string{"closed": "whole number of clients", "open": "rate"}[s.Model])
+		}
+		if s.Model == "closed" && v > 5000 {
+			return bad(fmt.Sprintf("steps[%d]", i), "%v clients is more than the 5000 this lab allows on one host", v)
+		}
+	}
+	if s.Clients > 5000 {
+		return bad("clients", "%d is more than the 5000 this lab allows on one host", s.Clients)
+	}
+	sv := s.Server
+	if sv.RateLimit != nil && *sv.RateLimit < 0 {
+		return bad("server.rate_limit", "must be >= 0 (0 = off), got %d", *sv.RateLimit)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"server.workers", sv.Workers}, {"server.queue", sv.Queue}, {"server.writer_queue", sv.WriterQueue}} {
+		if f.v < 0 {
+			return bad(f.name, "must be >= 0 (0 = server default), got %d", f.v)
+		}
+	}
+	switch sv.Fsync {
+	case "", "never", "interval", "always":
+	default:
+		return bad("server.fsync", "%q must be never, interval or always", clip(sv.Fsync))
+	}
+	s.slo = nil
+	for i, e := range s.SLO {
+		slo, err := ParseSLO(e)
+		if err != nil {
+			return bad(fmt.Sprintf("slo[%d]", i), "%v", err)
+		}
+		s.slo = append(s.slo, slo)
+	}
+	return nil
+}
+
+// Load reads the scenario file path.
+func Load(path string) (*Scenario, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return Parse(path, b)
+}
+
+// LoadDir reads every *.json scenario in dir, sorted by name.
+func LoadDir(dir string) ([]*Scenario, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("scenario: no *.json scenarios in %s", dir)
+	}
+	var out []*Scenario
+	for _, p := range paths {
+		s, err := Load(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Select picks scenarios by name (comma-separated list) from all, in the
+// list's order; "" picks the quick set, "all" every scenario.
+func Select(all []*Scenario, list string) ([]*Scenario, error) {
+	list = strings.TrimSpace(list)
+	var out []*Scenario
+	switch list {
+	case "", "quick":
+		for _, s := range all {
+			if s.Quick {
+				out = append(out, s)
+			}
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("scenario: no scenario is marked quick")
+		}
+		return out, nil
+	case "all":
+		return all, nil
+	}
+	byName := map[string]*Scenario{}
+	var names []string
+	for _, s := range all {
+		byName[s.Name] = s
+		names = append(names, s.Name)
+	}
+	for _, n := range strings.Split(list, ",") {
+		n = strings.TrimSpace(n)
+		s, ok := byName[n]
+		if !ok {
+			return nil, fmt.Errorf("scenario: unknown scenario %q; known: %s", clip(n), strings.Join(names, ", "))
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

@@ -1,0 +1,167 @@
+package http1
+
+import (
+	"bufio"
+	"strconv"
+)
+
+// Body buffer policy: the buffer grows by doubling (from minBodyBuf) as
+// bytes actually arrive, capped at the declared Content-Length (when over
+// minBodyBuf) or at MaxBodyBytes for chunked bodies. A declared length is never preallocated:
+// a client that announces 2 MiB and sends nothing costs nothing.
+const minBodyBuf = 4096
+
+// maxChunkLine bounds one chunk-size line, extensions and CRLF included.
+// net/http allows 4 KiB; extensions are ignored anyway and no client of
+// this server sends them.
+const maxChunkLine = 1024
+
+// maxChunkOverhead is net/http's budget for chunk framing bytes beyond 16
+// per chunk plus twice the chunk's data (see net/http/internal/chunked.go):
+// it keeps a sender from trickling one data byte per kilobyte of extension.
+const maxChunkOverhead = 16 << 10
+
+// ReadBody reads the body declared by req's headers (Content-Length or
+// chunked; neither means an empty body) into req.Body, consuming exactly
+// the body's bytes (for chunked, through the trailer section) from br. It
+// returns io.ErrUnexpectedEOF if the connection ends mid-body, a *Error for
+// bad chunked framing or a body over MaxBodyBytes (detected before the
+// excess is read), and other errors of br as is.
+func (r *Reader) ReadBody(br *bufio.Reader, req *Request) error {
+	req.Body = r.body[:0]
+	var err error
+	switch {
+	case req.Chunked:
+		req.Body, err = r.readChunked(br)
+	case req.ContentLength > 0:
+		limit := r.Limits.maxBody()
+		if req.ContentLength > limit {
+			return newError(413, "body exceeds "+strconv.FormatInt(limit, 10)+" bytes")
+		}
+		n := int(req.ContentLength)
+		req.Body, err = readN(br, r.body[:0], n, int(min(max(req.ContentLength, minBodyBuf), limit)))
+	}
+	if cap(req.Body) > cap(r.body) {
+		r.body = req.Body[:0]
+	}
+	return err
+}
+
+// readN appends exactly n bytes from br to buf, growing buf by doubling but
+// never past ceiling (>= len(buf)+n).
+func readN(br *bufio.Reader, buf []byte, n, ceiling int) ([]byte, error) {
+	want := len(buf) + n
+	for len(buf) < want {
+		if len(buf) == cap(buf) {
+			c := min(max(2*cap(buf), minBodyBuf), ceiling)
+			nb := make([]byte, len(buf), c)
+			copy(nb, buf)
+			buf = nb
+		}
+		k, err := br.Read(buf[len(buf):min(cap(buf), want)])
+		buf = buf[:len(buf)+k]
+		if err != nil && len(buf) < want {
+			return buf, eofIsUnexpected(err)
+		}
+	}
+	return buf, nil
+}
+
+// readChunked decodes a chunked body (RFC 9112 section 7.1) into r.body.
+func (r *Reader) readChunked(br *bufio.Reader) ([]byte, error) {
+	limit := r.Limits.maxBody()
+	buf := r.body[:0]
+	var excess int64
+	for {
+		line, err := r.readLine(br, maxChunkLine)
+		if err == errLineTooLong {
+			return buf, badRequest("chunk size line over " + strconv.Itoa(maxChunkLine) + " bytes")
+		}
+		if err != nil {
+			return buf, eofIsUnexpected(err)
+		}
+		size, herr := parseChunkLine(line)
+		if herr != nil {
+			return buf, herr
+		}
+		if size > uint64(limit-int64(len(buf))) {
+			return buf, newError(413, "body exceeds "+strconv.FormatInt(limit, 10)+" bytes")
+		}
+		excess += int64(len(line)) - 16 - 2*int64(size)
+		excess = max(excess, 0)
+		if excess > maxChunkOverhead {
+			return buf, badRequest("chunked body has too much framing overhead")
+		}
+		if size == 0 {
+			break
+		}
+		if buf, err = readN(br, buf, int(size), int(limit)); err != nil {
+			return buf, err
+		}
+		crlf, err := br.Peek(2)
+		if len(crlf) == 2 && (crlf[0] != '\r' || crlf[1] != '\n') {
+			return buf, badRequest("chunk data not followed by CRLF")
+		}
+		if err != nil {
+			return buf, eofIsUnexpected(err)
+		}
+		_, _ = br.Discard(2) // Peek just returned these 2 bytes
+	}
+	return buf, r.readTrailers(br)
+}
+
+// parseChunkLine parses "chunk-size [ chunk-ext ] CRLF". The size is 1 to 16
+// hex digits (as net/http); extensions must start right after the size
+// (net/http rejects whitespace there too), hold no control bytes, and are
+// discarded.
+func parseChunkLine(line []byte) (uint64, *Error) {
+	if !endsCRLF(line) {
+		return 0, badRequest("chunk size line ends with a bare LF")
+	}
+	p := line[:len(line)-2]
+	var size uint64
+	i := 0
+	for ; i < len(p); i++ {
+		d, ok := unhex(p[i])
+		if !ok {
+			break
+		}
+		if i == 16 {
+			return 0, badRequest("chunk size over 16 hex digits")
+		}
+		size = size<<4 | uint64(d)
+	}
+	if i == 0 || i < len(p) && p[i] != ';' {
+		return 0, badRequest("invalid chunk size line " + quote(p))
+	}
+	if !validValue(p[i:]) {
+		return 0, badRequest("invalid byte in chunk extension " + quote(p))
+	}
+	return size, nil
+}
+
+// readTrailers reads and discards the trailer section after the last
+// chunk, bounded by MaxHeaderBytes.
+func (r *Reader) readTrailers(br *bufio.Reader) error {
+	budget := r.Limits.maxHeader()
+	for {
+		l, err := r.readLine(br, budget)
+		if err == errLineTooLong {
+			return newError(431, "trailer section exceeds "+strconv.Itoa(r.Limits.maxHeader())+" bytes")
+		}
+		if err != nil {
+			return eofIsUnexpected(err)
+		}
+		budget -= len(l)
+		if !endsCRLF(l) {
+			return badRequest("trailer line ends with a bare LF")
+		}
+		l = l[:len(l)-2]
+		if len(l) == 0 {
+			return nil
+		}
+		if _, _, ferr := parseField(l); ferr != nil {
+			return ferr
+		}
+	}
+}

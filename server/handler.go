@@ -1,0 +1,195 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"metricstream/internal/http1"
+	"metricstream/internal/metric"
+	"metricstream/variants/executor"
+	"metricstream/variants/metrics"
+	"metricstream/variants/writer"
+)
+
+// route dispatches by path, then method (seed chapter 2): unknown paths get
+// 404, known paths with the wrong method 405 with Allow.
+func (c *conn) route() http1.Response {
+	switch c.req.Path {
+	case "/metrics":
+		switch c.req.Method {
+		case "POST":
+			return c.ingest()
+		case "GET":
+			return c.statsResponse()
+		}
+		r := c.errorResponse(405, "method "+metric.Quote(c.req.Method)+" not allowed on /metrics; use GET or POST")
+		r.Allow = "GET, POST"
+		return r
+	case "/health":
+		if c.req.Method == "GET" {
+			return c.health()
+		}
+		r := c.errorResponse(405, "method "+metric.Quote(c.req.Method)+" not allowed on /health; use GET")
+		r.Allow = "GET"
+		return r
+	}
+	return c.errorResponse(404, "no such path "+metric.Quote(c.req.Path)+"; the API is GET /health, POST /metrics, GET /metrics")
+}
+
+// ingest is POST /metrics: rate limit (chapter 4), parse (5/6), validate (3),
+// encode and write (7/8). The batch is acknowledged only once the writer
+// has accepted all of it.
+func (c *conn) ingest() http1.Response {
+	s := c.s
+	client := c.req.Authorization
+	if client == "" {
+		client = c.remote // RELIABILITY rule 8: the seed's curl sends no Authorization
+	}
+	now := s.cfg.Now()
+	d := s.limiter.AllowAt(client, now)
+	if d.TableFull {
+		r := c.errorResponse(503, "too many distinct clients tracked by the rate limiter; retry later")
+		r.RetryAfter = 1
+		return r
+	}
+	s.recorder.Record(client, d.Allowed)
+	if !d.Allowed {
+		r := c.errorResponse(429, "rate limit exceeded: at most "+strconv.Itoa(s.limiter.Limit)+" requests per second per client")
+		r.RetryAfter = retrySeconds(d.RetryAfter)
+		return r
+	}
+	if c.parser == nil {
+		c.parser = s.comp.NewParser()
+	}
+	ms, err := c.parser.Parse(c.req.Body)
+	if err == nil {
+		err = metric.ValidateBatch(ms)
+	}
+	if err != nil {
+		return c.errorResponse(400, err.Error())
+	}
+	c.lines = metric.AppendBatch(c.lines[:0], ms, now.UnixMilli())
+	if err := s.writer.Append(c.lines); err != nil {
+		var r http1.Response
+		switch {
+		case errors.Is(err, writer.ErrQueueFull):
+			r = c.errorResponse(503, "server overloaded: writer queue full")
+		case errors.Is(err, writer.ErrClosed):
+			r = c.errorResponse(503, "server shutting down")
+			r.Close = true
+		default:
+			s.log.Error("write failed", "err", err)
+			r = c.errorResponse(503, "storage unavailable: "+err.Error())
+		}
+		r.RetryAfter = 1
+		return r
+	}
+	s.stats.accepted.Add(uint64(len(ms)))
+	c.body = append(c.body[:0], `{"accepted":`...)
+	c.body = strconv.AppendInt(c.body, int64(len(ms)), 10)
+	c.body = append(c.body, '}', '\n')
+	return http1.Response{Status: 200, Body: c.body}
+}
+
+// retrySeconds rounds up to whole seconds, at least 1 (Retry-After's unit).
+func retrySeconds(d time.Duration) int {
+	n := int((d + time.Second - 1) / time.Second)
+	if n < 1 {
+		n = 1
+	}
+	return n
+}
+
+// Health is the body of GET /health.
+type Health struct {
+	Status   string          `json:"status"` // "ok", or "degraded" while the writer reports an error
+	Variant  json.RawMessage `json:"variant"`
+	Preset   string          `json:"preset,omitempty"`
+	Error    string          `json:"error,omitempty"`
+	Writer   writer.Stats    `json:"writer"`
+	UptimeS  float64         `json:"uptime_s"`
+	Shutting bool            `json:"shutting_down,omitempty"`
+}
+
+func (c *conn) health() http1.Response {
+	s := c.s
+	h := Health{
+		Status:   "ok",
+		Variant:  VariantJSON(s.comp.Set),
+		Preset:   s.comp.Set.Preset(),
+		Writer:   s.writer.Stats(),
+		UptimeS:  s.cfg.Now().Sub(s.started).Seconds(),
+		Shutting: s.shutting.Load(),
+	}
+	if h.Writer.LastError != "" {
+		h.Status, h.Error = "degraded", "storage: "+h.Writer.LastError
+	}
+	return c.jsonResponse(200, h)
+}
+
+// Stats is the body of GET /metrics.
+type Stats struct {
+	Requests struct {
+		Total    uint64            `json:"total"`
+		ByClass  map[string]uint64 `json:"by_class"`
+		ByStatus map[string]uint64 `json:"by_status"`
+	} `json:"requests"`
+	MetricsAccepted uint64           `json:"metrics_accepted"`
+	Clients         metrics.Snapshot `json:"clients"`
+	Limiter         struct {
+		Limit   int    `json:"limit_per_second"`
+		Clients int    `json:"clients"`
+		Evicted uint64 `json:"evicted"`
+	} `json:"limiter"`
+	Writer      writer.Stats   `json:"writer"`
+	Executor    executor.Stats `json:"executor"`
+	Connections struct {
+		Open     int    `json:"open"`
+		Accepted uint64 `json:"accepted"`
+		Rejected uint64 `json:"rejected"`
+	} `json:"connections"`
+}
+
+// Snapshot returns the server's statistics (GET /metrics).
+func (s *Server) Snapshot() Stats {
+	var st Stats
+	st.Requests.ByClass = map[string]uint64{}
+	st.Requests.ByStatus = map[string]uint64{}
+	for code := range s.stats.byStatus {
+		n := s.stats.byStatus[code].Load()
+		if n == 0 {
+			continue
+		}
+		st.Requests.Total += n
+		st.Requests.ByStatus[strconv.Itoa(code)] = n
+		st.Requests.ByClass[strconv.Itoa(code/100)+"xx"] += n
+	}
+	st.MetricsAccepted = s.stats.accepted.Load()
+	st.Clients = s.recorder.Flush()
+	st.Limiter.Limit = s.limiter.Limit
+	st.Limiter.Clients = s.limiter.Clients()
+	st.Limiter.Evicted = s.stats.evicted.Load()
+	st.Writer = s.writer.Stats()
+	st.Executor = s.exec.Stats()
+	s.mu.Lock()
+	st.Connections.Open = len(s.conns)
+	s.mu.Unlock()
+	st.Connections.Accepted = s.stats.connsAccepted.Load()
+	st.Connections.Rejected = s.stats.connsRejected.Load()
+	return st
+}
+
+func (c *conn) statsResponse() http1.Response {
+	return c.jsonResponse(200, c.s.Snapshot())
+}
+
+func (c *conn) jsonResponse(status int, v any) http1.Response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return c.errorResponse(500, "encoding response: "+err.Error())
+	}
+	c.body = append(append(c.body[:0], b...), '\n')
+	return http1.Response{Status: status, Body: c.body}
+}

@@ -1,0 +1,250 @@
+// Package server is the MetricsStream server: its own accept loop, HTTP/1.1
+// framing (internal/http1), routing, validation, the rate-limit algorithm
+// and graceful shutdown. It takes one variant of each component as a plain
+// dependency (Components), so tests build any combination without tags.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"metricstream/internal/http1"
+	"metricstream/internal/ratelimit"
+	"metricstream/variants/executor"
+	"metricstream/variants/lock"
+	"metricstream/variants/metrics"
+	"metricstream/variants/writer"
+)
+
+// Config configures a Server. Zero durations and sizes take the defaults.
+type Config struct {
+	Components Components
+	Sink       writer.Sink // the opened data file (writer.Open)
+	Fsync      writer.FsyncPolicy
+	FsyncEvery time.Duration
+
+	RateLimit   int // requests per client per second; 0 disables
+	MaxClients  int // clients the limiter tracks at most (lock.Config)
+	Workers     int // executor pool workers
+	Queue       int // executor pool queue
+	WriterQueue int // async writer queue, in batches
+
+	Limits        http1.Limits
+	HeaderTimeout time.Duration // from a request's first byte to the end of its header (default 5s)
+	BodyTimeout   time.Duration // to read the body (default 10s)
+	IdleTimeout   time.Duration // keep-alive connection without a request (default 30s)
+	WriteTimeout  time.Duration // to write a response (default 10s)
+	MaxConns      int           // open connections at most (default 4096); more get 503 and are closed
+
+	Logger *slog.Logger
+	Now    func() time.Time // for tests; default time.Now
+}
+
+func (c *Config) defaults() {
+	if c.HeaderTimeout <= 0 {
+		c.HeaderTimeout = 5 * time.Second
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = 10 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 30 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = 4096
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("server: closed")
+
+// Server serves the MetricsStream HTTP API. Create it with New.
+type Server struct {
+	cfg      Config
+	comp     Components
+	writer   writer.Writer
+	limiter  *ratelimit.Limiter
+	recorder metrics.Recorder
+	exec     executor.Executor
+	log      *slog.Logger
+	started  time.Time
+
+	shutting atomic.Bool
+
+	mu    sync.Mutex
+	ln    net.Listener       // guarded by mu
+	conns map[*conn]struct{} // guarded by mu
+	done  chan struct{}      // closed when Shutdown starts
+
+	stats stats
+}
+
+// stats are the request counters of GET /metrics.
+type stats struct {
+	byStatus      [600]atomic.Uint64
+	accepted      atomic.Uint64 // metrics acknowledged
+	connsAccepted atomic.Uint64
+	connsRejected atomic.Uint64 // over MaxConns
+	evicted       atomic.Uint64 // limiter clients evicted as idle
+}
+
+// New builds a Server from cfg, constructing one of each component.
+func New(cfg Config) (*Server, error) {
+	cfg.defaults()
+	c := cfg.Components
+	if c.NewParser == nil || c.NewWriter == nil || c.NewTable == nil || c.NewRecorder == nil || c.NewExecutor == nil {
+		return nil, fmt.Errorf("server: incomplete components for %v", c.Set)
+	}
+	if cfg.Sink == nil {
+		return nil, fmt.Errorf("server: no data sink")
+	}
+	w, err := c.NewWriter(writer.Config{Sink: cfg.Sink, Fsync: cfg.Fsync, FsyncInterval: cfg.FsyncEvery, QueueLen: cfg.WriterQueue})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		comp:     c,
+		writer:   w,
+		limiter:  ratelimit.New(cfg.RateLimit, c.NewTable(lock.Config{MaxClients: cfg.MaxClients})),
+		recorder: c.NewRecorder(metrics.Config{}),
+		exec:     c.NewExecutor(executor.Config{Workers: cfg.Workers, QueueLen: cfg.Queue}),
+		log:      cfg.Logger,
+		started:  cfg.Now(),
+		conns:    map[*conn]struct{}{},
+		done:     make(chan struct{}),
+	}
+	go s.janitor()
+	return s, nil
+}
+
+// janitor evicts idle limiter clients and flushes the metrics recorder once a
+// second, until Shutdown.
+func (s *Server) janitor() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			if n := s.limiter.EvictIdle(s.cfg.Now(), 10*time.Second); n > 0 {
+				s.stats.evicted.Add(uint64(n))
+			}
+			s.recorder.Flush()
+		}
+	}
+}
+
+// Serve accepts connections on ln and hands them to the executor until
+// Shutdown; it then returns ErrServerClosed.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.shutting.Load() {
+		s.mu.Unlock()
+		ln.Close()
+		return ErrServerClosed
+	}
+	s.ln = ln
+	s.mu.Unlock()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.shutting.Load() || errors.Is(err, net.ErrClosed) {
+				return ErrServerClosed
+			}
+			// EMFILE and friends: back off like net/http instead of spinning
+			if delay == 0 {
+				delay = 5 * time.Millisecond
+			} else if delay *= 2; delay > time.Second {
+				delay = time.Second
+			}
+			s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		s.stats.connsAccepted.Add(1)
+		c := s.newConn(nc)
+		if !s.track(c) {
+			s.stats.connsRejected.Add(1)
+			c.rejectWith(503, "too many open connections", 1)
+			c.Close()
+			continue
+		}
+		s.exec.Execute(c)
+	}
+}
+
+// track registers c unless the server is at MaxConns or shutting down.
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting.Load() || len(s.conns) >= s.cfg.MaxConns {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Shutdown stops accepting, wakes idle connections so they close, waits for
+// requests in flight, then drains and closes the writer: nothing
+// acknowledged is lost. It returns the first error, or ctx.Err() when ctx
+// ends before requests in flight finish (the writer is closed anyway, so
+// whatever was acknowledged still reaches the file).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.shutting.Swap(true) {
+		s.mu.Unlock()
+		return errors.New("server: Shutdown called twice")
+	}
+	close(s.done)
+	var lnErr error
+	if s.ln != nil {
+		lnErr = s.ln.Close()
+	}
+	for c := range s.conns {
+		c.wakeIfIdle()
+	}
+	s.mu.Unlock()
+
+	execErr := s.exec.Shutdown(ctx)
+	werr := s.writer.Close()
+	s.recorder.Flush()
+	s.log.Info("stopped", "acknowledged_metrics", s.stats.accepted.Load())
+	switch {
+	case execErr != nil:
+		return fmt.Errorf("server: shutdown: %w", execErr)
+	case werr != nil:
+		return fmt.Errorf("server: shutdown: %w", werr)
+	case lnErr != nil && !errors.Is(lnErr, net.ErrClosed):
+		return fmt.Errorf("server: shutdown: %w", lnErr)
+	}
+	return nil
+}
+
+// Accepted returns the number of metrics acknowledged so far.
+func (s *Server) Accepted() uint64 { return s.stats.accepted.Load() }
