@@ -134,20 +134,29 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// janitor evicts idle limiter clients and flushes the metrics recorder once a
-// second, until Shutdown.
+// flushEvery is how often the metrics recorder is flushed. The lock-free
+// recorder's rings hold 256 events per client, so a client may send up to
+// 256/flushEvery = 5120 requests per second before events are dropped
+// (counted as dropped, never lost silently).
+const flushEvery = 50 * time.Millisecond
+
+// janitor flushes the metrics recorder every flushEvery and evicts limiter
+// clients idle for 10s once a second, until Shutdown.
 func (s *Server) janitor() {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
+	flush := time.NewTicker(flushEvery)
+	defer flush.Stop()
+	evict := time.NewTicker(time.Second)
+	defer evict.Stop()
 	for {
 		select {
 		case <-s.done:
 			return
-		case <-t.C:
+		case <-flush.C:
+			s.recorder.Flush()
+		case <-evict.C:
 			if n := s.limiter.EvictIdle(s.cfg.Now(), 10*time.Second); n > 0 {
 				s.stats.evicted.Add(uint64(n))
 			}
-			s.recorder.Flush()
 		}
 	}
 }

@@ -36,6 +36,9 @@ type Config struct {
 	Progress io.Writer // progress bar destination; nil for none
 	Log      io.Writer // one line per pipeline event; nil for none
 	Verify   VerifyOptions
+	// KeepData keeps the servers' data files after a passing integrity
+	// check (failed ones are always kept, next to the server logs).
+	KeepData bool
 	// OnTrial, when set, sees each trial as it is recorded (tests, live output).
 	OnTrial func(*results.Trial)
 }
@@ -268,6 +271,8 @@ func stopAndCheck(ctx context.Context, cfg Config, a *armState, inst Instance, t
 	a.check.Partial += partial
 	if !ist.OK {
 		a.fail("integrity failed (" + what + "): " + ist.Detail)
+	} else if !cfg.KeepData {
+		_ = os.Remove(inst.DataFile()) // checked; raw server data is not a result
 	}
 }
 
@@ -386,9 +391,9 @@ func capture(ctx context.Context, addr, dir, name string, d time.Duration) func(
 // remote is a server running elsewhere.
 type remote struct{ addr string }
 
-func (r remote) Addr() string                           { return r.addr }
-func (r remote) DataFile() string                       { return "" }
-func (r remote) PprofAddr() string                      { return "" }
+func (r remote) Addr() string                          { return r.addr }
+func (r remote) DataFile() string                      { return "" }
+func (r remote) PprofAddr() string                     { return "" }
 func (r remote) Stop(ctx context.Context) (int, error) { return 0, nil }
 
 // RemoteLauncher drives a server already running at addr: Start returns it

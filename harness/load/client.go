@@ -19,7 +19,7 @@ type client struct {
 	addr      string
 	head      []byte // request line and headers; holds the body too when body is nil
 	body      []byte // shared body, written with writev after head (large batches)
-	batch     int // metrics per request: the acknowledgement when a 2xx body has no "accepted"
+	batch     int    // metrics per request: the acknowledgement when a 2xx body has no "accepted"
 	keepAlive bool
 	timeout   time.Duration
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/perf/benchmath"
@@ -301,6 +302,7 @@ func successCharts(ix *trialIndex) ([]Chart, []Skipped) {
 			}, "", 0, false),
 			Note: "Median over trials of each cell.",
 		})
+		cs[len(cs)-1].XTicks = loadTicks(cs[len(cs)-1].Series)
 	}
 	return cs, nil
 }
@@ -340,9 +342,37 @@ func latencyCharts(ix *trialIndex) ([]Chart, []Skipped) {
 		}
 		sort.SliceStable(c.Series, func(i, j int) bool { return c.Series[i].Color < c.Series[j].Color })
 		c.LogY = spansDecade(c.Series)
+		c.XTicks = loadTicks(c.Series)
 		cs = append(cs, c)
 	}
 	return cs, nil
+}
+
+// loadTicks labels the X axis at the load steps themselves (when there are
+// few enough to read).
+func loadTicks(ss []Series) []Tick {
+	seen := map[float64]bool{}
+	var xs []float64
+	for _, s := range ss {
+		if s.Color < 0 {
+			continue
+		}
+		for _, p := range s.Points {
+			if !seen[p.X] {
+				seen[p.X] = true
+				xs = append(xs, p.X)
+			}
+		}
+	}
+	if len(xs) > 12 {
+		return nil
+	}
+	sort.Float64s(xs)
+	ts := make([]Tick, len(xs))
+	for i, x := range xs {
+		ts[i] = Tick{x, strconv.FormatFloat(x, 'g', -1, 64)}
+	}
+	return ts
 }
 
 // spansDecade reports whether the Y values span a factor of 10 or more.
@@ -384,6 +414,18 @@ func meetsSLO(ts []*results.Trial) (bool, string) {
 		}
 	}
 	return true, "SLOs"
+}
+
+// addMarker adds m, or names its variant on an existing marker at a point
+// within 1% of it, so labels do not print over each other.
+func addMarker(ms []Marker, m Marker) []Marker {
+	for i := range ms {
+		if math.Abs(ms[i].X-m.X) <= 0.01*math.Abs(m.X) && math.Abs(ms[i].Y-m.Y) <= 0.01*math.Abs(m.Y) {
+			ms[i].Label += ", " + strings.TrimPrefix(m.Label, "knee ")
+			return ms
+		}
+	}
+	return append(ms, m)
 }
 
 // throughputCharts plots achieved against offered throughput for open-loop
@@ -437,12 +479,13 @@ func throughputCharts(ix *trialIndex) ([]Chart, []Skipped, map[string][]Knee) {
 			}
 			knees[g.name] = append(knees[g.name], k)
 			if k.Rate > 0 {
-				c.Markers = append(c.Markers, Marker{Point{k.Rate, k.Achieved}, "knee " + v, ix.color[v]})
+				c.Markers = addMarker(c.Markers, Marker{Point{k.Rate, k.Achieved}, "knee " + v, ix.color[v]})
 				notes = append(notes, fmt.Sprintf("%s: knee at %s offered (%s)", v, formatSI(k.Rate)+"/s", k.By))
 			} else {
 				notes = append(notes, fmt.Sprintf("%s: no offered rate met %s", v, k.By))
 			}
 		}
+		c.XTicks = loadTicks(c.Series)
 		c.Note = "Median over trials. Knee = highest offered rate whose trials all meet the scenario's SLOs (≥ 95% success where trials carry no SLO). " + strings.Join(notes, "; ") + "."
 		cs = append(cs, c)
 	}

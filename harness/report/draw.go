@@ -10,11 +10,12 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Chart size in the PNG.
 const (
-	chartWidth  = 18 * vg.Centimeter
+	chartWidth  = 20 * vg.Centimeter
 	chartHeight = 11 * vg.Centimeter
 )
 
@@ -54,8 +55,6 @@ func RenderPNG(c *Chart) (out []byte, err error) {
 	p.Title.Text = c.Title
 	p.X.Label.Text = c.XLabel
 	p.Y.Label.Text = c.YLabel
-	p.Legend.Top = true
-	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
 	if c.LogX {
 		p.X.Scale = plot.LogScale{}
@@ -102,12 +101,20 @@ func RenderPNG(c *Chart) (out []byte, err error) {
 		}
 		p.Add(l)
 	}
-	wt, err := p.WriterTo(chartWidth, chartHeight, "png")
-	if err != nil {
-		return nil, fmt.Errorf("report: chart %s: %w", c.File, err)
-	}
+	// The legend goes in a margin right of the plot, where it can hide
+	// no data however many series there are.
+	img := vgimg.New(chartWidth, chartHeight)
+	dc := draw.New(img)
+	legend := p.Legend
+	p.Legend = plot.NewLegend()
+	legend.Top, legend.Left = true, true
+	legend.TextStyle.Font.Size = vg.Points(10)
+	lw := legend.Rectangle(dc).Size().X + vg.Points(12)
+	p.Draw(draw.Crop(dc, 0, -lw, 0, 0))
+	legend.YOffs = -vg.Points(24) // below the title
+	legend.Draw(draw.Crop(dc, chartWidth-lw+vg.Points(6), 0, 0, 0))
 	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("report: chart %s: %w", c.File, err)
 	}
 	return buf.Bytes(), nil
@@ -123,8 +130,13 @@ func addLines(p *plot.Plot, c *Chart) error {
 		l.Color = col
 		l.Width = vg.Points(1.5)
 		l.Dashes = plotutil.Dashes(s.Dash)
+		if s.Color < 0 { // a reference line: no points
+			p.Add(l)
+			p.Legend.Add(s.Name, l)
+			continue
+		}
 		sc.Color = col
-		sc.Shape = plotutil.Shape(max(s.Color, 0))
+		sc.Shape = plotutil.Shape(s.Color)
 		p.Add(l, sc)
 		p.Legend.Add(s.Name, l, sc)
 	}
@@ -133,7 +145,7 @@ func addLines(p *plot.Plot, c *Chart) error {
 
 func addBars(p *plot.Plot, c *Chart) error {
 	n := len(c.Series)
-	width := vg.Points(40 / float64(max(n, 1)))
+	width := vg.Points(80 / float64(max(n, 1)))
 	for j, s := range c.Series {
 		col := seriesColor(s.Color)
 		var first *plotter.BarChart
@@ -156,6 +168,8 @@ func addBars(p *plot.Plot, c *Chart) error {
 		}
 	}
 	p.NominalX(c.Categories...)
+	p.X.Min, p.X.Max = -0.6, float64(len(c.Categories))-0.4
 	p.Y.Min = 0
+	p.Y.Max *= 1.1
 	return nil
 }

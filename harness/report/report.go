@@ -7,12 +7,16 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"metricstream/harness/results"
 )
@@ -33,6 +37,8 @@ type Report struct {
 	Knees       map[string][]Knee // by scenario
 	Claims      []ClaimCheck
 	Method      string
+	ImgWidth    int // pixel size of every PNG
+	ImgHeight   int
 }
 
 // KV is one line of the environment table.
@@ -70,7 +76,8 @@ func Build(run *results.Run) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{RunID: runID(run), Analysis: a, Summaries: a.SummaryTables(), Comparisons: a.CompareTables(),
-		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants}
+		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants,
+		ImgWidth: pixels(chartWidth), ImgHeight: pixels(chartHeight)}
 	rep.Env = environment(run)
 	ix := indexTrials(a)
 	rep.Checks = checks(run, ix.variants)
@@ -91,6 +98,9 @@ func Build(run *results.Run) (*Report, error) {
 	rep.Claims = checkClaims(a, ix, heads)
 	return rep, nil
 }
+
+// pixels is the size in pixels of a length in vgimg's default 96 dpi.
+func pixels(l vg.Length) int { return int(math.Round(float64(l/vg.Inch) * vgimg.DefaultDPI)) }
 
 func runID(run *results.Run) string {
 	if run.Meta.RunID != "" {

@@ -165,11 +165,11 @@ type Verdict struct {
 // numbers.
 type Analysis struct {
 	Run         *results.Run
-	Source      string    // where the benchmark lines came from
-	Variants    []string  // labels, in Meta order then sorted
-	Cells       []Cell    // scenario order of Meta, steps numerically
-	UnitNames   []string  // Units order, then unknown units sorted
-	Pairs       []Pair    // compared pairs
+	Source      string   // where the benchmark lines came from
+	Variants    []string // labels, in Meta order then sorted
+	Cells       []Cell   // scenario order of Meta, steps numerically
+	UnitNames   []string // Units order, then unknown units sorted
+	Pairs       []Pair   // compared pairs
 	Comparisons []Comparison
 	Verdicts    []Verdict
 	Tested      int // comparisons in the Holm-Bonferroni family
@@ -407,113 +407,7 @@ func verdictText(p Pair, cell Cell, cs []*Comparison) string {
 	case !tested:
 		return head + fmt.Sprintf("too few trials to tell (n=%s; need ≥ %d per variant for a 95%% confidence interval)", formatN(n1, n2), MinTrials)
 	}
-	return head + fmt.Sprintf("no significant difference (p=%s)", FormatP(minP))
-}
-
-func formatN(n1, n2 int) string {
-	if n1 == n2 {
-		return strconv.Itoa(n1)
-	}
-	return strconv.Itoa(n1) + "+" + strconv.Itoa(n2)
-}
-
-// FormatP formats a p-value with benchstat's precision.
-func FormatP(p float64) string {
-	switch {
-	case math.IsNaN(p):
-		return "-"
-	case p < 0.001 && p > 0:
-		return fmt.Sprintf("%.1g", p)
-	}
-	return fmt.Sprintf("%.3f", p)
-}
-
-// FormatDelta formats a percent change with its sign: "+212%", "-3.4%".
-func FormatDelta(d float64) string {
-	switch {
-	case math.IsInf(d, 0):
-		return "∞"
-	case math.Abs(d) >= 10:
-		return fmt.Sprintf("%+.0f%%", d)
-	}
-	return fmt.Sprintf("%+.1f%%", d)
-}
-
-// FormatValue formats v in unit for a table: latency as a duration, success
-// as a percentage, rates with SI prefixes.
-func FormatValue(unit string, v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "-"
-	case unit == "ns/op" || strings.HasSuffix(unit, "-ns"):
-		return formatNS(v)
-	case unit == "success-%":
-		return fmt.Sprintf("%.1f%%", v)
-	case unit == "req/s":
-		return formatSI(v) + "/s"
-	}
-	return formatSI(v)
-}
-
-func formatNS(ns float64) string {
-	a := math.Abs(ns)
-	switch {
-	case a >= 1e9:
-		return sig3(ns/1e9) + "s"
-	case a >= 1e6:
-		return sig3(ns/1e6) + "ms"
-	case a >= 1e3:
-		return sig3(ns/1e3) + "µs"
-	}
-	return sig3(ns) + "ns"
-}
-
-func formatSI(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case a >= 1e9:
-		return sig3(v/1e9) + "G"
-	case a >= 1e6:
-		return sig3(v/1e6) + "M"
-	case a >= 1e3:
-		return sig3(v/1e3) + "k"
-	}
-	return sig3(v)
-}
-
-// sig3 prints three significant digits without exponent.
-func sig3(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case a >= 100:
-		return fmt.Sprintf("%.0f", v)
-	case a >= 10:
-		return fmt.Sprintf("%.1f", v)
-	}
-	return fmt.Sprintf("%.2f", v)
-}
-
-// FormatSummary formats a summary as benchstat does: "2.10ms ± 3%", or the
-// median with the reason there is no interval.
-func FormatSummary(unit string, s Summary) string {
-	v := FormatValue(unit, s.Center)
-	if !s.HasCI {
-		return fmt.Sprintf("%s (n=%d, no CI)", v, s.N)
-	}
-	return v + " ± " + pctRange(s)
-}
-
-// pctRange is the half-width of the interval as a percentage of the median,
-// as benchmath.Summary.PctRangeString computes it.
-func pctRange(s Summary) string {
-	if s.Center == 0 {
-		if s.Lo == 0 && s.Hi == 0 {
-			return "0%"
-		}
-		return "∞"
-	}
-	r := math.Max(s.Hi/s.Center-1, 1-s.Lo/s.Center)
-	return fmt.Sprintf("%.0f%%", 100*r)
+	return head + fmt.Sprintf("no significant difference (p=%s, n=%s)", FormatP(minP), formatN(n1, n2))
 }
 
 // cellOf reads the scenario and step of a name

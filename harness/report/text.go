@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -107,6 +109,41 @@ func (a *Analysis) Method() string {
 		Confidence*100, MinTrials, a.Tested, Alpha, MinTrials)
 }
 
+// minUTestP is the smallest two-sided p-value the Mann-Whitney U test can
+// give for samples of n1 and n2 distinct values: 2 / C(n1+n2, n1).
+func minUTestP(n1, n2 int) float64 {
+	c := 1.0
+	for i := 1; i <= n1; i++ {
+		c = c * float64(n2+i) / float64(i)
+	}
+	return math.Min(1, 2/c)
+}
+
+// Power warns when the trial count leaves the corrected test little
+// chance: the smallest p a cell can reach against the first Holm threshold
+// α/m.
+func (a *Analysis) Power() string {
+	if a.Tested == 0 {
+		return ""
+	}
+	n := 0
+	for _, c := range a.Comparisons {
+		if c.Tested && (n == 0 || min(c.N1, c.N2) < n) {
+			n = min(c.N1, c.N2)
+		}
+	}
+	minP := minUTestP(n, n)
+	first := Alpha / float64(a.Tested)
+	if minP <= first {
+		return ""
+	}
+	return fmt.Sprintf("With %d trials per variant the smallest p-value the U test can give is %s, above %s (α/%d, the first Holm threshold): "+
+		"such cells reach significance only when many other comparisons do. %d trials per cell allow p down to %s.",
+		n, g2(minP), g2(first), a.Tested, 10, g2(minUTestP(10, 10)))
+}
+
+func g2(p float64) string { return strconv.FormatFloat(p, 'g', 2, 64) }
+
 // Compare analyses run and writes its comparison tables as benchstat-like
 // text: the medians per unit, each compared pair with delta, raw and
 // Holm-adjusted p-values, and the verdict lines. The numbers are those of
@@ -125,6 +162,9 @@ func (a *Analysis) WriteText(w io.Writer) error {
 	id := a.Run.Meta.RunID
 	fmt.Fprintf(ew, "run: %s\nsource: %s\n", id, a.Source)
 	fmt.Fprintln(ew, wrap(a.Method(), 100))
+	if w := a.Power(); w != "" {
+		fmt.Fprintln(ew, wrap("Note: "+w, 100))
+	}
 	for _, t := range a.SummaryTables() {
 		fmt.Fprintf(ew, "\n%s (%s)\n", t.Unit, t.Better)
 		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)

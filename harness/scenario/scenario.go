@@ -169,6 +169,14 @@ func decodeError(file string, data []byte, dec *json.Decoder, err error) error {
 		return &Error{File: file, Field: typ.Field, Msg: fmt.Sprintf("want %s, got JSON %s", typ.Type, typ.Value)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		var top map[string]json.RawMessage
+		if json.Unmarshal(data, &top) == nil {
+			if _, ok := top[f]; !ok {
+				if _, ok := top["server"]; ok {
+					f = "server." + f // the only nested object
+				}
+			}
+		}
 		return &Error{File: file, Field: f, Msg: "unknown field (see scenarios/README.md for the fields)"}
 	case errors.Is(err, io.EOF):
 		return &Error{File: file, Msg: "empty file"}

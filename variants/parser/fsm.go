@@ -1,7 +1,9 @@
 package parser
 
 import (
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -24,7 +26,8 @@ import (
 //
 // Lifetime: the returned slice, the metrics' Tags and every string in them
 // are valid until the next call to Parse on the same FSM, and only while the
-// caller leaves body unmodified. Copy what must outlive that.
+// caller leaves body unmodified. Copy what must outlive that. Until that
+// next Parse the FSM's buffers also keep the last body reachable.
 //
 // What the seed got wrong: its parse_number accepts anything made of digits,
 // '.' and '-' ("1-2..3") and hands strtod an end pointer it ignores; its
@@ -62,6 +65,9 @@ func (p *FSM) Parse(body []byte) ([]metric.Metric, error) {
 	p.ms = p.ms[:0]
 	p.tags = p.tags[:0]
 	p.arena = p.arena[:0]
+	if len(p.seen) > 0 {
+		clear(p.seen) // left by a failed Parse
+	}
 	b := body
 	i := skipWS(b, 0)
 	if i == len(b) {
@@ -321,7 +327,7 @@ func (p *FSM) dupTag(tags []metric.Tag, key string) bool {
 // the index after it. Without escapes the result aliases b.
 func (p *FSM) str(b []byte, i, idx int) (string, int, error) {
 	start := i + 1
-	for j := start; j < len(b); j++ {
+	for j := plainRun(b, start); j < len(b); j++ {
 		c := b[j]
 		if c == '"' {
 			if j == start {
@@ -337,6 +343,34 @@ func (p *FSM) str(b []byte, i, idx int) (string, int, error) {
 		}
 	}
 	return "", 0, syntax(b, len(b), idx, "unterminated string")
+}
+
+// plainRun returns the index of the first byte at or after j that ends a
+// run of plain string bytes: '"', '\\' or a control byte (< 0x20), or
+// len(b). It looks at 8 bytes at a time (SWAR): for each of the three tests
+// the lowest flagged byte of a word is a true hit (a false flag can only
+// appear above a true one, where a borrow came from), so the lowest flag of
+// their union is the first stop byte.
+func plainRun(b []byte, j int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; j+8 <= len(b); j += 8 {
+		x := binary.LittleEndian.Uint64(b[j:])
+		q := x ^ (ones * '"')
+		s := x ^ (ones * '\\')
+		stop := ((q - ones) &^ q) | ((s - ones) &^ s) | ((x - ones*0x20) &^ x)
+		if stop &= highs; stop != 0 {
+			return j + bits.TrailingZeros64(stop)/8
+		}
+	}
+	for ; j < len(b); j++ {
+		if c := b[j]; c == '"' || c == '\\' || c < 0x20 {
+			return j
+		}
+	}
+	return j
 }
 
 // strEscaped is str's slow path, entered at the first backslash b[j]: it
@@ -357,8 +391,9 @@ func (p *FSM) strEscaped(b []byte, start, j, idx int) (string, int, error) {
 		case c < 0x20:
 			return "", 0, metric.Errorf(idx, "control character 0x%02x in a string at byte %d: escape it", c, j)
 		case c != '\\':
-			p.arena = append(p.arena, c)
-			j++
+			k := plainRun(b, j+1)
+			p.arena = append(p.arena, b[j:k]...)
+			j = k
 			continue
 		}
 		if j+1 >= len(b) {
@@ -434,27 +469,12 @@ func hex4(b []byte, i int) (rune, bool) {
 // value parses the number at b[i]. Overflow (1e400) gives ±Inf, which the
 // server's metric.ValidateBatch rejects as not finite.
 func value(b []byte, i, idx int) (float64, int, error) {
-	end, integer, err := number(b, i, idx, `"value"`)
+	end, _, err := number(b, i, idx, `"value"`)
 	if err != nil {
 		return 0, 0, err
 	}
-	if integer && end-i <= 15 {
-		// Up to 15 digits an integer is exact in a float64: skip strconv.
-		var n int64
-		k := i
-		if b[k] == '-' {
-			k++
-		}
-		for ; k < end; k++ {
-			n = n*10 + int64(b[k]-'0')
-		}
-		if b[i] == '-' {
-			if n == 0 {
-				return negZero, end, nil
-			}
-			n = -n
-		}
-		return float64(n), end, nil
+	if f, ok := exactDecimal(b[i:end]); ok {
+		return f, end, nil
 	}
 	f, err := strconv.ParseFloat(unsafe.String(&b[i], end-i), 64)
 	if err != nil {
@@ -467,6 +487,54 @@ func value(b []byte, i, idx int) (float64, int, error) {
 
 var negZero = math.Copysign(0, -1)
 
+// pow10 holds the powers of ten that a float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// exactDecimal converts a number without exponent and with at most 15
+// digits, such as 1234.5 or -75: the digits form an integer below 2^53 and
+// 10^frac is exact, so one IEEE division gives the correctly rounded
+// result (Clinger's fast path, which strconv takes too, without strconv's
+// general parsing around it). ok is false for anything else.
+func exactDecimal(num []byte) (f float64, ok bool) {
+	k := 0
+	neg := num[0] == '-'
+	if neg {
+		k++
+	}
+	var mant uint64
+	digits, frac := 0, -1
+	for ; k < len(num); k++ {
+		c := num[k]
+		if c == '.' {
+			frac = 0
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false // exponent
+		}
+		mant = mant*10 + uint64(c-'0')
+		digits++
+		if frac >= 0 {
+			frac++
+		}
+	}
+	if digits > 15 {
+		return 0, false
+	}
+	f = float64(mant)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	if neg {
+		if f == 0 {
+			return negZero, true
+		}
+		f = -f
+	}
+	return f, true
+}
+
 // timestamp parses the integer at b[i]: no fraction, no exponent, int64.
 func timestamp(b []byte, i, idx int) (int64, int, error) {
 	end, integer, err := number(b, i, idx, `"timestamp"`)
@@ -475,6 +543,21 @@ func timestamp(b []byte, i, idx int) (int64, int, error) {
 	}
 	if !integer {
 		return 0, 0, syntax(b, i, idx, "\"timestamp\" must be an integer number of milliseconds")
+	}
+	if end-i <= 18 {
+		// Up to 18 digits fit in an int64 whatever they are.
+		var n int64
+		k := i
+		if b[k] == '-' {
+			k++
+		}
+		for ; k < end; k++ {
+			n = n*10 + int64(b[k]-'0')
+		}
+		if b[i] == '-' {
+			n = -n
+		}
+		return n, end, nil
 	}
 	n, err := strconv.ParseInt(unsafe.String(&b[i], end-i), 10, 64)
 	if err != nil {

@@ -126,3 +126,30 @@ func FuzzParse(f *testing.F) {
 		checkAgree(t, body)
 	})
 }
+
+// TestNumbers checks decimal conversions against the reference on random
+// numbers of 1 to 20 digits with the point anywhere, around the lengths
+// where FSM's exact fast path hands over to strconv.
+func TestNumbers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for k := 0; k < 3000; k++ {
+		digits := make([]byte, 1+rng.IntN(20))
+		for i := range digits {
+			digits[i] = byte('0' + rng.IntN(10))
+		}
+		if len(digits) > 1 && digits[0] == '0' {
+			digits[0] = '1'
+		}
+		num := string(digits)
+		if p := rng.IntN(len(digits) + 1); p > 0 && p < len(digits) {
+			num = num[:p] + "." + num[p:]
+		}
+		if rng.IntN(2) == 0 {
+			num = "-" + num
+		}
+		if rng.IntN(4) == 0 {
+			num += "e" + string(rune('0'+rng.IntN(10)))
+		}
+		checkAgree(t, []byte(`{"metrics":[{"name":"n","value":`+num+`,"timestamp":`+string(digits)+`}]}`))
+	}
+}

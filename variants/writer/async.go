@@ -29,7 +29,9 @@ var _ Writer = (*Async)(nil)
 //   - FsyncNever, FsyncInterval: Append returns nil once the batch is
 //     queued. SIGTERM loses nothing (Close drains, writes, fsyncs). kill -9
 //     loses what was queued and not yet written: at most QueueLen batches
-//     plus the group being written. A power loss also loses the page cache:
+//     plus the group being written (itself at most QueueLen batches), and
+//     may leave a torn last line, which Open cuts at the next start. A
+//     power loss also loses the page cache:
 //     with FsyncInterval, at most one FsyncInterval of acknowledged batches
 //     besides the queue; with FsyncNever, whatever the kernel had not
 //     written back.

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"metricstream/harness/experiment"
+	"metricstream/harness/scenario"
+	"metricstream/variants"
+)
+
+func init() {
+	register(command{"experiment", "build, verify and measure variants on scenarios (lab experiment -h)", runExperimentCmd})
+}
+
+const experimentUsage = `usage: lab experiment [flags]
+
+Builds each variant, starts it on a free 127.0.0.1 port with its own data
+file, verifies it (/health reports the variant; a valid batch is
+acknowledged and lands in the file; invalid input gets 400; the 11th request
+in a second gets 429), warms it up, runs every scenario -count times with the
+variants interleaved (A B A B), stops it with SIGTERM and checks that every
+acknowledged metric is a complete line in the file. A variant that fails
+verification or integrity is reported as failed, not measured.
+
+Results go to -out/<run-id>/ (meta.json, trials.jsonl, verify.json,
+bench.txt, servers/, profiles/); the last line printed is that directory.
+
+-variant takes a list of presets or specs separated by '+' or spaces (specs
+contain commas): "baseline+phase3", "baseline phase3",
+"parser=find,writer=sync+optimized". The same variant twice is an A/A run
+("phase3" and "phase3#2"). No -variant: the journey (baseline … phase6) on
+the quick scenario set.
+
+Examples:
+
+  lab experiment                                     the journey, quick scenarios, 6 trials each
+  lab experiment -variant baseline+phase6 -scenarios seed-100x10,large-batch -count 10
+  lab experiment -variant "phase3 phase3" -scenarios seed-50x10        A/A run
+  lab experiment -variant parser=find+parser=fsm -scenarios large-batch -pprof
+  lab experiment -target 10.0.0.5:8080 -scenarios rate-ramp -run-id ramp1   remote server
+
+Flags:
+`
+
+// experimentFlags are shared by experiment and compare.
+type experimentFlags struct {
+	variants, scenarios, target, out, runID, dir string
+	count                                        int
+	pprof, pin, quiet, keepData                  bool
+}
+
+func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
+	if withVariant {
+		fs.StringVar(&f.variants, "variant", "", "variant `list`: presets or specs separated by '+' or spaces (default: the journey)")
+	}
+	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario `names`, \"quick\" (default) or \"all\"")
+	fs.IntVar(&f.count, "count", 6, "trials per scenario step and variant")
+	fs.BoolVar(&f.pprof, "pprof", false, "capture CPU, mutex and block profiles of one trial per scenario step into the run's profiles/")
+	fs.BoolVar(&f.pin, "pin", false, "pin servers to cpu0 and the generator to cpu1 (taskset)")
+	fs.StringVar(&f.target, "target", "", "drive a server already running at `HOST:PORT` (no build, start or integrity check)")
+	fs.StringVar(&f.out, "out", "results", "results `directory`")
+	fs.StringVar(&f.runID, "run-id", "", "run `id` (default: the start time); give the same id on several hosts to merge them")
+	fs.StringVar(&f.dir, "scenario-dir", "", "scenario `directory` (default: scenarios/ in the module root)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar or pipeline log")
+	fs.BoolVar(&f.keepData, "keep-data", false, "keep the servers' data files after a passing integrity check")
+}
+
+func runExperimentCmd(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("lab experiment", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f experimentFlags
+	f.register(fs, true)
+	fs.Usage = func() { fmt.Fprint(stderr, experimentUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("experiment: unexpected argument %q (variant lists go in -variant)", fs.Arg(0))
+	}
+	if f.pin && os.Getenv("LAB_PINNED") == "" {
+		return reexecPinned(stdout, stderr, "experiment", args)
+	}
+	run, err := experimentRun(stdout, stderr, f)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nresults: %s\ncompare: go tool benchstat -col /variant %s\n%s\n",
+		run, filepath.Join(run, "bench.txt"), run)
+	return nil
+}
+
+// experimentRun runs the pipeline for f and returns the run directory.
+func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) {
+	if f.count < 1 {
+		return "", fmt.Errorf("experiment: -count must be >= 1, got %d", f.count)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cwd, _ := os.Getwd()
+	root, rootErr := experiment.ModuleRoot(cwd)
+	dir := f.dir
+	if dir == "" {
+		if rootErr != nil {
+			return "", rootErr
+		}
+		dir = filepath.Join(root, "scenarios")
+	}
+	all, err := scenario.LoadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	scs, err := scenario.Select(all, f.scenarios)
+	if err != nil {
+		return "", err
+	}
+	if f.runID == "" {
+		f.runID = time.Now().Format("20060102-150405")
+	}
+	runDir := filepath.Join(f.out, f.runID)
+	if _, err := os.Stat(filepath.Join(runDir, "meta.json")); err == nil {
+		return "", fmt.Errorf("experiment: %s already holds a run; choose another -run-id or -out", runDir)
+	}
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return "", fmt.Errorf("experiment: %w", err)
+	}
+	var log io.Writer
+	var progress io.Writer
+	if !f.quiet {
+		log = stderr
+		if isTTY(stderr) {
+			progress = stderr
+		}
+	}
+	meta := experiment.Environment(root)
+	meta.RunID = f.runID
+	if f.pin {
+		meta.Pinning = "server=cpu0 generator=cpu1 (taskset)"
+	}
+	cfg := experiment.Config{Scenarios: scs, Count: f.count, Dir: runDir, Meta: meta, Pprof: f.pprof, Progress: progress, Log: log, KeepData: f.keepData}
+	if f.target != "" {
+		cfg.Remote = true
+		cfg.Meta.Target = f.target
+		cfg.Launcher = experiment.RemoteLauncher{Addr: f.target}
+		if f.pin {
+			return "", fmt.Errorf("experiment: -pin pins local servers; with -target only the generator could be pinned")
+		}
+		if f.variants == "" {
+			set, err := remoteVariant(ctx, f.target)
+			if err != nil {
+				return "", err
+			}
+			f.variants = set.String()
+		}
+		if cfg.Arms, err = experiment.ParseArms(f.variants); err != nil {
+			return "", err
+		}
+		if len(cfg.Arms) != 1 {
+			return "", fmt.Errorf("experiment: -target drives one running server: give one variant, got %d", len(cfg.Arms))
+		}
+	} else {
+		if rootErr != nil {
+			return "", rootErr
+		}
+		if cfg.Arms, err = experiment.ParseArms(f.variants); err != nil {
+			return "", err
+		}
+		bin, err := os.MkdirTemp("", "lab-bin-")
+		if err != nil {
+			return "", fmt.Errorf("experiment: %w", err)
+		}
+		defer os.RemoveAll(bin)
+		pl, err := experiment.Build(ctx, root, bin, cfg.Arms, func(s string) {
+			if log != nil {
+				fmt.Fprintln(log, s)
+			}
+		})
+		if err != nil {
+			return "", err
+		}
+		pl.Pin, pl.Pprof = f.pin, f.pprof
+		cfg.Launcher = pl
+	}
+	if f.pprof && !cfg.Remote {
+		cfg.Meta.Notes = append(cfg.Meta.Notes, "profiles: CPU, mutex and block (the server's -pprof turns mutex and block profiling on) of the first trial of each scenario step, in profiles/")
+	}
+	run, err := experiment.Run(ctx, cfg)
+	if run != nil {
+		if serr := experiment.Summarize(stdout, run); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	return runDir, nil
+}
+
+// remoteVariant asks a running server which variant it is.
+func remoteVariant(ctx context.Context, addr string) (variants.Set, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/health", nil)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: target %q: %w", addr, err)
+	}
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: target: %w", err)
+	}
+	defer resp.Body.Close()
+	var h struct {
+		Variant map[string]string `json:"variant"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&h); err != nil || len(h.Variant) == 0 {
+		return nil, fmt.Errorf("experiment: target %s: /health does not name its variant (give -variant)", addr)
+	}
+	var parts []string
+	for _, d := range variants.Dimensions {
+		if v := h.Variant[d.Name]; v != "" {
+			parts = append(parts, d.Name+"="+v)
+		}
+	}
+	return variants.Parse(strings.Join(parts, ","))
+}
+
+// reexecPinned runs this command again under `taskset -c 1`, so the
+// generator stays off the servers' cpu0.
+func reexecPinned(stdout, stderr io.Writer, sub string, args []string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("%s: -pin: %w", sub, err)
+	}
+	cmd := exec.Command("taskset", append([]string{"-c", "1", self, sub}, args...)...)
+	cmd.Env = append(os.Environ(), "LAB_PINNED=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: pinned run: %w", sub, err)
+	}
+	return nil
+}
+
+func isTTY(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
