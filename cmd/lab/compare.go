@@ -5,26 +5,26 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 
-	"metricstream/harness/experiment"
+	"metricstream/harness/report"
+	"metricstream/harness/results"
 )
 
 func init() {
-	register(command{"compare", "-a X -b Y: run two variants interleaved and print the benchstat table", runCompare})
+	register(command{"compare", "-a X -b Y: run two variants interleaved and print their comparison", runCompare})
 }
 
 const compareUsage = `usage: lab compare -a VARIANT -b VARIANT [flags]
 
 Runs lab experiment with the two variants interleaved (A B A B), then prints
-` + "`go tool benchstat -col /variant`" + ` of the run's bench.txt: medians, 95%
-confidence intervals, and for B the change against A with its p-value
-("~" means no significant difference). -a X -b X is an A/A run.
-
-The table is made by the pinned benchstat tool (go.mod's tool directive),
-run as ` + "`go tool benchstat`" + ` from the module root, so it is the same table
-anyone gets from the run's files later.
+the comparison the report shows, as text: per unit the medians with 95%
+confidence intervals (golang.org/x/perf/benchmath), B against A with the
+change, the Mann-Whitney p-value and its Holm-Bonferroni adjustment, and a
+verdict line per scenario ("~" means no significant difference). The report
+page of the run (written too) shows the same numbers. -a X -b X is an A/A
+run. ` + "`go tool benchstat -col /variant`" + ` on the run's bench.txt gives
+benchstat's own table of the same trials.
 
 Examples:
 
@@ -57,29 +57,22 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	run, err := results.Read(dir)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout)
-	if err := benchstat(stdout, stderr, filepath.Join(dir, "bench.txt")); err != nil {
+	if err := report.Compare(run, stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nresults: %s\n%s\n", dir, dir)
-	return nil
-}
-
-// benchstat prints `go tool benchstat -col /variant file`.
-func benchstat(stdout, stderr io.Writer, file string) error {
-	abs, err := filepath.Abs(file)
+	index, err := writeReport(dir, f.reports)
 	if err != nil {
 		return err
 	}
-	cwd, _ := os.Getwd()
-	root, err := experiment.ModuleRoot(cwd)
-	if err != nil {
-		return err
+	fmt.Fprintf(stdout, "\nresults: %s\n", dir)
+	if index != "" {
+		fmt.Fprintf(stdout, "report:  %s\n", index)
 	}
-	cmd := exec.Command("go", "tool", "benchstat", "-col", "/variant", abs)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = root, stdout, stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("compare: go tool benchstat: %w", err)
-	}
+	fmt.Fprintf(stdout, "benchstat: go tool benchstat -col /variant %s\n%s\n", filepath.Join(dir, "bench.txt"), dir)
 	return nil
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"metricstream/harness/experiment"
+	"metricstream/harness/report"
+	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 	"metricstream/variants"
 )
@@ -35,7 +37,9 @@ acknowledged metric is a complete line in the file. A variant that fails
 verification or integrity is reported as failed, not measured.
 
 Results go to -out/<run-id>/ (meta.json, trials.jsonl, verify.json,
-bench.txt, servers/, profiles/); the last line printed is that directory.
+bench.txt, servers/, profiles/) and the report to -reports/<run-id>/
+(index.html and PNG charts; lab report rebuilds it from the results). The
+last line printed is the results directory.
 
 -variant takes a list of presets or specs separated by '+' or spaces (specs
 contain commas): "baseline+phase3", "baseline phase3",
@@ -57,6 +61,7 @@ Flags:
 // experimentFlags are shared by experiment and compare.
 type experimentFlags struct {
 	variants, scenarios, target, out, runID, dir string
+	reports                                      string
 	count                                        int
 	pprof, pin, quiet, keepData                  bool
 }
@@ -75,6 +80,7 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	fs.StringVar(&f.dir, "scenario-dir", "", "scenario `directory` (default: scenarios/ in the module root)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar or pipeline log")
 	fs.BoolVar(&f.keepData, "keep-data", false, "keep the servers' data files after a passing integrity check")
+	fs.StringVar(&f.reports, "reports", "reports", "write the run's report (lab report) under this `directory`; empty: no report")
 }
 
 func runExperimentCmd(stdout, stderr io.Writer, args []string) error {
@@ -96,9 +102,27 @@ func runExperimentCmd(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nresults: %s\ncompare: go tool benchstat -col /variant %s\n%s\n",
-		run, filepath.Join(run, "bench.txt"), run)
+	fmt.Fprintf(stdout, "\nresults: %s\n", run)
+	if index, err := writeReport(run, f.reports); err != nil {
+		return err
+	} else if index != "" {
+		fmt.Fprintf(stdout, "report:  %s\n", index)
+	}
+	fmt.Fprintf(stdout, "compare: go tool benchstat -col /variant %s\n%s\n", filepath.Join(run, "bench.txt"), run)
 	return nil
+}
+
+// writeReport builds the report of the run in dir under reportsDir (none
+// when reportsDir is empty) and returns the page's path.
+func writeReport(dir, reportsDir string) (string, error) {
+	if reportsDir == "" {
+		return "", nil
+	}
+	run, err := results.Read(dir)
+	if err != nil {
+		return "", err
+	}
+	return report.Write(run, filepath.Join(reportsDir, filepath.Base(filepath.Clean(dir))))
 }
 
 // experimentRun runs the pipeline for f and returns the run directory.

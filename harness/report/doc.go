@@ -6,7 +6,7 @@
 // benchproc by cell (scenario and load step) and variant, summarises every
 // unit with benchmath.AssumeNothing (median, 95% confidence interval) and
 // compares pairs of variants with its Mann-Whitney U test. The p-values of
-// all comparisons in one report are adjusted together with Holm-Bonferroni.
+// the comparisons of one unit across a report form one Holm-Bonferroni family.
 // Write renders the page and the charts from that Analysis; Compare prints
 // the same Analysis as text, so `lab compare` and the page agree on every
 // number.

@@ -145,7 +145,9 @@ func addLines(p *plot.Plot, c *Chart) error {
 
 func addBars(p *plot.Plot, c *Chart) error {
 	n := len(c.Series)
-	width := vg.Points(80 / float64(max(n, 1)))
+	// the category spacing is about 60pt with six presets: keep a group of
+	// bars narrower than that so neighbours never overlap
+	width := vg.Points(48 / float64(max(n, 1)))
 	for j, s := range c.Series {
 		col := seriesColor(s.Color)
 		var first *plotter.BarChart

@@ -172,7 +172,8 @@ type Analysis struct {
 	Pairs       []Pair   // compared pairs
 	Comparisons []Comparison
 	Verdicts    []Verdict
-	Tested      int // comparisons in the Holm-Bonferroni family
+	Tested      int // comparisons tested, all units together
+	Family      int // comparisons in the largest Holm-Bonferroni family (one family per unit)
 	samples     map[sampleKey]*Sample
 }
 
@@ -319,17 +320,25 @@ func (a *Analysis) compare() {
 			}
 		}
 	}
-	var ps []float64
-	var idx []int
-	for i := range a.Comparisons {
-		if a.Comparisons[i].Tested {
-			ps = append(ps, a.Comparisons[i].P)
-			idx = append(idx, i)
+	// One Holm-Bonferroni family per unit: every tested comparison of that
+	// unit in this report (all pairs, all cells). Correcting across units
+	// as well would treat five views of the same trials as independent
+	// questions and, with the journey's 6 trials per cell, leave no cell
+	// able to reach significance however large the effect.
+	for _, unit := range a.UnitNames {
+		var ps []float64
+		var idx []int
+		for i := range a.Comparisons {
+			if a.Comparisons[i].Tested && a.Comparisons[i].Unit == unit {
+				ps = append(ps, a.Comparisons[i].P)
+				idx = append(idx, i)
+			}
 		}
-	}
-	a.Tested = len(ps)
-	for j, adj := range Holm(ps) {
-		a.Comparisons[idx[j]].PAdj = adj
+		a.Tested += len(ps)
+		a.Family = max(a.Family, len(ps))
+		for j, adj := range Holm(ps) {
+			a.Comparisons[idx[j]].PAdj = adj
+		}
 	}
 	for _, p := range a.Pairs {
 		for _, cell := range a.Cells {

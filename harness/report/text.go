@@ -104,7 +104,7 @@ func (a *Analysis) CompareTables() []CompareTable {
 func (a *Analysis) Method() string {
 	return fmt.Sprintf("Medians with %.0f%% confidence intervals (benchmath, assuming nothing about the distribution; "+
 		"an interval needs ≥ %d trials per cell). Comparisons: Mann-Whitney U test; p-values adjusted with Holm-Bonferroni "+
-		"across the %d tested comparisons of this report and judged at α=%.2f (comparisons with fewer than %d trials on a side are shown but not tested). "+
+		"within each unit across that unit's tested comparisons in this report (%d tested in all) and judged at α=%.2f (comparisons with fewer than %d trials on a side are shown but not tested). "+
 		"Delta is the change of the median, new vs old; better/worse follows the unit: success-%% and req/s higher is better, ns/op and *-ns lower is better.",
 		Confidence*100, MinTrials, a.Tested, Alpha, MinTrials)
 }
@@ -133,13 +133,13 @@ func (a *Analysis) Power() string {
 		}
 	}
 	minP := minUTestP(n, n)
-	first := Alpha / float64(a.Tested)
+	first := Alpha / float64(a.Family)
 	if minP <= first {
 		return ""
 	}
 	return fmt.Sprintf("With %d trials per variant the smallest p-value the U test can give is %s, above %s (α/%d, the first Holm threshold): "+
 		"such cells reach significance only when many other comparisons do. %d trials per cell allow p down to %s.",
-		n, g2(minP), g2(first), a.Tested, 10, g2(minUTestP(10, 10)))
+		n, g2(minP), g2(first), a.Family, 10, g2(minUTestP(10, 10)))
 }
 
 func g2(p float64) string { return strconv.FormatFloat(p, 'g', 2, 64) }

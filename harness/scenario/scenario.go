@@ -147,7 +147,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	dec.DisallowUnknownFields()
 	var s Scenario
 	if err := dec.Decode(&s); err != nil {
-		return nil, decodeError(file, data, dec, err)
+		return nil, decodeError(file, data, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, &Error{File: file, Msg: "trailing data after the scenario object"}
@@ -159,7 +159,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	return &s, nil
 }
 
-func decodeError(file string, data []byte, dec *json.Decoder, err error) error {
+func decodeError(file string, data []byte, err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
