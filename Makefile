@@ -64,10 +64,11 @@ test-bench: ## every benchmark once, so none rots
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count=1 ./... > /dev/null
 
 fuzz-short: ## a short fuzz pass over every fuzz target (FUZZTIME each)
-	@for t in $$($(GO) test -list 'Fuzz.*' ./... | grep -E '^(Fuzz|ok)' | awk '/^Fuzz/{f=f" "$$1} /^ok/{if(f!="")print $$2":"f; f=""}'); do \
-		pkg=$${t%%:*}; for f in $${t#*:}; do \
+	@for line in $$($(GO) test -list '^Fuzz' ./... | awk '/^Fuzz/{f=f","$$1} /^ok/{if(f!="")print $$2 f; f=""}'); do \
+		pkg=$${line%%,*}; \
+		for f in $$(echo $${line#*,} | tr ',' ' '); do \
 			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg > /dev/null; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg > /tmp/fuzz-$$$$.log 2>&1 || { cat /tmp/fuzz-$$$$.log; exit 1; }; \
 		done; \
 	done
 
@@ -84,10 +85,32 @@ compare: tools ## run A and B interleaved and print the benchstat table
 report: tools ## build reports/<run-id>/index.html from results (RUN= a run id; default the latest)
 	$(BIN)/lab report $(if $(RUN),-run results/$(RUN))
 
-bench: ## every component benchmark, every variant and peer, -count=10, into results/bench/
+# make bench: every component benchmark with every variant and peer row, in
+# one go test invocation per group: the contention benchmarks (RunParallel:
+# lock, metrics) with -cpu $(BENCHCPU), the others at the machine's
+# GOMAXPROCS. BENCHTIME (per row and count) keeps the default run to a few
+# minutes on 2 cores; BENCHCPU takes a longer list on a bigger machine
+# (BENCHCPU=1,2,4,8,16). BENCH narrows the -bench regexp.
+BENCHTIME  ?= 200ms
+BENCHCOUNT ?= 10
+BENCHCPU   ?= 1,2
+BENCH      ?= .
+BENCH_CONTENDED   := ./variants/lock ./variants/metrics
+BENCH_UNCONTENDED := ./variants/parser ./variants/writer ./variants/executor ./internal/http1
+# benchmark name and the key its columns are split by (http1's rows are impl=)
+BENCH_TABLES := Parse:variant Append:variant Do:variant Record:variant Execute:variant ReadRequest:impl
+
+bench: ## every component benchmark, every variant and peer, -count=10, into results/bench/ (BENCHTIME, BENCHCPU)
 	@mkdir -p results/bench
-	$(GO) test -run '^$$' -bench . -benchmem -count 10 -cpu 1,2 ./variants/... ./internal/... | tee results/bench/$$(date -u +%Y%m%dT%H%M%SZ).txt
-	@f=$$(ls -t results/bench/*.txt | head -1); $(GO) tool benchstat -col /variant $$f || true
+	@f=results/bench/$$(date -u +%Y%m%dT%H%M%SZ).txt; \
+	echo "make bench: -count $(BENCHCOUNT) -benchtime $(BENCHTIME), contention -cpu $(BENCHCPU) -> $$f"; \
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) -cpu $(BENCHCPU) $(BENCH_CONTENDED) > $$f; \
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) $(BENCH_UNCONTENDED) >> $$f; \
+	for t in $(BENCH_TABLES); do \
+		echo; echo "### Benchmark$${t%%:*} by /$${t#*:}"; \
+		$(GO) tool benchstat -filter ".name:$${t%%:*}" -col /$${t#*:} $$f; \
+	done | tee $${f%.txt}.benchstat.txt; \
+	echo; echo "raw: $$f   summaries: $${f%.txt}.benchstat.txt"
 
 clean: ## remove bin/
 	rm -rf $(BIN)

@@ -17,14 +17,26 @@ import (
 // conn is one accepted connection. The executor drives it through the
 // executor.Conn methods; at most one of them runs at a time, so the fields
 // below mu are owned by whichever goroutine the executor is running it on.
+//
+// WaitRequest reads a request's head and ServeRequest its body and answer.
+// The split matters for the pool executor: WaitRequest runs on the
+// connection's own goroutine, holding no worker, so a slowloris client that
+// trickles its header costs a parked goroutine until HeaderTimeout, never a
+// worker (and its deadline runs from its first byte, not from when a worker
+// got to it).
 type conn struct {
 	s      *Server
 	nc     net.Conn
 	remote string // client id when a request has no Authorization header
 
-	mu     sync.Mutex
-	idle   bool // guarded by mu: blocked in WaitRequest's read
-	closed bool // guarded by mu
+	mu      sync.Mutex
+	waiting waitState // guarded by mu: what WaitRequest is blocked reading
+	closed  bool      // guarded by mu
+
+	// linger: Close half-closes and drains the connection briefly before
+	// closing it, so that a client still sending (a body over the limit, a
+	// rejected request) reads our answer instead of a reset.
+	linger bool
 
 	br     *bufio.Reader
 	rd     http1.Reader
@@ -35,11 +47,25 @@ type conn struct {
 	body   []byte        // scratch for small JSON bodies
 }
 
+// waitState says what a connection inside WaitRequest is waiting for;
+// Shutdown wakes it in either case (nothing of its request was taken yet).
+type waitState uint8
+
+const (
+	waitNone waitState = iota // not in WaitRequest: serving, or between calls
+	waitIdle                  // for the first byte of the next request
+	waitHead                  // for the rest of the request's head
+)
+
 var _ executor.Conn = (*conn)(nil)
 
 // lingerAfterReject bounds how long a rejected connection is drained so the
-// client reads its 503 instead of a reset.
-const lingerAfterReject = 250 * time.Millisecond
+// client reads its answer instead of a reset; lingerBytes bounds how much
+// of the unread request is discarded meanwhile (discarded, never buffered).
+const (
+	lingerAfterReject = 250 * time.Millisecond
+	lingerBytes       = 1 << 20
+)
 
 func (s *Server) newConn(nc net.Conn) *conn {
 	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
@@ -51,47 +77,68 @@ func (s *Server) newConn(nc net.Conn) *conn {
 	return c
 }
 
-// WaitRequest implements executor.Conn: it waits, holding no worker, for the
-// first byte of the next request, for at most the idle timeout.
+// WaitRequest implements executor.Conn: it waits for the next request, for
+// at most the idle timeout, and reads its head (request line and headers),
+// for at most the header timeout from the request's first byte. A framing
+// error in the head is answered here (and the connection closed), without
+// a worker. It returns true when a head was read: ServeRequest goes on
+// from there.
 func (c *conn) WaitRequest() bool {
-	if c.br.Buffered() > 0 {
-		return true // pipelined: the next request has already arrived
+	s := c.s
+	if c.br.Buffered() == 0 {
+		if !c.wait(waitIdle, s.cfg.IdleTimeout) {
+			return false
+		}
+		if _, err := c.br.Peek(1); err != nil {
+			c.wait(waitNone, 0)
+			return false
+		}
 	}
-	c.mu.Lock()
-	if c.s.shutting.Load() || c.closed {
-		c.mu.Unlock()
+	if !c.wait(waitHead, s.cfg.HeaderTimeout) {
 		return false
 	}
-	c.idle = true
-	c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
-	c.mu.Unlock()
-
-	_, err := c.br.Peek(1)
-
-	c.mu.Lock()
-	c.idle = false
-	c.mu.Unlock()
-	return err == nil
+	err := c.rd.ReadHeader(c.br, &c.req)
+	c.wait(waitNone, 0)
+	if err != nil {
+		c.readFailed(err)
+		return false
+	}
+	return true
 }
 
-// wakeIfIdle makes a connection blocked in WaitRequest return, for Shutdown.
-// A connection in the middle of a request is left to finish it.
-func (c *conn) wakeIfIdle() {
+// wait records what WaitRequest blocks on and sets the read deadline d from
+// now. It refuses (false) to start waiting once the server is shutting
+// down or c is closed, so Shutdown's wake cannot be missed.
+func (c *conn) wait(w waitState, d time.Duration) bool {
 	c.mu.Lock()
-	if c.idle {
+	defer c.mu.Unlock()
+	if w != waitNone && (c.s.shutting.Load() || c.closed) {
+		c.waiting = waitNone
+		return false
+	}
+	c.waiting = w
+	if w != waitNone {
+		c.nc.SetReadDeadline(time.Now().Add(d))
+	}
+	return true
+}
+
+// wakeIfWaiting makes a connection blocked in WaitRequest return, for
+// Shutdown. A connection whose request is being served is left to finish
+// it.
+func (c *conn) wakeIfWaiting() {
+	c.mu.Lock()
+	if c.waiting != waitNone {
 		c.nc.SetReadDeadline(time.Unix(1, 0))
 	}
 	c.mu.Unlock()
 }
 
-// ServeRequest implements executor.Conn: it reads one request, answers it and
-// reports whether the connection stays open.
+// ServeRequest implements executor.Conn: it reads the body of the request
+// whose head WaitRequest read, answers it and reports whether the
+// connection stays open.
 func (c *conn) ServeRequest() bool {
 	s := c.s
-	c.nc.SetReadDeadline(time.Now().Add(s.cfg.HeaderTimeout))
-	if err := c.rd.ReadHeader(c.br, &c.req); err != nil {
-		return c.readFailed(err)
-	}
 	if c.req.Expect100 && (c.req.ContentLength > 0 || c.req.Chunked) {
 		c.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		if _, err := io.WriteString(c.nc, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
@@ -115,15 +162,16 @@ func (c *conn) ServeRequest() bool {
 	return keep
 }
 
-// readFailed answers a framing error (and closes), or gives up silently on
-// EOF, timeouts and broken connections: nothing was acknowledged.
+// readFailed answers a framing error (and closes, lingering so the client
+// reads the answer), or gives up silently on EOF, timeouts and broken
+// connections: nothing was acknowledged.
 func (c *conn) readFailed(err error) bool {
 	var he *http1.Error
 	if errors.As(err, &he) {
 		resp := c.errorResponse(he.Status, he.Msg)
 		resp.Close = true
 		resp.ProtoMinor = 1
-		c.write(&resp)
+		c.linger = c.write(&resp)
 	}
 	return false
 }
@@ -133,24 +181,21 @@ func (c *conn) Reject() {
 	c.rejectWith(503, "server overloaded: worker queue full", 1)
 }
 
+// rejectWith answers status with Retry-After and marks c to linger in
+// Close; the caller closes it.
 func (c *conn) rejectWith(status int, msg string, retry int) {
 	resp := c.errorResponse(status, msg)
 	resp.RetryAfter = retry
 	resp.Close = true
 	resp.ProtoMinor = 1
-	if !c.write(&resp) {
-		return
-	}
-	// Half-close and drain briefly: closing with unread request bytes would
-	// make the kernel send a reset, and the client might never see the 503.
-	if tc, ok := c.nc.(*net.TCPConn); ok {
-		tc.CloseWrite()
-		c.nc.SetReadDeadline(time.Now().Add(lingerAfterReject))
-		io.Copy(io.Discard, io.LimitReader(c.nc, 1<<20))
-	}
+	c.linger = c.write(&resp)
 }
 
-// Close implements executor.Conn.
+// Close implements executor.Conn. After an answer that ends the connection
+// early (linger), it half-closes and drains briefly first: closing with
+// unread request bytes makes the kernel send a reset, and the client might
+// never see the answer. The drain is bounded in time and bytes and
+// discards what it reads.
 func (c *conn) Close() {
 	c.mu.Lock()
 	if c.closed {
@@ -159,6 +204,11 @@ func (c *conn) Close() {
 	}
 	c.closed = true
 	c.mu.Unlock()
+	if tc, ok := c.nc.(*net.TCPConn); ok && c.linger {
+		tc.CloseWrite()
+		tc.SetReadDeadline(time.Now().Add(lingerAfterReject))
+		io.Copy(io.Discard, io.LimitReader(tc, lingerBytes))
+	}
 	c.nc.Close()
 	c.s.untrack(c)
 }

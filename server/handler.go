@@ -80,17 +80,35 @@ func (c *conn) ingest() http1.Response {
 			r = c.errorResponse(503, "server shutting down")
 			r.Close = true
 		default:
-			s.log.Error("write failed", "err", err)
-			r = c.errorResponse(503, "storage unavailable: "+err.Error())
+			s.storageFailed(err)
+			r = c.errorResponse(503, "storage unavailable, batch not written: "+err.Error())
 		}
 		r.RetryAfter = 1
 		return r
+	}
+	if s.storageDown.Load() {
+		s.storageRecovered()
 	}
 	s.stats.accepted.Add(uint64(len(ms)))
 	c.body = append(c.body[:0], `{"accepted":`...)
 	c.body = strconv.AppendInt(c.body, int64(len(ms)), 10)
 	c.body = append(c.body, '}', '\n')
 	return http1.Response{Status: 200, Body: c.body}
+}
+
+// storageFailed logs a write error once per outage, not once per request:
+// a full disk under load would otherwise log thousands of lines a second.
+func (s *Server) storageFailed(err error) {
+	if s.storageDown.CompareAndSwap(false, true) {
+		s.log.Error("storage failing; answering 503 until writes succeed", "err", err)
+	}
+}
+
+// storageRecovered logs the end of an outage storageFailed logged.
+func (s *Server) storageRecovered() {
+	if s.storageDown.CompareAndSwap(true, false) {
+		s.log.Info("storage recovered; accepting writes again")
+	}
 }
 
 // retrySeconds rounds up to whole seconds, at least 1 (Retry-After's unit).

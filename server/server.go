@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,12 +86,15 @@ type Server struct {
 	log      *slog.Logger
 	started  time.Time
 
-	shutting atomic.Bool
+	shutting    atomic.Bool
+	storageDown atomic.Bool // a write failed and none has succeeded since (logged once per outage)
 
 	mu    sync.Mutex
 	ln    net.Listener       // guarded by mu
 	conns map[*conn]struct{} // guarded by mu
 	done  chan struct{}      // closed when Shutdown starts
+
+	rejecting chan struct{} // semaphore of rejectConn goroutines, maxRejecting slots
 
 	stats stats
 }
@@ -129,6 +133,8 @@ func New(cfg Config) (*Server, error) {
 		started:  cfg.Now(),
 		conns:    map[*conn]struct{}{},
 		done:     make(chan struct{}),
+
+		rejecting: make(chan struct{}, maxRejecting),
 	}
 	go s.janitor()
 	return s, nil
@@ -194,13 +200,33 @@ func (s *Server) Serve(ln net.Listener) error {
 		c := s.newConn(nc)
 		if !s.track(c) {
 			s.stats.connsRejected.Add(1)
-			c.rejectWith(503, "too many open connections", 1)
-			c.Close()
+			s.rejectConn(c)
 			continue
 		}
 		s.exec.Execute(c)
 	}
 }
+
+// rejectConn answers a connection over MaxConns with 503 and closes it, on
+// a goroutine of its own: the answer's write and Close's linger must not
+// stall the accept loop. At most maxRejecting such goroutines run; beyond
+// that the connection is closed unanswered (a flood of connections over
+// the cap must not become a flood of goroutines).
+func (s *Server) rejectConn(c *conn) {
+	select {
+	case s.rejecting <- struct{}{}:
+		go func() {
+			defer func() { <-s.rejecting }()
+			c.rejectWith(503, "too many open connections (the limit is "+strconv.Itoa(s.cfg.MaxConns)+")", 1)
+			c.Close()
+		}()
+	default:
+		c.Close()
+	}
+}
+
+// maxRejecting bounds the goroutines answering connections over MaxConns.
+const maxRejecting = 64
 
 // track registers c unless the server is at MaxConns or shutting down.
 func (s *Server) track(c *conn) bool {
@@ -236,12 +262,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		lnErr = s.ln.Close()
 	}
 	for c := range s.conns {
-		c.wakeIfIdle()
+		c.wakeIfWaiting()
 	}
 	s.mu.Unlock()
 
 	execErr := s.exec.Shutdown(ctx)
+	if execErr != nil {
+		s.log.Error("shutdown timed out with requests in flight; closing the writer anyway", "err", execErr)
+	}
 	werr := s.writer.Close()
+	if werr != nil {
+		s.log.Error("writer close failed", "err", werr, "lost_batches", s.writer.Stats().Lost)
+	}
 	s.recorder.Flush()
 	s.log.Info("stopped", "acknowledged_metrics", s.stats.accepted.Load())
 	switch {

@@ -134,9 +134,10 @@ func (r *Reader) ReadHeader(br *bufio.Reader, req *Request) error {
 	if cap(r.body) > maxRetainedBody {
 		r.body = nil
 	}
-	budget := r.Limits.maxHeader()
+	limit := r.Limits.maxHeader()
+	budget := limit // what is left of limit; readLine calls below spend it
 	tooLarge := func() error {
-		return newError(431, "request header section exceeds "+strconv.Itoa(budget)+" bytes")
+		return newError(431, "request header section exceeds "+strconv.Itoa(limit)+" bytes")
 	}
 
 	// Request line, after at most maxLeadingCRLF empty lines.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -448,5 +449,25 @@ func TestKeepAliveNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per keep-alive request, want 0", allocs)
+	}
+}
+
+// TestHeaderLimitMessage: the 431 names the configured limit, not what was
+// left of it when the limit was hit (the message once said "exceeds 1
+// bytes" for a 512-byte limit).
+func TestHeaderLimitMessage(t *testing.T) {
+	for _, limit := range []int{0, 512} {
+		want := limit
+		if want == 0 {
+			want = DefaultMaxHeaderBytes
+		}
+		raw := "GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", want) + "\r\n\r\n"
+		r := Reader{Limits: Limits{MaxHeaderBytes: limit}}
+		var req Request
+		err := r.ReadHeader(bufio.NewReader(strings.NewReader(raw)), &req)
+		var he *Error
+		if !errors.As(err, &he) || he.Status != 431 || !strings.Contains(he.Msg, "exceeds "+strconv.Itoa(want)+" bytes") {
+			t.Errorf("limit %d: err = %v, want 431 naming %d bytes", limit, err, want)
+		}
 	}
 }

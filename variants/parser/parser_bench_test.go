@@ -20,6 +20,15 @@ type jsonBatch struct {
 	} `json:"metrics"`
 }
 
+// newStdlibPeer is the encoding-json row: json.Unmarshal into jsonBatch.
+func newStdlibPeer() func([]byte) (int, error) {
+	return func(body []byte) (int, error) {
+		var batch jsonBatch
+		err := json.Unmarshal(body, &batch)
+		return len(batch.Metrics), err
+	}
+}
+
 // BenchmarkParse compares the variants with encoding/json on realistic
 // batches (name, value, type, timestamp, two tags per metric):
 //
@@ -27,7 +36,9 @@ type jsonBatch struct {
 //	go tool benchstat -col /variant parse.txt
 //
 // Each variant keeps one parser across iterations, as the server keeps one
-// per connection; encoding/json decodes into a fresh value per request.
+// per connection; encoding/json decodes into a fresh value per request. The
+// peer rows (encoding-json, fastjson, goccy-go-json, sonic) are described at
+// parsePeers in parser_peers_test.go.
 func BenchmarkParse(b *testing.B) {
 	type row struct {
 		name string
@@ -43,13 +54,9 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}})
 	}
-	rows = append(rows, row{"encoding-json", func() func([]byte) (int, error) {
-		return func(body []byte) (int, error) {
-			var batch jsonBatch
-			err := json.Unmarshal(body, &batch)
-			return len(batch.Metrics), err
-		}
-	}})
+	for _, p := range parsePeers { // encoding-json, fastjson, goccy-go-json, sonic
+		rows = append(rows, row{p.name, p.new})
+	}
 	for _, r := range rows {
 		for _, n := range []int{1, 100, metric.MaxBatch} {
 			body := []byte(genBody(n, false))
