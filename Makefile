@@ -18,7 +18,7 @@ BIN        := bin
 BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
 
 .PHONY: help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
-        experiment compare report bench clean
+        experiment compare report bench peers clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -28,10 +28,18 @@ tools: ## build bin/lab and bin/loadtest
 	$(GO) build -o $(BIN)/lab ./cmd/lab
 	$(GO) build -o $(BIN)/loadtest ./cmd/loadtest
 
-build: tools ## build bin/metricstream for VARIANT (default optimized), plus bin/lab and bin/loadtest
-	@tags=$$($(BIN)/lab tags '$(BUILD_VARIANT)'); \
-	echo "building bin/metricstream: $(BUILD_VARIANT) -> -tags $$tags"; \
-	$(GO) build -tags "$$tags" -o $(BIN)/metricstream ./cmd/metricstream
+# VARIANT=reference builds the reference server (./cmd/reference, net/http +
+# encoding/json) into the same bin/metricstream, so `make run
+# VARIANT=reference` serves it; `bin/metricstream -variant` says which it is.
+build: tools ## build bin/metricstream for VARIANT (default optimized; reference: ./cmd/reference), plus bin/lab and bin/loadtest
+	@if [ '$(BUILD_VARIANT)' = reference ]; then \
+		echo "building bin/metricstream: reference -> ./cmd/reference"; \
+		$(GO) build -o $(BIN)/metricstream ./cmd/reference; \
+	else \
+		tags=$$($(BIN)/lab tags '$(BUILD_VARIANT)'); \
+		echo "building bin/metricstream: $(BUILD_VARIANT) -> -tags $$tags"; \
+		$(GO) build -tags "$$tags" -o $(BIN)/metricstream ./cmd/metricstream; \
+	fi
 	@$(BIN)/metricstream -variant
 
 run: build ## build VARIANT and start it on :8080 (ARGS= extra flags)
@@ -111,6 +119,17 @@ bench: ## every component benchmark, every variant and peer, -count=10, into res
 		$(GO) tool benchstat -filter ".name:$${t%%:*}" -col /$${t#*:} $$f; \
 	done | tee $${f%.txt}.benchstat.txt; \
 	echo; echo "raw: $$f   summaries: $${f%.txt}.benchstat.txt"
+
+# make peers: wrk against a do-nothing net/http handler, the reference server
+# and optimized, and the lab's generator against the same handler, pinned
+# (servers cpu0, load cpu1), keep-alive and connection-per-request, into
+# results/peers/<date>.txt with the ratios (harness/peers/peers.sh).
+PEERS_CONNS  ?= 50
+PEERS_SECS   ?= 3
+PEERS_ROUNDS ?= 5
+
+peers: ## wrk and the generator vs a net/http no-op, reference and optimized, into results/peers/ (installs wrk)
+	harness/peers/peers.sh $(PEERS_CONNS) $(PEERS_SECS) $(PEERS_ROUNDS)
 
 clean: ## remove bin/
 	rm -rf $(BIN)

@@ -6,7 +6,8 @@
 // benchproc by cell (scenario and load step) and variant, summarises every
 // unit with benchmath.AssumeNothing (median, 95% confidence interval) and
 // compares pairs of variants with its Mann-Whitney U test. The p-values of
-// the comparisons of one unit across a report form one Holm-Bonferroni family.
+// the comparisons of one cell (scenario and step) and one unit form one
+// Holm-Bonferroni family: the pairs one table of the report compares.
 // Write renders the page and the charts from that Analysis; Compare prints
 // the same Analysis as text, so `lab compare` and the page agree on every
 // number.

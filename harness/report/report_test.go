@@ -298,21 +298,23 @@ func TestPairs(t *testing.T) {
 	if n != a.Tested || n != 2*4*6 {
 		t.Errorf("tested = %d (a.Tested %d), want 48", n, a.Tested)
 	}
-	// One Holm family per unit: 2 pairs × 4 cells = 8 comparisons each, and
-	// every adjusted p is Holm over its own unit's family only.
-	if a.Family != 8 {
-		t.Errorf("largest family = %d, want 8 (one family per unit)", a.Family)
+	// One Holm family per cell and unit: the 2 pairs of the run, and every
+	// adjusted p is Holm over its own family only.
+	if a.Family != 2 {
+		t.Errorf("largest family = %d, want 2 (one family per cell and unit)", a.Family)
 	}
-	for _, unit := range a.UnitNames {
-		var ps, got []float64
-		for _, c := range a.Comparisons {
-			if c.Tested && c.Unit == unit {
-				ps, got = append(ps, c.P), append(got, c.PAdj)
+	for _, cell := range a.Cells {
+		for _, unit := range a.UnitNames {
+			var ps, got []float64
+			for _, c := range a.Comparisons {
+				if c.Tested && c.Unit == unit && c.Cell == cell {
+					ps, got = append(ps, c.P), append(got, c.PAdj)
+				}
 			}
-		}
-		for i, want := range Holm(ps) {
-			if got[i] != want {
-				t.Errorf("unit %s comparison %d: PAdj %g, want %g (Holm within the unit)", unit, i, got[i], want)
+			for i, want := range Holm(ps) {
+				if got[i] != want {
+					t.Errorf("%v %s comparison %d: PAdj %g, want %g (Holm within the family)", cell, unit, i, got[i], want)
+				}
 			}
 		}
 	}

@@ -173,7 +173,7 @@ type Analysis struct {
 	Comparisons []Comparison
 	Verdicts    []Verdict
 	Tested      int // comparisons tested, all units together
-	Family      int // comparisons in the largest Holm-Bonferroni family (one family per unit)
+	Family      int // comparisons in the largest Holm-Bonferroni family (one family per cell and unit)
 	samples     map[sampleKey]*Sample
 }
 
@@ -320,24 +320,29 @@ func (a *Analysis) compare() {
 			}
 		}
 	}
-	// One Holm-Bonferroni family per unit: every tested comparison of that
-	// unit in this report (all pairs, all cells). Correcting across units
-	// as well would treat five views of the same trials as independent
-	// questions and, with the journey's 6 trials per cell, leave no cell
-	// able to reach significance however large the effect.
-	for _, unit := range a.UnitNames {
-		var ps []float64
-		var idx []int
-		for i := range a.Comparisons {
-			if a.Comparisons[i].Tested && a.Comparisons[i].Unit == unit {
-				ps = append(ps, a.Comparisons[i].P)
-				idx = append(idx, i)
+	// One Holm-Bonferroni family per cell (scenario and load step) and
+	// unit: the comparisons one table of the report answers, e.g. every
+	// journey step's effect on seed-100x10's throughput. A single family
+	// over the whole report (pairs × cells × units) would leave the
+	// journey's 6 trials per cell unable to reach significance however
+	// large the effect: the U test's smallest p with 6 against 6 is 0.0022,
+	// which passes Holm's first threshold only in families of at most 22.
+	for _, cell := range a.Cells {
+		for _, unit := range a.UnitNames {
+			var ps []float64
+			var idx []int
+			for i := range a.Comparisons {
+				c := &a.Comparisons[i]
+				if c.Tested && c.Unit == unit && c.Cell == cell {
+					ps = append(ps, c.P)
+					idx = append(idx, i)
+				}
 			}
-		}
-		a.Tested += len(ps)
-		a.Family = max(a.Family, len(ps))
-		for j, adj := range Holm(ps) {
-			a.Comparisons[idx[j]].PAdj = adj
+			a.Tested += len(ps)
+			a.Family = max(a.Family, len(ps))
+			for j, adj := range Holm(ps) {
+				a.Comparisons[idx[j]].PAdj = adj
+			}
 		}
 	}
 	for _, p := range a.Pairs {

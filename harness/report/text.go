@@ -104,7 +104,7 @@ func (a *Analysis) CompareTables() []CompareTable {
 func (a *Analysis) Method() string {
 	return fmt.Sprintf("Medians with %.0f%% confidence intervals (benchmath, assuming nothing about the distribution; "+
 		"an interval needs ≥ %d trials per cell). Comparisons: Mann-Whitney U test; p-values adjusted with Holm-Bonferroni "+
-		"within each unit across that unit's tested comparisons in this report (%d tested in all) and judged at α=%.2f (comparisons with fewer than %d trials on a side are shown but not tested). "+
+		"within each family of comparisons of one scenario step and one unit (the pairs one table compares; %d tested in all) and judged at α=%.2f (comparisons with fewer than %d trials on a side are shown but not tested). "+
 		"Delta is the change of the median, new vs old; better/worse follows the unit: success-%% and req/s higher is better, ns/op and *-ns lower is better.",
 		Confidence*100, MinTrials, a.Tested, Alpha, MinTrials)
 }
