@@ -9,8 +9,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"metricstream/variants"
 )
 
 // badCase is one row of RELIABILITY.md's "Bad input" table (or one of our
@@ -394,4 +397,98 @@ func hugeBodyRefused(t *testing.T, addr, head string, isChunked bool) {
 		t.Fatalf("the server read all %d bytes of a body over its limit", n)
 	}
 	t.Logf("connection closed after the client sent %.1f MiB of a %d MiB body", float64(n)/(1<<20), hugeSend>>20)
+}
+
+// blockingSink holds every Write until release is closed, and says when
+// the first one started.
+type blockingSink struct {
+	failingSink
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func newBlockingSink() *blockingSink {
+	return &blockingSink{entered: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (b *blockingSink) Write(p []byte) (int, error) {
+	b.once.Do(func() { close(b.entered) })
+	<-b.release
+	return b.failingSink.Write(p)
+}
+
+// TestOverload: a full worker-pool queue (pool executor) and a full async
+// writer queue each answer 503 with Retry-After, for every variant that
+// has them; the refused batches never reach the file, the admitted ones do.
+func TestOverload(t *testing.T) {
+	for _, spec := range specs() {
+		t.Run("variant="+spec, func(t *testing.T) {
+			t.Parallel()
+			set, err := variants.Parse(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if set["executor"] == "pool" {
+				t.Run("pool-queue-full", func(t *testing.T) {
+					ts := start(t, spec, func(c *Config) { c.Workers, c.Queue = 1, 1 })
+					body := `{"metrics":[{"name":"held","value":1}]}`
+					raw := request("POST", "/metrics", "a", body)
+					a := dial(t, ts.addr)
+					a.send(raw[:len(raw)-len(body)+1]) // head and one body byte: the worker waits for the rest
+					eventually(t, hangLimit, "worker never busy", func() bool { return ts.Snapshot().Executor.Active == 1 })
+					b := dial(t, ts.addr)
+					b.send(request("POST", "/metrics", "b", `{"metrics":[{"name":"queued","value":1}]}`))
+					eventually(t, hangLimit, "request never queued", func() bool { return ts.Snapshot().Executor.Queue == 1 })
+					c := dial(t, ts.addr)
+					c.send(request("POST", "/metrics", "c", `{"metrics":[{"name":"refused","value":1}]}`))
+					r, resp, err := readResponse(c.br)
+					if err != nil || r.status != 503 || r.header.Get("Retry-After") == "" || !resp.Close {
+						t.Fatalf("request over a full pool = %d %s (%v)", r.status, r.body, err)
+					}
+					checkError(t, r, "worker queue full")
+					expectClosed(t, c.nc, c.br)
+					a.send(body[1:])
+					if r := a.read(); r.status != 200 {
+						t.Fatalf("held request = %d", r.status)
+					}
+					if r := b.read(); r.status != 200 {
+						t.Fatalf("queued request = %d", r.status)
+					}
+					if err := ts.stop(); err != nil {
+						t.Fatal(err)
+					}
+					if ls := lines(t, ts.data); len(ls) != 2 || strings.Contains(strings.Join(ls, ""), "refused") {
+						t.Fatalf("file %q, want the held and the queued metric", ls)
+					}
+				})
+			}
+			if set["writer"] == "async" {
+				t.Run("writer-queue-full", func(t *testing.T) {
+					sink := newBlockingSink()
+					ts := start(t, spec, func(c *Config) { c.Sink, c.WriterQueue = sink, 1 })
+					c := dial(t, ts.addr)
+					if r := postOne(c, "written"); r.status != 200 {
+						t.Fatalf("first = %d", r.status)
+					}
+					<-sink.entered // the writer holds it, blocked in Write
+					if r := postOne(c, "queued"); r.status != 200 {
+						t.Fatalf("second = %d", r.status)
+					}
+					r := postOne(c, "refused")
+					if r.status != 503 || r.header.Get("Retry-After") == "" {
+						t.Fatalf("over a full writer queue = %d %s", r.status, r.body)
+					}
+					checkError(t, r, "writer queue full")
+					close(sink.release)
+					if err := ts.stop(); err != nil {
+						t.Fatal(err)
+					}
+					if got := sink.buf.String(); strings.Count(got, "\n") != 2 || strings.Contains(got, "refused") {
+						t.Fatalf("sink %q, want the written and the queued metric", got)
+					}
+				})
+			}
+		})
+	}
 }

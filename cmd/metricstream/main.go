@@ -95,7 +95,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.DurationVar(&o.idleTO, "idle-timeout", 30*time.Second, "keep-alive connection idle time before it is closed")
 	fs.DurationVar(&o.writeTO, "write-timeout", 10*time.Second, "time to write a response")
 	fs.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "time to finish requests in flight on SIGTERM/SIGINT")
-	fs.StringVar(&o.pprof, "pprof", "", "serve /debug/pprof on this `address` (e.g. 127.0.0.1:6060), with mutex and block profiling on")
+	fs.StringVar(&o.pprof, "pprof", "", "serve /debug/pprof on this `address` (e.g. 127.0.0.1:6060), with mutex and block profiling on (empty: off)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.BoolVar(&o.variant, "variant", false, "print the compiled variant as JSON and exit")
 	fs.Usage = func() {

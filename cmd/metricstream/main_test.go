@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -246,14 +247,31 @@ func TestFlags(t *testing.T) {
 		t.Fatal("-h: no error")
 	}
 	fs, _ := newFlags(io.Discard)
-	for _, name := range []string{"addr", "data", "rate-limit", "workers", "queue", "fsync", "pprof", "variant"} {
+	for _, name := range []string{"addr", "data", "rate-limit", "workers", "queue", "fsync", "pprof", "variant",
+		"max-conns", "max-header-bytes", "max-body-bytes", "header-timeout", "body-timeout", "idle-timeout",
+		"write-timeout", "max-clients", "writer-queue", "shutdown-timeout", "log-level"} {
 		if fs.Lookup(name) == nil {
 			t.Errorf("no flag -%s", name)
 		}
-		if !strings.Contains(stderr.String(), "-"+name) {
-			t.Errorf("-h does not document -%s", name)
-		}
 	}
+	// Every flag is documented with its default: flag prints "(default X)"
+	// for non-zero defaults; a zero default must say in words what it means.
+	fs.VisitAll(func(f *flag.Flag) {
+		help := stderr.String()
+		if !strings.Contains(help, "  -"+f.Name+" ") && !strings.Contains(help, "  -"+f.Name+"\n") {
+			t.Errorf("-h does not document -%s", f.Name)
+		}
+		switch f.DefValue {
+		case "0", "", "false":
+			if f.DefValue != "false" && !strings.Contains(f.Usage, "(0:") && !strings.Contains(f.Usage, "(empty:") {
+				t.Errorf("-%s: zero default not explained in %q", f.Name, f.Usage)
+			}
+		default:
+			if !strings.Contains(help, "(default "+f.DefValue+")") && !strings.Contains(help, "(default \""+f.DefValue+"\")") {
+				t.Errorf("-h does not show -%s's default %s", f.Name, f.DefValue)
+			}
+		}
+	})
 	if !strings.Contains(stderr.String(), `(default ":8080")`) || !strings.Contains(stderr.String(), "METRICSTREAM_") {
 		t.Errorf("-h output lacks defaults or the environment note:\n%s", stderr.String())
 	}
@@ -270,5 +288,52 @@ func TestFlags(t *testing.T) {
 	fs, _ = newFlags(io.Discard)
 	if err := applyEnv(fs, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "METRICSTREAM_RATE_LIMIT") {
 		t.Fatalf("bad env value: err = %v", err)
+	}
+}
+
+// TestTornLineRepairedAtStart: a data file ending in a torn line (a crash
+// mid-write) is repaired when the binary starts, the repair is logged as a
+// structured warning, and the server appends after the last whole line.
+// The logs hold one line per start and stop and none per request.
+func TestTornLineRepairedAtStart(t *testing.T) {
+	bin := build(t, t.TempDir(), "baseline")
+	data := filepath.Join(t.TempDir(), "torn.jsonl")
+	whole := `{"timestamp":1,"name":"a","value":1}` + "\n" + `{"timestamp":2,"name":"b","value":2}` + "\n"
+	if err := os.WriteFile(data, []byte(whole+`{"timestamp":3,"na`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := launch(t, bin, "-data", data, "-rate-limit", "0")
+	p.data = data
+	for i := range 5 {
+		if got := curl(t, p.addr, "-X", "POST", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"c","value":3}]}`); got != 200 {
+			t.Fatalf("POST %d = %d", i, got)
+		}
+	}
+	p.stop(t)
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), whole) {
+		t.Fatalf("whole lines changed: %q", b)
+	}
+	if n := countLines(t, data); n != 2+5 {
+		t.Fatalf("file has %d lines, want 2 kept + 5 new", n)
+	}
+	logs := p.logs.String()
+	if !strings.Contains(logs, "level=WARN") || !strings.Contains(logs, "repaired torn last line: removed 18 bytes at offset 74") {
+		t.Fatalf("repair not logged as a warning:\n%s", logs)
+	}
+	var msgs []string
+	for _, l := range strings.Split(strings.TrimSpace(logs), "\n") {
+		if !strings.HasPrefix(l, "time=") || !strings.Contains(l, " level=") || !strings.Contains(l, " msg=") {
+			t.Errorf("log line is not structured: %q", l)
+		}
+		_, m, _ := strings.Cut(l, " msg=")
+		msgs = append(msgs, strings.Fields(m)[0])
+	}
+	// repair warning, started, stopping, stopped: nothing per request.
+	if len(msgs) != 4 || msgs[1] != "started" || msgs[2] != "stopping" || msgs[3] != "stopped" {
+		t.Fatalf("log lines %q, want the repair, started, stopping, stopped:\n%s", msgs, logs)
 	}
 }
