@@ -8,13 +8,16 @@ import "context"
 // Conn is an accepted connection as the server exposes it to an executor.
 // The server implements it; an executor only decides who calls what, when.
 type Conn interface {
-	// WaitRequest blocks until the first byte of the next request is
-	// buffered (true), or the connection is idle past its deadline, closed
-	// by the peer, or the server is shutting down (false). It costs no
-	// worker: an idle keep-alive connection waits here.
+	// WaitRequest blocks until the next request has arrived (true), or the
+	// connection is idle past its deadline, closed by the peer, or the
+	// server is shutting down (false). It costs no worker: an idle
+	// keep-alive connection waits here, and so does a slow client still
+	// sending its header (the server reads the request header here, under
+	// the header deadline, and answers framing errors itself).
 	WaitRequest() bool
-	// ServeRequest reads and answers exactly one request. It returns false
-	// when the connection must be closed afterwards.
+	// ServeRequest reads the rest of the request that WaitRequest announced
+	// (its body) and answers it. It returns false when the connection must
+	// be closed afterwards.
 	ServeRequest() bool
 	// Reject answers 503 Service Unavailable with Retry-After to the
 	// request that is waiting; the connection is then closed.
