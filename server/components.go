@@ -28,52 +28,37 @@ type Components struct {
 // tools that must build any combination without build tags.
 func ByName(set variants.Set) (Components, error) {
 	c := Components{Set: set}
-	var ok bool
-	for _, v := range parser.Variants {
-		if v.Name == set["parser"] {
-			c.NewParser, ok = v.New, true
-		}
+	var err error
+	if c.NewParser, err = pick("parser", set, parser.Variants); err != nil {
+		return c, err
 	}
-	if !ok {
-		return c, fmt.Errorf("server: no parser variant %q", set["parser"])
+	if c.NewWriter, err = pick("writer", set, writer.Variants); err != nil {
+		return c, err
 	}
-	ok = false
-	for _, v := range writer.Variants {
-		if v.Name == set["writer"] {
-			c.NewWriter, ok = v.New, true
-		}
+	if c.NewTable, err = pick("lock", set, lock.Variants[ratelimit.Window]()); err != nil {
+		return c, err
 	}
-	if !ok {
-		return c, fmt.Errorf("server: no writer variant %q", set["writer"])
+	if c.NewRecorder, err = pick("metrics", set, metrics.Variants); err != nil {
+		return c, err
 	}
-	ok = false
-	for _, v := range lock.Variants[ratelimit.Window]() {
-		if v.Name == set["lock"] {
-			c.NewTable, ok = v.New, true
-		}
-	}
-	if !ok {
-		return c, fmt.Errorf("server: no lock variant %q", set["lock"])
-	}
-	ok = false
-	for _, v := range metrics.Variants {
-		if v.Name == set["metrics"] {
-			c.NewRecorder, ok = v.New, true
-		}
-	}
-	if !ok {
-		return c, fmt.Errorf("server: no metrics variant %q", set["metrics"])
-	}
-	ok = false
-	for _, v := range executor.Variants {
-		if v.Name == set["executor"] {
-			c.NewExecutor, ok = v.New, true
-		}
-	}
-	if !ok {
-		return c, fmt.Errorf("server: no executor variant %q", set["executor"])
+	if c.NewExecutor, err = pick("executor", set, executor.Variants); err != nil {
+		return c, err
 	}
 	return c, nil
+}
+
+// pick returns the constructor of set's variant of dimension dim.
+func pick[T any](dim string, set variants.Set, registry []struct {
+	Name string
+	New  T
+}) (T, error) {
+	for _, v := range registry {
+		if v.Name == set[dim] {
+			return v.New, nil
+		}
+	}
+	var zero T
+	return zero, fmt.Errorf("server: no %s variant %q", dim, set[dim])
 }
 
 // VariantJSON renders set as the /health "variant" object, keys in dimension
