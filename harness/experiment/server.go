@@ -52,25 +52,29 @@ func ModuleRoot(dir string) (string, error) {
 }
 
 // Build compiles the server once per distinct variant into binDir and
-// returns a Launcher for those binaries. root is the module root.
+// returns a Launcher for those binaries. root is the module root. A
+// reference arm builds ./cmd/reference instead of ./cmd/metricstream.
 func Build(ctx context.Context, root, binDir string, arms []Arm, log func(string)) (*ProcessLauncher, error) {
 	pl := &ProcessLauncher{bins: map[string]string{}}
 	for _, a := range arms {
-		tags := a.Set.Tags()
-		if _, ok := pl.bins[tags]; ok {
+		key, tags := a.buildKey(), a.Set.Tags()
+		if a.Reference {
+			tags = ""
+		}
+		if _, ok := pl.bins[key]; ok {
 			continue
 		}
 		bin := filepath.Join(binDir, "metricstream-"+strconv.Itoa(len(pl.bins)))
 		if log != nil {
-			log(fmt.Sprintf("build %s (-tags %s)", a.Label, tags))
+			log(fmt.Sprintf("build %s (%s -tags %q)", a.Label, a.pkg(), tags))
 		}
-		cmd := exec.CommandContext(ctx, "go", "build", "-tags", tags, "-o", bin, "./cmd/metricstream")
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", tags, "-o", bin, a.pkg())
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			return nil, fmt.Errorf("experiment: build %s (-tags %s): %v\n%s", a.Label, tags, err, tail(out, 2000))
+			return nil, fmt.Errorf("experiment: build %s (%s -tags %q): %v\n%s", a.Label, a.pkg(), tags, err, tail(out, 2000))
 		}
-		pl.bins[tags] = bin
+		pl.bins[key] = bin
 	}
 	return pl, nil
 }
@@ -78,7 +82,7 @@ func Build(ctx context.Context, root, binDir string, arms []Arm, log func(string
 // ProcessLauncher starts built server binaries as child processes on free
 // 127.0.0.1 ports.
 type ProcessLauncher struct {
-	bins map[string]string // build tags -> binary
+	bins map[string]string // Arm.buildKey (build tags, or "reference") -> binary
 	// Pin prefixes servers with `taskset -c 0`.
 	Pin bool
 	// Pprof starts servers with -pprof on a second free port.
@@ -90,7 +94,7 @@ type ProcessLauncher struct {
 
 // Start implements Launcher.
 func (pl *ProcessLauncher) Start(ctx context.Context, arm Arm, flags []string, dir string) (Instance, error) {
-	bin, ok := pl.bins[arm.Set.Tags()]
+	bin, ok := pl.bins[arm.buildKey()]
 	if !ok {
 		return nil, fmt.Errorf("experiment: %s was not built", arm.Label)
 	}

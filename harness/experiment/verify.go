@@ -70,10 +70,10 @@ func Verify(ctx context.Context, inst Instance, want variants.Set, tally *Tally,
 		st.Detail = fmt.Sprintf("GET /health: %d %s", code, clip(string(body)))
 	} else if err := json.Unmarshal(body, &health); err != nil {
 		st.Detail = fmt.Sprintf("GET /health: not JSON: %v: %s", err, clip(string(body)))
-	} else if got := variants.Set(health.Variant); !got.Equal(want) {
-		st.Detail = fmt.Sprintf("server reports %s, want %s", got.String(), want.String())
+	} else if got := variants.Set(health.Variant); !sameVariant(got, want) {
+		st.Detail = fmt.Sprintf("server reports %s, want %s", describeSet(got), describeSet(want))
 	} else {
-		st.OK, st.Detail = true, "reports "+want.String()
+		st.OK, st.Detail = true, "reports "+describeSet(want)
 	}
 	steps = append(steps, st)
 

@@ -1,0 +1,92 @@
+package experiment
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"metricstream/harness/internal/fakeserver"
+	"metricstream/harness/results"
+	"metricstream/harness/scenario"
+	"metricstream/variants"
+)
+
+func TestParseArmsReference(t *testing.T) {
+	a := arms(t, "reference+optimized+reference")
+	if len(a) != 3 || a[0].Label != "reference" || !a[0].Reference || a[1].Reference || a[2].Label != "reference#2" || !a[2].Reference {
+		t.Fatalf("arms %+v", a)
+	}
+	v := a[0].Variant()
+	if v.Spec != "server=reference" || v.Preset != "reference" || v.Tags != "" || v.Set["server"] != "reference" || len(v.Set) != 1 {
+		t.Errorf("reference recorded as %+v", v)
+	}
+	if a[0].pkg() != "./cmd/reference" || a[1].pkg() != "./cmd/metricstream" || a[0].buildKey() == a[1].buildKey() || a[0].buildKey() != a[2].buildKey() {
+		t.Errorf("build: %s %s %q %q", a[0].pkg(), a[1].pkg(), a[0].buildKey(), a[1].buildKey())
+	}
+}
+
+// Verification tells the reference server from the lab's, both ways.
+func TestVerifyReferenceVariant(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		reports, want variants.Set
+		ok            bool
+	}{
+		{"reference", ReferenceSet(), ReferenceSet(), true},
+		{"lab-server-for-reference", variants.Default(), ReferenceSet(), false},
+		{"reference-for-optimized", ReferenceSet(), variants.Default(), false},
+	} {
+		data := filepath.Join(t.TempDir(), "d.jsonl")
+		s, err := fakeserver.Start(fakeserver.Options{Variant: tc.reports, RateLimit: 10, DataFile: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps := Verify(context.Background(), &fakeInst{s, data}, tc.want, &Tally{}, VerifyOptions{LineWait: 50 * time.Millisecond})
+		s.Close()
+		if steps[0].Name != "health-variant" || steps[0].OK != tc.ok {
+			t.Errorf("%s: %+v", tc.name, steps[0])
+		}
+		if !tc.ok && !strings.Contains(steps[0].Detail, "server=reference") {
+			t.Errorf("%s: detail %q does not name the reference", tc.name, steps[0].Detail)
+		}
+	}
+}
+
+// End to end with the real reference server beside a lab preset: both are
+// built (./cmd/reference and ./cmd/metricstream), verified, measured
+// interleaved, stopped with SIGTERM and checked for integrity.
+func TestReferenceEndToEnd(t *testing.T) {
+	root, err := ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := arms(t, "reference+phase3")
+	ctx := context.Background()
+	pl, err := Build(ctx, root, t.TempDir(), a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenario.Parse("tiny.json", []byte(`{"name":"tiny","about":"e2e","model":"closed","clients":4,"requests":3,"batch":5,"keepalive":true,"warmup":"1ms","server":{"rate_limit":0,"workers":4},"slo":["success >= 99%"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := Run(ctx, Config{Arms: a, Scenarios: []*scenario.Scenario{sc}, Count: 1, Dir: filepath.Join(t.TempDir(), "run"), Meta: results.Meta{RunID: "e2e"}, Launcher: pl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range run.Checks {
+		if !c.Verified || !c.Intact || c.Failed != "" || c.Acked < 12*5 {
+			t.Errorf("check %+v", c)
+		}
+	}
+	if len(run.Trials) != 2 || run.Trials[0].Variant != "reference" || run.Trials[1].Variant != "phase3" {
+		t.Fatalf("trials %+v", run.Trials)
+	}
+	for _, tr := range run.Trials {
+		if tr.Counts.Status2xx != 12 || tr.Acked != 60 {
+			t.Errorf("%s: %+v", tr.Variant, tr.Counts)
+		}
+	}
+}
