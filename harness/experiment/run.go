@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -140,7 +141,7 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	// Measure: scenarios grouped by the server flags they need; within a
 	// group every live arm runs at once, each on its own port, so that
 	// interleaving (A B A B) costs no restarts.
-	for _, group := range groupByServer(cfg.Scenarios) {
+	for _, group := range groupByServer(loadScenarios(cfg.Scenarios)) {
 		if ctx.Err() != nil {
 			break
 		}
@@ -207,6 +208,46 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 		for _, a := range arms {
 			if inst := insts[a]; inst != nil {
 				stopAndCheck(ctx, cfg, a, inst, tallies[a], strings.Join(names(group), ","))
+			}
+		}
+	}
+	// Durability: each trial is its own load → stop → restart cycle, so
+	// there is no shared server; arms still interleave.
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	for _, sc := range cfg.Scenarios {
+		if !sc.Durability() {
+			continue
+		}
+		if cfg.Remote {
+			run.Meta.Notes = append(run.Meta.Notes, "remote target: the "+sc.Kind+" scenario "+sc.Name+" needs to stop and restart the server, which only a local run can do; skipped")
+			continue
+		}
+		for _, st := range sc.LoadSteps() {
+			for k := 0; k < cfg.Count; k++ {
+				for _, a := range arms {
+					if a.failed || ctx.Err() != nil {
+						if bar != nil {
+							_ = bar.Add(1)
+						}
+						continue
+					}
+					logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
+					t, problem := durabilityTrial(ctx, cfg, a, sc, st, fmt.Sprintf("d%d", len(run.Trials)), rng)
+					t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, st.Name, host
+					t.SLO = scenario.EvalAll(sc.SLOs(), &t)
+					run.Trials = append(run.Trials, t)
+					if problem != nil {
+						a.check.Steps = append(a.check.Steps, *problem)
+						logf("%s: %s", problem.Name, problem.Detail)
+					}
+					if cfg.OnTrial != nil {
+						cfg.OnTrial(&run.Trials[len(run.Trials)-1])
+					}
+					if bar != nil {
+						bar.Describe(fmt.Sprintf("%s %s %s", sc.Name, st.Name, a.Label))
+						_ = bar.Add(1)
+					}
+				}
 			}
 		}
 	}
@@ -309,6 +350,17 @@ func warmup(ctx context.Context, cfg load.Config, addr string, w time.Duration, 
 		}
 		_, _ = load.Attack(ctx, c, tally)
 	}
+}
+
+// loadScenarios are the scenarios of kind load (not durability).
+func loadScenarios(scs []*scenario.Scenario) []*scenario.Scenario {
+	var out []*scenario.Scenario
+	for _, s := range scs {
+		if !s.Durability() {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func groupByServer(scs []*scenario.Scenario) [][]*scenario.Scenario {

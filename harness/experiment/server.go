@@ -205,6 +205,21 @@ func (p *process) Stop(ctx context.Context) (int, error) {
 	return 0, nil
 }
 
+// Kill sends SIGKILL (a crash: no shutdown, no flush) and waits for the
+// process to exit.
+func (p *process) Kill() error {
+	select {
+	case <-p.done:
+		return nil
+	default:
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		return fmt.Errorf("experiment: kill %s: %w", p.addr, err)
+	}
+	<-p.done
+	return nil
+}
+
 // FreePort asks the kernel for a free 127.0.0.1 port.
 func FreePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -16,12 +16,15 @@ import (
 // SLO; then, for stepped scenarios, each variant's knee (the highest step
 // whose trials met the SLO in a majority); then the failed variants.
 func Summarize(w io.Writer, run *results.Run) error {
-	type key struct{ sc, step, v string }
+	type key struct {
+		sc, step, v string
+		durability  bool // a shutdown/crash cell: its steps are fsync policies, not loads
+	}
 	var order []key
 	cells := map[key][]*results.Trial{}
 	for i := range run.Trials {
 		t := &run.Trials[i]
-		k := key{t.Scenario, t.Step, t.Variant}
+		k := key{t.Scenario, t.Step, t.Variant, t.Kind != ""}
 		if _, ok := cells[k]; !ok {
 			order = append(order, k)
 		}
@@ -34,12 +37,20 @@ func Summarize(w io.Writer, run *results.Run) error {
 		return false
 	})
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tSTEP\tVARIANT\tTRIALS\tSUCCESS\tP99\tREQ/S\tSLO MET")
+	fmt.Fprintln(tw, "SCENARIO\tSTEP\tVARIANT\tTRIALS\tSUCCESS\tP99\tREQ/S\tSLO MET\tLOST (max)")
 	knee := map[[2]string]string{} // (scenario, variant) -> highest passing step
 	for _, k := range order {
 		ts := cells[k]
 		var succ, p99, rps []float64
 		pass := 0
+		lost := "-" // durability cells: the most acknowledged metrics one trial lost
+		if k.durability {
+			var most int64
+			for _, t := range ts {
+				most = max(most, t.Lost)
+			}
+			lost = strconv.FormatInt(most, 10)
+		}
 		for _, t := range ts {
 			succ = append(succ, t.SuccessPct)
 			p99 = append(p99, float64(t.Latency.P99))
@@ -52,8 +63,8 @@ func Summarize(w io.Writer, run *results.Run) error {
 		if step == "" {
 			step = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.2f%%\t%s\t%.0f\t%d/%d\n", k.sc, step, k.v, len(ts), median(succ), fmtNS(median(p99)), median(rps), pass, len(ts))
-		if k.step != "" && 2*pass > len(ts) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.2f%%\t%s\t%.0f\t%d/%d\t%s\n", k.sc, step, k.v, len(ts), median(succ), fmtNS(median(p99)), median(rps), pass, len(ts), lost)
+		if k.step != "" && !k.durability && 2*pass > len(ts) {
 			knee[[2]string{k.sc, k.v}] = k.step
 		}
 	}
@@ -62,7 +73,7 @@ func Summarize(w io.Writer, run *results.Run) error {
 	}
 	var kneeLines []string
 	for _, k := range order {
-		if k.step == "" {
+		if k.step == "" || k.durability {
 			continue
 		}
 		id := [2]string{k.sc, k.v}

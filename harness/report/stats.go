@@ -44,6 +44,7 @@ var Units = []Unit{
 	{"p50-ns", "p50 latency", false},
 	{"p99-ns", "p99 latency", false},
 	{"p99.9-ns", "p99.9 latency", false},
+	{"lost-metrics", "acknowledged metrics lost", false},
 }
 
 // Direction reports which way unit improves: +1 when higher is better

@@ -121,6 +121,12 @@ type Trial struct {
 	HDR        string      `json:"hdr"` // hdrhistogram-go V2 compressed encoding (Histogram.Encode), base64; latency in ns of all answered requests
 	SLO        []SLOResult `json:"slo,omitempty"`
 	Host       string      `json:"host,omitempty"` // generator host, for merged runs
+
+	// Durability trials (scenario kind "shutdown" or "crash") only.
+	Kind      string `json:"kind,omitempty"`       // "shutdown" or "crash"
+	Lost      int64  `json:"lost_metrics"`         // acknowledged metrics missing from the file after restart
+	Torn      int64  `json:"torn_lines,omitempty"` // partial last lines found before the restart (repaired by it)
+	RestartOK bool   `json:"restart_ok,omitempty"` // the server restarted on the file and stopped cleanly
 }
 
 // Check is the verification and integrity verdict for one variant.
@@ -163,8 +169,13 @@ func BenchName(t *Trial) string {
 // ns/op is the mean latency; every unit's better direction is fixed:
 // success-% and req/s higher is better, *-ns and ns/op lower is better.
 func BenchLine(t *Trial) string {
-	return fmt.Sprintf("%s 1 %.6g ns/op %.6g success-%% %d p50-ns %d p99-ns %d p99.9-ns %.6g req/s",
+	s := fmt.Sprintf("%s 1 %.6g ns/op %.6g success-%% %d p50-ns %d p99-ns %d p99.9-ns %.6g req/s",
 		BenchName(t), t.Latency.Mean, t.SuccessPct, t.Latency.P50, t.Latency.P99, t.Latency.P999, t.Throughput)
+	if t.Kind != "" {
+		// durability: lost-metrics, lower is better
+		s += fmt.Sprintf(" %d lost-metrics", t.Lost)
+	}
+	return s
 }
 
 // Run is everything in one run directory.

@@ -25,6 +25,15 @@ type Scenario struct {
 	Name  string `json:"name"`  // equals the file name without .json
 	About string `json:"about"` // what it measures and which dimension it should expose
 	Model string `json:"model"` // closed | open
+	// Kind is "load" (the default: measure the load) or a durability
+	// experiment: "shutdown" (SIGTERM at a random point of a closed-loop
+	// load) or "crash" (SIGKILL at a random point); both then restart the
+	// server on the same file and count acknowledged metrics that are
+	// missing, per variant and per fsync policy.
+	Kind string `json:"kind,omitempty"`
+	// FsyncPolicies gives a durability scenario one step per policy
+	// ("fsync=never", ...); default: the server's fsync flag only.
+	FsyncPolicies []string `json:"fsync_policies,omitempty"`
 
 	Clients  int     `json:"clients"`  // closed: clients; open: max connections in flight
 	Requests int     `json:"requests"` // closed: per client (or 0 with duration)
@@ -83,9 +92,13 @@ func (s Server) Key() string { return strings.Join(s.Flags(), " ") }
 
 // Step is one load step of a scenario, ready to run.
 type Step struct {
-	Name   string // benchfmt key=value ("clients=100", "rate=5000") or "" for a single step
+	Name   string // benchfmt key=value ("clients=100", "rate=5000", "fsync=always") or "" for a single step
 	Config load.Config
+	Fsync  string // durability steps: the -fsync policy of this step ("" = the scenario's)
 }
+
+// Durability reports whether s is a shutdown or crash experiment.
+func (s *Scenario) Durability() bool { return s.Kind == "shutdown" || s.Kind == "crash" }
 
 // SLOs returns the parsed thresholds.
 func (s *Scenario) SLOs() []SLO { return s.slo }
@@ -103,6 +116,16 @@ func (s *Scenario) LoadSteps() []Step {
 	}
 	base.Duration, _ = time.ParseDuration(s.Duration)
 	base.Timeout, _ = time.ParseDuration(s.Timeout)
+	if s.Durability() {
+		if len(s.FsyncPolicies) == 0 {
+			return []Step{{Config: base}}
+		}
+		var out []Step
+		for _, p := range s.FsyncPolicies {
+			out = append(out, Step{Name: "fsync=" + p, Config: base, Fsync: p})
+		}
+		return out
+	}
 	if len(s.Steps) == 0 {
 		return []Step{{Config: base}}
 	}
@@ -204,6 +227,19 @@ func (s *Scenario) validate() error {
 	case strings.TrimSpace(s.About) == "":
 		return bad("about", "say what the scenario measures and which dimension it should expose")
 	}
+	switch s.Kind {
+	case "", "load", "shutdown", "crash":
+	default:
+		return bad("kind", "%q must be load, shutdown or crash", clip(s.Kind))
+	}
+	for i, p := range s.FsyncPolicies {
+		if !s.Durability() {
+			return bad("fsync_policies", "only shutdown and crash scenarios have fsync policies (use server.fsync)")
+		}
+		if p != "never" && p != "interval" && p != "always" {
+			return bad(fmt.Sprintf("fsync_policies[%d]", i), "%q must be never, interval or always", clip(p))
+		}
+	}
 	dur := time.Duration(0)
 	if s.Duration != "" {
 		d, err := time.ParseDuration(s.Duration)
@@ -260,6 +296,9 @@ func (s *Scenario) validate() error {
 		if s.Model == "closed" && v > 5000 {
 			return bad(fmt.Sprintf("steps[%d]", i), "%v clients is more than the 5000 this lab allows on one host", v)
 		}
+	}
+	if s.Durability() && (s.Model != "closed" || dur <= 0 || len(s.Steps) > 0) {
+		return bad("model", "a %s scenario is a closed-loop load with a duration and no steps", s.Kind)
 	}
 	if s.Clients > 5000 {
 		return bad("clients", "%d is more than the 5000 this lab allows on one host", s.Clients)

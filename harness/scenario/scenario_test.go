@@ -149,3 +149,28 @@ func TestSLO(t *testing.T) {
 		}
 	}
 }
+
+func TestDurabilityKinds(t *testing.T) {
+	ok := `{"name":"c","about":"a","kind":"crash","fsync_policies":["never","always"],"model":"closed","clients":2,"duration":"1s"}`
+	s, err := Parse("c.json", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := s.LoadSteps()
+	if !s.Durability() || len(steps) != 2 || steps[0].Name != "fsync=never" || steps[1].Fsync != "always" {
+		t.Fatalf("steps = %+v", steps)
+	}
+	for _, tc := range []struct{ body, field string }{
+		{`{"name":"c","about":"a","kind":"explode","model":"closed","clients":2,"duration":"1s"}`, "kind"},
+		{`{"name":"c","about":"a","kind":"crash","fsync_policies":["sometimes"],"model":"closed","clients":2,"duration":"1s"}`, "fsync_policies[0]"},
+		{`{"name":"c","about":"a","fsync_policies":["never"],"model":"closed","clients":2,"duration":"1s"}`, "fsync_policies"},
+		{`{"name":"c","about":"a","kind":"shutdown","model":"closed","clients":2,"requests":5}`, "model"},
+		{`{"name":"c","about":"a","kind":"crash","model":"open","clients":2,"rate":5,"duration":"1s"}`, "model"},
+	} {
+		_, err := Parse("c.json", []byte(tc.body))
+		var e *Error
+		if !errors.As(err, &e) || e.Field != tc.field || e.File != "c.json" {
+			t.Errorf("%s: err = %v, want an error naming field %q", tc.body, err, tc.field)
+		}
+	}
+}
