@@ -17,7 +17,7 @@ BIN        := bin
 # Build-time choice of variant: no VARIANT means optimized.
 BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
 
-.PHONY: help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
+.PHONY: redis help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
         experiment compare report bench peers clean
 
 help: ## list the targets
@@ -48,8 +48,14 @@ run: build ## build VARIANT and start it on :8080 (ARGS= extra flags)
 variants: tools ## print the dimension/variant/tag table and the presets
 	@$(BIN)/lab variants
 
-test: lint test-presets test-race test-bench fuzz-short ## everything CI runs
+test: redis lint test-presets test-race test-bench fuzz-short ## everything CI runs
 	@echo "make test: all checks passed"
+
+# The limiter=redis tests and experiments start their own redis-server on a
+# free loopback port (internal/redistest); they only need it on PATH.
+redis: ## install Debian's redis-server if it is not on PATH (the redis tests start and stop their own)
+	@command -v redis-server >/dev/null || { apt-get update && apt-get install -y redis-server; }
+	@redis-server --version
 
 lint: ## gofmt, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -3,9 +3,9 @@ package server
 import (
 	"fmt"
 
-	"metricstream/internal/ratelimit"
 	"metricstream/variants"
 	"metricstream/variants/executor"
+	"metricstream/variants/limiter"
 	"metricstream/variants/lock"
 	"metricstream/variants/metrics"
 	"metricstream/variants/parser"
@@ -19,9 +19,10 @@ type Components struct {
 	Set         variants.Set
 	NewParser   parser.New
 	NewWriter   writer.New
-	NewTable    func(lock.Config) lock.Table[ratelimit.Window]
+	NewTable    func(lock.Config) lock.Table[limiter.State] // the lock dimension: the local limiters' table
 	NewRecorder func(metrics.Config) metrics.Recorder
 	NewExecutor func(executor.Config) executor.Executor
+	NewLimiter  limiter.New
 }
 
 // ByName assembles Components from the variant registries, for tests and
@@ -35,13 +36,16 @@ func ByName(set variants.Set) (Components, error) {
 	if c.NewWriter, err = pick("writer", set, writer.Variants); err != nil {
 		return c, err
 	}
-	if c.NewTable, err = pick("lock", set, lock.Variants[ratelimit.Window]()); err != nil {
+	if c.NewTable, err = pick("lock", set, lock.Variants[limiter.State]()); err != nil {
 		return c, err
 	}
 	if c.NewRecorder, err = pick("metrics", set, metrics.Variants); err != nil {
 		return c, err
 	}
 	if c.NewExecutor, err = pick("executor", set, executor.Variants); err != nil {
+		return c, err
+	}
+	if c.NewLimiter, err = pick("limiter", set, limiter.Variants); err != nil {
 		return c, err
 	}
 	return c, nil

@@ -48,15 +48,23 @@ func (c *conn) ingest() http1.Response {
 		client = c.remote // RELIABILITY rule 8: the seed's curl sends no Authorization
 	}
 	now := s.cfg.Now()
-	d := s.limiter.AllowAt(client, now)
+	d := s.limiter.Allow(client, now)
 	if d.TableFull {
 		r := c.errorResponse(503, "too many distinct clients tracked by the rate limiter; retry later")
 		r.RetryAfter = 1
 		return r
 	}
+	if d.Unavailable {
+		s.stats.limiterDown.Add(1)
+		if !d.Allowed { // fail closed: the shared limit cannot be checked
+			r := c.errorResponse(503, "rate limiter unavailable; retry later")
+			r.RetryAfter = retrySeconds(d.RetryAfter)
+			return r
+		}
+	}
 	s.recorder.Record(client, d.Allowed)
 	if !d.Allowed {
-		r := c.errorResponse(429, "rate limit exceeded: at most "+strconv.Itoa(s.limiter.Limit)+" requests per second per client")
+		r := c.errorResponse(429, "rate limit exceeded: at most "+strconv.Itoa(s.cfg.RateLimit)+" requests per second per client")
 		r.RetryAfter = retrySeconds(d.RetryAfter)
 		return r
 	}
@@ -157,9 +165,11 @@ type Stats struct {
 	MetricsAccepted uint64           `json:"metrics_accepted"`
 	Clients         metrics.Snapshot `json:"clients"`
 	Limiter         struct {
-		Limit   int    `json:"limit_per_second"`
-		Clients int    `json:"clients"`
-		Evicted uint64 `json:"evicted"`
+		Limit       int    `json:"limit_per_second"`
+		Burst       int    `json:"burst,omitempty"` // limiter=bucket
+		Clients     int    `json:"clients"`         // held locally (limiter=redis: 0, the state is in Redis)
+		Evicted     uint64 `json:"evicted"`
+		Unavailable uint64 `json:"unavailable"` // limiter=redis: decisions made by the fail-open/closed policy
 	} `json:"limiter"`
 	Writer      writer.Stats   `json:"writer"`
 	Executor    executor.Stats `json:"executor"`
@@ -186,9 +196,11 @@ func (s *Server) Snapshot() Stats {
 	}
 	st.MetricsAccepted = s.stats.accepted.Load()
 	st.Clients = s.recorder.Flush()
-	st.Limiter.Limit = s.limiter.Limit
+	st.Limiter.Limit = s.cfg.RateLimit
 	st.Limiter.Clients = s.limiter.Clients()
 	st.Limiter.Evicted = s.stats.evicted.Load()
+	st.Limiter.Burst = s.cfg.Burst
+	st.Limiter.Unavailable = s.stats.limiterDown.Load()
 	st.Writer = s.writer.Stats()
 	st.Executor = s.exec.Stats()
 	s.mu.Lock()

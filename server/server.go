@@ -17,9 +17,8 @@ import (
 	"time"
 
 	"metricstream/internal/http1"
-	"metricstream/internal/ratelimit"
 	"metricstream/variants/executor"
-	"metricstream/variants/lock"
+	"metricstream/variants/limiter"
 	"metricstream/variants/metrics"
 	"metricstream/variants/writer"
 )
@@ -31,11 +30,13 @@ type Config struct {
 	Fsync      writer.FsyncPolicy
 	FsyncEvery time.Duration
 
-	RateLimit   int // requests per client per second; 0 disables
-	MaxClients  int // clients the limiter tracks at most (lock.Config)
-	Workers     int // executor pool workers
-	Queue       int // executor pool queue
-	WriterQueue int // async writer queue, in batches
+	RateLimit   int                 // requests per client per second; 0 disables
+	Burst       int                 // limiter=bucket: bucket capacity (0: RateLimit); the window variants ignore it
+	MaxClients  int                 // clients the local limiters track at most (lock.Config)
+	Redis       limiter.RedisConfig // limiter=redis: address, fail-open policy, clock
+	Workers     int                 // executor pool workers
+	Queue       int                 // executor pool queue
+	WriterQueue int                 // async writer queue, in batches
 
 	Limits        http1.Limits
 	HeaderTimeout time.Duration // from a request's first byte to the end of its header (default 5s)
@@ -80,7 +81,7 @@ type Server struct {
 	cfg      Config
 	comp     Components
 	writer   writer.Writer
-	limiter  *ratelimit.Limiter
+	limiter  limiter.Limiter
 	recorder metrics.Recorder
 	exec     executor.Executor
 	log      *slog.Logger
@@ -106,27 +107,34 @@ type stats struct {
 	connsAccepted atomic.Uint64
 	connsRejected atomic.Uint64 // over MaxConns
 	evicted       atomic.Uint64 // limiter clients evicted as idle
+	limiterDown   atomic.Uint64 // decisions the limiter made without its store (Redis unreachable)
 }
 
 // New builds a Server from cfg, constructing one of each component.
 func New(cfg Config) (*Server, error) {
 	cfg.defaults()
 	c := cfg.Components
-	if c.NewParser == nil || c.NewWriter == nil || c.NewTable == nil || c.NewRecorder == nil || c.NewExecutor == nil {
+	if c.NewParser == nil || c.NewWriter == nil || c.NewTable == nil || c.NewRecorder == nil || c.NewExecutor == nil || c.NewLimiter == nil {
 		return nil, fmt.Errorf("server: incomplete components for %v", c.Set)
 	}
 	if cfg.Sink == nil {
 		return nil, fmt.Errorf("server: no data sink")
 	}
+	lim, err := c.NewLimiter(limiter.Config{Limit: cfg.RateLimit, Burst: cfg.Burst,
+		NewTable: c.NewTable, MaxClients: cfg.MaxClients, Redis: cfg.Redis})
+	if err != nil {
+		return nil, err
+	}
 	w, err := c.NewWriter(writer.Config{Sink: cfg.Sink, Fsync: cfg.Fsync, FsyncInterval: cfg.FsyncEvery, QueueLen: cfg.WriterQueue})
 	if err != nil {
+		lim.Close()
 		return nil, err
 	}
 	s := &Server{
 		cfg:      cfg,
 		comp:     c,
 		writer:   w,
-		limiter:  ratelimit.New(cfg.RateLimit, c.NewTable(lock.Config{MaxClients: cfg.MaxClients})),
+		limiter:  lim,
 		recorder: c.NewRecorder(metrics.Config{}),
 		exec:     c.NewExecutor(executor.Config{Workers: cfg.Workers, QueueLen: cfg.Queue}),
 		log:      cfg.Logger,
@@ -160,11 +168,22 @@ func (s *Server) janitor() {
 		case <-flush.C:
 			s.recorder.Flush()
 		case <-evict.C:
-			if n := s.limiter.EvictIdle(s.cfg.Now(), 10*time.Second); n > 0 {
+			if n := s.limiter.EvictIdle(s.cfg.Now(), s.evictIdle()); n > 0 {
 				s.stats.evicted.Add(uint64(n))
 			}
 		}
 	}
+}
+
+// evictIdle is how long a limiter client must be idle to be forgotten: 10s,
+// or longer when a token bucket takes longer to refill (Burst/RateLimit
+// seconds), so that an evicted client is in the state a new one starts in.
+func (s *Server) evictIdle() time.Duration {
+	idle := 10 * time.Second
+	if s.cfg.RateLimit > 0 && s.cfg.Burst > 10*s.cfg.RateLimit {
+		idle = time.Duration(s.cfg.Burst/s.cfg.RateLimit+1) * time.Second
+	}
+	return idle
 }
 
 // Serve accepts connections on ln and hands them to the executor until
@@ -275,6 +294,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.log.Error("writer close failed", "err", werr, "lost_batches", s.writer.Stats().Lost)
 	}
 	s.recorder.Flush()
+	if err := s.limiter.Close(); err != nil {
+		s.log.Warn("limiter close failed", "err", err)
+	}
 	s.log.Info("stopped", "acknowledged_metrics", s.stats.accepted.Load())
 	switch {
 	case execErr != nil:

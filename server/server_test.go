@@ -17,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"metricstream/internal/redistest"
 	"metricstream/variants"
+	"metricstream/variants/limiter"
 	"metricstream/variants/writer"
 )
 
@@ -25,7 +27,7 @@ import (
 // suite runs against each.
 func specs() []string {
 	s := variants.PresetNames()
-	return append(s, "lock=perclient")
+	return append(s, "lock=perclient", "limiter=bucket", "limiter=redis")
 }
 
 type testServer struct {
@@ -67,6 +69,11 @@ func start(t *testing.T, spec string, mod func(*Config)) *testServer {
 		t.Fatal(err)
 	}
 	cfg := Config{Components: comp, Sink: f, RateLimit: 0, Workers: 4, Queue: 64}
+	if set["limiter"] == "redis" {
+		// a Redis of its own; the caller's clock, so tests' fixed clocks
+		// script the limit as they do for the local limiters
+		cfg.Redis = limiter.RedisConfig{Addr: redistest.Start(t).Addr, CallerClock: true}
+	}
 	if mod != nil {
 		mod(&cfg)
 	}

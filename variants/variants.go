@@ -1,4 +1,4 @@
-// Package variants names the lab's five dimensions, the variants of each, and
+// Package variants names the lab's six dimensions, the variants of each, and
 // the presets that replay the seed's optimization journey. It is the single
 // source of those names: the Makefile, the server's -variant output, /health,
 // the harness and the reports all read them from here.
@@ -12,7 +12,7 @@ import (
 
 // Dimension is one component that exists in several variants.
 type Dimension struct {
-	Name     string   // parser, writer, lock, metrics, executor
+	Name     string   // parser, writer, lock, metrics, executor, limiter
 	Variants []string // in journey order; the tag of a variant is Name_variant
 	Default  string
 	Chapter  string // seed chapters the variants come from
@@ -25,6 +25,9 @@ var Dimensions = []Dimension{
 	{Name: "lock", Variants: []string{"global", "perclient", "pooled"}, Default: "pooled", Chapter: "4, 9"},
 	{Name: "metrics", Variants: []string{"mutex", "lockfree"}, Default: "lockfree", Chapter: "10"},
 	{Name: "executor", Variants: []string{"spawn", "pool"}, Default: "pool", Chapter: "11"},
+	// the rate-limit algorithm: the journey keeps chapter 4's window; bucket
+	// and redis (chapter 12) are the steps beyond one server
+	{Name: "limiter", Variants: []string{"window", "bucket", "redis"}, Default: "window", Chapter: "4, 12"},
 }
 
 // Set names the variant of each dimension, e.g. {"parser":"fsm", ...}.
@@ -39,13 +42,13 @@ type Preset struct {
 
 // Presets replay the journey of DESIGN.md's table.
 var Presets = []Preset{
-	{"baseline", "seed ch. 5/7/4/11 starting point", Set{"parser": "find", "writer": "sync", "lock": "global", "metrics": "mutex", "executor": "spawn"}},
-	{"phase2", "ch. 8: async I/O", Set{"parser": "find", "writer": "async", "lock": "global", "metrics": "mutex", "executor": "spawn"}},
-	{"phase3", "ch. 6: single-pass JSON", Set{"parser": "fsm", "writer": "async", "lock": "global", "metrics": "mutex", "executor": "spawn"}},
-	{"phase4", "ch. 9: hashed mutex pool", Set{"parser": "fsm", "writer": "async", "lock": "pooled", "metrics": "mutex", "executor": "spawn"}},
-	{"phase5", "ch. 10: lock-free metrics", Set{"parser": "fsm", "writer": "async", "lock": "pooled", "metrics": "lockfree", "executor": "spawn"}},
-	{"phase6", "ch. 11: worker pool", Set{"parser": "fsm", "writer": "async", "lock": "pooled", "metrics": "lockfree", "executor": "pool"}},
-	{"optimized", "= phase6", Set{"parser": "fsm", "writer": "async", "lock": "pooled", "metrics": "lockfree", "executor": "pool"}},
+	{"baseline", "seed ch. 5/7/4/11 starting point", Set{"parser": "find", "writer": "sync", "lock": "global", "metrics": "mutex", "executor": "spawn", "limiter": "window"}},
+	{"phase2", "ch. 8: async I/O", Set{"parser": "find", "writer": "async", "lock": "global", "metrics": "mutex", "executor": "spawn", "limiter": "window"}},
+	{"phase3", "ch. 6: single-pass JSON", Set{"parser": "fsm", "writer": "async", "lock": "global", "metrics": "mutex", "executor": "spawn", "limiter": "window"}},
+	{"phase4", "ch. 9: hashed mutex pool", Set{"parser": "fsm", "writer": "async", "lock": "pooled", "metrics": "mutex", "executor": "spawn", "limiter": "window"}},
+	{"phase5", "ch. 10: lock-free metrics", Set{"parser": "fsm", "writer": "async", "lock": "pooled", "metrics": "lockfree", "executor": "spawn", "limiter": "window"}},
+	{"phase6", "ch. 11: worker pool", Set{"parser": "fsm", "writer": "async", "lock": "pooled", "metrics": "lockfree", "executor": "pool", "limiter": "window"}},
+	{"optimized", "= phase6", Set{"parser": "fsm", "writer": "async", "lock": "pooled", "metrics": "lockfree", "executor": "pool", "limiter": "window"}},
 }
 
 // Journey is the ordered list of presets `make experiment` runs by default.

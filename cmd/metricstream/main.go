@@ -36,6 +36,7 @@ import (
 	"metricstream/internal/http1"
 	"metricstream/server"
 	"metricstream/variants"
+	"metricstream/variants/limiter"
 	"metricstream/variants/writer"
 )
 
@@ -43,13 +44,14 @@ import (
 var compiled = server.Components{
 	Set: variants.Set{
 		"parser": parserVariant, "writer": writerVariant, "lock": lockVariant,
-		"metrics": metricsVariant, "executor": executorVariant,
+		"metrics": metricsVariant, "executor": executorVariant, "limiter": limiterVariant,
 	},
 	NewParser:   newParser,
 	NewWriter:   newWriter,
 	NewTable:    newTable,
 	NewRecorder: newRecorder,
 	NewExecutor: newExecutor,
+	NewLimiter:  newLimiter,
 }
 
 func main() {
@@ -65,7 +67,9 @@ func main() {
 }
 
 type options struct {
-	addr, data, pprof, fsync, logLevel          string
+	addr, data, pprof, fsync, logLevel, redis   string
+	burst                                       int
+	redisFailOpen                               bool
 	rateLimit, maxClients, workers, queue       int
 	writerQueue, maxConns, maxHeader            int
 	maxBody                                     int64
@@ -81,6 +85,9 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.StringVar(&o.addr, "addr", ":8080", "`address` to listen on")
 	fs.StringVar(&o.data, "data", "metrics.jsonl", "JSON Lines `file` metrics are appended to")
 	fs.IntVar(&o.rateLimit, "rate-limit", 10, "requests per second per client (Authorization header, else remote address); 0 disables")
+	fs.IntVar(&o.burst, "burst", 0, "limiter=bucket: requests a client may send at once after being idle, the bucket's capacity (0: -rate-limit); the window limiters ignore it")
+	fs.StringVar(&o.redis, "redis-addr", "127.0.0.1:6379", "limiter=redis: `address` of the redis-server every replica shares")
+	fs.BoolVar(&o.redisFailOpen, "redis-fail-open", false, "limiter=redis: when Redis is unreachable admit requests (fail open) instead of answering 503 (fail closed)")
 	fs.IntVar(&o.maxClients, "max-clients", 100000, "clients the rate limiter tracks at most; idle ones are evicted after 10s, new ones beyond the cap get 503")
 	fs.IntVar(&o.workers, "workers", 0, "pool executor: worker goroutines (0: 2×GOMAXPROCS, at least 4)")
 	fs.IntVar(&o.queue, "queue", 0, "pool executor: requests waiting for a worker before 503 (0: 1024)")
@@ -155,7 +162,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 	}
 	srv, err := server.New(server.Config{
 		Components: compiled, Sink: f, Fsync: policy, FsyncEvery: o.fsyncEvery,
-		RateLimit: o.rateLimit, MaxClients: o.maxClients, Workers: o.workers, Queue: o.queue, WriterQueue: o.writerQueue,
+		RateLimit: o.rateLimit, Burst: o.burst, MaxClients: o.maxClients,
+		Redis: limiter.RedisConfig{Addr: o.redis, FailOpen: o.redisFailOpen}, Workers: o.workers, Queue: o.queue, WriterQueue: o.writerQueue,
 		Limits:        http1.Limits{MaxHeaderBytes: o.maxHeader, MaxBodyBytes: o.maxBody},
 		HeaderTimeout: o.headerTO, BodyTimeout: o.bodyTO, IdleTimeout: o.idleTO, WriteTimeout: o.writeTO,
 		MaxConns: o.maxConns, Logger: log,

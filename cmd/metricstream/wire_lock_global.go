@@ -4,8 +4,8 @@ package main
 
 // Seed chapter 4: one mutex for every client.
 import (
-	"metricstream/internal/ratelimit"
+	"metricstream/variants/limiter"
 	"metricstream/variants/lock"
 )
 
-var lockVariant, newTable = "global", lock.NewGlobal[ratelimit.Window]
+var lockVariant, newTable = "global", lock.NewGlobal[limiter.State]

@@ -4,8 +4,8 @@ package main
 
 // Seed chapter 9, part A: a mutex per client.
 import (
-	"metricstream/internal/ratelimit"
+	"metricstream/variants/limiter"
 	"metricstream/variants/lock"
 )
 
-var lockVariant, newTable = "perclient", lock.NewPerClient[ratelimit.Window]
+var lockVariant, newTable = "perclient", lock.NewPerClient[limiter.State]

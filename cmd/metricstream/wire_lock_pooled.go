@@ -4,8 +4,8 @@ package main
 
 // Seed chapter 9, part B: hashed mutex pool (default).
 import (
-	"metricstream/internal/ratelimit"
+	"metricstream/variants/limiter"
 	"metricstream/variants/lock"
 )
 
-var lockVariant, newTable = "pooled", lock.NewPooled[ratelimit.Window]
+var lockVariant, newTable = "pooled", lock.NewPooled[limiter.State]

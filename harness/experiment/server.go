@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"metricstream/internal/redistest"
 )
 
 // Instance is one running server.
@@ -129,6 +131,18 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 		p.pprof = net.JoinHostPort("127.0.0.1", strconv.Itoa(pp))
 		args = append(args, "-pprof", p.pprof)
 	}
+	if arm.Set["limiter"] == "redis" {
+		// limiter=redis keeps its limit in Redis: give the instance a
+		// redis-server of its own on a free loopback port, stopped with it
+		rdir, err := os.MkdirTemp(dir, name+"-redis-")
+		if err != nil {
+			return nil, fmt.Errorf("experiment: %w", err)
+		}
+		if p.redis, err = redistest.Run(rdir); err != nil {
+			return nil, fmt.Errorf("experiment: %s: %w", arm.Label, err)
+		}
+		args = append(args, "-redis-addr", p.redis.Addr)
+	}
 	args = append(args, flags...)
 	var cmd *exec.Cmd
 	if pl.Pin {
@@ -139,17 +153,20 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 	p.log = filepath.Join(dir, name+".log")
 	logf, err := os.Create(p.log)
 	if err != nil {
+		p.stopRedis()
 		return nil, fmt.Errorf("experiment: %w", err)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
+		p.stopRedis()
 		return nil, fmt.Errorf("experiment: start %s: %w", arm.Label, err)
 	}
 	p.cmd = cmd
 	go func() {
 		p.waitErr = cmd.Wait()
 		logf.Close()
+		p.stopRedis() // the server is gone: so is what it needed
 		close(p.done)
 	}()
 	ready := pl.Ready
@@ -168,7 +185,14 @@ type process struct {
 	addr, data, pprof, log string
 	cmd                    *exec.Cmd
 	done                   chan struct{}
-	waitErr                error // valid after done is closed
+	waitErr                error             // valid after done is closed
+	redis                  *redistest.Server // limiter=redis: the instance's redis-server, or nil
+}
+
+func (p *process) stopRedis() {
+	if p.redis != nil {
+		p.redis.Stop()
+	}
 }
 
 func (p *process) Addr() string      { return p.addr }
