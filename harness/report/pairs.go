@@ -140,6 +140,14 @@ func setDiff(run *results.Run, old, new string) string {
 	if so == nil || sn == nil {
 		return ""
 	}
+	// The reference server (net/http, encoding/json) has no lab dimensions:
+	// name the whole server instead of every dimension "vs none".
+	if ref, lab := so["server"], sn["server"]; (ref == "") != (lab == "") {
+		if ref != "" {
+			return "lab server vs " + ref + " server"
+		}
+		return lab + " server vs lab server"
+	}
 	var keys []string
 	seen := map[string]bool{}
 	for _, d := range variants.Dimensions {

@@ -546,3 +546,17 @@ func TestChartsDegrade(t *testing.T) {
 		t.Errorf("source = %q", rep.Analysis.Source)
 	}
 }
+
+func TestSetDiffReference(t *testing.T) {
+	run := &results.Run{Meta: results.Meta{Variants: []results.Variant{
+		{Label: "reference", Set: map[string]string{"server": "reference"}},
+		{Label: "optimized", Set: map[string]string{"parser": "fsm", "writer": "async"}},
+		{Label: "phase2", Set: map[string]string{"parser": "find", "writer": "async"}},
+	}}}
+	if got := setDiff(run, "reference", "optimized"); got != "lab server vs reference server" {
+		t.Errorf("optimized vs reference: %q", got)
+	}
+	if got := setDiff(run, "phase2", "optimized"); got != "parser fsm vs find" {
+		t.Errorf("optimized vs phase2: %q", got)
+	}
+}
