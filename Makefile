@@ -54,7 +54,7 @@ test: redis lint test-presets test-race test-bench fuzz-short ## everything CI r
 # The limiter=redis tests and experiments start their own redis-server on a
 # free loopback port (internal/redistest); they only need it on PATH.
 redis: ## install Debian's redis-server if it is not on PATH (the redis tests start and stop their own)
-	@command -v redis-server >/dev/null || { apt-get update && apt-get install -y redis-server; }
+	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; }
 	@redis-server --version
 
 lint: ## gofmt, go vet, staticcheck

@@ -89,16 +89,16 @@ type Config struct {
 
 // Stats is a point-in-time view for GET /metrics and GET /health.
 type Stats struct {
-	QueueDepth int    // batches waiting (Async), 0 for Sync
-	QueueCap   int    // capacity of the queue, 0 for Sync
-	Batches    uint64 // batches written to the sink
-	Bytes      uint64 // bytes written to the sink
-	Syncs      uint64 // fsync calls
-	LastError  string // last write or sync error, "" when healthy
+	QueueDepth int    `json:"queue_depth"` // batches waiting (Async), 0 for Sync
+	QueueCap   int    `json:"queue_cap"`   // capacity of the queue, 0 for Sync
+	Batches    uint64 `json:"batches"`     // batches written to the sink
+	Bytes      uint64 `json:"bytes"`       // bytes written to the sink
+	Syncs      uint64 `json:"syncs"`       // fsync calls
+	LastError  string `json:"last_error"`  // last write or sync error, "" when healthy
 
-	Failed   uint64 // Appends answered with a write or fsync error (not acknowledged)
-	Rejected uint64 // Appends answered ErrQueueFull (Async)
-	Lost     uint64 // acknowledged batches dropped after their writes kept failing (Async, FsyncNever/FsyncInterval, at Close only)
+	Failed   uint64 `json:"failed"`   // Appends answered with a write or fsync error (not acknowledged)
+	Rejected uint64 `json:"rejected"` // Appends answered ErrQueueFull (Async)
+	Lost     uint64 `json:"lost"`     // acknowledged batches dropped after their writes kept failing (Async, FsyncNever/FsyncInterval, at Close only)
 }
 
 // New constructs a Writer from a Config.
