@@ -135,31 +135,40 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 				a.fail("verification failed: " + s.Name + ": " + s.Detail)
 			}
 		}
-		stopAndCheck(ctx, cfg, a, inst, tally, "verify")
+		stopAndCheck(ctx, cfg, a, []Instance{inst}, tally, "verify")
 	}
 
-	// Measure: scenarios grouped by the server flags they need; within a
-	// group every live arm runs at once, each on its own port, so that
-	// interleaving (A B A B) costs no restarts.
+	// Measure: scenarios grouped by the server flags (and replicas) they
+	// need; within a group every live arm runs at once, each on its own
+	// port(s), so that interleaving (A B A B) costs no restarts.
 	for _, group := range groupByServer(loadScenarios(cfg.Scenarios)) {
 		if ctx.Err() != nil {
 			break
 		}
 		flags := group[0].Server.Flags()
-		insts := map[*armState]Instance{}
-		tallies := map[*armState]*Tally{}
+		replicas := max(group[0].Replicas, 1)
+		if replicas > 1 && cfg.Remote {
+			for _, sc := range group {
+				run.Meta.Notes = append(run.Meta.Notes, fmt.Sprintf("remote target: the scenario %s needs %d replicas of each variant, which only a local run can start; skipped", sc.Name, replicas))
+				if bar != nil {
+					_ = bar.Add(len(sc.LoadSteps()) * cfg.Count * len(arms))
+				}
+			}
+			continue
+		}
+		fleets := map[*armState]*fleet{}
 		for _, a := range arms {
 			if a.failed {
 				continue
 			}
-			inst, err := cfg.Launcher.Start(ctx, a.Arm, flags, serverDir)
+			f, err := startFleet(ctx, cfg.Launcher, a.Arm, flags, replicas, serverDir)
 			if err != nil {
 				a.check.Steps = append(a.check.Steps, results.Step{Name: "start", Detail: err.Error()})
 				a.fail("could not start: " + err.Error())
 				continue
 			}
-			logf("started %s on %s %s", a.Label, inst.Addr(), strings.Join(flags, " "))
-			insts[a], tallies[a] = inst, &Tally{}
+			logf("started %s on %s %s", a.Label, f.describe(), strings.Join(flags, " "))
+			fleets[a] = f
 		}
 		for _, sc := range group {
 			steps := sc.LoadSteps()
@@ -167,31 +176,35 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 			// Warm-up: the first step, unrecorded, for at least sc.Warmup.
 			if w := sc.WarmupDuration(); w > 0 {
 				for _, a := range arms {
-					if inst := insts[a]; inst != nil && !a.failed {
+					if f := fleets[a]; f != nil && !a.failed {
 						logf("warm up %s on %s", a.Label, sc.Name)
-						warmup(ctx, steps[0].Config, inst.Addr(), w, tallies[a], fmt.Sprintf("w-%s-%s-", sc.Name, safe(a.Label)))
+						warmup(ctx, steps[0].Config, f.addrs(), w, f.tally, fmt.Sprintf("w-%s-%s-", sc.Name, safe(a.Label)))
 					}
 				}
 			}
 			for si, st := range steps {
 				for k := 0; k < cfg.Count; k++ {
 					for _, a := range arms {
-						inst := insts[a]
-						if inst == nil || a.failed || ctx.Err() != nil {
+						f := fleets[a]
+						if f == nil || a.failed || ctx.Err() != nil {
 							if bar != nil {
 								_ = bar.Add(1)
 							}
 							continue
 						}
 						var prof func()
-						if cfg.Pprof && k == 0 && inst.PprofAddr() != "" {
-							prof = capture(ctx, inst.PprofAddr(), filepath.Join(cfg.Dir, "profiles"), profName(sc.Name, st.Name, a.Label), expected(st.Config))
+						// replicas: the first one's profiles stand for the fleet
+						if pp := f.insts[0].PprofAddr(); cfg.Pprof && k == 0 && pp != "" {
+							prof = capture(ctx, pp, filepath.Join(cfg.Dir, "profiles"), profName(sc.Name, st.Name, a.Label), expected(st.Config))
 						}
-						t := trial(ctx, st, inst.Addr(), tallies[a], fmt.Sprintf("t%d-%d-%d-%s-", si, k, len(run.Trials), safe(a.Label)))
+						t := trial(ctx, st, f.addrs(), f.tally, fmt.Sprintf("t%d-%d-%d-%s-", si, k, len(run.Trials), safe(a.Label)))
 						if prof != nil {
 							prof()
 						}
 						t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, st.Name, host
+						if replicas > 1 && sc.Server.RateLimit != nil {
+							t.RateLimit = *sc.Server.RateLimit
+						}
 						t.SLO = scenario.EvalAll(slos, &t)
 						run.Trials = append(run.Trials, t)
 						if cfg.OnTrial != nil {
@@ -206,8 +219,8 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 			}
 		}
 		for _, a := range arms {
-			if inst := insts[a]; inst != nil {
-				stopAndCheck(ctx, cfg, a, inst, tallies[a], strings.Join(names(group), ","))
+			if f := fleets[a]; f != nil {
+				f.stop(ctx, cfg, a, strings.Join(names(group), ","))
 			}
 		}
 	}
@@ -284,28 +297,40 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	return run, nil
 }
 
-// stopAndCheck stops inst with SIGTERM and checks integrity against tally.
-func stopAndCheck(ctx context.Context, cfg Config, a *armState, inst Instance, tally *Tally, what string) {
-	code, err := inst.Stop(ctx)
-	st := results.Step{Name: "sigterm (" + what + ")", OK: err == nil && code == 0, Detail: fmt.Sprintf("exit code %d", code)}
-	if err != nil {
-		st.Detail = err.Error()
-	}
-	a.check.Steps = append(a.check.Steps, st)
-	if code != 0 {
-		a.check.ExitCode = code
-	}
-	if !st.OK {
-		a.fail("graceful stop failed (" + what + "): " + st.Detail)
+// stopAndCheck stops insts (one server, or a fleet of replicas) with
+// SIGTERM and checks integrity: the metrics tally counted as acknowledged
+// by any of them against the complete lines of all their data files.
+func stopAndCheck(ctx context.Context, cfg Config, a *armState, insts []Instance, tally *Tally, what string) {
+	var files []string
+	for i, inst := range insts {
+		name := "sigterm (" + what + ")"
+		if len(insts) > 1 {
+			name = fmt.Sprintf("sigterm (%s, replica %d/%d)", what, i+1, len(insts))
+		}
+		code, err := inst.Stop(ctx)
+		st := results.Step{Name: name, OK: err == nil && code == 0, Detail: fmt.Sprintf("exit code %d", code)}
+		if err != nil {
+			st.Detail = err.Error()
+		}
+		a.check.Steps = append(a.check.Steps, st)
+		if code != 0 {
+			a.check.ExitCode = code
+		}
+		if !st.OK {
+			a.fail("graceful stop failed (" + what + "): " + st.Detail)
+		}
+		if inst.DataFile() != "" {
+			files = append(files, inst.DataFile())
+		}
 	}
 	acked := tally.Acked()
 	a.check.Acked += acked
-	if cfg.Remote || inst.DataFile() == "" {
+	if cfg.Remote || len(files) == 0 {
 		a.check.Steps = append(a.check.Steps, results.Step{Name: "integrity (" + what + ")", OK: true,
 			Detail: fmt.Sprintf("acknowledged %d metrics; not checkable remotely (data file not reachable)", acked)})
 		return
 	}
-	ist, lines, partial := Integrity(inst.DataFile(), acked)
+	ist, lines, partial := integrityOver(files, acked)
 	ist.Name += " (" + what + ")"
 	a.check.Steps = append(a.check.Steps, ist)
 	a.check.Lines += lines
@@ -313,14 +338,18 @@ func stopAndCheck(ctx context.Context, cfg Config, a *armState, inst Instance, t
 	if !ist.OK {
 		a.fail("integrity failed (" + what + "): " + ist.Detail)
 	} else if !cfg.KeepData {
-		_ = os.Remove(inst.DataFile()) // checked; raw server data is not a result
+		for _, f := range files {
+			_ = os.Remove(f) // checked; raw server data is not a result
+		}
 	}
 }
 
-// trial runs one load step against addr and records it.
-func trial(ctx context.Context, st scenario.Step, addr string, tally *Tally, prefix string) results.Trial {
+// trial runs one load step against addrs (one server, or replicas whose
+// every client spreads its requests over all of them) and records it.
+func trial(ctx context.Context, st scenario.Step, addrs []string, tally *Tally, prefix string) results.Trial {
 	cfg := st.Config
-	cfg.Addr, cfg.ClientPrefix = addr, prefix
+	cfg.ClientPrefix = prefix
+	target(&cfg, addrs)
 	m := load.NewMetrics()
 	start := time.Now()
 	d, err := load.Attack(ctx, cfg, load.Tee(m, tally))
@@ -329,12 +358,23 @@ func trial(ctx context.Context, st scenario.Step, addr string, tally *Tally, pre
 		err = ferr
 	}
 	_ = err // errors are in the counts (conn errors, timeouts) or ctx's, handled by the caller
+	if len(addrs) > 1 {
+		t.Replicas = len(addrs)
+	}
 	return t
 }
 
+// target points cfg at addrs: Addr alone for one server, Addrs for replicas.
+func target(cfg *load.Config, addrs []string) {
+	cfg.Addr, cfg.Addrs = addrs[0], nil
+	if len(addrs) > 1 {
+		cfg.Addrs = addrs
+	}
+}
+
 // warmup runs the step's load, unrecorded but tallied, for at least w.
-func warmup(ctx context.Context, cfg load.Config, addr string, w time.Duration, tally *Tally, prefix string) {
-	cfg.Addr = addr
+func warmup(ctx context.Context, cfg load.Config, addrs []string, w time.Duration, tally *Tally, prefix string) {
+	target(&cfg, addrs)
 	if cfg.Model == load.Open {
 		cfg.Duration = w
 		cfg.ClientPrefix = prefix
@@ -363,11 +403,17 @@ func loadScenarios(scs []*scenario.Scenario) []*scenario.Scenario {
 	return out
 }
 
+// groupByServer groups scenarios that can share servers: equal server flags
+// and equal replicas (a replica scenario never shares with a single-server
+// one, so the latter keep their grouping whatever replica scenarios run).
 func groupByServer(scs []*scenario.Scenario) [][]*scenario.Scenario {
 	var keys []string
 	groups := map[string][]*scenario.Scenario{}
 	for _, s := range scs {
 		k := s.Server.Key()
+		if s.Replicas > 1 {
+			k += fmt.Sprintf(" | replicas %d", s.Replicas)
+		}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -131,9 +132,10 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 		p.pprof = net.JoinHostPort("127.0.0.1", strconv.Itoa(pp))
 		args = append(args, "-pprof", p.pprof)
 	}
-	if arm.Set["limiter"] == "redis" {
+	if arm.Set["limiter"] == "redis" && !slices.Contains(flags, "-redis-addr") {
 		// limiter=redis keeps its limit in Redis: give the instance a
 		// redis-server of its own on a free loopback port, stopped with it
+		// (unless flags name one: replicas share their fleet's)
 		rdir, err := os.MkdirTemp(dir, name+"-redis-")
 		if err != nil {
 			return nil, fmt.Errorf("experiment: %w", err)

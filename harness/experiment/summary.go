@@ -11,20 +11,22 @@ import (
 	"metricstream/harness/results"
 )
 
+// cellKey is one summary cell.
+type cellKey struct {
+	sc, step, v string
+	durability  bool // a shutdown/crash cell: its steps are fsync policies, not loads
+}
+
 // Summarize writes one row per (scenario, step, variant): medians over the
 // trials of success rate, p99 and throughput, and how many trials met every
 // SLO; then, for stepped scenarios, each variant's knee (the highest step
 // whose trials met the SLO in a majority); then the failed variants.
 func Summarize(w io.Writer, run *results.Run) error {
-	type key struct {
-		sc, step, v string
-		durability  bool // a shutdown/crash cell: its steps are fsync policies, not loads
-	}
-	var order []key
-	cells := map[key][]*results.Trial{}
+	var order []cellKey
+	cells := map[cellKey][]*results.Trial{}
 	for i := range run.Trials {
 		t := &run.Trials[i]
-		k := key{t.Scenario, t.Step, t.Variant, t.Kind != ""}
+		k := cellKey{t.Scenario, t.Step, t.Variant, t.Kind != ""}
 		if _, ok := cells[k]; !ok {
 			order = append(order, k)
 		}
@@ -91,12 +93,63 @@ func Summarize(w io.Writer, run *results.Run) error {
 		fmt.Fprintln(w, "Knee (highest step whose trials met every SLO, in a majority):")
 		fmt.Fprintln(w, strings.Join(kneeLines, "\n"))
 	}
+	writeReplicas(w, order, cells)
 	for _, c := range run.Checks {
 		if c.Failed != "" {
 			fmt.Fprintf(w, "FAILED %s (not measured): %s\n", c.Variant, c.Failed)
 		}
 	}
 	return nil
+}
+
+// writeReplicas prints, for replica scenarios, what each variant's fleet
+// admitted per client per second (median over the trials), and that rate
+// as a multiple of the per-client limit each replica enforces: about the
+// number of replicas for a limit kept per replica (the overshoot), 1× for
+// one shared by the fleet.
+func writeReplicas(w io.Writer, order []cellKey, cells map[cellKey][]*results.Trial) {
+	var lines []string
+	line, cur := "", ""
+	for _, k := range order {
+		ts := cells[k]
+		t0 := ts[0]
+		if t0.Replicas <= 1 || t0.Clients <= 0 {
+			continue
+		}
+		var per []float64
+		for _, t := range ts {
+			per = append(per, t.Throughput/float64(t.Clients))
+		}
+		cell := k.sc
+		if k.step != "" {
+			cell += " " + k.step
+		}
+		if cell != cur {
+			if line != "" {
+				lines = append(lines, line)
+			}
+			cur = cell
+			line = fmt.Sprintf("  %s, %d replicas", cell, t0.Replicas)
+			if t0.RateLimit > 0 {
+				line += fmt.Sprintf(" × %d/s per client", t0.RateLimit)
+			}
+			line += ":"
+		} else {
+			line += " ·"
+		}
+		m := median(per)
+		line += fmt.Sprintf(" %s %.1f/s", k.v, m)
+		if t0.RateLimit > 0 {
+			line += fmt.Sprintf(" (%.2f×)", m/float64(t0.RateLimit))
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	if len(lines) > 0 {
+		fmt.Fprintln(w, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica rate limit):")
+		fmt.Fprintln(w, strings.Join(lines, "\n"))
+	}
 }
 
 func allPass(rs []results.SLOResult) bool {

@@ -21,7 +21,13 @@ const (
 
 // Config describes one load run.
 type Config struct {
-	Addr  string // host:port
+	Addr string // host:port
+	// Addrs, when set, replaces Addr with several targets (server
+	// replicas): client c sends its i-th request to Addrs[(c+i)%len(Addrs)],
+	// each target over a connection of its own (kept alive when KeepAlive),
+	// so every client's requests are spread evenly and every target sees
+	// every client. The client's Authorization is the same on all of them.
+	Addrs []string
 	Model Model
 	// Clients is the number of virtual clients: each its own Authorization
 	// and its own connection. In the open model it bounds the requests in
@@ -71,8 +77,13 @@ func (c *Config) defaults() {
 
 // Validate reports the first impossible setting.
 func (c Config) Validate() error {
+	for i, a := range c.Addrs {
+		if a == "" {
+			return fmt.Errorf("load: target address Addrs[%d] is empty", i)
+		}
+	}
 	switch {
-	case c.Addr == "":
+	case c.Addr == "" && len(c.Addrs) == 0:
 		return fmt.Errorf("load: no target address")
 	case c.Clients <= 0:
 		return fmt.Errorf("load: clients must be > 0, got %d", c.Clients)
@@ -111,30 +122,56 @@ func Body(n int) []byte {
 	return []byte(b.String())
 }
 
+// Targets is the addresses the load goes to: Addrs, or else Addr alone.
+func (c Config) Targets() []string {
+	if len(c.Addrs) > 0 {
+		return c.Addrs
+	}
+	return []string{c.Addr}
+}
+
 // inlineBody is the largest body copied into each client's request bytes;
 // larger ones are shared and written with writev.
 const inlineBody = 8 << 10
 
 func newClients(cfg Config) []*client {
 	body := Body(cfg.Batch)
+	targets := cfg.Targets()
 	cs := make([]*client, cfg.Clients)
 	for i := range cs {
-		var h strings.Builder
-		fmt.Fprintf(&h, "POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s%d\r\nContent-Type: application/json\r\nContent-Length: %d\r\n",
-			cfg.Path, cfg.Addr, cfg.ClientPrefix, i, len(body))
-		if !cfg.KeepAlive {
-			h.WriteString("Connection: close\r\n")
+		if len(targets) == 1 {
+			cs[i] = newClient(cfg, i, targets[0], body)
+			continue
 		}
-		h.WriteString("\r\n")
-		c := &client{id: i, addr: cfg.Addr, batch: cfg.Batch, keepAlive: cfg.KeepAlive, timeout: cfg.Timeout}
-		if len(body) <= inlineBody {
-			c.head = append([]byte(h.String()), body...)
-		} else {
-			c.head, c.body = []byte(h.String()), body
+		// one sub-client (connection, Host header) per target; the first
+		// request goes to target i % n, so client i's request k goes to
+		// (i+k) % n
+		c := &client{id: i, replicas: make([]*client, len(targets)), next: i % len(targets)}
+		for j, addr := range targets {
+			c.replicas[j] = newClient(cfg, i, addr, body)
 		}
 		cs[i] = c
 	}
 	return cs
+}
+
+// newClient is virtual client i's connection to addr, with its request
+// bytes pre-encoded.
+func newClient(cfg Config, i int, addr string, body []byte) *client {
+	var h strings.Builder
+	fmt.Fprintf(&h, "POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s%d\r\nContent-Type: application/json\r\nContent-Length: %d\r\n",
+		cfg.Path, addr, cfg.ClientPrefix, i, len(body))
+	if !cfg.KeepAlive {
+		h.WriteString("Connection: close\r\n")
+	}
+	h.WriteString("\r\n")
+	c := &client{id: i, addr: addr, batch: cfg.Batch, keepAlive: cfg.KeepAlive, timeout: cfg.Timeout}
+	if len(body) <= inlineBody {
+		c.head = append([]byte(h.String()), body...)
+	} else {
+		c.head, c.body = []byte(h.String()), body
+	}
+	return c
 }
 
 // Attack runs cfg against its target and hands every Result to rec (called

@@ -13,7 +13,9 @@ import (
 )
 
 // client is one virtual client: its own Authorization, its own connection.
-// It is used by one goroutine at a time.
+// It is used by one goroutine at a time. With several targets (Config.Addrs)
+// the virtual client holds one such client per target in replicas and
+// hands each request to the next in turn.
 type client struct {
 	id        int
 	addr      string
@@ -26,6 +28,9 @@ type client struct {
 	conn net.Conn
 	br   *bufio.Reader
 	buf  []byte // response body scratch, reused
+
+	replicas []*client // several targets: one client per target (same id and Authorization); nil for one target
+	next     int       // index in replicas of the next request's target
 }
 
 // errMalformed marks an answer that is not HTTP/1.x.
@@ -35,8 +40,22 @@ var errMalformed = errors.New("malformed response")
 const maxBody = 64 << 10
 
 // do sends one request and reads its answer into res (all fields but
-// Intended, Latency and Late).
+// Intended, Latency and Late). With several targets it goes to the next
+// one in turn.
 func (c *client) do(res *Result) {
+	if c.replicas != nil {
+		r := c.replicas[c.next]
+		if c.next++; c.next == len(c.replicas) {
+			c.next = 0
+		}
+		r.send(res)
+		return
+	}
+	c.send(res)
+}
+
+// send is do on this client's own connection.
+func (c *client) send(res *Result) {
 	res.Client = c.id
 	res.Status, res.Accepted, res.Err = 0, 0, nil
 	if c.conn == nil {
@@ -100,6 +119,9 @@ func (c *client) fail(res *Result, err error) {
 // connection-per-request trials do not leave the client's ephemeral ports
 // in TIME_WAIT.
 func (c *client) close() {
+	for _, r := range c.replicas {
+		r.close()
+	}
 	if c.conn == nil {
 		return
 	}

@@ -109,6 +109,14 @@ type Trial struct {
 	OfferedRate float64 `json:"offered_rate,omitempty"` // open: requests/s offered
 	Batch       int     `json:"batch"`                  // metrics per request
 	KeepAlive   bool    `json:"keep_alive"`
+	// Replicas is how many server instances of the variant the trial's
+	// clients spread their requests over (scenario field replicas); 0 or 1:
+	// one server.
+	Replicas int `json:"replicas,omitempty"`
+	// RateLimit is the per-client limit (requests/s) each replica was
+	// started with, recorded for replica trials whose scenario sets it, so
+	// the admitted rate per client can be read against it (the overshoot).
+	RateLimit int `json:"rate_limit,omitempty"`
 
 	Start      time.Time `json:"start"`
 	DurationNS int64     `json:"duration_ns"`

@@ -47,6 +47,11 @@ type Scenario struct {
 	Timeout   string    `json:"timeout"`   // per request (default 5s)
 	Warmup    string    `json:"warmup"`    // at least this long of the first step, unrecorded (default none)
 
+	// Replicas is how many server instances the harness starts per variant
+	// (default 1, at most MaxReplicas); each client spreads its requests
+	// over all of them, so a limit kept per replica shows its overshoot.
+	Replicas int `json:"replicas,omitempty"`
+
 	Server Server   `json:"server"`
 	SLO    []string `json:"slo"`
 	Quick  bool     `json:"quick"` // part of the default quick set
@@ -96,6 +101,13 @@ type Step struct {
 	Config load.Config
 	Fsync  string // durability steps: the -fsync policy of this step ("" = the scenario's)
 }
+
+// MaxReplicas bounds a scenario's replicas: every replica is a server
+// process on this host.
+const MaxReplicas = 8
+
+// Replicated reports whether s runs against more than one server instance.
+func (s *Scenario) Replicated() bool { return s.Replicas > 1 }
 
 // Durability reports whether s is a shutdown or crash experiment.
 func (s *Scenario) Durability() bool { return s.Kind == "shutdown" || s.Kind == "crash" }
@@ -302,6 +314,15 @@ func (s *Scenario) validate() error {
 	}
 	if s.Clients > 5000 {
 		return bad("clients", "%d is more than the 5000 this lab allows on one host", s.Clients)
+	}
+	if s.Replicas == 0 {
+		s.Replicas = 1
+	}
+	if s.Replicas < 1 || s.Replicas > MaxReplicas {
+		return bad("replicas", "must be 1..%d (server instances per variant), got %d", MaxReplicas, s.Replicas)
+	}
+	if s.Replicas > 1 && s.Durability() {
+		return bad("replicas", "a %s scenario stops and restarts one server; it cannot have %d replicas", s.Kind, s.Replicas)
 	}
 	sv := s.Server
 	if sv.RateLimit != nil && *sv.RateLimit < 0 {

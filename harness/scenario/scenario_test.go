@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,10 @@ func TestValidationErrorsNameFileAndField(t *testing.T) {
 		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"server":{"workers":2,"qeue":1}}`, "server.qeue", "unknown field"},
 		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"slo":["p99 <= 5"]}`, "slo[0]", "duration"},
 		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"timeout":"-"}`, "timeout", "duration"},
+		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"replicas":9}`, "replicas", "1..8"},
+		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"replicas":-1}`, "replicas", "1..8"},
+		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"replicas":1.5}`, "replicas", "want int"},
+		{`{"name":"t","about":"a","kind":"shutdown","model":"closed","clients":1,"duration":"1s","replicas":2}`, "replicas", "one server"},
 	} {
 		_, err := Parse("scenarios/t.json", []byte(tc.json))
 		var e *Error
@@ -171,6 +176,27 @@ func TestDurabilityKinds(t *testing.T) {
 		var e *Error
 		if !errors.As(err, &e) || e.Field != tc.field || e.File != "c.json" {
 			t.Errorf("%s: err = %v, want an error naming field %q", tc.body, err, tc.field)
+		}
+	}
+}
+
+// replicas defaults to 1 and is kept as given within 1..8.
+func TestReplicas(t *testing.T) {
+	s, err := Parse("t.json", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Replicas != 1 || s.Replicated() {
+		t.Fatalf("default replicas = %d, replicated %v", s.Replicas, s.Replicated())
+	}
+	for _, n := range []int{1, 3, MaxReplicas} {
+		body := strings.Replace(good, `"requests":3`, `"requests":3,"replicas":`+strconv.Itoa(n), 1)
+		s, err := Parse("t.json", []byte(body))
+		if err != nil {
+			t.Fatalf("replicas %d: %v", n, err)
+		}
+		if s.Replicas != n || s.Replicated() != (n > 1) {
+			t.Fatalf("replicas %d: got %d, replicated %v", n, s.Replicas, s.Replicated())
 		}
 	}
 }
