@@ -24,8 +24,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime"
@@ -34,6 +32,7 @@ import (
 	"time"
 
 	"metricstream/internal/http1"
+	"metricstream/internal/pprofserve"
 	"metricstream/server"
 	"metricstream/variants"
 	"metricstream/variants/limiter"
@@ -178,7 +177,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 		return err
 	}
 	if o.pprof != "" {
-		if err := servePprof(o.pprof, log); err != nil {
+		if err := pprofserve.Serve(o.pprof, log); err != nil {
 			ln.Close()
 			srv.Shutdown(context.Background())
 			return err
@@ -204,23 +203,5 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 	if err := <-served; !errors.Is(err, server.ErrServerClosed) {
 		return err
 	}
-	return nil
-}
-
-func servePprof(addr string, log *slog.Logger) error {
-	runtime.SetMutexProfileFraction(5)
-	runtime.SetBlockProfileRate(int(time.Microsecond))
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("-pprof: %w", err)
-	}
-	log.Info("pprof", "addr", ln.Addr().String())
-	go http.Serve(ln, mux)
 	return nil
 }

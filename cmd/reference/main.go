@@ -25,13 +25,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime"
 	"syscall"
 	"time"
 
+	"metricstream/internal/pprofserve"
 	"metricstream/reference"
 )
 
@@ -103,7 +103,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, ready fun
 		return err
 	}
 	if *pprofAddr != "" {
-		if err := servePprof(*pprofAddr, log); err != nil {
+		if err := pprofserve.Serve(*pprofAddr, log); err != nil {
 			ln.Close()
 			f.Close()
 			return err
@@ -140,22 +140,4 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, ready fun
 	}
 	log.Info("stopped", "acknowledged_metrics", srv.Accepted())
 	return serr
-}
-
-func servePprof(addr string, log *slog.Logger) error {
-	runtime.SetMutexProfileFraction(5)
-	runtime.SetBlockProfileRate(int(time.Microsecond))
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("-pprof: %w", err)
-	}
-	log.Info("pprof", "addr", ln.Addr().String())
-	go http.Serve(ln, mux)
-	return nil
 }
