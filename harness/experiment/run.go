@@ -224,15 +224,16 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 			}
 		}
 	}
-	// Durability: each trial is its own load → stop → restart cycle, so
+	// Durability and faults: each trial is its own cycle (load → stop →
+	// restart, or a slowloris or overload run) on a server of its own, so
 	// there is no shared server; arms still interleave.
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	for _, sc := range cfg.Scenarios {
-		if !sc.Durability() {
+		if !sc.PerTrial() {
 			continue
 		}
 		if cfg.Remote {
-			run.Meta.Notes = append(run.Meta.Notes, "remote target: the "+sc.Kind+" scenario "+sc.Name+" needs to stop and restart the server, which only a local run can do; skipped")
+			run.Meta.Notes = append(run.Meta.Notes, "remote target: the "+sc.Kind+" scenario "+sc.Name+" needs to start and stop a server of its own per trial, which only a local run can do; skipped")
 			continue
 		}
 		for _, st := range sc.LoadSteps() {
@@ -245,7 +246,7 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 						continue
 					}
 					logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
-					t, problem := durabilityTrial(ctx, cfg, a, sc, st, fmt.Sprintf("d%d", len(run.Trials)), rng)
+					t, problem := perTrial(ctx, cfg, a, sc, st, fmt.Sprintf("d%d", len(run.Trials)), rng)
 					t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, st.Name, host
 					t.SLO = scenario.EvalAll(sc.SLOs(), &t)
 					run.Trials = append(run.Trials, t)
@@ -392,11 +393,11 @@ func warmup(ctx context.Context, cfg load.Config, addrs []string, w time.Duratio
 	}
 }
 
-// loadScenarios are the scenarios of kind load (not durability).
+// loadScenarios are the scenarios of kind load (not per-trial kinds).
 func loadScenarios(scs []*scenario.Scenario) []*scenario.Scenario {
 	var out []*scenario.Scenario
 	for _, s := range scs {
-		if !s.Durability() {
+		if !s.PerTrial() {
 			out = append(out, s)
 		}
 	}

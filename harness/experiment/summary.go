@@ -94,6 +94,7 @@ func Summarize(w io.Writer, run *results.Run) error {
 		fmt.Fprintln(w, strings.Join(kneeLines, "\n"))
 	}
 	writeReplicas(w, order, cells)
+	writeFaults(w, order, cells)
 	for _, c := range run.Checks {
 		if c.Failed != "" {
 			fmt.Fprintf(w, "FAILED %s (not measured): %s\n", c.Variant, c.Failed)
@@ -150,6 +151,94 @@ func writeReplicas(w io.Writer, order []cellKey, cells map[cellKey][]*results.Tr
 		fmt.Fprintln(w, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica rate limit):")
 		fmt.Fprintln(w, strings.Join(lines, "\n"))
 	}
+}
+
+// writeFaults prints the RELIABILITY.md criteria of fault cells. Slowloris:
+// attackers closed within header timeout + 1 s (summed over the trials) and
+// the slowest close, then the honest p99 (median over trials) beside the
+// same variant's slowloris=0 p99, as a ratio held to 2×. Overload: the
+// measured capacity C, the offered and achieved rates (and the share sent
+// late: their latency from the intended time includes the generator's own
+// backlog), the 503 share, the 2xx p99, the recovery (last 503 after the
+// overload, held to 2 s) and the acknowledged metrics lost.
+func writeFaults(w io.Writer, order []cellKey, cells map[cellKey][]*results.Trial) {
+	unloaded := map[[2]string]float64{} // (scenario, variant) -> median p99 at slowloris=0
+	for _, k := range order {
+		if ts := cells[k]; ts[0].Kind == "slowloris" && k.step == "slowloris=0" {
+			unloaded[[2]string{k.sc, k.v}] = median(p99s(ts))
+		}
+	}
+	verdict := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "FAIL"
+	}
+	var lines []string
+	for _, k := range order {
+		ts := cells[k]
+		switch ts[0].Kind {
+		case "slowloris":
+			if k.step == "slowloris=0" {
+				continue
+			}
+			var asked, conn, inTime int
+			var slowest, ht int64
+			for _, t := range ts {
+				if f := t.Fault; f != nil {
+					asked += f.Attackers
+					conn += f.Connected
+					inTime += f.ClosedInTime
+					slowest = max(slowest, f.SlowestCloseNS)
+					ht = f.HeaderTimeoutNS
+				}
+			}
+			limit := float64(ht) + 1e9
+			l := fmt.Sprintf("  %s %s %s: closed within %s+1s %d/%d connected (%d asked, %d trials), slowest %s: %s",
+				k.sc, k.step, k.v, fmtNS(float64(ht)), inTime, conn, asked, len(ts), fmtNS(float64(slowest)), verdict(inTime == conn && conn == asked && float64(slowest) <= limit))
+			p99 := median(p99s(ts))
+			if base, ok := unloaded[[2]string{k.sc, k.v}]; ok && base > 0 {
+				l += fmt.Sprintf("; honest p99 %s vs %s unloaded = %.2f× (≤ 2×): %s", fmtNS(p99), fmtNS(base), p99/base, verdict(p99 <= 2*base))
+			} else {
+				l += fmt.Sprintf("; honest p99 %s (no slowloris=0 step to compare)", fmtNS(p99))
+			}
+			lines = append(lines, l)
+		case "overload":
+			var capa, offered, achieved, share, late, p99 []float64
+			var recovery, lost int64
+			all503 := true
+			for _, t := range ts {
+				if n := t.Counts.Total(); n > 0 {
+					share = append(share, 100*float64(t.Counts.Status503)/float64(n))
+					late = append(late, 100*float64(t.Counts.Late)/float64(n))
+				}
+				all503 = all503 && t.Counts.Status503 > 0
+				p99 = append(p99, float64(t.Latency.P99))
+				offered = append(offered, t.OfferedRate)
+				lost = max(lost, t.Lost)
+				if f := t.Fault; f != nil {
+					capa = append(capa, f.CapacityRPS)
+					achieved = append(achieved, f.AchievedRPS)
+					recovery = max(recovery, f.RecoveryNS)
+				}
+			}
+			lines = append(lines, fmt.Sprintf("  %s %s: capacity %.0f/s, offered %.0f/s, achieved %.0f/s (late %.0f%%: latency includes the generator's backlog); 503 share %.1f%% (503s in every trial: %s); 2xx p99 %s; recovery %s (≤ 2s): %s; lost %d: %s",
+				k.sc, k.v, median(capa), median(offered), median(achieved), median(late), median(share), map[bool]string{true: "yes", false: "no"}[all503], fmtNS(median(p99)),
+				fmtNS(float64(recovery)), verdict(recovery <= 2e9), lost, verdict(lost == 0)))
+		}
+	}
+	if len(lines) > 0 {
+		fmt.Fprintln(w, "Faults (RELIABILITY.md criteria; medians over trials, worst case for closes, recovery and loss):")
+		fmt.Fprintln(w, strings.Join(lines, "\n"))
+	}
+}
+
+func p99s(ts []*results.Trial) []float64 {
+	var out []float64
+	for _, t := range ts {
+		out = append(out, float64(t.Latency.P99))
+	}
+	return out
 }
 
 func allPass(rs []results.SLOResult) bool {

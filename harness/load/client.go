@@ -78,6 +78,7 @@ func (c *client) send(res *Result) {
 		}
 	}
 	var err error
+	res.Sent = time.Now()
 	if c.body == nil {
 		_, err = c.conn.Write(c.head)
 	} else {

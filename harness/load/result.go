@@ -50,6 +50,9 @@ type Result struct {
 	// Intended is when the request should have been sent: the schedule's
 	// time in the open model, the actual send time in the closed model.
 	Intended time.Time
+	// Sent is when the request's first byte was written (after any dial):
+	// later than Intended when the generator itself fell behind.
+	Sent time.Time
 	// Latency runs from Intended to the end of the answer (or the failure).
 	Latency  time.Duration
 	Status   int // 0 when no answer

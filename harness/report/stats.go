@@ -45,6 +45,8 @@ var Units = []Unit{
 	{"p99-ns", "p99 latency", false},
 	{"p99.9-ns", "p99.9 latency", false},
 	{"lost-metrics", "acknowledged metrics lost", false},
+	{"hostile-late", "slowloris connections not closed in time", false},
+	{"recovery-ns", "503s after overload", false},
 }
 
 // Direction reports which way unit improves: +1 when higher is better

@@ -135,6 +135,46 @@ type Trial struct {
 	Lost      int64  `json:"lost_metrics"`         // acknowledged metrics missing from the file after restart
 	Torn      int64  `json:"torn_lines,omitempty"` // partial last lines found before the restart (repaired by it)
 	RestartOK bool   `json:"restart_ok,omitempty"` // the server restarted on the file and stopped cleanly
+
+	// Fault trials (scenario kind "slowloris" or "overload") only; Kind
+	// says which, and Lost is then max(0, acknowledged − lines in the file).
+	Fault *FaultStats `json:"fault,omitempty"`
+}
+
+// FaultStats is what a fault trial measured beyond its load. A slowloris
+// trial fills the attacker fields, an overload trial the capacity and
+// recovery fields; zero fields are left out of the JSON.
+type FaultStats struct {
+	// Slowloris: the attack beside the honest load the trial records.
+	HeaderTimeoutNS int64 `json:"header_timeout_ns,omitempty"` // the server's -header-timeout
+	Attackers       int   `json:"attackers,omitempty"`         // hostile connections asked for
+	Connected       int   `json:"connected,omitempty"`         // of them, connected and sent their first byte
+	// ClosedInTime is how many connected attackers the server closed within
+	// header timeout + 1 s of their first byte (the RELIABILITY criterion).
+	ClosedInTime   int   `json:"closed_in_time,omitempty"`
+	SlowestCloseNS int64 `json:"slowest_close_ns,omitempty"` // longest first byte → close among those closed
+
+	// Overload: the open-loop phase the trial records ran at
+	// OfferedRate = 5 × CapacityRPS; latency is of 2xx answers only.
+	CapacityRPS float64 `json:"capacity_rps,omitempty"` // 2xx/s of the closed-loop probe
+	// AchievedRPS is the requests per second the generator actually
+	// completed in the overload phase (every outcome); below OfferedRate
+	// when it could not keep the schedule (Counts.Late), and then latency,
+	// timed from each request's intended send, includes that backlog.
+	AchievedRPS float64 `json:"achieved_rps,omitempty"`
+	// RecoveryNS is the time from the start of the recovery phase (0.5 ×
+	// capacity) to the last 503 answered in it; 0 when it had none.
+	RecoveryNS  int64 `json:"recovery_ns,omitempty"`
+	Recovery503 int64 `json:"recovery_503,omitempty"`     // 503 answers in the recovery phase
+	AckedAll    int64 `json:"acked_all_phases,omitempty"` // metrics acknowledged over probe, overload and recovery
+}
+
+// Late is how many connected slowloris attackers were not closed in time.
+func (f *FaultStats) Late() int {
+	if f == nil {
+		return 0
+	}
+	return f.Connected - f.ClosedInTime
 }
 
 // Check is the verification and integrity verdict for one variant.
@@ -180,8 +220,20 @@ func BenchLine(t *Trial) string {
 	s := fmt.Sprintf("%s 1 %.6g ns/op %.6g success-%% %d p50-ns %d p99-ns %d p99.9-ns %.6g req/s",
 		BenchName(t), t.Latency.Mean, t.SuccessPct, t.Latency.P50, t.Latency.P99, t.Latency.P999, t.Throughput)
 	if t.Kind != "" {
-		// durability: lost-metrics, lower is better
+		// durability and fault kinds: lost-metrics, lower is better
 		s += fmt.Sprintf(" %d lost-metrics", t.Lost)
+	}
+	switch t.Kind {
+	case "slowloris":
+		// attackers not closed within header timeout + 1 s, lower is better
+		s += fmt.Sprintf(" %d hostile-late", t.Fault.Late())
+	case "overload":
+		var rec int64
+		if t.Fault != nil {
+			rec = t.Fault.RecoveryNS
+		}
+		// last 503 of the recovery phase, lower is better
+		s += fmt.Sprintf(" %d recovery-ns", rec)
 	}
 	return s
 }

@@ -29,7 +29,14 @@ type Scenario struct {
 	// experiment: "shutdown" (SIGTERM at a random point of a closed-loop
 	// load) or "crash" (SIGKILL at a random point); both then restart the
 	// server on the same file and count acknowledged metrics that are
-	// missing, per variant and per fsync policy.
+	// missing, per variant and per fsync policy. The fault kinds are
+	// "slowloris" (steps are attacker counts: connections that trickle a
+	// header one byte at a time while the scenario's closed-loop keep-alive
+	// clients measure the honest latency; server.header_timeout is
+	// required) and "overload" (an open-loop phase at OverloadFactor × the
+	// capacity measured just before, then a recovery phase at
+	// RecoveryFactor × it). Every kind but load runs one self-contained
+	// server per trial (PerTrial).
 	Kind string `json:"kind,omitempty"`
 	// FsyncPolicies gives a durability scenario one step per policy
 	// ("fsync=never", ...); default: the server's fsync flag only.
@@ -68,6 +75,10 @@ type Server struct {
 	Queue       int    `json:"queue"`
 	WriterQueue int    `json:"writer_queue"`
 	Fsync       string `json:"fsync"` // never | interval | always
+	// HeaderTimeout is the server's -header-timeout (a duration such as
+	// "1s"): time from a request's first byte to the end of its headers.
+	// Required by slowloris scenarios, which check it.
+	HeaderTimeout string `json:"header_timeout,omitempty"`
 }
 
 // Flags renders s as metricstream command-line flags.
@@ -88,6 +99,9 @@ func (s Server) Flags() []string {
 	if s.Fsync != "" {
 		f = append(f, "-fsync", s.Fsync)
 	}
+	if s.HeaderTimeout != "" {
+		f = append(f, "-header-timeout", s.HeaderTimeout)
+	}
 	return f
 }
 
@@ -100,6 +114,9 @@ type Step struct {
 	Name   string // benchfmt key=value ("clients=100", "rate=5000", "fsync=always") or "" for a single step
 	Config load.Config
 	Fsync  string // durability steps: the -fsync policy of this step ("" = the scenario's)
+	// Attackers is a slowloris step's number of hostile connections (the
+	// step "slowloris=N"); Config is then the honest load beside them.
+	Attackers int
 }
 
 // MaxReplicas bounds a scenario's replicas: every replica is a server
@@ -111,6 +128,33 @@ func (s *Scenario) Replicated() bool { return s.Replicas > 1 }
 
 // Durability reports whether s is a shutdown or crash experiment.
 func (s *Scenario) Durability() bool { return s.Kind == "shutdown" || s.Kind == "crash" }
+
+// Fault reports whether s is a slowloris or overload experiment.
+func (s *Scenario) Fault() bool { return s.Kind == "slowloris" || s.Kind == "overload" }
+
+// PerTrial reports whether every trial of s is a self-contained cycle with
+// a server of its own (durability and fault kinds), rather than a load
+// measured on servers shared by the scenarios of a group.
+func (s *Scenario) PerTrial() bool { return s.Durability() || s.Fault() }
+
+// HeaderTimeoutDuration is the parsed server.header_timeout (0 when unset:
+// the server's default).
+func (s *Scenario) HeaderTimeoutDuration() time.Duration {
+	d, _ := time.ParseDuration(s.Server.HeaderTimeout)
+	return d
+}
+
+// Overload phases: the open-loop load offers OverloadFactor × the capacity
+// measured by the probe, then RecoveryFactor × it for RecoveryDuration.
+const (
+	OverloadFactor   = 5.0
+	RecoveryFactor   = 0.5
+	RecoveryDuration = 3 * time.Second
+)
+
+// MaxAttackers bounds a slowloris step: every attacker is a connection from
+// this process, and the server's -max-conns defaults to 4096.
+const MaxAttackers = 4000
 
 // SLOs returns the parsed thresholds.
 func (s *Scenario) SLOs() []SLO { return s.slo }
@@ -138,7 +182,14 @@ func (s *Scenario) LoadSteps() []Step {
 		}
 		return out
 	}
-	if len(s.Steps) == 0 {
+	if s.Kind == "slowloris" {
+		var out []Step
+		for _, v := range s.Steps {
+			out = append(out, Step{Name: "slowloris=" + strconv.Itoa(int(v)), Config: base, Attackers: int(v)})
+		}
+		return out
+	}
+	if len(s.Steps) == 0 || s.Kind == "overload" {
 		return []Step{{Config: base}}
 	}
 	var out []Step
@@ -240,9 +291,9 @@ func (s *Scenario) validate() error {
 		return bad("about", "say what the scenario measures and which dimension it should expose")
 	}
 	switch s.Kind {
-	case "", "load", "shutdown", "crash":
+	case "", "load", "shutdown", "crash", "slowloris", "overload":
 	default:
-		return bad("kind", "%q must be load, shutdown or crash", clip(s.Kind))
+		return bad("kind", "%q must be load, shutdown, crash, slowloris or overload", clip(s.Kind))
 	}
 	for i, p := range s.FsyncPolicies {
 		if !s.Durability() {
@@ -295,13 +346,26 @@ func (s *Scenario) validate() error {
 		if dur <= 0 {
 			return bad("duration", "the open model needs a duration")
 		}
-		if s.Rate <= 0 && len(s.Steps) == 0 {
+		if s.Kind == "overload" {
+			if s.Rate != 0 {
+				return bad("rate", "an overload scenario offers %g× the capacity it measures; leave rate out", OverloadFactor)
+			}
+		} else if s.Rate <= 0 && len(s.Steps) == 0 {
 			return bad("rate", "must be > 0 (or give steps of rates), got %v", s.Rate)
 		}
 	default:
 		return bad("model", "%q must be closed or open", clip(s.Model))
 	}
+	if err := s.validateFault(bad); err != nil {
+		return err
+	}
 	for i, v := range s.Steps {
+		if s.Kind == "slowloris" {
+			if v < 0 || v != float64(int(v)) || v > MaxAttackers {
+				return bad(fmt.Sprintf("steps[%d]", i), "%v must be a whole number of attackers, 0..%d", v, MaxAttackers)
+			}
+			continue
+		}
 		if v <= 0 || (s.Model == "closed" && v != float64(int(v))) {
 			return bad(fmt.Sprintf("steps[%d]", i), "%v must be a positive %s", v, map[string]string{"closed": "whole number of clients", "open": "rate"}[s.Model])
 		}
@@ -321,7 +385,7 @@ func (s *Scenario) validate() error {
 	if s.Replicas < 1 || s.Replicas > MaxReplicas {
 		return bad("replicas", "must be 1..%d (server instances per variant), got %d", MaxReplicas, s.Replicas)
 	}
-	if s.Replicas > 1 && s.Durability() {
+	if s.Replicas > 1 && s.PerTrial() {
 		return bad("replicas", "a %s scenario stops and restarts one server; it cannot have %d replicas", s.Kind, s.Replicas)
 	}
 	sv := s.Server
@@ -340,6 +404,11 @@ func (s *Scenario) validate() error {
 	case "", "never", "interval", "always":
 	default:
 		return bad("server.fsync", "%q must be never, interval or always", clip(sv.Fsync))
+	}
+	if sv.HeaderTimeout != "" {
+		if d, err := time.ParseDuration(sv.HeaderTimeout); err != nil || d <= 0 {
+			return bad("server.header_timeout", "%q is not a positive duration like 1s", clip(sv.HeaderTimeout))
+		}
 	}
 	s.slo = nil
 	for i, e := range s.SLO {
@@ -423,4 +492,34 @@ func clip(s string) string {
 		return s[:64] + "…"
 	}
 	return s
+}
+
+// validateFault checks what the fault kinds need of the other fields.
+func (s *Scenario) validateFault(bad func(field, format string, args ...any) error) error {
+	switch s.Kind {
+	case "slowloris":
+		if s.Model != "closed" {
+			return bad("model", "a slowloris scenario's honest load is closed-loop, got %q", clip(s.Model))
+		}
+		if s.Clients <= 0 {
+			return bad("clients", "a slowloris scenario needs honest clients (> 0) beside the attackers, got %d", s.Clients)
+		}
+		if s.KeepAlive != nil && !*s.KeepAlive {
+			return bad("keepalive", "a slowloris scenario's honest clients keep their connections alive")
+		}
+		if len(s.Steps) == 0 {
+			return bad("steps", "a slowloris scenario needs steps: attacker counts, e.g. [0, 1000] (0 gives the unloaded p99)")
+		}
+		if s.Server.HeaderTimeout == "" {
+			return bad("server.header_timeout", "a slowloris scenario needs the header timeout it checks, e.g. \"1s\"")
+		}
+	case "overload":
+		if s.Model != "open" {
+			return bad("model", "an overload scenario is open-loop (clients = most connections in flight), got %q", clip(s.Model))
+		}
+		if len(s.Steps) > 0 {
+			return bad("steps", "an overload scenario has one step: %g× the capacity it measures", OverloadFactor)
+		}
+	}
+	return nil
 }
