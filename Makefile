@@ -109,12 +109,12 @@ BENCHTIME  ?= 200ms
 BENCHCOUNT ?= 10
 BENCHCPU   ?= 1,2
 BENCH      ?= .
-BENCH_CONTENDED   := ./variants/lock ./variants/metrics
+BENCH_CONTENDED   := ./variants/lock ./variants/metrics ./variants/limiter
 BENCH_UNCONTENDED := ./variants/parser ./variants/writer ./variants/executor ./internal/http1
 # benchmark name and the key its columns are split by (http1's rows are impl=)
-BENCH_TABLES := Parse:variant Append:variant Do:variant Record:variant Execute:variant ReadRequest:impl
+BENCH_TABLES := Parse:variant Append:variant Do:variant Record:variant Allow:variant Execute:variant ReadRequest:impl
 
-bench: ## every component benchmark, every variant and peer, -count=10, into results/bench/ (BENCHTIME, BENCHCPU)
+bench: redis ## every component benchmark, every variant and peer, -count=10, into results/bench/ (BENCHTIME, BENCHCPU)
 	@mkdir -p results/bench
 	@f=results/bench/$$(date -u +%Y%m%dT%H%M%SZ).txt; \
 	echo "make bench: -count $(BENCHCOUNT) -benchtime $(BENCHTIME), contention -cpu $(BENCHCPU) -> $$f"; \

@@ -25,10 +25,10 @@ type Window struct {
 	last  int64   // last request time, admitted or not, for idle eviction
 }
 
-// allow drops admissions older than window, then admits now if fewer than
-// limit remain. When it refuses, retry is how long until the oldest
-// admission leaves the window.
-func (w *Window) allow(now int64, limit int, window int64) (ok bool, retry int64) {
+// Allow drops admissions older than window (ns), then admits now (ns) if
+// fewer than limit remain. When it refuses, retry is how long until the
+// oldest admission leaves the window. The caller holds w's lock.
+func (w *Window) Allow(now int64, limit int, window int64) (ok bool, retry int64) {
 	w.last = now
 	if len(w.times) != limit {
 		// first use, or the limit changed: start afresh
@@ -46,6 +46,10 @@ func (w *Window) allow(now int64, limit int, window int64) (ok bool, retry int64
 	}
 	return false, w.times[w.head] + window - now
 }
+
+// Last is the time (ns) of the client's last request, admitted or not, for
+// idle eviction. The caller holds w's lock.
+func (w *Window) Last() int64 { return w.last }
 
 // Decision is the outcome of one Allow.
 type Decision struct {
@@ -77,7 +81,7 @@ func (l *Limiter) AllowAt(client string, now time.Time) Decision {
 	}
 	var ok bool
 	var retry int64
-	if !l.Table.Do(client, func(w *Window) { ok, retry = w.allow(now.UnixNano(), l.Limit, win) }) {
+	if !l.Table.Do(client, func(w *Window) { ok, retry = w.Allow(now.UnixNano(), l.Limit, win) }) {
 		return Decision{TableFull: true, RetryAfter: l.Window}
 	}
 	return Decision{Allowed: ok, RetryAfter: time.Duration(retry)}

@@ -48,13 +48,15 @@ func (b *Bucket) Allow(client string, now time.Time) Decision {
 	if b.limit <= 0 {
 		return Decision{Allowed: true}
 	}
-	var ok bool
-	var retry int64
-	t := now.UnixNano()
-	if !b.table.Do(client, func(s *State) { ok, retry = b.take(&s.bucket, t) }) {
+	o := getOp() // see op: no allocation per decision
+	o.now, o.bucket = now.UnixNano(), b
+	if !b.table.Do(client, o.fn) {
+		putOp(o)
 		return Decision{TableFull: true, RetryAfter: time.Duration(b.window)}
 	}
-	return Decision{Allowed: ok, RetryAfter: time.Duration(retry)}
+	d := Decision{Allowed: o.ok, RetryAfter: time.Duration(o.retry)}
+	putOp(o)
+	return d
 }
 
 // take refills st up to now and takes one token if there is one; otherwise

@@ -1,9 +1,9 @@
 package limiter
 
 import (
+	"sync"
 	"time"
 
-	"metricstream/internal/ratelimit"
 	"metricstream/variants/lock"
 )
 
@@ -15,44 +15,75 @@ import (
 // client. Pick it for an exact per-replica limit; it costs a ring per client
 // and does not allow bursts above the rate.
 //
-// The algorithm is internal/ratelimit's; Window only adapts it to this
-// package's State table and interface.
+// The algorithm is internal/ratelimit's Window; this type runs it over the
+// lock dimension's table without allocating per decision (see op).
 type Window struct {
-	rl *ratelimit.Limiter
+	table  lock.Table[State]
+	limit  int
+	window int64 // ns
 }
 
 // NewWindow builds a Window over cfg.NewTable.
 func NewWindow(cfg Config) (Limiter, error) {
-	rl := ratelimit.New(cfg.Limit, windowTable{cfg.table()})
-	rl.Window = cfg.window()
-	return &Window{rl: rl}, nil
+	return &Window{table: cfg.table(), limit: cfg.Limit, window: int64(cfg.window())}, nil
 }
 
 // Allow implements Limiter.
 func (w *Window) Allow(client string, now time.Time) Decision {
-	d := w.rl.AllowAt(client, now)
-	return Decision{Allowed: d.Allowed, RetryAfter: d.RetryAfter, TableFull: d.TableFull}
+	if w.limit <= 0 {
+		return Decision{Allowed: true}
+	}
+	o := getOp()
+	o.now, o.limit, o.window, o.bucket = now.UnixNano(), w.limit, w.window, nil
+	if !w.table.Do(client, o.fn) {
+		putOp(o)
+		return Decision{TableFull: true, RetryAfter: time.Duration(w.window)}
+	}
+	d := Decision{Allowed: o.ok, RetryAfter: time.Duration(o.retry)}
+	putOp(o)
+	return d
 }
 
-// EvictIdle implements Limiter.
-func (w *Window) EvictIdle(now time.Time, idle time.Duration) int { return w.rl.EvictIdle(now, idle) }
+// EvictIdle implements Limiter. An evicted client's window is empty by
+// then only if idle >= Window, so callers pass idle >= Window.
+func (w *Window) EvictIdle(now time.Time, idle time.Duration) int {
+	cutoff := now.UnixNano() - int64(idle)
+	return w.table.Evict(func(s *State) bool { return s.window.Last() <= cutoff })
+}
 
 // Clients implements Limiter.
-func (w *Window) Clients() int { return w.rl.Clients() }
+func (w *Window) Clients() int { return w.table.Len() }
 
 // Close implements Limiter; a Window holds nothing to release.
 func (w *Window) Close() error { return nil }
 
-// windowTable presents a lock.Table[State] as the lock.Table[ratelimit.Window]
-// that ratelimit.Limiter expects: same locking, the window part of State.
-type windowTable struct{ t lock.Table[State] }
-
-func (v windowTable) Do(client string, fn func(*ratelimit.Window)) bool {
-	return v.t.Do(client, func(s *State) { fn(&s.window) })
+// op is one decision's arguments and results, run under the client's lock
+// by lock.Table.Do. A closure capturing them would escape through the Table
+// interface and cost allocations on every request; a pooled op whose fn is
+// bound once (fn = o.run) costs none.
+type op struct {
+	now    int64
+	limit  int     // window
+	window int64   // window
+	bucket *Bucket // nil for the window
+	ok     bool
+	retry  int64
+	fn     func(*State)
 }
 
-func (v windowTable) Evict(idle func(*ratelimit.Window) bool) int {
-	return v.t.Evict(func(s *State) bool { return idle(&s.window) })
+func (o *op) run(s *State) {
+	if o.bucket != nil {
+		o.ok, o.retry = o.bucket.take(&s.bucket, o.now)
+		return
+	}
+	o.ok, o.retry = s.window.Allow(o.now, o.limit, o.window)
 }
 
-func (v windowTable) Len() int { return v.t.Len() }
+var ops = sync.Pool{New: func() any {
+	o := &op{}
+	o.fn = o.run
+	return o
+}}
+
+func getOp() *op  { return ops.Get().(*op) }
+func putOp(o *op) { o.bucket = nil; ops.Put(o) }
