@@ -8,6 +8,8 @@
 # one-metric POST /metrics (harness/peers/post.lua's body):
 #   nethttp-noop  `lab noop`: a do-nothing net/http handler (reads the body,
 #                 answers {"accepted":1}) — the cost of net/http alone
+#   fasthttp-noop `lab noop -impl fasthttp`: the same on valyala/fasthttp,
+#                 the fastest common Go HTTP/1.1 server (an aim: 0.8x of it)
 #   reference     cmd/reference: the contract on net/http + encoding/json
 #   optimized     cmd/metricstream built with the optimized preset's tags
 # Load: wrk against each target, and the lab's generator (cmd/loadtest)
@@ -63,13 +65,16 @@ declare -A port
 port[nethttp-noop]=$(free_port)
 "${srv_pin[@]}" "$tmp/lab" noop -addr "127.0.0.1:${port[nethttp-noop]}" >/dev/null &
 pids+=($!)
+port[fasthttp-noop]=$(free_port)
+"${srv_pin[@]}" "$tmp/lab" noop -impl fasthttp -addr "127.0.0.1:${port[fasthttp-noop]}" >/dev/null &
+pids+=($!)
 port[reference]=$(free_port)
 "${srv_pin[@]}" "$tmp/reference" -addr "127.0.0.1:${port[reference]}" -data "$tmp/reference.jsonl" -rate-limit 0 2>"$tmp/reference.log" &
 pids+=($!)
 port[optimized]=$(free_port)
 "${srv_pin[@]}" "$tmp/optimized" -addr "127.0.0.1:${port[optimized]}" -data "$tmp/optimized.jsonl" -rate-limit 0 -log-level warn 2>"$tmp/optimized.log" &
 pids+=($!)
-for t in nethttp-noop reference optimized; do wait_up "${port[$t]}"; done
+for t in nethttp-noop fasthttp-noop reference optimized; do wait_up "${port[$t]}"; done
 
 # to_ns VALUE-WITH-UNIT (wrk's 1.23ms, 850.00us, 1.02s)
 to_ns() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
@@ -112,7 +117,7 @@ file=results/peers/$(date -u +%Y%m%dT%H%M%SZ).txt
 	echo "load-average: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$file"
 echo "peers: $conns connections, ${secs}s per run, $rounds rounds; pinning: $pinning; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-runs=("nethttp-noop wrk" "reference wrk" "optimized wrk" "nethttp-noop loadtest")
+runs=("nethttp-noop wrk" "fasthttp-noop wrk" "reference wrk" "optimized wrk" "nethttp-noop loadtest")
 for r in $(seq "$rounds"); do
 	for mode in keepalive close; do
 		for run in "${runs[@]}"; do
@@ -133,10 +138,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
 echo
 echo "medians over $rounds rounds (req/s), $conns connections:"
 for mode in keepalive close; do
-	noop=$(med nethttp-noop wrk "$mode") ref=$(med reference wrk "$mode") opt=$(med optimized wrk "$mode") gen=$(med nethttp-noop loadtest "$mode")
-	printf '  %-9s  wrk: nethttp-noop %.0f  reference %.0f  optimized %.0f   loadtest: nethttp-noop %.0f\n' "$mode" "$noop" "$ref" "$opt" "$gen"
-	printf '  %-9s  optimized / nethttp-noop = %s (target >= 1.0)   optimized / reference = %s   generator / wrk = %s (target >= 0.9)\n' \
-		"$mode" "$(ratio "$opt" "$noop")" "$(ratio "$opt" "$ref")" "$(ratio "$gen" "$noop")"
+	noop=$(med nethttp-noop wrk "$mode") fast=$(med fasthttp-noop wrk "$mode") ref=$(med reference wrk "$mode") opt=$(med optimized wrk "$mode") gen=$(med nethttp-noop loadtest "$mode")
+	printf '  %-9s  wrk: nethttp-noop %.0f  fasthttp-noop %.0f  reference %.0f  optimized %.0f   loadtest: nethttp-noop %.0f\n' "$mode" "$noop" "$fast" "$ref" "$opt" "$gen"
+	printf '  %-9s  optimized / nethttp-noop = %s (target >= 1.0)   optimized / fasthttp-noop = %s (aim >= 0.8)   optimized / reference = %s   generator / wrk = %s (target >= 0.9)\n' \
+		"$mode" "$(ratio "$opt" "$noop")" "$(ratio "$opt" "$fast")" "$(ratio "$opt" "$ref")" "$(ratio "$gen" "$noop")"
 done
 echo
 echo "### wrk, by target"
