@@ -302,7 +302,15 @@ func TestIdleConnsHoldNoWorker(t *testing.T) {
 				t.Fatalf("hang: %d of %d first requests served; idle connections hold workers", i, conns)
 			}
 		}
-		if st := ex.Stats(); st.Conns != conns || st.Active != 0 {
+		// A request counts as active until ServeRequest has returned, a
+		// moment after the fake reported it served: wait for that.
+		deadline := time.Now().Add(hangTimeout)
+		st := ex.Stats()
+		for st.Active != 0 && time.Now().Before(deadline) {
+			runtime.Gosched()
+			st = ex.Stats()
+		}
+		if st.Conns != conns || st.Active != 0 {
 			t.Errorf("Stats with all idle = %+v, want Conns %d, Active 0", st, conns)
 		}
 		close(idle)
