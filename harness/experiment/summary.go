@@ -222,7 +222,7 @@ func writeFaults(w io.Writer, order []cellKey, cells map[cellKey][]*results.Tria
 					recovery = max(recovery, f.RecoveryNS)
 				}
 			}
-			lines = append(lines, fmt.Sprintf("  %s %s: capacity %.0f/s, offered %.0f/s, achieved %.0f/s (late %.0f%%: latency includes the generator's backlog); 503 share %.1f%% (503s in every trial: %s); 2xx p99 %s; recovery %s (≤ 2s): %s; lost %d: %s",
+			lines = append(lines, fmt.Sprintf("  %s %s: capacity %.0f/s, offered %.0f/s, achieved %.0f/s (late %.0f%%: the generator fell behind its schedule; 2xx latency is timed from each actual send); 503 share %.1f%% (503s in every trial: %s); 2xx p99 %s; recovery %s (≤ 2s): %s; lost %d: %s",
 				k.sc, k.v, median(capa), median(offered), median(achieved), median(late), median(share), map[bool]string{true: "yes", false: "no"}[all503], fmtNS(median(p99)),
 				fmtNS(float64(recovery)), verdict(recovery <= 2e9), lost, verdict(lost == 0)))
 		}
