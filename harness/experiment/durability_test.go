@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,16 +15,6 @@ import (
 // the sync writer (a process crash keeps the page cache) nor with async +
 // fsync always; every restart succeeds and leaves whole lines.
 func TestDurabilityRealServer(t *testing.T) {
-	root, err := ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := arms(t, "writer=sync+writer=async") // labels writer:sync and phase6
-	ctx := context.Background()
-	pl, err := Build(ctx, root, t.TempDir(), a, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var scs []*scenario.Scenario
 	for name, body := range map[string]string{
 		"down.json":  `{"name":"down","about":"t","kind":"shutdown","model":"closed","clients":8,"duration":"400ms","batch":5,"server":{"rate_limit":0}}`,
@@ -37,10 +26,7 @@ func TestDurabilityRealServer(t *testing.T) {
 		}
 		scs = append(scs, sc)
 	}
-	run, err := Run(ctx, Config{Arms: a, Scenarios: scs, Count: 1, Dir: filepath.Join(t.TempDir(), "run"), Meta: results.Meta{RunID: "dur"}, Launcher: pl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runBuilt(t, "writer=sync+writer=async", scs...) // labels writer:sync and phase6
 	if len(run.Trials) != 2*(1+2) {
 		t.Fatalf("%d trials, want 6", len(run.Trials))
 	}

@@ -45,21 +45,8 @@ func noProblems(t *testing.T, run *results.Run, kind string) {
 // and within timeout + 1 s of its first byte; the honest load beside them
 // is recorded and loses nothing.
 func TestSlowlorisRealServer(t *testing.T) {
-	root, err := ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := arms(t, "phase5")
-	ctx := context.Background()
-	pl, err := Build(ctx, root, t.TempDir(), a, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sc := parseScenario(t, "sl", `{"name":"sl","about":"t","kind":"slowloris","model":"closed","clients":2,"duration":"300ms","steps":[0,20],"server":{"rate_limit":0,"header_timeout":"300ms"}}`)
-	run, err := Run(ctx, Config{Arms: a, Scenarios: []*scenario.Scenario{sc}, Count: 1, Dir: filepath.Join(t.TempDir(), "run"), Meta: results.Meta{RunID: "sl", Scenarios: []string{"sl"}}, Launcher: pl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runBuilt(t, "phase5", sc)
 	noProblems(t, run, "slowloris")
 	if len(run.Trials) != 2 {
 		t.Fatalf("%d trials, want 2", len(run.Trials))
@@ -96,21 +83,8 @@ func TestSlowlorisRealServer(t *testing.T) {
 // recorded latency is of the 2xx answers only, and nothing acknowledged
 // over the three phases is lost.
 func TestOverloadRealServer(t *testing.T) {
-	root, err := ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := arms(t, "phase6")
-	ctx := context.Background()
-	pl, err := Build(ctx, root, t.TempDir(), a, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sc := parseScenario(t, "ov", `{"name":"ov","about":"t","kind":"overload","model":"open","clients":64,"duration":"1s","server":{"rate_limit":0,"workers":1,"queue":8,"fsync":"always"}}`)
-	run, err := Run(ctx, Config{Arms: a, Scenarios: []*scenario.Scenario{sc}, Count: 1, Dir: filepath.Join(t.TempDir(), "run"), Meta: results.Meta{RunID: "ov", Scenarios: []string{"ov"}}, Launcher: pl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runBuilt(t, "phase6", sc)
 	noProblems(t, run, "overload")
 	if len(run.Trials) != 1 {
 		t.Fatalf("%d trials, want 1", len(run.Trials))

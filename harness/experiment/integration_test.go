@@ -1,36 +1,20 @@
 package experiment
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
 
 // End to end against the real server: build one variant with its tags, then
 // verify, measure one tiny scenario once, SIGTERM and check integrity.
 func TestRealServerEndToEnd(t *testing.T) {
-	root, err := ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := arms(t, "phase3")
-	ctx := context.Background()
-	pl, err := Build(ctx, root, t.TempDir(), a, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sc, err := scenario.Parse("tiny.json", []byte(`{"name":"tiny","about":"e2e","model":"closed","clients":4,"requests":3,"batch":5,"keepalive":false,"warmup":"1ms","slo":["success >= 99%"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := Run(ctx, Config{Arms: a, Scenarios: []*scenario.Scenario{sc}, Count: 1, Dir: filepath.Join(t.TempDir(), "run"), Meta: results.Meta{RunID: "e2e"}, Launcher: pl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runBuilt(t, "phase3", sc)
 	c := run.Checks[0]
 	if !c.Verified || !c.Intact || c.Failed != "" || c.Acked < 12*5 {
 		t.Fatalf("check %+v", c)
@@ -45,26 +29,13 @@ func TestRealServerEndToEnd(t *testing.T) {
 // limiter=redis the replicas share one redis-server and the fleet admits
 // the quota once.
 func TestRealReplicasShareRedisQuota(t *testing.T) {
-	root, err := ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := arms(t, "limiter=window+limiter=redis")
-	ctx := context.Background()
-	pl, err := Build(ctx, root, t.TempDir(), a, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// 2 clients × 15 requests over 3 replicas: 5 per client per replica,
 	// exactly the per-replica limit
 	sc, err := scenario.Parse("fleet.json", []byte(`{"name":"fleet","about":"e2e","model":"closed","clients":2,"requests":15,"replicas":3,"server":{"rate_limit":5}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := Run(ctx, Config{Arms: a, Scenarios: []*scenario.Scenario{sc}, Count: 1, Dir: filepath.Join(t.TempDir(), "run"), Meta: results.Meta{RunID: "e2e"}, Launcher: pl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runBuilt(t, "limiter=window+limiter=redis", sc)
 	for _, c := range run.Checks {
 		if !c.Verified || !c.Intact || c.Failed != "" {
 			t.Fatalf("check %+v", c)

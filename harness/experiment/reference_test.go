@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"metricstream/harness/internal/fakeserver"
-	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 	"metricstream/variants"
 )
@@ -58,24 +57,11 @@ func TestVerifyReferenceVariant(t *testing.T) {
 // built (./cmd/reference and ./cmd/metricstream), verified, measured
 // interleaved, stopped with SIGTERM and checked for integrity.
 func TestReferenceEndToEnd(t *testing.T) {
-	root, err := ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := arms(t, "reference+phase3")
-	ctx := context.Background()
-	pl, err := Build(ctx, root, t.TempDir(), a, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sc, err := scenario.Parse("tiny.json", []byte(`{"name":"tiny","about":"e2e","model":"closed","clients":4,"requests":3,"batch":5,"keepalive":true,"warmup":"1ms","server":{"rate_limit":0,"workers":4},"slo":["success >= 99%"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := Run(ctx, Config{Arms: a, Scenarios: []*scenario.Scenario{sc}, Count: 1, Dir: filepath.Join(t.TempDir(), "run"), Meta: results.Meta{RunID: "e2e"}, Launcher: pl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runBuilt(t, "reference+phase3", sc)
 	for _, c := range run.Checks {
 		if !c.Verified || !c.Intact || c.Failed != "" || c.Acked < 12*5 {
 			t.Errorf("check %+v", c)
