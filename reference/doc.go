@@ -11,9 +11,9 @@
 //   - POST /metrics: client = Authorization header, else the remote IP; a
 //     sliding window of RateLimit requests per second per client (429 with
 //     Retry-After beyond it); the body (at most 2 MiB, 413 beyond) is decoded
-//     and checked with metric.ValidateBatch, so every semantic rule (empty
-//     batch, name length, finite value, type, tags, batch size) is the lab's
-//     own; each metric is written as one JSON Lines record by
+//     and checked with metric.ValidateBatchAt, so every semantic rule (empty
+//     batch, name length, finite value, type, tags, batch size, the
+//     timestamp window) is the lab's own; each metric is written as one JSON Lines record by
 //     metric.AppendLine; 200 {"accepted":N} only after the batch has been
 //     written and flushed (and fsynced with FsyncAlways). Errors are 400
 //     {"error":"..."}.

@@ -137,7 +137,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 
 	ms, status, err := decode(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err == nil {
-		status, err = http.StatusBadRequest, metric.ValidateBatch(ms)
+		status, err = http.StatusBadRequest, metric.ValidateBatchAt(ms, now)
 	}
 	if err != nil {
 		writeError(w, status, err.Error())

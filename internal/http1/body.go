@@ -3,6 +3,7 @@ package http1
 import (
 	"bufio"
 	"strconv"
+	"sync/atomic"
 )
 
 // Body buffer policy: the buffer grows by doubling (from minBodyBuf) as
@@ -20,6 +21,60 @@ const maxChunkLine = 1024
 // per chunk plus twice the chunk's data (see net/http/internal/chunked.go):
 // it keeps a sender from trickling one data byte per kilobyte of extension.
 const maxChunkOverhead = 16 << 10
+
+// BodyBudget bounds the body bytes buffered at once by every Reader that
+// shares it: a connection's first minBodyBuf (4 KiB) bytes of a body are
+// its own, every byte beyond them is taken from the budget as the body
+// arrives and given back by Release. So memory stays bounded when many
+// connections each send a large body slowly: past the budget, ReadBody
+// answers 503 instead of buffering more. A small body (the common case)
+// never touches the budget. Safe for concurrent use.
+type BodyBudget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// NewBodyBudget returns a budget of max bytes.
+func NewBodyBudget(max int64) *BodyBudget { return &BodyBudget{max: max} }
+
+// Used returns the bytes taken now.
+func (b *BodyBudget) Used() int64 { return b.used.Load() }
+
+// Max returns the budget's size.
+func (b *BodyBudget) Max() int64 { return b.max }
+
+func (b *BodyBudget) take(n int64) bool {
+	if b.used.Add(n) > b.max {
+		b.used.Add(-n)
+		return false
+	}
+	return true
+}
+
+// Release gives back what the current body took from the Budget. The
+// server calls it once the request is answered (its body no longer
+// needed) and when the connection closes; ReadHeader calls it too.
+func (r *Reader) Release() {
+	if r.charged > 0 {
+		r.Budget.used.Add(-r.charged)
+		r.charged = 0
+	}
+}
+
+// charge takes from the Budget what a body of end bytes needs beyond the
+// free minBodyBuf, or returns a 503 *Error when the budget is spent.
+func (r *Reader) charge(end int) error {
+	need := int64(end-minBodyBuf) - r.charged
+	if need <= 0 || r.Budget == nil {
+		return nil
+	}
+	if !r.Budget.take(need) {
+		return newError(503, "server busy: request bodies being received fill its "+
+			strconv.FormatInt(r.Budget.max, 10)+"-byte buffer; retry later")
+	}
+	r.charged += need
+	return nil
+}
 
 // ReadBody reads the body declared by req's headers (Content-Length or
 // chunked; neither means an empty body) into req.Body, consuming exactly
@@ -39,7 +94,7 @@ func (r *Reader) ReadBody(br *bufio.Reader, req *Request) error {
 			return newError(413, "body exceeds "+strconv.FormatInt(limit, 10)+" bytes")
 		}
 		n := int(req.ContentLength)
-		req.Body, err = readN(br, r.body[:0], n, int(min(max(req.ContentLength, minBodyBuf), limit)))
+		req.Body, err = r.readN(br, r.body[:0], n, int(min(max(req.ContentLength, minBodyBuf), limit)))
 	}
 	if cap(req.Body) > cap(r.body) {
 		r.body = req.Body[:0]
@@ -48,8 +103,9 @@ func (r *Reader) ReadBody(br *bufio.Reader, req *Request) error {
 }
 
 // readN appends exactly n bytes from br to buf, growing buf by doubling but
-// never past ceiling (>= len(buf)+n).
-func readN(br *bufio.Reader, buf []byte, n, ceiling int) ([]byte, error) {
+// never past ceiling (>= len(buf)+n), and charging the Budget for the bytes
+// beyond the first minBodyBuf before reading them.
+func (r *Reader) readN(br *bufio.Reader, buf []byte, n, ceiling int) ([]byte, error) {
 	want := len(buf) + n
 	for len(buf) < want {
 		if len(buf) == cap(buf) {
@@ -58,7 +114,11 @@ func readN(br *bufio.Reader, buf []byte, n, ceiling int) ([]byte, error) {
 			copy(nb, buf)
 			buf = nb
 		}
-		k, err := br.Read(buf[len(buf):min(cap(buf), want)])
+		end := min(cap(buf), want)
+		if err := r.charge(end); err != nil {
+			return buf, err
+		}
+		k, err := br.Read(buf[len(buf):end])
 		buf = buf[:len(buf)+k]
 		if err != nil && len(buf) < want {
 			return buf, eofIsUnexpected(err)
@@ -95,7 +155,7 @@ func (r *Reader) readChunked(br *bufio.Reader) ([]byte, error) {
 		if size == 0 {
 			break
 		}
-		if buf, err = readN(br, buf, int(size), int(limit)); err != nil {
+		if buf, err = r.readN(br, buf, int(size), int(limit)); err != nil {
 			return buf, err
 		}
 		crlf, err := br.Peek(2)

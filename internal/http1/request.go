@@ -66,6 +66,12 @@ type Request struct {
 // per connection; it is not safe for concurrent use.
 type Reader struct {
 	Limits Limits
+	// Budget, if non-nil, bounds the body bytes buffered across every
+	// Reader sharing it (see BodyBudget); nil: only MaxBodyBytes bounds a
+	// body.
+	Budget *BodyBudget
+
+	charged int64 // taken from Budget for the current body; Release gives it back
 
 	line  []byte // a line that did not fit in the bufio.Reader's buffer; bounded by MaxHeaderBytes + the buffer size
 	body  []byte // body buffer reused across requests; dropped when it grew past maxRetainedBody
@@ -131,6 +137,7 @@ func (r *Reader) readLine(br *bufio.Reader, budget int) ([]byte, error) {
 // (or close the connection) before the next ReadHeader.
 func (r *Reader) ReadHeader(br *bufio.Reader, req *Request) error {
 	*req = Request{ContentLength: -1}
+	r.Release()
 	if cap(r.body) > maxRetainedBody {
 		r.body = nil
 	}

@@ -15,6 +15,14 @@ type Response struct {
 	Close      bool
 	RetryAfter int    // seconds; > 0 adds "Retry-After"
 	Allow      string // non-empty adds "Allow"
+	// Date, when non-nil, is the Date header's value (RFC 9110 section
+	// 6.6.1), normally from a DateCache.
+	Date []byte
+	// Head marks the answer to a HEAD request: the headers the full
+	// response would have, Content-Length included, and no content (RFC
+	// 9110 section 9.3.2), so that a pipelined next response is framed
+	// correctly.
+	Head bool
 }
 
 // AppendResponse appends the whole response to dst: status line with reason
@@ -25,7 +33,8 @@ type Response struct {
 //
 // A 1xx or 204 response gets neither Content-Length nor a body (RFC 9110
 // sections 8.6, 15.2, 15.3.5): AppendResponse(dst, &Response{ProtoMinor: 1,
-// Status: 100}) is the interim "100 Continue" for Expect100.
+// Status: 100}) is the interim "100 Continue" for Expect100. A Head
+// response gets the Content-Length of its Body but not the Body.
 func AppendResponse(dst []byte, resp *Response) []byte {
 	minor := resp.ProtoMinor
 	if minor != 0 {
@@ -39,6 +48,11 @@ func AppendResponse(dst []byte, resp *Response) []byte {
 	dst = append(dst, "\r\n"...)
 	if resp.Status >= 100 && resp.Status < 200 {
 		return append(dst, "\r\n"...)
+	}
+	if resp.Date != nil {
+		dst = append(dst, "Date: "...)
+		dst = append(dst, resp.Date...)
+		dst = append(dst, "\r\n"...)
 	}
 	body := resp.Body
 	if resp.Status == 204 {
@@ -70,6 +84,9 @@ func AppendResponse(dst []byte, resp *Response) []byte {
 		dst = appendField(dst, "Allow: ", resp.Allow)
 	}
 	dst = append(dst, "\r\n"...)
+	if resp.Head {
+		return dst
+	}
 	return append(dst, body...)
 }
 

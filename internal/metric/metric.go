@@ -11,6 +11,7 @@ package metric
 import (
 	"fmt"
 	"math"
+	"time"
 	"unicode/utf8"
 )
 
@@ -62,8 +63,61 @@ func Errorf(i int, format string, args ...any) *Error {
 	return &Error{Index: i, Msg: fmt.Sprintf(format, args...)}
 }
 
+// The timestamp window: a metric's timestamp, when given, must lie from
+// MinTimestamp (2000-01-01T00:00:00Z) to MaxFuture after the server's
+// clock. Seconds sent where milliseconds are expected (1732640000 is
+// 1970-01-21 in milliseconds) and far-future values (year 3000) are refused
+// with 400 instead of being stored as given.
+const (
+	MinTimestamp = 946684800000 // 2000-01-01T00:00:00Z in milliseconds
+	MaxFuture    = 24 * time.Hour
+)
+
+// ValidateBatchAt is what the server applies to every batch: ValidateBatch's
+// rules, plus the timestamp window around now (CheckTimestamp). It returns
+// the first problem found, or nil; one bad metric rejects the batch.
+func ValidateBatchAt(ms []Metric, now time.Time) error {
+	if err := ValidateBatch(ms); err != nil {
+		return err
+	}
+	for i := range ms {
+		if err := CheckTimestamp(&ms[i], now); err != nil {
+			return &Error{Index: i, Msg: err.Error()}
+		}
+	}
+	return nil
+}
+
+// CheckTimestamp checks that m's timestamp, if it has one, lies in the
+// window [MinTimestamp, now+MaxFuture]. The message names the field and the
+// window, and hints at the unit when the value would fit it as seconds,
+// microseconds or nanoseconds.
+func CheckTimestamp(m *Metric, now time.Time) error {
+	if !m.HasTimestamp {
+		return nil
+	}
+	ts, hi := m.Timestamp, now.Add(MaxFuture).UnixMilli()
+	if ts >= MinTimestamp && ts <= hi {
+		return nil
+	}
+	hint := ""
+	switch {
+	case ts >= MinTimestamp/1000 && ts <= hi/1000:
+		hint = " (it looks like seconds: multiply by 1000)"
+	case ts/1000 >= MinTimestamp && ts/1000 <= hi:
+		hint = " (it looks like microseconds: divide by 1000)"
+	case ts/1000000 >= MinTimestamp && ts/1000000 <= hi:
+		hint = " (it looks like nanoseconds: divide by 1000000)"
+	}
+	return fmt.Errorf("timestamp %d is outside the accepted window: milliseconds since the epoch from 2000-01-01T00:00:00Z (%d) to 1 day after the server's clock (%d)%s",
+		ts, int64(MinTimestamp), hi, hint)
+}
+
 // ValidateBatch applies chapter 3's rules to a whole batch and returns the
-// first problem found, or nil. One bad metric rejects the batch.
+// first problem found, or nil. One bad metric rejects the batch. It leaves
+// out the one rule that needs a clock, the timestamp window: the server
+// calls ValidateBatchAt. (The parser conformance suite, which judges
+// syntax, calls ValidateBatch with clock-free test data.)
 func ValidateBatch(ms []Metric) error {
 	if len(ms) == 0 {
 		return Errorf(-1, "batch cannot be empty: \"metrics\" must hold 1 to %d metrics", MaxBatch)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidate(t *testing.T) {
@@ -103,5 +104,48 @@ func TestAppendLine(t *testing.T) {
 	m = Metric{Name: "a", Value: 2, HasTimestamp: true, Timestamp: 5}
 	if got := string(AppendBatch(nil, []Metric{m, m}, 99)); got != `{"timestamp":5,"name":"a","value":2}`+"\n"+`{"timestamp":5,"name":"a","value":2}`+"\n" {
 		t.Fatalf("batch = %q", got)
+	}
+}
+
+// TestTimestampWindow walks the window's edges at a fixed instant: the
+// first and last accepted milliseconds, one past each, and the unit hints.
+func TestTimestampWindow(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	hi := now.Add(MaxFuture).UnixMilli()
+	for _, tc := range []struct {
+		name string
+		ts   int64
+		want string // "" = accepted; else in the error
+	}{
+		{"first accepted", MinTimestamp, ""},
+		{"now", now.UnixMilli(), ""},
+		{"last accepted", hi, ""},
+		{"one before 2000", MinTimestamp - 1, "outside the accepted window"},
+		{"one past a day ahead", hi + 1, "outside the accepted window"},
+		{"zero", 0, "2000-01-01T00:00:00Z"},
+		{"year 3000", time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), "1 day after the server's clock"},
+		{"seconds", now.Unix(), "looks like seconds"},
+		{"seconds in 2000", MinTimestamp / 1000, "looks like seconds"},
+		{"microseconds", now.UnixMicro(), "looks like microseconds"},
+		{"nanoseconds", now.UnixNano(), "looks like nanoseconds"},
+	} {
+		m := Metric{Name: "a", Value: 1, Timestamp: tc.ts, HasTimestamp: true}
+		err := CheckTimestamp(&m, now)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s (%d): %v, want accepted", tc.name, tc.ts, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "timestamp")):
+			t.Errorf("%s (%d): %v, want an error naming timestamp and containing %q", tc.name, tc.ts, err, tc.want)
+		}
+	}
+	if err := CheckTimestamp(&Metric{Name: "a", Value: 1}, now); err != nil {
+		t.Errorf("no timestamp (stamped on arrival): %v", err)
+	}
+	batch := []Metric{{Name: "a", Value: 1}, {Name: "b", Value: 1, Timestamp: now.Unix(), HasTimestamp: true}}
+	if err := ValidateBatchAt(batch, now); err == nil || !strings.HasPrefix(err.Error(), "metrics[1]: timestamp") {
+		t.Errorf("ValidateBatchAt = %v, want metrics[1]'s timestamp refused", err)
+	}
+	if err := ValidateBatch(batch); err != nil {
+		t.Errorf("ValidateBatch (no clock) = %v, want nil", err)
 	}
 }
