@@ -18,12 +18,15 @@ import (
 // executor.Conn methods; at most one of them runs at a time, so the fields
 // below mu are owned by whichever goroutine the executor is running it on.
 //
-// WaitRequest reads a request's head and ServeRequest its body and answer.
-// The split matters for the pool executor: WaitRequest runs on the
-// connection's own goroutine, holding no worker, so a slowloris client that
-// trickles its header costs a parked goroutine until HeaderTimeout, never a
-// worker (and its deadline runs from its first byte, not from when a worker
-// got to it).
+// WaitRequest reads a whole request, head and body, and ServeRequest
+// answers it. The split matters for the pool executor: WaitRequest runs on
+// the connection's own goroutine, holding no worker, so a client that
+// trickles its header or its body, or sends "Expect: 100-continue" and then
+// nothing, costs a parked goroutine until its deadline (HeaderTimeout from
+// its first byte, BodyTimeout from the end of its head), never a worker;
+// and the bytes it makes the server buffer come out of the shared
+// BodyBuffer budget. A worker only ever runs a request whose bytes have all
+// arrived.
 type conn struct {
 	s      *Server
 	nc     net.Conn
@@ -45,16 +48,38 @@ type conn struct {
 	out    []byte        // response being written
 	lines  []byte        // JSON lines of the batch being ingested
 	body   []byte        // scratch for small JSON bodies
+
+	// What admit decided for the current request, from its head alone.
+	now     time.Time      // the request's clock reading: limiter, validation, Date
+	handler handler        // what ServeRequest runs
+	refusal http1.Response // handler == hRefuse: the answer (404, 405, 429, 503)
+
+	// The last Authorization value and the rate-limit key identities gave
+	// it, during second idSec: a keep-alive client repeats its value, and
+	// asks the shared table again only once a second.
+	idAuth, idKey string
+	idSec         int64
 }
 
+// handler is what a request routes to.
+type handler uint8
+
+const (
+	hRefuse handler = iota // answer c.refusal
+	hIngest                // POST /metrics
+	hStats                 // GET or HEAD /metrics
+	hHealth                // GET or HEAD /health
+)
+
 // waitState says what a connection inside WaitRequest is waiting for;
-// Shutdown wakes it in either case (nothing of its request was taken yet).
+// Shutdown wakes it in every case (nothing of its request was taken yet).
 type waitState uint8
 
 const (
 	waitNone waitState = iota // not in WaitRequest: serving, or between calls
 	waitIdle                  // for the first byte of the next request
 	waitHead                  // for the rest of the request's head
+	waitBody                  // for the request's body
 )
 
 var _ executor.Conn = (*conn)(nil)
@@ -74,15 +99,23 @@ func (s *Server) newConn(nc net.Conn) *conn {
 	}
 	c := &conn{s: s, nc: nc, remote: host, br: bufio.NewReaderSize(nc, 4096)}
 	c.rd.Limits = s.cfg.Limits
+	c.rd.Budget = s.budget
 	return c
 }
 
 // WaitRequest implements executor.Conn: it waits for the next request, for
-// at most the idle timeout, and reads its head (request line and headers),
-// for at most the header timeout from the request's first byte. A framing
-// error in the head is answered here (and the connection closed), without
-// a worker. It returns true when a head was read: ServeRequest goes on
-// from there.
+// at most the idle timeout, reads its head (request line and headers), for
+// at most the header timeout from the request's first byte, routes it and
+// decides its rate limit (admit), then reads its body, for at most the body
+// timeout. "Expect: 100-continue" is answered 100 only when the request
+// passed routing, the limit and the length check; otherwise its final
+// answer is sent and the connection closed without reading the body. A
+// framing error is answered here (and the connection closed). It returns
+// true when a whole request was read: ServeRequest answers it.
+//
+// Nothing here costs a keep-alive client whose request arrived in one
+// piece more than before: its body is already buffered, so no deadline is
+// set for it and no read reaches the network.
 func (c *conn) WaitRequest() bool {
 	s := c.s
 	if c.br.Buffered() == 0 {
@@ -97,7 +130,38 @@ func (c *conn) WaitRequest() bool {
 	if !c.wait(waitHead, s.cfg.HeaderTimeout) {
 		return false
 	}
-	err := c.rd.ReadHeader(c.br, &c.req)
+	if err := c.rd.ReadHeader(c.br, &c.req); err != nil {
+		c.wait(waitNone, 0)
+		c.readFailed(err)
+		return false
+	}
+	c.now = s.cfg.Now()
+	c.admit()
+	if c.req.Chunked || c.req.ContentLength > 0 {
+		if c.req.Expect100 && c.br.Buffered() == 0 {
+			// RFC 9110 section 10.1.1: a server that already has some of
+			// the body may skip the 100; one that will refuse the request
+			// answers it now and never asks for the body.
+			if c.handler == hRefuse {
+				c.wait(waitNone, 0)
+				resp := c.refusal
+				resp.Close, resp.ProtoMinor = true, c.req.ProtoMinor
+				c.linger = c.write(&resp)
+				return false
+			}
+			c.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+			if _, err := io.WriteString(c.nc, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
+				c.wait(waitNone, 0)
+				return false
+			}
+		}
+		if c.req.Chunked || int64(c.br.Buffered()) < c.req.ContentLength {
+			if !c.wait(waitBody, s.cfg.BodyTimeout) {
+				return false
+			}
+		}
+	}
+	err := c.rd.ReadBody(c.br, &c.req)
 	c.wait(waitNone, 0)
 	if err != nil {
 		c.readFailed(err)
@@ -134,32 +198,21 @@ func (c *conn) wakeIfWaiting() {
 	c.mu.Unlock()
 }
 
-// ServeRequest implements executor.Conn: it reads the body of the request
-// whose head WaitRequest read, answers it and reports whether the
-// connection stays open.
+// ServeRequest implements executor.Conn: it answers the request
+// WaitRequest read and reports whether the connection stays open.
 func (c *conn) ServeRequest() bool {
 	s := c.s
-	if c.req.Expect100 && (c.req.ContentLength > 0 || c.req.Chunked) {
-		c.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-		if _, err := io.WriteString(c.nc, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
-			return false
-		}
-	}
-	c.nc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
-	if err := c.rd.ReadBody(c.br, &c.req); err != nil {
-		return c.readFailed(err)
-	}
 	resp := c.route()
 	keep := c.req.KeepAlive && !resp.Close && !s.shutting.Load()
 	resp.Close = !keep
 	resp.ProtoMinor = c.req.ProtoMinor
-	if !c.write(&resp) {
-		return false
-	}
+	resp.Date = s.dates.Get(c.now)
+	ok := c.write(&resp)
+	c.rd.Release() // the body is no longer needed
 	if cap(c.lines) > 1<<20 {
 		c.lines = nil // don't let one huge batch pin memory on an idle connection
 	}
-	return keep
+	return ok && keep
 }
 
 // readFailed answers a framing error (and closes, lingering so the client
@@ -171,6 +224,9 @@ func (c *conn) readFailed(err error) bool {
 		resp := c.errorResponse(he.Status, he.Msg)
 		resp.Close = true
 		resp.ProtoMinor = 1
+		if he.Status == 503 { // the body budget is spent
+			resp.RetryAfter = 1
+		}
 		c.linger = c.write(&resp)
 	}
 	return false
@@ -210,12 +266,19 @@ func (c *conn) Close() {
 		io.Copy(io.Discard, io.LimitReader(tc, lingerBytes))
 	}
 	c.nc.Close()
+	c.rd.Release()
 	c.s.untrack(c)
 }
 
 // write sends resp and counts its status; false when the connection broke.
+// It adds the Date header when the caller has not, and sends no content in
+// the answer to a HEAD request.
 func (c *conn) write(resp *http1.Response) bool {
 	c.s.stats.count(resp.Status)
+	if resp.Date == nil {
+		resp.Date = c.s.dates.Get(c.s.cfg.Now())
+	}
+	resp.Head = c.req.Method == "HEAD"
 	c.out = http1.AppendResponse(c.out[:0], resp)
 	c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
 	_, err := c.nc.Write(c.out)

@@ -13,71 +13,112 @@ import (
 	"metricstream/variants/writer"
 )
 
-// route dispatches by path, then method (seed chapter 2): unknown paths get
-// 404, known paths with the wrong method 405 with Allow.
-func (c *conn) route() http1.Response {
+// admit routes the request whose head was just read (seed chapter 2:
+// unknown paths get 404, known paths with the wrong method 405 with Allow;
+// HEAD is allowed wherever GET is) and, for POST /metrics, decides its rate
+// limit (chapter 4). It runs before the body is read, so that a refused
+// request with "Expect: 100-continue" never uploads its body. A refusal is
+// left in c.refusal for ServeRequest (or WaitRequest) to send.
+func (c *conn) admit() {
+	m := c.req.Method
 	switch c.req.Path {
 	case "/metrics":
-		switch c.req.Method {
+		switch m {
 		case "POST":
-			return c.ingest()
-		case "GET":
-			return c.statsResponse()
+			c.handler = hIngest
+			c.limit()
+			return
+		case "GET", "HEAD":
+			c.handler = hStats
+			return
 		}
-		r := c.errorResponse(405, "method "+metric.Quote(c.req.Method)+" not allowed on /metrics; use GET or POST")
-		r.Allow = "GET, POST"
-		return r
+		c.refuse(c.errorResponse(405, "method "+metric.Quote(m)+" not allowed on /metrics; use GET, HEAD or POST"))
+		c.refusal.Allow = "GET, HEAD, POST"
+		return
 	case "/health":
-		if c.req.Method == "GET" {
-			return c.health()
+		if m == "GET" || m == "HEAD" {
+			c.handler = hHealth
+			return
 		}
-		r := c.errorResponse(405, "method "+metric.Quote(c.req.Method)+" not allowed on /health; use GET")
-		r.Allow = "GET"
-		return r
+		c.refuse(c.errorResponse(405, "method "+metric.Quote(m)+" not allowed on /health; use GET or HEAD"))
+		c.refusal.Allow = "GET, HEAD"
+		return
 	}
-	return c.errorResponse(404, "no such path "+metric.Quote(c.req.Path)+"; the API is GET /health, POST /metrics, GET /metrics")
+	c.refuse(c.errorResponse(404, "no such path "+metric.Quote(c.req.Path)+"; the API is GET /health, POST /metrics, GET /metrics"))
 }
 
-// ingest is POST /metrics: rate limit (chapter 4), parse (5/6), validate (3),
-// encode and write (7/8). The batch is acknowledged only once the writer
-// has accepted all of it.
-func (c *conn) ingest() http1.Response {
+func (c *conn) refuse(r http1.Response) { c.handler, c.refusal = hRefuse, r }
+
+// limit decides the rate limit of a POST /metrics: per client, the
+// Authorization value (at most MaxIDsPerAddr of them per remote address)
+// or else the remote address.
+func (c *conn) limit() {
 	s := c.s
-	client := c.req.Authorization
-	if client == "" {
-		client = c.remote // RELIABILITY rule 8: the seed's curl sends no Authorization
-	}
-	now := s.cfg.Now()
-	d := s.limiter.Allow(client, now)
+	client := c.clientKey()
+	d := s.limiter.Allow(client, c.now)
 	if d.TableFull {
-		r := c.errorResponse(503, "too many distinct clients tracked by the rate limiter; retry later")
-		r.RetryAfter = 1
-		return r
+		c.refuse(c.errorResponse(503, "too many distinct clients tracked by the rate limiter; retry later"))
+		c.refusal.RetryAfter = 1
+		return
 	}
 	if d.Unavailable {
 		s.stats.limiterDown.Add(1)
 		if !d.Allowed { // fail closed: the shared limit cannot be checked
-			r := c.errorResponse(503, "rate limiter unavailable; retry later")
-			r.RetryAfter = retrySeconds(d.RetryAfter)
-			return r
+			c.refuse(c.errorResponse(503, "rate limiter unavailable; retry later"))
+			c.refusal.RetryAfter = retrySeconds(d.RetryAfter)
+			return
 		}
 	}
 	s.recorder.Record(client, d.Allowed)
 	if !d.Allowed {
-		r := c.errorResponse(429, "rate limit exceeded: at most "+strconv.Itoa(s.cfg.RateLimit)+" requests per second per client")
-		r.RetryAfter = retrySeconds(d.RetryAfter)
-		return r
+		c.refuse(c.errorResponse(429, "rate limit exceeded: at most "+strconv.Itoa(s.cfg.RateLimit)+" requests per second per client"))
+		c.refusal.RetryAfter = retrySeconds(d.RetryAfter)
 	}
+}
+
+// clientKey is the request's rate-limit key (identities.key), asking the
+// shared table at most once a second for a connection that repeats its
+// Authorization value (RELIABILITY rule 8: none means the address).
+func (c *conn) clientKey() string {
+	auth := c.req.Authorization
+	if auth == "" {
+		return c.remote
+	}
+	if sec := c.now.Unix(); auth != c.idAuth || sec != c.idSec {
+		c.idAuth, c.idKey, c.idSec = auth, c.s.ids.key(c.remote, auth, c.now), sec
+	}
+	return c.idKey
+}
+
+// route runs what admit decided.
+func (c *conn) route() http1.Response {
+	switch c.handler {
+	case hIngest:
+		return c.ingest()
+	case hStats:
+		return c.statsResponse()
+	case hHealth:
+		return c.health()
+	}
+	return c.refusal
+}
+
+// ingest is POST /metrics once admit has let it through: parse (5/6),
+// validate (3), encode and write (7/8). The batch is acknowledged only once
+// the writer has accepted all of it.
+func (c *conn) ingest() http1.Response {
+	s := c.s
 	if c.parser == nil {
 		c.parser = s.comp.NewParser()
 	}
 	ms, err := c.parser.Parse(c.req.Body)
 	if err == nil {
-		err = metric.ValidateBatch(ms)
+		err = metric.ValidateBatchAt(ms, c.now)
 	}
 	if err != nil {
 		return c.errorResponse(400, err.Error())
 	}
+	now := c.now
 	c.lines = metric.AppendBatch(c.lines[:0], ms, now.UnixMilli())
 	if err := s.writer.Append(c.lines); err != nil {
 		var r http1.Response
@@ -170,7 +211,17 @@ type Stats struct {
 		Clients     int    `json:"clients"`         // held locally (limiter=redis: 0, the state is in Redis)
 		Evicted     uint64 `json:"evicted"`
 		Unavailable uint64 `json:"unavailable"` // limiter=redis: decisions made by the fail-open/closed policy
+		// IDs is the Authorization values held as clients of their own (at
+		// most max_ids_per_addr per remote address); SharedByAddr counts
+		// requests keyed by their address because it had used as many.
+		IDs           int    `json:"ids"`
+		MaxIDsPerAddr int    `json:"max_ids_per_addr"`
+		SharedByAddr  uint64 `json:"shared_by_addr"`
 	} `json:"limiter"`
+	BodyBuffer struct {
+		Used int64 `json:"used"` // request-body bytes buffered now, beyond each connection's first 4 KiB
+		Max  int64 `json:"max"`
+	} `json:"body_buffer"`
 	Writer      writer.Stats   `json:"writer"`
 	Executor    executor.Stats `json:"executor"`
 	Connections struct {
@@ -201,6 +252,10 @@ func (s *Server) Snapshot() Stats {
 	st.Limiter.Evicted = s.stats.evicted.Load()
 	st.Limiter.Burst = s.cfg.Burst
 	st.Limiter.Unavailable = s.stats.limiterDown.Load()
+	st.Limiter.IDs = s.ids.len()
+	st.Limiter.MaxIDsPerAddr = s.cfg.MaxIDsPerAddr
+	st.Limiter.SharedByAddr = s.ids.shared.Load()
+	st.BodyBuffer.Used, st.BodyBuffer.Max = s.budget.Used(), s.budget.Max()
 	st.Writer = s.writer.Stats()
 	st.Executor = s.exec.Stats()
 	s.mu.Lock()

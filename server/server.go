@@ -19,6 +19,7 @@ import (
 	"metricstream/internal/http1"
 	"metricstream/variants/executor"
 	"metricstream/variants/limiter"
+	"metricstream/variants/lock"
 	"metricstream/variants/metrics"
 	"metricstream/variants/writer"
 )
@@ -30,17 +31,27 @@ type Config struct {
 	Fsync      writer.FsyncPolicy
 	FsyncEvery time.Duration
 
-	RateLimit   int                 // requests per client per second; 0 disables
-	Burst       int                 // limiter=bucket: bucket capacity (0: RateLimit); the window variants ignore it
-	MaxClients  int                 // clients the local limiters track at most (lock.Config)
-	Redis       limiter.RedisConfig // limiter=redis: address, fail-open policy, clock
-	Workers     int                 // executor pool workers
-	Queue       int                 // executor pool queue
-	WriterQueue int                 // async writer queue, in batches
+	RateLimit  int // requests per client per second; 0 disables
+	Burst      int // limiter=bucket: bucket capacity (0: RateLimit); the window variants ignore it
+	MaxClients int // clients the local limiters track at most (lock.Config)
+	// MaxIDsPerAddr: distinct Authorization values one remote address may
+	// use as separate rate-limit clients (default DefaultMaxIDsPerAddr);
+	// its further new values share one quota keyed by the address.
+	MaxIDsPerAddr int
+	Redis         limiter.RedisConfig // limiter=redis: address, fail-open policy, clock
+	Workers       int                 // executor pool workers
+	Queue         int                 // executor pool queue
+	WriterQueue   int                 // async writer queue, in batches
 
-	Limits        http1.Limits
+	Limits http1.Limits
+	// BodyBuffer bounds the request-body bytes buffered at once across all
+	// connections, beyond each connection's first 4 KiB (default
+	// DefaultBodyBuffer): past it a body is answered 503 and its connection
+	// closed, so 4,096 connections each sending 2 MiB slowly cost at most
+	// this much, not 8 GiB.
+	BodyBuffer    int64
 	HeaderTimeout time.Duration // from a request's first byte to the end of its header (default 5s)
-	BodyTimeout   time.Duration // to read the body (default 10s)
+	BodyTimeout   time.Duration // to read the body, from the end of its header (default 10s)
 	IdleTimeout   time.Duration // keep-alive connection without a request (default 30s)
 	WriteTimeout  time.Duration // to write a response (default 10s)
 	MaxConns      int           // open connections at most (default 4096); more get 503 and are closed
@@ -65,6 +76,15 @@ func (c *Config) defaults() {
 	if c.MaxConns <= 0 {
 		c.MaxConns = 4096
 	}
+	if c.MaxIDsPerAddr <= 0 {
+		c.MaxIDsPerAddr = DefaultMaxIDsPerAddr
+	}
+	if c.MaxClients <= 0 {
+		c.MaxClients = lock.DefaultMaxClients
+	}
+	if c.BodyBuffer <= 0 {
+		c.BodyBuffer = DefaultBodyBuffer
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -72,6 +92,10 @@ func (c *Config) defaults() {
 		c.Now = time.Now
 	}
 }
+
+// DefaultBodyBuffer is Config.BodyBuffer's default: 128 full-size (2 MiB)
+// bodies at once.
+const DefaultBodyBuffer = 256 << 20
 
 // ErrServerClosed is returned by Serve after Shutdown.
 var ErrServerClosed = errors.New("server: closed")
@@ -86,6 +110,9 @@ type Server struct {
 	exec     executor.Executor
 	log      *slog.Logger
 	started  time.Time
+	ids      *identities       // rate-limit keys: at most MaxIDsPerAddr ids per address
+	budget   *http1.BodyBudget // BodyBuffer, shared by every connection's Reader
+	dates    http1.DateCache   // the Date header, formatted once a second
 
 	shutting    atomic.Bool
 	storageDown atomic.Bool // a write failed and none has succeeded since (logged once per outage)
@@ -139,6 +166,8 @@ func New(cfg Config) (*Server, error) {
 		exec:     c.NewExecutor(executor.Config{Workers: cfg.Workers, QueueLen: cfg.Queue}),
 		log:      cfg.Logger,
 		started:  cfg.Now(),
+		ids:      newIdentities(cfg.MaxIDsPerAddr, cfg.MaxClients),
+		budget:   http1.NewBodyBudget(cfg.BodyBuffer),
 		conns:    map[*conn]struct{}{},
 		done:     make(chan struct{}),
 
@@ -168,9 +197,11 @@ func (s *Server) janitor() {
 		case <-flush.C:
 			s.recorder.Flush()
 		case <-evict.C:
-			if n := s.limiter.EvictIdle(s.cfg.Now(), s.evictIdle()); n > 0 {
+			now := s.cfg.Now()
+			if n := s.limiter.EvictIdle(now, s.evictIdle()); n > 0 {
 				s.stats.evicted.Add(uint64(n))
 			}
+			s.ids.evictIdle(now, s.evictIdle())
 		}
 	}
 }

@@ -260,10 +260,10 @@ func TestEndToEnd(t *testing.T) {
 				if r := c.do("GET", "/nonexistent", "", ""); r.status != 404 || r.errorMsg() == "" {
 					t.Errorf("GET /nonexistent = %d %s", r.status, r.body)
 				}
-				if r := c.do("DELETE", "/health", "", ""); r.status != 405 || r.header.Get("Allow") != "GET" {
+				if r := c.do("DELETE", "/health", "", ""); r.status != 405 || r.header.Get("Allow") != "GET, HEAD" {
 					t.Errorf("DELETE /health = %d Allow %q", r.status, r.header.Get("Allow"))
 				}
-				if r := c.do("PUT", "/metrics", "", "x"); r.status != 405 || r.header.Get("Allow") != "GET, POST" {
+				if r := c.do("PUT", "/metrics", "", "x"); r.status != 405 || r.header.Get("Allow") != "GET, HEAD, POST" {
 					t.Errorf("PUT /metrics = %d Allow %q", r.status, r.header.Get("Allow"))
 				}
 			})

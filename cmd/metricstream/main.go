@@ -71,7 +71,8 @@ type options struct {
 	redisFailOpen                               bool
 	rateLimit, maxClients, workers, queue       int
 	writerQueue, maxConns, maxHeader            int
-	maxBody                                     int64
+	maxIDsPerAddr                               int
+	maxBody, bodyBuffer                         int64
 	headerTO, bodyTO, idleTO, writeTO, shutdown time.Duration
 	fsyncEvery                                  time.Duration
 	variant                                     bool
@@ -88,6 +89,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.StringVar(&o.redis, "redis-addr", "127.0.0.1:6379", "limiter=redis: `address` of the redis-server every replica shares")
 	fs.BoolVar(&o.redisFailOpen, "redis-fail-open", false, "limiter=redis: when Redis is unreachable admit requests (fail open) instead of answering 503 (fail closed)")
 	fs.IntVar(&o.maxClients, "max-clients", 100000, "clients the rate limiter tracks at most; idle ones are evicted after 10s, new ones beyond the cap get 503")
+	fs.IntVar(&o.maxIDsPerAddr, "max-ids-per-addr", server.DefaultMaxIDsPerAddr, "distinct Authorization values one remote address may use as rate-limit clients of their own; its further new values share one quota keyed by the address (at least 1)")
 	fs.IntVar(&o.workers, "workers", 0, "pool executor: worker goroutines (0: 2×GOMAXPROCS, at least 4)")
 	fs.IntVar(&o.queue, "queue", 0, "pool executor: requests waiting for a worker before 503 (0: 1024)")
 	fs.IntVar(&o.writerQueue, "writer-queue", 0, "async writer: batches waiting to be written before 503 (0: 1024)")
@@ -96,8 +98,9 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.IntVar(&o.maxConns, "max-conns", 4096, "open connections at most; more are answered 503 and closed")
 	fs.IntVar(&o.maxHeader, "max-header-bytes", http1.DefaultMaxHeaderBytes, "request line and headers at most (431 beyond)")
 	fs.Int64Var(&o.maxBody, "max-body-bytes", http1.DefaultMaxBodyBytes, "request body at most (413 beyond)")
+	fs.Int64Var(&o.bodyBuffer, "body-buffer-bytes", server.DefaultBodyBuffer, "request-body bytes buffered at once across all connections, beyond each one's first 4 KiB (503 and close beyond)")
 	fs.DurationVar(&o.headerTO, "header-timeout", 5*time.Second, "time from a request's first byte to the end of its headers")
-	fs.DurationVar(&o.bodyTO, "body-timeout", 10*time.Second, "time to read a request body")
+	fs.DurationVar(&o.bodyTO, "body-timeout", 10*time.Second, "time to read a request body, from the end of its headers (read before a worker is taken)")
 	fs.DurationVar(&o.idleTO, "idle-timeout", 30*time.Second, "keep-alive connection idle time before it is closed")
 	fs.DurationVar(&o.writeTO, "write-timeout", 10*time.Second, "time to write a response")
 	fs.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "time to finish requests in flight on SIGTERM/SIGINT")
@@ -142,6 +145,9 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 	if err := applyEnv(fs, getenv); err != nil {
 		return err
 	}
+	if o.maxIDsPerAddr < 1 {
+		return fmt.Errorf("-max-ids-per-addr %d: must be at least 1", o.maxIDsPerAddr)
+	}
 	if o.variant {
 		fmt.Fprintf(stdout, "%s\n", server.VariantJSON(compiled.Set))
 		return nil
@@ -161,9 +167,9 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 	}
 	srv, err := server.New(server.Config{
 		Components: compiled, Sink: f, Fsync: policy, FsyncEvery: o.fsyncEvery,
-		RateLimit: o.rateLimit, Burst: o.burst, MaxClients: o.maxClients,
+		RateLimit: o.rateLimit, Burst: o.burst, MaxClients: o.maxClients, MaxIDsPerAddr: o.maxIDsPerAddr,
 		Redis: limiter.RedisConfig{Addr: o.redis, FailOpen: o.redisFailOpen}, Workers: o.workers, Queue: o.queue, WriterQueue: o.writerQueue,
-		Limits:        http1.Limits{MaxHeaderBytes: o.maxHeader, MaxBodyBytes: o.maxBody},
+		Limits: http1.Limits{MaxHeaderBytes: o.maxHeader, MaxBodyBytes: o.maxBody}, BodyBuffer: o.bodyBuffer,
 		HeaderTimeout: o.headerTO, BodyTimeout: o.bodyTO, IdleTimeout: o.idleTO, WriteTimeout: o.writeTO,
 		MaxConns: o.maxConns, Logger: log,
 	})
