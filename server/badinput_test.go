@@ -103,6 +103,11 @@ func badCases() []badCase {
 		{"key-unknown", `{"metrics":[` + one + `,"unit":"s"}]}`, `unknown key "unit"`},
 		{"timestamp-fraction", `{"metrics":[` + one + `,"timestamp":1.5}]}`, "timestamp"},
 		{"timestamp-negative", `{"metrics":[` + one + `,"timestamp":-5}]}`, "timestamp"},
+		// the timestamp window: 2000-01-01 to a day after the server's clock
+		{"timestamp-1999", `{"metrics":[` + one + `,"timestamp":946684799999}]}`, "timestamp 946684799999 is outside the accepted window"},
+		{"timestamp-seconds", `{"metrics":[` + one + `,"timestamp":1732640000}]}`, "looks like seconds"},
+		{"timestamp-year-3000", `{"metrics":[` + one + `,"timestamp":32503680000000}]}`, "1 day after the server's clock"},
+		{"timestamp-nanoseconds", `{"metrics":[` + one + `,"timestamp":1732640000000000000}]}`, "looks like nanoseconds"},
 		// duplicate keys
 		{"dup-name", `{"metrics":[` + one + `,"name":"mem"}]}`, `duplicate key "name"`},
 		{"dup-value", `{"metrics":[` + one + `,"value":2}]}`, `duplicate key "value"`},
@@ -250,7 +255,9 @@ func TestBadInput(t *testing.T) {
 		t.Run("variant="+spec, func(t *testing.T) {
 			t.Parallel()
 			clock := newClock()
-			ts := start(t, spec, func(c *Config) { c.RateLimit = 3; c.Now = clock.Now })
+			// every case has a client id of its own, all from 127.0.0.1:
+			// lift the cap on ids per address (TestIdentityFlood tests it)
+			ts := start(t, spec, func(c *Config) { c.RateLimit, c.MaxIDsPerAddr, c.Now = 3, 1<<20, clock.Now })
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					c := dial(t, ts.addr)

@@ -203,12 +203,12 @@ func (c *conn) wakeIfWaiting() {
 func (c *conn) ServeRequest() bool {
 	s := c.s
 	resp := c.route()
+	c.rd.Release() // the body is no longer needed (resp does not alias it)
 	keep := c.req.KeepAlive && !resp.Close && !s.shutting.Load()
 	resp.Close = !keep
 	resp.ProtoMinor = c.req.ProtoMinor
 	resp.Date = s.dates.Get(c.now)
 	ok := c.write(&resp)
-	c.rd.Release() // the body is no longer needed
 	if cap(c.lines) > 1<<20 {
 		c.lines = nil // don't let one huge batch pin memory on an idle connection
 	}

@@ -279,3 +279,47 @@ func TestHead(t *testing.T) {
 		})
 	}
 }
+
+// TestBodyBuffer: the bytes of bodies being received are bounded across
+// connections. With a 256 KiB budget, one connection that sent 200 KiB of
+// a 1 MiB body and stalled holds 252 KiB of it; a 20 KiB body on another
+// connection then gets 503 with Retry-After and a close, while a small
+// body (within each connection's free 4 KiB) is still served; once the
+// staller is gone its bytes are given back and the 20 KiB body passes.
+func TestBodyBuffer(t *testing.T) {
+	for _, spec := range []string{"baseline", "optimized"} {
+		t.Run("variant="+spec, func(t *testing.T) {
+			ts := start(t, spec, func(c *Config) {
+				c.BodyBuffer = 256 << 10
+				c.BodyTimeout = hangLimit
+			})
+			staller := dial(t, ts.addr)
+			staller.send("POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: 1048576\r\n\r\n" + strings.Repeat(" ", 200<<10))
+			eventually(t, hangLimit, "staller's body never buffered", func() bool { return ts.Snapshot().BodyBuffer.Used == 252<<10 })
+
+			mid := `{"metrics":[{"name":"mid","value":1}]}` + strings.Repeat(" ", 20<<10)
+			c := dial(t, ts.addr)
+			c.send(request("POST", "/metrics", "mid", mid))
+			r, resp, err := readResponse(c.br)
+			if err != nil || r.status != 503 || r.header.Get("Retry-After") == "" || !resp.Close {
+				t.Fatalf("20 KiB body over a spent budget = %d %s (%v), want 503, Retry-After, close", r.status, r.body, err)
+			}
+			checkError(t, r, "request bodies being received")
+
+			small := dial(t, ts.addr)
+			if r := small.do("POST", "/metrics", "small", `{"metrics":[{"name":"small","value":1}]}`); r.status != 200 {
+				t.Fatalf("small body over a spent budget = %d %s", r.status, r.body)
+			}
+
+			staller.nc.Close()
+			eventually(t, hangLimit, "staller's bytes never given back", func() bool { return ts.Snapshot().BodyBuffer.Used == 0 })
+			c = dial(t, ts.addr)
+			if r := c.do("POST", "/metrics", "mid", mid); r.status != 200 {
+				t.Fatalf("20 KiB body after the staller left = %d %s", r.status, r.body)
+			}
+			if used := ts.Snapshot().BodyBuffer.Used; used != 0 {
+				t.Fatalf("%d bytes still taken after the request was answered", used)
+			}
+		})
+	}
+}
