@@ -20,11 +20,11 @@ import (
 
 const (
 	hostileBodyTimeout = 500 * time.Millisecond
-	hostileFlood       = 64              // connections of each kind
-	honestRequests     = 20              // requests of the honest client
-	honestDeadline     = time.Second     // each must be answered within it
-	closeSlack         = time.Second     // stallers closed by body timeout + this
-	stallDeclared      = 4000            // the stallers' declared Content-Length
+	hostileFlood       = 64             // connections of each kind
+	honestRequests     = 20             // requests of the honest client
+	honestDeadline     = time.Second    // each must be answered within it
+	closeSlack         = time.Second    // stallers closed by body timeout + this
+	stallDeclared      = 4000           // the stallers' declared Content-Length
 	stallSent          = `{"metrics":[` // the slow-body stallers' 10 (here 12) bytes
 )
 
