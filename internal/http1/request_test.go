@@ -471,3 +471,53 @@ func TestHeaderLimitMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyBudget: two Readers share a 16 KiB budget. A body's first 4 KiB
+// are free; beyond them each Reader takes what its buffer grows to, and a
+// body that would pass the budget gets 503 before its excess is read.
+// Release (and the next ReadHeader) gives the bytes back.
+func TestBodyBudget(t *testing.T) {
+	budget := NewBodyBudget(16 << 10)
+	post := func(n int) string {
+		return "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(n) + "\r\n\r\n" + strings.Repeat("a", n)
+	}
+	read := func(r *Reader, raw string) error {
+		br := bufio.NewReaderSize(strings.NewReader(raw), 4096)
+		var req Request
+		if err := r.ReadHeader(br, &req); err != nil {
+			return err
+		}
+		return r.ReadBody(br, &req)
+	}
+	a, b := &Reader{Budget: budget}, &Reader{Budget: budget}
+	for _, step := range []struct {
+		name string
+		r    *Reader
+		body int
+		fail bool
+		used int64
+	}{
+		{"small body: free", a, 4096, false, 0},
+		{"12 KiB: takes 8 KiB (buffer 12 KiB)", a, 12 << 10, false, 8 << 10},
+		{"b 12 KiB: 16 KiB in all", b, 12 << 10, false, 16 << 10},
+		{"b 16 KiB: gives its 8 back, needs 12 beside a's 8: over", b, 16 << 10, true, 8 << 10},
+		{"a's next request gives its 8 KiB back first", a, 4096, false, 0},
+		{"b 16 KiB alone: fits", b, 16 << 10, false, 12 << 10},
+	} {
+		err := read(step.r, post(step.body))
+		var he *Error
+		if step.fail != (err != nil) || step.fail && (!errors.As(err, &he) || he.Status != 503) {
+			t.Fatalf("%s: err %v", step.name, err)
+		}
+		if step.fail {
+			step.r.Release()
+		}
+		if got := budget.Used(); got != step.used {
+			t.Fatalf("%s: used %d, want %d", step.name, got, step.used)
+		}
+	}
+	b.Release()
+	if got := budget.Used(); got != 0 {
+		t.Fatalf("after Release: used %d", got)
+	}
+}

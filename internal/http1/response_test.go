@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 )
 
 func TestAppendResponse(t *testing.T) {
@@ -88,5 +89,49 @@ func TestAppendResponseNoAllocs(t *testing.T) {
 	buf := make([]byte, 0, 512)
 	if n := testing.AllocsPerRun(100, func() { buf = AppendResponse(buf[:0], resp) }); n != 0 {
 		t.Errorf("%v allocations, want 0", n)
+	}
+}
+
+func TestAppendResponseHeadAndDate(t *testing.T) {
+	date := []byte("Thu, 26 Nov 2026 12:00:00 GMT")
+	for _, tc := range []struct {
+		name string
+		resp Response
+		want string
+	}{
+		{"HEAD: GET's headers, no content", Response{ProtoMinor: 1, Status: 200, Body: []byte(`{"ok":true}`), Head: true},
+			"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"},
+		{"HEAD 404", Response{ProtoMinor: 1, Status: 404, Body: []byte(`{"error":"x"}`), Head: true},
+			"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n"},
+		{"Date", Response{ProtoMinor: 1, Status: 200, Date: date},
+			"HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 12:00:00 GMT\r\nContent-Length: 0\r\n\r\n"},
+		{"no Date on 100", Response{ProtoMinor: 1, Status: 100, Date: date},
+			"HTTP/1.1 100 Continue\r\n\r\n"},
+	} {
+		if got := string(AppendResponse(nil, &tc.resp)); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestDateCache: the value is net/http's Date for that second, the same
+// slice within a second, a new one the next second, and Get allocates
+// nothing within a second.
+func TestDateCache(t *testing.T) {
+	var d DateCache
+	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.FixedZone("CET", 3600))
+	v := d.Get(at)
+	if want := at.UTC().Format(http.TimeFormat); string(v) != want {
+		t.Fatalf("Get = %q, want %q", v, want)
+	}
+	if w := d.Get(at.Add(999 * time.Millisecond)); &w[0] != &v[0] {
+		t.Fatalf("a new value within the same second")
+	}
+	if w := d.Get(at.Add(time.Second)); string(w) != "Thu, 26 Nov 2026 11:00:01 GMT" {
+		t.Fatalf("next second = %q", w)
+	}
+	next := at.Add(time.Second)
+	if n := testing.AllocsPerRun(100, func() { d.Get(next) }); n != 0 {
+		t.Fatalf("Get allocates %v times within a second", n)
 	}
 }
