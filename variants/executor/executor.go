@@ -8,16 +8,19 @@ import "context"
 // Conn is an accepted connection as the server exposes it to an executor.
 // The server implements it; an executor only decides who calls what, when.
 type Conn interface {
-	// WaitRequest blocks until the next request has arrived (true), or the
-	// connection is idle past its deadline, closed by the peer, or the
-	// server is shutting down (false). It costs no worker: an idle
-	// keep-alive connection waits here, and so does a slow client still
-	// sending its header (the server reads the request header here, under
-	// the header deadline, and answers framing errors itself).
+	// WaitRequest blocks until the next request has arrived whole, head
+	// and body (true), or the connection is idle past its deadline, closed
+	// by the peer, past its header or body deadline, refused before its
+	// body (a refused "Expect: 100-continue"), or the server is shutting
+	// down (false). It costs no worker: an idle keep-alive connection waits
+	// here, and so does a slow client still sending its header or its body,
+	// or one that asked for 100 Continue and sends nothing (the server reads
+	// the whole request here, under its deadlines and its shared body
+	// budget, and answers framing errors and early refusals itself).
 	WaitRequest() bool
-	// ServeRequest reads the rest of the request that WaitRequest announced
-	// (its body) and answers it. It returns false when the connection must
-	// be closed afterwards.
+	// ServeRequest answers the request WaitRequest read; it never waits on
+	// the client, only on the server's own work (parse, limit, write). It
+	// returns false when the connection must be closed afterwards.
 	ServeRequest() bool
 	// Reject answers 503 Service Unavailable with Retry-After to the
 	// request that is waiting; the connection is then closed.
@@ -34,7 +37,9 @@ type Conn interface {
 //     c.Reject() instead when it has no capacity, then calls c.Close().
 //   - An idle connection (inside WaitRequest) must not occupy a worker: with
 //     clients outnumbering workers ten to one, every client still gets
-//     served (the keep-alive trap of a pool that owns connections).
+//     served (the keep-alive trap of a pool that owns connections). The
+//     same holds for a connection still sending its request: WaitRequest
+//     reads all of it, so a worker never waits on the network.
 //   - Shutdown stops taking new connections (Execute then closes them), waits
 //     for every started ServeRequest to finish, and returns ctx.Err() if ctx
 //     ends first. Connections waiting in WaitRequest are woken by the server

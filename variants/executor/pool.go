@@ -15,9 +15,12 @@ import (
 // connection per task (handle_request(client_socket)): with keep-alive, a
 // connection waiting for its next request pins a worker, and as many idle
 // clients as workers stop the server for everyone else. Here every
-// connection has a waiter goroutine that blocks in WaitRequest and submits
-// one job per request; the worker serves the request (read, parse,
-// validate, write, answer) and hands the connection back to its waiter.
+// connection has a waiter goroutine that blocks in WaitRequest, where the
+// whole request (head and body) is read, and submits one job per request;
+// the worker serves it (parse, validate, write, answer) and hands the
+// connection back to its waiter. A worker never waits on a client: one
+// that trickles its body or sends "Expect: 100-continue" and then nothing
+// parks only its own waiter until its deadline.
 // This is the honest Go rendering of a C++ pool: there, idle connections
 // sit in epoll while threads serve ready ones; in Go the netpoller is the
 // epoll, and a goroutine parked on it is what an fd in an epoll set costs
