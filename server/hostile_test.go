@@ -29,8 +29,8 @@ const (
 )
 
 // staller sends head (and, for the slow-body kind, a few body bytes), then
-// nothing; it reports what the server sent and how long after the last
-// byte it sent the server closed.
+// nothing; it reports what the server sent and how long after it began
+// sending its last bytes the server closed.
 type stalled struct {
 	got    []byte
 	closed time.Duration
@@ -44,11 +44,11 @@ func stall(addr, raw string, ready chan<- struct{}) stalled {
 		return stalled{err: err}
 	}
 	defer nc.Close()
+	sent := time.Now() // before the write: the server's deadline starts after it
 	if _, err := io.WriteString(nc, raw); err != nil {
 		ready <- struct{}{}
 		return stalled{err: err}
 	}
-	sent := time.Now()
 	ready <- struct{}{}
 	nc.SetReadDeadline(time.Now().Add(hangLimit))
 	got, err := io.ReadAll(nc)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,15 +33,19 @@ func (l *flakyListener) Accept() (net.Conn, error) {
 // TestFaultLogs: an accept error, a shutdown that times out with a request
 // in flight, and the stop are each logged once, at the right level, as
 // structured lines; requests themselves log nothing.
-// holdSink blocks every Write while hold is set, until release is closed.
+// holdSink blocks every Write while hold is set, until release is closed;
+// entered is closed when the first such Write begins.
 type holdSink struct {
 	failingSink
 	hold    atomic.Bool
+	once    sync.Once
+	entered chan struct{}
 	release chan struct{}
 }
 
 func (h *holdSink) Write(p []byte) (int, error) {
 	if h.hold.Load() {
+		h.once.Do(func() { close(h.entered) })
 		<-h.release
 	}
 	return h.failingSink.Write(p)
@@ -50,7 +55,7 @@ func TestFaultLogs(t *testing.T) {
 	logs := &syncBuffer{}
 	set, _ := variants.Parse("baseline")
 	comp, _ := ByName(set)
-	sink := &holdSink{release: make(chan struct{})}
+	sink := &holdSink{entered: make(chan struct{}), release: make(chan struct{})}
 	s, err := New(Config{Components: comp, Sink: sink, Fsync: writer.FsyncNever,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
@@ -75,6 +80,7 @@ func TestFaultLogs(t *testing.T) {
 	sink.hold.Store(true)
 	slow := dial(t, ln.Addr().String())
 	slow.send(request("POST", "/metrics", "slow", `{"metrics":[{"name":"held","value":1}]}`))
+	<-sink.entered // (Active may still count the previous request a moment after its answer)
 	eventually(t, hangLimit, "request never in flight", func() bool { return s.Snapshot().Executor.Active == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
