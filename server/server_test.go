@@ -53,7 +53,7 @@ func newClock() *fixedClock {
 }
 
 // start runs a server for spec on 127.0.0.1 with a fresh data file.
-func start(t *testing.T, spec string, mod func(*Config)) *testServer {
+func start(t testing.TB, spec string, mod func(*Config)) *testServer {
 	t.Helper()
 	set, err := variants.Parse(spec)
 	if err != nil {
