@@ -292,12 +292,21 @@ func TestFlags(t *testing.T) {
 	}
 	fs, o := newFlags(io.Discard)
 	fs.Parse([]string{"-workers", "3"})
-	env := map[string]string{"METRICSTREAM_RATE_LIMIT": "0", "METRICSTREAM_WORKERS": "9", "METRICSTREAM_FSYNC": "always"}
+	if o.maxIDsPerAddr != 64 || o.bodyBuffer != 256<<20 {
+		t.Fatalf("defaults: max-ids-per-addr %d, body-buffer-bytes %d; want 64, 256 MiB", o.maxIDsPerAddr, o.bodyBuffer)
+	}
+	env := map[string]string{"METRICSTREAM_RATE_LIMIT": "0", "METRICSTREAM_WORKERS": "9", "METRICSTREAM_FSYNC": "always",
+		"METRICSTREAM_MAX_IDS_PER_ADDR": "8"}
 	if err := applyEnv(fs, func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
-	if o.rateLimit != 0 || o.workers != 3 || o.fsync != "always" {
-		t.Fatalf("after env: rate-limit %d workers %d fsync %s; want 0, 3 (flag wins), always", o.rateLimit, o.workers, o.fsync)
+	if o.rateLimit != 0 || o.workers != 3 || o.fsync != "always" || o.maxIDsPerAddr != 8 {
+		t.Fatalf("after env: rate-limit %d workers %d fsync %s max-ids-per-addr %d; want 0, 3 (flag wins), always, 8",
+			o.rateLimit, o.workers, o.fsync, o.maxIDsPerAddr)
+	}
+	if err := run(context.Background(), io.Discard, io.Discard, []string{"-max-ids-per-addr", "0"}, func(string) string { return "" }); err == nil ||
+		!strings.Contains(err.Error(), "-max-ids-per-addr") {
+		t.Fatalf("-max-ids-per-addr 0: err = %v, want a refusal naming the flag", err)
 	}
 	env["METRICSTREAM_RATE_LIMIT"] = "ten"
 	fs, _ = newFlags(io.Discard)

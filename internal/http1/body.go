@@ -81,7 +81,8 @@ func (r *Reader) charge(end int) error {
 // the body's bytes (for chunked, through the trailer section) from br. It
 // returns io.ErrUnexpectedEOF if the connection ends mid-body, a *Error for
 // bad chunked framing or a body over MaxBodyBytes (detected before the
-// excess is read), and other errors of br as is.
+// excess is read), a 503 *Error when the Budget is spent (before the bytes
+// it could not take are read), and other errors of br as is.
 func (r *Reader) ReadBody(br *bufio.Reader, req *Request) error {
 	req.Body = r.body[:0]
 	var err error

@@ -37,6 +37,9 @@
 //     the limit is one budget for the whole head); trailers over the same
 //     budget.
 //   - 501: a Transfer-Encoding other than exactly "chunked".
+//   - 503: a body that would take the Reader's shared BodyBudget past its
+//     size (not a framing error, but the unread rest of the body leaves the
+//     connection unusable all the same).
 //   - 505: a well-formed version other than HTTP/1.0 and HTTP/1.1.
 //
 // Line endings: CRLF only. RFC 9112 lets a recipient accept a bare LF in the
