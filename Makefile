@@ -89,12 +89,6 @@ fuzz-short: ## a short fuzz pass over every fuzz target (FUZZTIME each)
 fuzz: ## a longer fuzz pass (FUZZTIME=5m by default here)
 	@$(MAKE) --no-print-directory fuzz-short FUZZTIME=$(if $(filter 5s,$(FUZZTIME)),5m,$(FUZZTIME))
 
-# The load generator plays many clients, each its own Authorization, from
-# one address: lift the server's cap on ids per address (-max-ids-per-addr,
-# default 64) for the lab's own experiments, or scenarios with more clients
-# than the cap (seed-100x10, many-clients) would measure the cap instead.
-experiment compare: export METRICSTREAM_MAX_IDS_PER_ADDR ?= 1000000
-
 experiment: tools ## run VARIANT (default: the journey) on SCENARIOS, COUNT times each, then report
 	$(BIN)/lab experiment $(if $(strip $(VARIANT)),-variant '$(VARIANT)') $(if $(SCENARIOS),-scenarios '$(SCENARIOS)') $(if $(COUNT),-count $(COUNT)) $(ARGS)
 

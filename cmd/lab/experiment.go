@@ -130,6 +130,14 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	if f.count < 1 {
 		return "", fmt.Errorf("experiment: -count must be >= 1, got %d", f.count)
 	}
+	// The generator plays many clients, each its own Authorization, from
+	// one address: lift the servers' cap on ids per address (default 64)
+	// unless the caller set it, or scenarios with more clients than the cap
+	// (seed-100x10, many-clients) would measure the cap. The servers inherit
+	// the environment; the launcher may pass -max-ids-per-addr instead.
+	if os.Getenv("METRICSTREAM_MAX_IDS_PER_ADDR") == "" {
+		os.Setenv("METRICSTREAM_MAX_IDS_PER_ADDR", "1000000")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cwd, _ := os.Getwd()
