@@ -179,7 +179,11 @@ func fit(pts []Point, settings *optimize.Settings) Fit {
 	}
 	f.R2 = 1 - res/ss
 	if f.R2 < MinR2 {
-		f.Reason = fmt.Sprintf("the law explains %.0f%% of the variance (R² %.2f < %.2f): these points are not a USL curve", 100*max(f.R2, 0), f.R2, MinR2)
+		explains := "none"
+		if f.R2 > 0 {
+			explains = fmt.Sprintf("%.0f%%", 100*f.R2)
+		}
+		f.Reason = fmt.Sprintf("the law explains %s of the variance (R² %.2f < %.2f): these points are not a USL curve", explains, f.R2, MinR2)
 		return f
 	}
 

@@ -49,7 +49,7 @@ type Bound struct {
 func (b Bound) Sentence() string {
 	speed := "no bound on throughput"
 	if b.MaxSpeedup > 0 {
-		speed = fmt.Sprintf("at most %.3g× throughput", b.MaxSpeedup)
+		speed = fmt.Sprintf("at most %.4g× throughput", b.MaxSpeedup)
 	}
 	return fmt.Sprintf("%s: %s of request time here (%s), so no %s variant can buy more than %s of it (%s)",
 		b.Dimension, pct(b.Share), strings.Join(b.Stages, ", "), b.Dimension, pct(b.Share), speed)
