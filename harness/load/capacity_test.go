@@ -366,3 +366,45 @@ func TestCapacitySearchLoopback(t *testing.T) {
 		}
 	}
 }
+
+// OpenRunner stops sending at 2 × hold when the target falls far behind:
+// the point's requests fall short of its schedule, and the search fails
+// it as cut.
+func TestOpenRunnerCutsABacklog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real load over loopback")
+	}
+	var mu sync.Mutex
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		time.Sleep(20 * time.Millisecond) // at most 50 req/s
+		mu.Unlock()
+		w.Write([]byte(`{"accepted":1}`))
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	run := load.OpenRunner(load.Config{Addr: ln.Addr().String(), Clients: 4, KeepAlive: true, Timeout: 2 * time.Second})
+	// 1000 req/s for 100 ms: 100 scheduled; by 200 ms at most ~10 answered
+	// and 4 in flight, so most were never sent.
+	tr, err := run(context.Background(), 1000, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := tr.Counts.Total(); n == 0 || n >= 100 {
+		t.Fatalf("%d requests attempted of 100 scheduled, want a cut run", n)
+	}
+	s := load.CapacitySearch{Run: func(ctx context.Context, rate float64, hold time.Duration) (results.Trial, error) { return tr, nil },
+		Objectives: slos(t, "success >= 0%"), ProbeRate: 1000, MaxRate: 1000, MinRate: 999, MinHold: 100 * time.Millisecond, MinRequests: 1}
+	c, err := s.Find(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Points[1]; !p.Cut || p.Pass || !c.BelowMin {
+		t.Errorf("point %+v: want cut and failing", p)
+	}
+}
