@@ -27,8 +27,10 @@
 //
 // Where the hooks go in the server (server/conn.go, server/handler.go):
 //
-//	conn.WaitRequest   after br.Peek(1) returns (the first byte is there;
-//	                   idle keep-alive time is not a stage):   Begin
+//	conn.WaitRequest   after the `if c.br.Buffered() == 0 {...}` block, i.e.
+//	                   once the first byte is there (just read by Peek(1),
+//	                   or already buffered by a pipelining client); idle
+//	                   keep-alive time is not a stage:         Begin
 //	                   after rd.ReadHeader:                    Mark(ReadHeader)
 //	conn.ServeRequest  first statement (the executor's hand-off: pool queue
 //	                   wait, ~0 for spawn):                    Mark(Queue)
