@@ -19,6 +19,13 @@
 // comparison. Untimed requests cost a nil check per hook; timed ones one
 // time.Now per stage and two uncontended atomic adds (see the benchmark).
 //
+// The times are wall-clock: a goroutine descheduled in the middle of a
+// stage (more runnable goroutines than cores, a neighbour's load) has that
+// wait charged to the stage it was in, and stages ending in a system call
+// (reading, writing the answer) collect most of it. Read the shares with
+// the machine's load beside them; on an idle machine they approach CPU
+// shares, on an oversubscribed one they are shares of latency.
+//
 // Snapshot reads the counters back as JSON (per stage: count, mean,
 // per-request cost, share), for /health or a debug route; Snapshot.Sub
 // gives one trial's figures from two readings. Bounds and Predict turn a
