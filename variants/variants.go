@@ -6,6 +6,7 @@ package variants
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -102,7 +103,7 @@ func Parse(spec string) (Set, error) {
 		if !found {
 			return nil, fmt.Errorf("variants: unknown dimension %q; dimensions are %s", k, strings.Join(DimensionNames(), ", "))
 		}
-		if !contains(d.Variants, v) {
+		if !slices.Contains(d.Variants, v) {
 			return nil, fmt.Errorf("variants: unknown %s variant %q; valid: %s", k, v, strings.Join(d.Variants, ", "))
 		}
 		if seen[k] {
@@ -197,13 +198,4 @@ func validPairs() string {
 		parts = append(parts, d.Name+"="+strings.Join(d.Variants, "|"))
 	}
 	return strings.Join(parts, " ")
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
