@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // naiveTable is the seed's chapter 9, part A, kept to show its deadlock: a
@@ -131,9 +133,7 @@ func TestEvictNoDeadlock(t *testing.T) {
 			}
 			var na int
 			tab.Do(a, func(s *state) { na = s.n })
-			if na != 1 {
-				t.Errorf("A's count = %d, want 1", na)
-			}
+			assert.Equal(t, 1, na, "A's count")
 		})
 	}
 }

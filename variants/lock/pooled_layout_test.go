@@ -5,20 +5,18 @@ import (
 	"sync/atomic"
 	"testing"
 	"unsafe"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestPooledShardPerCacheLine: a shard is 64 bytes and the shard array of a
 // Pooled table starts on a 64-byte boundary, so each shard is exactly one
 // cache line (on CPUs with 64-byte lines: amd64, arm64 but Apple's).
 func TestPooledShardPerCacheLine(t *testing.T) {
-	if s := unsafe.Sizeof(shard[state]{}); s != 64 {
-		t.Fatalf("shard is %d bytes, want 64", s)
-	}
+	require.EqualValues(t, 64, unsafe.Sizeof(shard[state]{}), "shard size")
 	for range 10 { // several tables: the alignment must not be luck
 		p := NewPooled[state](Config{}).(*Pooled[state])
-		if a := uintptr(unsafe.Pointer(&p.shards[0])) % 64; a != 0 {
-			t.Fatalf("shards start %d bytes into a cache line, want 0", a)
-		}
+		require.Zero(t, uintptr(unsafe.Pointer(&p.shards[0]))%64, "bytes from the shards' start to the cache line's")
 	}
 }
 
