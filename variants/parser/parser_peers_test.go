@@ -8,6 +8,7 @@ import (
 
 	"github.com/bytedance/sonic"
 	gojson "github.com/goccy/go-json"
+	"github.com/stretchr/testify/require"
 	"github.com/valyala/fastjson"
 
 	"metricstream/internal/metric"
@@ -170,9 +171,7 @@ func TestParsePeersDecodeBenchBodies(t *testing.T) {
 		want := genWant(n, false)
 		for name, unmarshal := range unmarshalers {
 			var b jsonBatch
-			if err := unmarshal(body, &b); err != nil {
-				t.Fatalf("%s n=%d: %v", name, n, err)
-			}
+			require.NoError(t, unmarshal(body, &b), "%s n=%d", name, n)
 			if d := diffMetrics(batchMetrics(b), want); d != "" {
 				t.Errorf("%s n=%d: %s", name, n, d)
 			}
@@ -180,9 +179,7 @@ func TestParsePeersDecodeBenchBodies(t *testing.T) {
 		w := &fastjsonWalker{}
 		for range 2 { // the second parse reuses the walker's buffers
 			got, err := w.parse(body)
-			if err != nil {
-				t.Fatalf("fastjson n=%d: %v", n, err)
-			}
+			require.NoError(t, err, "fastjson n=%d", n)
 			if d := diffMetrics(got, want); d != "" {
 				t.Errorf("fastjson n=%d: %s", n, d)
 			}
