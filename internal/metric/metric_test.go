@@ -6,13 +6,14 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestValidate(t *testing.T) {
 	ok := Metric{Name: "cpu", Value: 75.5, Type: "gauge", Tags: []Tag{{"host", "a"}}}
-	if err := Validate(&ok); err != nil {
-		t.Fatalf("valid metric: %v", err)
-	}
+	require.NoError(t, Validate(&ok), "valid metric")
 	for _, tc := range []struct {
 		m    Metric
 		want string
@@ -38,9 +39,7 @@ func TestValidate(t *testing.T) {
 			t.Errorf("Validate(%.40q) = %v, want an error containing %q", tc.m.Name, err, tc.want)
 		}
 	}
-	if err := Validate(&Metric{Name: strings.Repeat("é", 127), Value: 1}); err != nil {
-		t.Errorf("254-byte UTF-8 name: %v", err)
-	}
+	assert.NoError(t, Validate(&Metric{Name: strings.Repeat("é", 127), Value: 1}), "254-byte UTF-8 name")
 }
 
 func TestValidateBatch(t *testing.T) {
@@ -54,9 +53,7 @@ func TestValidateBatch(t *testing.T) {
 	if err := ValidateBatch(big); err == nil || !strings.Contains(err.Error(), "batch too large") {
 		t.Errorf("1001 metrics: %v", err)
 	}
-	if err := ValidateBatch(big[:MaxBatch]); err != nil {
-		t.Errorf("1000 metrics: %v", err)
-	}
+	assert.NoError(t, ValidateBatch(big[:MaxBatch]), "1000 metrics")
 	big[7].Name = ""
 	err := ValidateBatch(big[:10])
 	if e, ok := err.(*Error); !ok || e.Index != 7 || !strings.HasPrefix(err.Error(), "metrics[7]: ") {
@@ -97,11 +94,7 @@ func TestAppendLine(t *testing.T) {
 	m := Metric{Name: "cpu\n\"x\"", Value: 75.5, Type: "gauge", Tags: []Tag{{"host", "a"}, {"z", "b"}}}
 	line := AppendLine(nil, &m, 1732640000000)
 	want := `{"timestamp":1732640000000,"name":"cpu\n\"x\"","value":75.5,"type":"gauge","tags":{"host":"a","z":"b"}}` + "\n"
-	if string(line) != want {
-		t.Fatalf("line = %s, want %s", line, want)
-	}
+	require.Equal(t, want, string(line), "line = %s, want %s", line, want)
 	m = Metric{Name: "a", Value: 2, HasTimestamp: true, Timestamp: 5}
-	if got := string(AppendBatch(nil, []Metric{m, m}, 99)); got != `{"timestamp":5,"name":"a","value":2}`+"\n"+`{"timestamp":5,"name":"a","value":2}`+"\n" {
-		t.Fatalf("batch = %q", got)
-	}
+	require.Equal(t, `{"timestamp":5,"name":"a","value":2}`+"\n"+`{"timestamp":5,"name":"a","value":2}`+"\n", string(AppendBatch(nil, []Metric{m, m}, 99)), "batch")
 }
