@@ -177,7 +177,7 @@ func TestEvict(t *testing.T) {
 			}
 			assert.Equal(t, want, n, "client %d: n", i)
 		}
-		assert.Equal(t, 0, tab.Evict(func(*state) bool { return false }), "Evict(never)")
+		assert.Zero(t, tab.Evict(func(*state) bool { return false }), "Evict(never)")
 		assert.Equal(t, clients, tab.Len(), "Len after re-adding")
 	})
 }
