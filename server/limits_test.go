@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"metricstream/internal/http1"
 )
 
@@ -38,17 +41,13 @@ func TestMaxConns(t *testing.T) {
 			}
 			over := dial(t, ts.addr)
 			r, resp, err := readResponse(over.br) // answered before it sends anything
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if r.status != 503 || r.header.Get("Retry-After") == "" || !resp.Close {
 				t.Fatalf("connection over the cap = %d Retry-After %q close %v", r.status, r.header.Get("Retry-After"), resp.Close)
 			}
 			checkError(t, r, "too many open connections")
 			expectClosed(t, over.nc, over.br)
-			if got := ts.Snapshot().Connections.Rejected; got != 1 {
-				t.Errorf("connections rejected = %d, want 1", got)
-			}
+			assert.EqualValues(t, 1, ts.Snapshot().Connections.Rejected, "connections rejected")
 			cs[0].nc.Close()
 			eventually(t, 10*time.Second, "closed connection still counted", func() bool { return ts.Snapshot().Connections.Open < 3 })
 			if r := dial(t, ts.addr).do("GET", "/health", "", ""); r.status != 200 {
@@ -131,9 +130,7 @@ func TestBodyLimit(t *testing.T) {
 			expectClosed(t, c.nc, c.br)
 		})
 	}
-	if err := ts.stop(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, ts.stop())
 	if n := len(lines(t, ts.data)); n != 2 {
 		t.Fatalf("file has %d lines, want the 2 bodies at the limit", n)
 	}
@@ -176,15 +173,11 @@ func TestLimiterCap(t *testing.T) {
 			// Idle for 11s (clock): the janitor (every second, real time) evicts them.
 			clock.Add(11 * time.Second)
 			eventually(t, 10*time.Second, "idle clients not evicted", func() bool { return ts.limiter.Clients() == 0 })
-			if ev := ts.Snapshot().Limiter.Evicted; ev != maxClients {
-				t.Errorf("evicted = %d, want %d", ev, maxClients)
-			}
+			assert.EqualValues(t, maxClients, ts.Snapshot().Limiter.Evicted, "evicted")
 			if r := c.do("POST", "/metrics", "newcomer", `{"metrics":[{"name":"f","value":1}]}`); r.status != 200 {
 				t.Fatalf("new client after eviction = %d %s", r.status, r.body)
 			}
-			if err := ts.stop(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, ts.stop())
 			if n := len(lines(t, ts.data)); n != maxClients+1 {
 				t.Fatalf("file has %d lines, want %d", n, maxClients+1)
 			}
