@@ -73,7 +73,9 @@ func launch(t *testing.T, bin string, args ...string) *proc {
 			resp.Body.Close()
 			return p
 		}
-		require.False(t, time.Now().After(deadline), "server did not answer /health: %v\n%s", err, p.logs)
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not answer /health: %v\n%s", err, p.logs)
+		}
 		time.Sleep(20 * time.Millisecond) // polling a child process for readiness, not a timed assertion
 	}
 }
@@ -234,9 +236,7 @@ func countLines(t *testing.T, path string) int {
 func TestFlags(t *testing.T) {
 	var stderr bytes.Buffer
 	err := run(context.Background(), io.Discard, &stderr, []string{"-h"}, func(string) string { return "" })
-	if err == nil {
-		t.Fatal("-h: no error")
-	}
+	require.Error(t, err, "-h: no error")
 	fs, _ := newFlags(io.Discard)
 	for _, name := range []string{"addr", "data", "rate-limit", "workers", "queue", "fsync", "pprof", "variant",
 		"max-conns", "max-header-bytes", "max-body-bytes", "header-timeout", "body-timeout", "idle-timeout",

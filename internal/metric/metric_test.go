@@ -1,7 +1,6 @@
 package metric
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"strings"
@@ -35,24 +34,18 @@ func TestValidate(t *testing.T) {
 		{Metric{Name: "a", Value: 1, Tags: make([]Tag, MaxTags+1)}, "too many tags"},
 	} {
 		err := Validate(&tc.m)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Validate(%.40q) = %v, want an error containing %q", tc.m.Name, err, tc.want)
-		}
+		assert.ErrorContains(t, err, tc.want, "Validate(%.40q)", tc.m.Name)
 	}
 	assert.NoError(t, Validate(&Metric{Name: strings.Repeat("é", 127), Value: 1}), "254-byte UTF-8 name")
 }
 
 func TestValidateBatch(t *testing.T) {
-	if err := ValidateBatch(nil); err == nil || !strings.Contains(err.Error(), "empty") {
-		t.Errorf("empty batch: %v", err)
-	}
+	assert.ErrorContains(t, ValidateBatch(nil), "empty", "empty batch")
 	big := make([]Metric, MaxBatch+1)
 	for i := range big {
 		big[i] = Metric{Name: "a", Value: 1}
 	}
-	if err := ValidateBatch(big); err == nil || !strings.Contains(err.Error(), "batch too large") {
-		t.Errorf("1001 metrics: %v", err)
-	}
+	assert.ErrorContains(t, ValidateBatch(big), "batch too large", "1001 metrics")
 	assert.NoError(t, ValidateBatch(big[:MaxBatch]), "1000 metrics")
 	big[7].Name = ""
 	err := ValidateBatch(big[:10])
@@ -74,9 +67,7 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 	for _, s := range []string{"", "cpu", `a"b`, `a\b`, "a\nb\r\t\b\f", "\x00\x01\x1f", "<>&", "é漢字🎉",
 		"\u2028\u2029", "bad\xffutf8", "\xed\xa0\x80", strings.Repeat("x", 300)} {
 		want, _ := json.Marshal(s)
-		if got := AppendString(nil, s); !bytes.Equal(got, want) {
-			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
-		}
+		assert.Equal(t, want, AppendString(nil, s), "AppendString(%q)", s)
 	}
 }
 
@@ -84,9 +75,7 @@ func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
 	for _, f := range []float64{0, 1, -1, 75.5, 1e-7, 1e-6, 123456789, 1e20, 1e21, 1e21 + 1e6, -2.5e-300,
 		math.MaxFloat64, math.SmallestNonzeroFloat64, 0.1, 1.0 / 3} {
 		want, _ := json.Marshal(f)
-		if got := AppendFloat(nil, f); !bytes.Equal(got, want) {
-			t.Errorf("AppendFloat(%v) = %s, want %s", f, got, want)
-		}
+		assert.Equal(t, want, AppendFloat(nil, f), "AppendFloat(%v)", f)
 	}
 }
 

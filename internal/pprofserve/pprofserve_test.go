@@ -24,7 +24,5 @@ func TestServe(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "mutex") {
 		t.Fatalf("GET /debug/pprof/ = %d", resp.StatusCode)
 	}
-	if err := Serve(addr, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil || !strings.Contains(err.Error(), "-pprof") {
-		t.Fatalf("second Serve on a taken address: %v", err)
-	}
+	require.ErrorContains(t, Serve(addr, slog.New(slog.NewTextHandler(io.Discard, nil))), "-pprof", "second Serve on a taken address")
 }

@@ -69,9 +69,7 @@ func testConformance(t *testing.T, newParser New, variant bool) {
 			}
 			assert.Equal(t, "", diffMetrics(ms, c.parsed), "%s", c.name)
 			err = metric.ValidateBatch(ms)
-			if err == nil || !strings.Contains(err.Error(), c.validate) {
-				t.Errorf("%s: ValidateBatch = %v, want an error containing %q", c.name, err, c.validate)
-			}
+			assert.ErrorContains(t, err, c.validate, "%s: ValidateBatch", c.name)
 		}
 	})
 	t.Run("invalid", func(t *testing.T) {
