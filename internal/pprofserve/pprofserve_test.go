@@ -3,19 +3,18 @@ package pprofserve
 import (
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"metricstream/internal/freeport"
 )
 
 func TestServe(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.Addr()
 	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
 	require.NoError(t, Serve(addr, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	resp, err := http.Get("http://" + addr + "/debug/pprof/")
 	require.NoError(t, err)

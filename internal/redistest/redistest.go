@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"metricstream/internal/freeport"
 )
 
 // ErrNotInstalled is returned (and reported by Start) when redis-server is
@@ -60,7 +61,7 @@ func Run(dir string) (*Server, error) {
 	}
 	var last error
 	for attempt := 0; attempt < 3; attempt++ { // a port taken between probe and bind: try another
-		port, err := freePort()
+		port, err := freeport.Port()
 		if err != nil {
 			return nil, err
 		}
@@ -146,13 +147,4 @@ func (s *Server) signal(sig syscall.Signal) {
 		}
 	})
 	<-s.exited
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("redistest: find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
