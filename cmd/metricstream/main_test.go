@@ -202,8 +202,16 @@ func TestSeedCommands(t *testing.T) {
 				if fmt.Sprint(codes[:10]) != "[200 200 200 200 200 200 200 200 200 200]" || admitted > bound || admitted+strings.Count(fmt.Sprint(codes), "429") != 15 {
 					t.Errorf("chapter 4 loop, bucket = %v, want 10 × 200, then 200 or 429, at most %d × 200", codes, bound)
 				}
-			} else if fmt.Sprint(codes) != "[200 200 200 200 200 200 200 200 200 200 429 429 429 429 429]" {
-				t.Errorf("chapter 4 loop = %v, want 10 × 200 then 5 × 429", codes)
+			} else if elapsed := time.Since(began); elapsed < time.Second {
+				assert.Equal(t, "[200 200 200 200 200 200 200 200 200 200 429 429 429 429 429]", fmt.Sprint(codes),
+					"chapter 4 loop: want 10 × 200 then 5 × 429")
+			} else {
+				// a loaded machine spread the 15 curl runs over more than the
+				// window: the first admissions left it, so a later request
+				// may pass again (the flake this branch removes); the first
+				// 10 still pass and every answer is 200 or 429
+				assert.Equal(t, "[200 200 200 200 200 200 200 200 200 200]", fmt.Sprint(codes[:10]), "chapter 4 loop over %v", elapsed)
+				assert.Equal(t, 15, admitted+strings.Count(fmt.Sprint(codes), "429"), "chapter 4 loop over %v: %v, want 200 or 429", elapsed, codes)
 			}
 			p.stop(t)
 			n := countLines(t, p.data)
