@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"metricstream/internal/freeport"
@@ -39,10 +38,20 @@ type Server struct {
 	log strings.Builder // the server's output, guarded by mu
 }
 
+// TB is the part of testing.TB that Start uses (a *testing.T or *testing.B
+// satisfies it). Taking it instead of testing.TB keeps package testing out
+// of the commands that link this package for their Redis fleets (bin/lab).
+type TB interface {
+	Helper()
+	TempDir() string
+	Fatal(args ...any)
+	Cleanup(func())
+}
+
 // Start starts a redis-server for t on a free 127.0.0.1 port, stopped by
 // t.Cleanup. A missing redis-server fails the test (never skips it): the
 // Redis-backed tests are part of `make test`, which installs it.
-func Start(t testing.TB) *Server {
+func Start(t TB) *Server {
 	t.Helper()
 	s, err := Run(t.TempDir())
 	if err != nil {
