@@ -18,7 +18,7 @@ BIN        := bin
 BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
 
 .PHONY: redis help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
-        experiment compare report bench peers clean
+        experiment compare report bench peers clean test-deadlock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -48,7 +48,7 @@ run: build ## build VARIANT and start it on :8080 (ARGS= extra flags)
 variants: tools ## print the dimension/variant/tag table and the presets
 	@$(BIN)/lab variants
 
-test: redis lint test-presets test-race test-bench fuzz-short ## everything CI runs
+test: redis lint test-presets test-race test-deadlock test-bench fuzz-short ## everything CI runs
 	@echo "make test: all checks passed"
 
 # The limiter=redis tests and experiments start their own redis-server on a
@@ -73,6 +73,11 @@ test-presets: tools ## build and vet every preset's and every variant's tag set
 
 test-race: ## unit, conformance and integration tests under the race detector
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+# lock=naive (a seed design) under go-deadlock's lock-order detector: the
+# seed's chapter 9 deadlock claim, checked (variants/lock/naive_deadlock_test.go)
+test-deadlock: ## lock=naive's tests with go-deadlock swapped in for sync.Mutex (-tags deadlock)
+	$(GO) test -tags deadlock -count=1 -run Naive ./variants/lock
 
 test-bench: ## every benchmark once, so none rots
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count=1 ./... > /dev/null
