@@ -129,9 +129,8 @@ func (l *lineConn) ServeRequest() bool {
 	_, err := io.WriteString(l.nc, "echo "+l.line)
 	return err == nil
 }
-func (l *lineConn) Reject()        { io.WriteString(l.nc, "503\n") }
-func (l *lineConn) Close()         { l.nc.Close(); close(l.closed) }
-func (l *lineConn) blocking() bool { _, ok := l.nc.(*BlockingConn); return ok }
+func (l *lineConn) Reject() { io.WriteString(l.nc, "503\n") }
+func (l *lineConn) Close()  { l.nc.Close(); close(l.closed) }
 
 // TestThreadOSThreadPerConnection: with n idle connections the process
 // has at least n more OS threads (each connection's thread sleeps in
