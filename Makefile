@@ -129,6 +129,8 @@ bench: redis ## every component benchmark, every variant and peer, -count=10, in
 		echo; echo "### Benchmark$${t%%:*} by /$${t#*:}"; \
 		$(GO) tool benchstat -filter ".name:$${t%%:*}" -col /$${t#*:} $$f; \
 	done | tee $${f%.txt}.benchstat.txt; \
+	echo; echo "### parser=careless (a seed design) on the conformance corpus"; \
+	$(GO) test -count=1 -run '^TestCarelessTable$$' -v ./variants/parser | sed -n 's/^        //p' | tee -a $${f%.txt}.benchstat.txt; \
 	echo; echo "raw: $$f   summaries: $${f%.txt}.benchstat.txt"
 
 # make peers: wrk against a do-nothing net/http handler, the reference server
