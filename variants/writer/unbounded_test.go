@@ -78,9 +78,13 @@ func TestUnboundedGrowsAndDropsAtClose(t *testing.T) {
 
 	closed := make(chan error, 1)
 	go func() { closed <- w.Close() }()
-	// Close has set writer_running_ = false once Append says ErrClosed.
+	// Close has set writer_running_ = false once Append says ErrClosed;
+	// the probes acknowledged before that are queued, and dropped too.
 	deadline := time.Now().Add(10 * time.Second)
-	for w.Append(batchOf(-1, 1)) == nil {
+	probe := batchOf(-1, 1)
+	probes := 0
+	for w.Append(probe) == nil {
+		probes++
 		if time.Now().After(deadline) {
 			t.Fatal("hang: Close did not stop the writer")
 		}
@@ -95,9 +99,11 @@ func TestUnboundedGrowsAndDropsAtClose(t *testing.T) {
 	if !bytes.Equal(sink.data, batchOf(0, lines)) {
 		t.Errorf("file holds %q; want only batch 0, the one being written at Close", sink.data)
 	}
-	if st.DroppedAtClose != n-1 || st.DroppedLines != (n-1)*lines || int64(st.DroppedBytes) != total-first || ws.Lost != n-1 {
+	wantBatches, wantLines := uint64(n-1+probes), uint64((n-1)*lines+probes)
+	wantBytes := uint64(total - first + int64(probes*len(probe)))
+	if st.DroppedAtClose != wantBatches || st.DroppedLines != wantLines || st.DroppedBytes != wantBytes || ws.Lost != wantBatches {
 		t.Errorf("dropped %d batches, %d lines, %d bytes, Lost %d; want %d, %d, %d, %d (acknowledged and dropped)",
-			st.DroppedAtClose, st.DroppedLines, st.DroppedBytes, ws.Lost, n-1, (n-1)*lines, total-first, n-1)
+			st.DroppedAtClose, st.DroppedLines, st.DroppedBytes, ws.Lost, wantBatches, wantLines, wantBytes, wantBatches)
 	}
 	if st.QueueDepth != 0 || st.QueuedBytes != 0 {
 		t.Errorf("after Close: queue %d batches, %d bytes; want 0", st.QueueDepth, st.QueuedBytes)
