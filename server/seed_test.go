@@ -66,8 +66,10 @@ func TestSeedDesignsServe(t *testing.T) {
 					t.Errorf("/health seed %+v, want unbounded writer stats", h.Seed)
 				}
 			}
-			if err := ts.stop(); err != nil {
+			if err := ts.stop(); err != nil && (spec != "writer=unbounded" || !strings.Contains(err.Error(), "dropped")) {
 				t.Fatal(err)
+			} else if err != nil {
+				ts.stopErrOK = true // writer=unbounded dropped its queue: its finding, reported
 			}
 			if spec != "writer=unbounded" { // its queue may have been dropped: that is its finding
 				if n := len(lines(t, ts.data)); n != 3 {
