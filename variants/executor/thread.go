@@ -34,6 +34,12 @@ import (
 // time left before each call, and a deadline set in the past (Shutdown
 // waking idle connections) shuts the socket's read side down, the only way
 // to wake a thread blocked in recv(2).
+//
+// Not done: the server's half-close-and-drain before closing a connection
+// it answered early (413, framing errors) looks for a *net.TCPConn, so on a
+// BlockingConn it closes at once and a client still sending may see a
+// reset instead of the answer; over-cap 503s are written before the switch
+// and do linger.
 type Thread struct {
 	gate     *gate
 	cap      int64
