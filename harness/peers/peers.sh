@@ -180,7 +180,7 @@ excl=${file%.txt}.excluded.txt
 : >"$excl"
 echo "peers: $conns connections, $clients client ids, rate limit $quota/s per client, ${secs}s per run, $rounds rounds; pinning: $pinning; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 runs=("nethttp-noop wrk" "fasthttp-noop wrk" "reference wrk" "optimized wrk" "optimized-sync wrk" "nethttp-noop loadtest" "fasthttp-noop loadtest")
-declare -A why dropped_max
+declare -A why dropped_max lim_max
 for r in $(seq "$rounds"); do
 	for mode in keepalive close; do
 		for run in "${runs[@]}"; do
@@ -195,6 +195,9 @@ for r in $(seq "$rounds"); do
 			if [[ " ${ingest[*]} " == *" $target "* ]]; then
 				acked[$target]=$((acked[$target] + ok))
 				integ=$(integrity "$target")
+				# the limiter forgets clients idle for 10 s: read it right after the run
+				c=$(stat "$target" clients)
+				[ "$c" -gt "${lim_max[$target]:-0}" ] && lim_max[$target]=$c
 				[ "$integ" != ok ] && reason="${reason:+$reason; }$integ"
 				if [ "$target" != reference ]; then
 					drops=$(($(stat "$target" dropped) - drop0))
@@ -215,7 +218,7 @@ for r in $(seq "$rounds"); do
 	done
 done
 for t in "${ingest[@]}"; do
-	echo "peers: $t: limiter tracked $(stat "$t" clients) clients; file $(lines "$t") lines = $(stat "$t" accepted) acknowledged; wrk saw ${acked[$t]} 2xx"
+	echo "peers: $t: limiter tracked up to ${lim_max[$t]:-0} clients after a run (limit $quota/s each); file $(lines "$t") lines = $(stat "$t" accepted) acknowledged; wrk saw ${acked[$t]} 2xx"
 done
 
 # med KEY -> "median-req/s passing-runs" over the passing runs of one (target, tool, mode)
@@ -240,7 +243,9 @@ for mode in keepalive close; do
 		extra=""
 		[ -n "${dropped_max[$target/$tool/$mode]:-}" ] && extra="  recorder dropped up to ${dropped_max[$target/$tool/$mode]} events in a run"
 		[ -n "${why[$target/$tool/$mode]:-}" ] && extra="$extra  excluded runs: ${why[$target/$tool/$mode]}"
-		printf '    %-26s %9.0f req/s  (%d of %d runs passed)%s\n' "$target/$tool" "$m" "$n" "$rounds" "$extra"
+		fig=$(printf '%9.0f req/s' "$m")
+		[ "$n" -eq 0 ] && fig="no figure"
+		printf '    %-26s %15s  (%d of %d runs passed)%s\n' "$target/$tool" "$fig" "$n" "$rounds" "$extra"
 	done
 	printf '    optimized / nethttp-noop       = %s\n' "$(ratio optimized wrk nethttp-noop wrk "$mode")"
 	printf '    optimized / fasthttp-noop      = %s\n' "$(ratio optimized wrk fasthttp-noop wrk "$mode")"
