@@ -121,6 +121,8 @@ func TestParsePeersChecks(t *testing.T) {
 		{"escaped control character", m(`{"name":"a\n","value":1}`), nil},
 		{"infinite value", m(`{"name":"a","value":1e400}`), nil},
 		{"unknown type", m(`{"name":"a","value":1,"type":"meter"}`), nil},
+		{"name too long", m(`{"name":"` + strings.Repeat("n", metric.MaxNameLen+1) + `","value":1}`), nil},
+		{"tag value too long", m(`{"name":"a","value":1,"tags":{"k":"` + strings.Repeat("v", metric.MaxTagValLen+1) + `"}}`), nil},
 	}
 	for _, c := range cases {
 		for _, r := range parseRows() {
