@@ -218,7 +218,7 @@ for r in $(seq "$rounds"); do
 	done
 done
 for t in "${ingest[@]}"; do
-	echo "peers: $t: limiter tracked up to ${lim_max[$t]:-0} clients after a run (limit $quota/s each); file $(lines "$t") lines = $(stat "$t" accepted) acknowledged; wrk saw ${acked[$t]} 2xx"
+	echo "peers: $t: limiter tracked up to ${lim_max[$t]:-0} clients after a run (limit $quota/s each); file $(lines "$t") lines, server acknowledged $(stat "$t" accepted); wrk saw ${acked[$t]} 2xx"
 done
 
 # med KEY -> "median-req/s passing-runs" over the passing runs of one (target, tool, mode)
