@@ -18,7 +18,7 @@ BIN        := bin
 BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
 
 .PHONY: redis help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
-        experiment compare report report-screenshot bench peers clean
+        experiment compare report report-screenshot bench peers clean test-deadlock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -48,7 +48,7 @@ run: build ## build VARIANT and start it on :8080 (ARGS= extra flags)
 variants: tools ## print the dimension/variant/tag table and the presets
 	@$(BIN)/lab variants
 
-test: redis lint test-presets test-race test-bench fuzz-short ## everything CI runs
+test: redis lint test-presets test-race test-deadlock test-bench fuzz-short ## everything CI runs
 	@echo "make test: all checks passed"
 
 # The limiter=redis tests and experiments start their own redis-server on a
@@ -73,6 +73,11 @@ test-presets: tools ## build and vet every preset's and every variant's tag set
 
 test-race: ## unit, conformance and integration tests under the race detector
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+# lock=naive (a seed design) under go-deadlock's lock-order detector: the
+# seed's chapter 9 deadlock claim, checked (variants/lock/naive_deadlock_test.go)
+test-deadlock: ## lock=naive's tests with go-deadlock swapped in for sync.Mutex (-tags deadlock)
+	$(GO) test -tags deadlock -count=1 -run Naive ./variants/lock
 
 test-bench: ## every benchmark once, so none rots
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count=1 ./... > /dev/null
@@ -153,18 +158,27 @@ bench: redis ## every component benchmark, every variant and peer, -count=10, in
 		echo; echo "### Benchmark$${t%%:*} by /$${t#*:}"; \
 		$(GO) tool benchstat -filter ".name:$${t%%:*}" -col /$${t#*:} $$f; \
 	done | tee $${f%.txt}.benchstat.txt; \
+	echo; echo "### parser=careless (a seed design) on the conformance corpus"; \
+	$(GO) test -count=1 -run '^TestCarelessTable$$' -v ./variants/parser | sed -n 's/^        //p' | tee -a $${f%.txt}.benchstat.txt; \
 	echo; echo "raw: $$f   summaries: $${f%.txt}.benchstat.txt"
 
-# make peers: wrk against a do-nothing net/http handler, the reference server
-# and optimized, and the lab's generator against the same handler, pinned
-# (servers cpu0, load cpu1), keep-alive and connection-per-request, into
-# results/peers/<date>.txt with the ratios (harness/peers/peers.sh).
-PEERS_CONNS  ?= 50
-PEERS_SECS   ?= 3
-PEERS_ROUNDS ?= 5
+# make peers: wrk against do-nothing net/http and fasthttp handlers, the
+# reference server, optimized and optimized with writer=sync (limiter on at
+# PEERS_QUOTA per client, PEERS_CLIENTS client ids), and the lab's generator
+# against both do-nothing handlers, pinned (servers cpu0, load cpu1),
+# keep-alive and connection-per-request, into results/peers/<date>.txt with
+# the gated ratios (harness/peers/peers.sh). PEERS_PROFILE=1 ends with a CPU
+# profile of optimized under wrk and its pprof -top.
+PEERS_CONNS   ?= 50
+PEERS_SECS    ?= 3
+PEERS_ROUNDS  ?= 5
+PEERS_CLIENTS ?= $(PEERS_CONNS)
+PEERS_QUOTA   ?= 100000
+PEERS_PROFILE ?=
 
-peers: ## wrk and the generator vs a net/http no-op, reference and optimized, into results/peers/ (installs wrk)
-	harness/peers/peers.sh $(PEERS_CONNS) $(PEERS_SECS) $(PEERS_ROUNDS)
+peers: ## wrk and the generator vs do-nothing net/http and fasthttp, reference, optimized (limiter on), gated ratios, into results/peers/ (installs wrk)
+	PEERS_CLIENTS=$(PEERS_CLIENTS) PEERS_QUOTA=$(PEERS_QUOTA) PEERS_PROFILE=$(PEERS_PROFILE) \
+		harness/peers/peers.sh $(PEERS_CONNS) $(PEERS_SECS) $(PEERS_ROUNDS)
 
 clean: ## remove bin/
 	rm -rf $(BIN)

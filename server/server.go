@@ -42,6 +42,7 @@ type Config struct {
 	Workers       int                 // executor pool workers
 	Queue         int                 // executor pool queue
 	WriterQueue   int                 // async writer queue, in batches
+	MaxThreads    int                 // executor=thread: OS threads (connections) at most; 0: executor.ThreadCeiling()
 
 	Limits http1.Limits
 	// BodyBuffer bounds the request-body bytes buffered at once across all
@@ -163,7 +164,7 @@ func New(cfg Config) (*Server, error) {
 		writer:   w,
 		limiter:  lim,
 		recorder: c.NewRecorder(metrics.Config{}),
-		exec:     c.NewExecutor(executor.Config{Workers: cfg.Workers, QueueLen: cfg.Queue}),
+		exec:     c.NewExecutor(executor.Config{Workers: cfg.Workers, QueueLen: cfg.Queue, MaxThreads: cfg.MaxThreads}),
 		log:      cfg.Logger,
 		started:  cfg.Now(),
 		ids:      newIdentities(cfg.MaxIDsPerAddr, cfg.MaxClients),

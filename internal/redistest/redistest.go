@@ -9,14 +9,14 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"net"
 	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
+
+	"metricstream/internal/freeport"
 )
 
 // ErrNotInstalled is returned (and reported by Start) when redis-server is
@@ -38,10 +38,20 @@ type Server struct {
 	log strings.Builder // the server's output, guarded by mu
 }
 
+// TB is the part of testing.TB that Start uses (a *testing.T or *testing.B
+// satisfies it). Taking it instead of testing.TB keeps package testing out
+// of the commands that link this package for their Redis fleets (bin/lab).
+type TB interface {
+	Helper()
+	TempDir() string
+	Fatal(args ...any)
+	Cleanup(func())
+}
+
 // Start starts a redis-server for t on a free 127.0.0.1 port, stopped by
 // t.Cleanup. A missing redis-server fails the test (never skips it): the
 // Redis-backed tests are part of `make test`, which installs it.
-func Start(t testing.TB) *Server {
+func Start(t TB) *Server {
 	t.Helper()
 	s, err := Run(t.TempDir())
 	if err != nil {
@@ -60,7 +70,7 @@ func Run(dir string) (*Server, error) {
 	}
 	var last error
 	for attempt := 0; attempt < 3; attempt++ { // a port taken between probe and bind: try another
-		port, err := freePort()
+		port, err := freeport.Port()
 		if err != nil {
 			return nil, err
 		}
@@ -146,13 +156,4 @@ func (s *Server) signal(sig syscall.Signal) {
 		}
 	})
 	<-s.exited
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("redistest: find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
