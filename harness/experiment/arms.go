@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"metricstream/harness/results"
+	"metricstream/internal/clip"
 	"metricstream/variants"
 )
 
@@ -92,7 +93,7 @@ func ParseArms(list string) ([]Arm, error) {
 		}
 		set, err := variants.Parse(f)
 		if err != nil {
-			return nil, fmt.Errorf("experiment: variant list element %q: %w", clip(f), err)
+			return nil, fmt.Errorf("experiment: variant list element %q: %w", clip.String(f), err)
 		}
 		label := f
 		if strings.Contains(f, "=") {
@@ -109,11 +110,4 @@ func ParseArms(list string) ([]Arm, error) {
 		arms = append(arms, Arm{Label: label, Set: set})
 	}
 	return arms, nil
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

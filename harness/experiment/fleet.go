@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"metricstream/harness/results"
-	"metricstream/internal/redistest"
+	"metricstream/internal/redisproc"
 )
 
 // Replica scenarios (scenario field replicas > 1) start that many instances
@@ -24,7 +24,7 @@ import (
 // (every non-replica scenario), or a replica scenario's instances.
 type fleet struct {
 	insts []Instance
-	redis *redistest.Server // the replicas' shared redis-server, or nil
+	redis *redisproc.Server // the replicas' shared redis-server, or nil
 	rdir  string            // its working directory
 	tally *Tally            // metrics acknowledged by any of insts
 }
@@ -45,7 +45,7 @@ func startFleet(ctx context.Context, l Launcher, a Arm, flags []string, n int, d
 			return nil, fmt.Errorf("experiment: %w", err)
 		}
 		f.rdir = rdir
-		if f.redis, err = redistest.Run(rdir); err != nil {
+		if f.redis, err = redisproc.Run(rdir); err != nil {
 			f.stopRedis()
 			return nil, fmt.Errorf("experiment: %s: shared redis-server: %w", a.Label, err)
 		}

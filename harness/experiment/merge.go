@@ -7,6 +7,7 @@ import (
 
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
+	"metricstream/internal/clip"
 )
 
 // Merge combines the runs of one run id made by several generator hosts
@@ -31,7 +32,7 @@ func Merge(dir string, runs []*results.Run) (*results.Run, error) {
 	for i, r := range runs {
 		if r.Meta.RunID != out.Meta.RunID {
 			return nil, fmt.Errorf("experiment: merge: %s is run %q, %s is run %q: only runs of the same id merge",
-				runs[0].Dir, clip(out.Meta.RunID), r.Dir, clip(r.Meta.RunID))
+				runs[0].Dir, clip.String(out.Meta.RunID), r.Dir, clip.String(r.Meta.RunID))
 		}
 		hosts := r.Meta.Hosts
 		if len(hosts) == 0 {
@@ -46,7 +47,7 @@ func Merge(dir string, runs []*results.Run) (*results.Run, error) {
 		}
 		for _, h := range hosts {
 			if hostSeen[h] {
-				return nil, fmt.Errorf("experiment: merge: host %q appears in more than one input (%s)", clip(h), r.Dir)
+				return nil, fmt.Errorf("experiment: merge: host %q appears in more than one input (%s)", clip.String(h), r.Dir)
 			}
 			hostSeen[h] = true
 			out.Meta.Hosts = append(out.Meta.Hosts, h)

@@ -18,6 +18,7 @@ import (
 	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
+	"metricstream/internal/clip"
 )
 
 // Config is one experiment.
@@ -502,7 +503,7 @@ type RemoteLauncher struct{ Addr string }
 // Start implements Launcher.
 func (l RemoteLauncher) Start(ctx context.Context, arm Arm, flags []string, dir string) (Instance, error) {
 	if _, _, err := net.SplitHostPort(l.Addr); err != nil {
-		return nil, fmt.Errorf("experiment: target %q is not HOST:PORT", clip(l.Addr))
+		return nil, fmt.Errorf("experiment: target %q is not HOST:PORT", clip.String(l.Addr))
 	}
 	if err := waitHealthy(ctx, l.Addr, 5*time.Second, nil); err != nil {
 		return nil, fmt.Errorf("experiment: target %s: %v", l.Addr, err)

@@ -16,7 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"metricstream/internal/redistest"
+	"metricstream/internal/loopback"
+	"metricstream/internal/redisproc"
 )
 
 // Instance is one running server.
@@ -116,7 +117,7 @@ func (pl *ProcessLauncher) Start(ctx context.Context, arm Arm, flags []string, d
 }
 
 func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags []string, dir string) (*process, error) {
-	port, err := FreePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +126,7 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 	p := &process{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), data: filepath.Join(dir, name+".jsonl"), done: make(chan struct{})}
 	args := []string{"-addr", p.addr, "-data", p.data}
 	if pl.Pprof {
-		pp, err := FreePort()
+		pp, err := loopback.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +141,7 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 		if err != nil {
 			return nil, fmt.Errorf("experiment: %w", err)
 		}
-		if p.redis, err = redistest.Run(rdir); err != nil {
+		if p.redis, err = redisproc.Run(rdir); err != nil {
 			return nil, fmt.Errorf("experiment: %s: %w", arm.Label, err)
 		}
 		args = append(args, "-redis-addr", p.redis.Addr)
@@ -188,7 +189,7 @@ type process struct {
 	cmd                    *exec.Cmd
 	done                   chan struct{}
 	waitErr                error             // valid after done is closed
-	redis                  *redistest.Server // limiter=redis: the instance's redis-server, or nil
+	redis                  *redisproc.Server // limiter=redis: the instance's redis-server, or nil
 }
 
 func (p *process) stopRedis() {
@@ -244,16 +245,6 @@ func (p *process) Kill() error {
 	}
 	<-p.done
 	return nil
-}
-
-// FreePort asks the kernel for a free 127.0.0.1 port.
-func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("experiment: free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // waitHealthy polls GET /health until it answers 200, the process exits

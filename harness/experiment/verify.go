@@ -15,6 +15,7 @@ import (
 
 	"metricstream/harness/load"
 	"metricstream/harness/results"
+	"metricstream/internal/clip"
 	"metricstream/variants"
 )
 
@@ -67,9 +68,9 @@ func Verify(ctx context.Context, inst Instance, want variants.Set, tally *Tally,
 	if code, body, err := do(ctx, c, "GET", base+"/health", "", ""); err != nil {
 		st.Detail = err.Error()
 	} else if code != 200 {
-		st.Detail = fmt.Sprintf("GET /health: %d %s", code, clip(string(body)))
+		st.Detail = fmt.Sprintf("GET /health: %d %s", code, clip.String(string(body)))
 	} else if err := json.Unmarshal(body, &health); err != nil {
-		st.Detail = fmt.Sprintf("GET /health: not JSON: %v: %s", err, clip(string(body)))
+		st.Detail = fmt.Sprintf("GET /health: not JSON: %v: %s", err, clip.String(string(body)))
 	} else if got := variants.Set(health.Variant); !sameVariant(got, want) {
 		st.Detail = fmt.Sprintf("server reports %s, want %s", describeSet(got), describeSet(want))
 	} else {
@@ -86,7 +87,7 @@ func Verify(ctx context.Context, inst Instance, want variants.Set, tally *Tally,
 	case err != nil:
 		st.Detail = err.Error()
 	case code < 200 || code > 299:
-		st.Detail = fmt.Sprintf("POST /metrics valid batch: %d %s", code, clip(string(body)))
+		st.Detail = fmt.Sprintf("POST /metrics valid batch: %d %s", code, clip.String(string(body)))
 	default:
 		var a struct {
 			Accepted *int64 `json:"accepted"`
@@ -98,7 +99,7 @@ func Verify(ctx context.Context, inst Instance, want variants.Set, tally *Tally,
 		}
 		tally.n.Add(n)
 		if n != 1 {
-			st.Detail = fmt.Sprintf("acknowledged %d metrics of a batch of 1: %s", n, clip(string(body)))
+			st.Detail = fmt.Sprintf("acknowledged %d metrics of a batch of 1: %s", n, clip.String(string(body)))
 			break
 		}
 		if inst.DataFile() == "" {
@@ -120,7 +121,7 @@ func Verify(ctx context.Context, inst Instance, want variants.Set, tally *Tally,
 		code, body, err := do(ctx, c, "POST", base+"/metrics", "lab-verify-bad-"+nonce, b)
 		if err != nil || code != 400 {
 			st.OK = false
-			bad = append(bad, fmt.Sprintf("%s -> %d %v %s", b, code, err, clip(string(body))))
+			bad = append(bad, fmt.Sprintf("%s -> %d %v %s", b, code, err, clip.String(string(body))))
 		}
 	}
 	if st.OK {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"metricstream/internal/clip"
 )
 
 // Model is a load model.
@@ -103,7 +105,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("load: open model needs a duration")
 		}
 	default:
-		return fmt.Errorf("load: unknown model %q (closed or open)", clip([]byte(c.Model)))
+		return fmt.Errorf("load: unknown model %q (closed or open)", clip.Bytes([]byte(c.Model)))
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"metricstream/internal/clip"
 )
 
 // client is one virtual client: its own Authorization, its own connection.
@@ -142,11 +144,11 @@ func (c *client) readResponse(res *Result) (closeAfter bool, err error) {
 	}
 	// "HTTP/1.1 200 OK\r\n"
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
-		return true, fmt.Errorf("%w: status line %q", errMalformed, clip(line))
+		return true, fmt.Errorf("%w: status line %q", errMalformed, clip.Bytes(line))
 	}
 	status, err := strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return true, fmt.Errorf("%w: status line %q", errMalformed, clip(line))
+		return true, fmt.Errorf("%w: status line %q", errMalformed, clip.Bytes(line))
 	}
 	res.Status = status
 	closeAfter = line[7] == '0' // HTTP/1.0 closes unless told otherwise
@@ -161,14 +163,14 @@ func (c *client) readResponse(res *Result) (closeAfter bool, err error) {
 		}
 		k, v, ok := bytes.Cut(line, []byte{':'})
 		if !ok {
-			return true, fmt.Errorf("%w: header %q", errMalformed, clip(line))
+			return true, fmt.Errorf("%w: header %q", errMalformed, clip.Bytes(line))
 		}
 		v = bytes.TrimSpace(v)
 		switch {
 		case asciiEqualFold(k, "content-length"):
 			n, err := strconv.Atoi(string(v))
 			if err != nil || n < 0 {
-				return true, fmt.Errorf("%w: content-length %q", errMalformed, clip(v))
+				return true, fmt.Errorf("%w: content-length %q", errMalformed, clip.Bytes(v))
 			}
 			length = n
 		case asciiEqualFold(k, "transfer-encoding"):
@@ -221,7 +223,7 @@ func (c *client) readChunked() error {
 		sz, _, _ := bytes.Cut(bytes.TrimSpace(line), []byte{';'})
 		n, err := strconv.ParseInt(string(sz), 16, 32)
 		if err != nil || n < 0 {
-			return fmt.Errorf("%w: chunk size %q", errMalformed, clip(line))
+			return fmt.Errorf("%w: chunk size %q", errMalformed, clip.Bytes(line))
 		}
 		if n == 0 { // trailers until the empty line
 			for {
@@ -299,13 +301,4 @@ func asciiEqualFold(b []byte, s string) bool {
 		}
 	}
 	return true
-}
-
-// clip bounds input quoted in errors.
-func clip(b []byte) string {
-	const n = 64
-	if len(b) > n {
-		return string(b[:n]) + "…"
-	}
-	return string(b)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"metricstream/harness/load"
+	"metricstream/internal/clip"
 )
 
 // Scenario is one scenario file.
@@ -284,30 +285,30 @@ func (s *Scenario) validate() error {
 	base := strings.TrimSuffix(filepath.Base(s.File), ".json")
 	switch {
 	case !nameRE.MatchString(s.Name):
-		return bad("name", "%q must be lower-case letters, digits and '-'", clip(s.Name))
+		return bad("name", "%q must be lower-case letters, digits and '-'", clip.String(s.Name))
 	case s.Name != base:
-		return bad("name", "%q must equal the file name %q", clip(s.Name), base)
+		return bad("name", "%q must equal the file name %q", clip.String(s.Name), base)
 	case strings.TrimSpace(s.About) == "":
 		return bad("about", "say what the scenario measures and which dimension it should expose")
 	}
 	switch s.Kind {
 	case "", "load", "shutdown", "crash", "slowloris", "overload":
 	default:
-		return bad("kind", "%q must be load, shutdown, crash, slowloris or overload", clip(s.Kind))
+		return bad("kind", "%q must be load, shutdown, crash, slowloris or overload", clip.String(s.Kind))
 	}
 	for i, p := range s.FsyncPolicies {
 		if !s.Durability() {
 			return bad("fsync_policies", "only shutdown and crash scenarios have fsync policies (use server.fsync)")
 		}
 		if p != "never" && p != "interval" && p != "always" {
-			return bad(fmt.Sprintf("fsync_policies[%d]", i), "%q must be never, interval or always", clip(p))
+			return bad(fmt.Sprintf("fsync_policies[%d]", i), "%q must be never, interval or always", clip.String(p))
 		}
 	}
 	dur := time.Duration(0)
 	if s.Duration != "" {
 		d, err := time.ParseDuration(s.Duration)
 		if err != nil || d <= 0 {
-			return bad("duration", "%q is not a positive duration like 2s", clip(s.Duration))
+			return bad("duration", "%q is not a positive duration like 2s", clip.String(s.Duration))
 		}
 		dur = d
 	}
@@ -316,7 +317,7 @@ func (s *Scenario) validate() error {
 			continue
 		}
 		if d, err := time.ParseDuration(f.v); err != nil || d < 0 {
-			return bad(f.name, "%q is not a duration like 500ms", clip(f.v))
+			return bad(f.name, "%q is not a duration like 500ms", clip.String(f.v))
 		}
 	}
 	if s.Batch == 0 {
@@ -354,7 +355,7 @@ func (s *Scenario) validate() error {
 			return bad("rate", "must be > 0 (or give steps of rates), got %v", s.Rate)
 		}
 	default:
-		return bad("model", "%q must be closed or open", clip(s.Model))
+		return bad("model", "%q must be closed or open", clip.String(s.Model))
 	}
 	if err := s.validateFault(bad); err != nil {
 		return err
@@ -403,11 +404,11 @@ func (s *Scenario) validate() error {
 	switch sv.Fsync {
 	case "", "never", "interval", "always":
 	default:
-		return bad("server.fsync", "%q must be never, interval or always", clip(sv.Fsync))
+		return bad("server.fsync", "%q must be never, interval or always", clip.String(sv.Fsync))
 	}
 	if sv.HeaderTimeout != "" {
 		if d, err := time.ParseDuration(sv.HeaderTimeout); err != nil || d <= 0 {
-			return bad("server.header_timeout", "%q is not a positive duration like 1s", clip(sv.HeaderTimeout))
+			return bad("server.header_timeout", "%q is not a positive duration like 1s", clip.String(sv.HeaderTimeout))
 		}
 	}
 	s.slo = nil
@@ -480,18 +481,11 @@ func Select(all []*Scenario, list string) ([]*Scenario, error) {
 		n = strings.TrimSpace(n)
 		s, ok := byName[n]
 		if !ok {
-			return nil, fmt.Errorf("scenario: unknown scenario %q; known: %s", clip(n), strings.Join(names, ", "))
+			return nil, fmt.Errorf("scenario: unknown scenario %q; known: %s", clip.String(n), strings.Join(names, ", "))
 		}
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }
 
 // validateFault checks what the fault kinds need of the other fields.
@@ -499,7 +493,7 @@ func (s *Scenario) validateFault(bad func(field, format string, args ...any) err
 	switch s.Kind {
 	case "slowloris":
 		if s.Model != "closed" {
-			return bad("model", "a slowloris scenario's honest load is closed-loop, got %q", clip(s.Model))
+			return bad("model", "a slowloris scenario's honest load is closed-loop, got %q", clip.String(s.Model))
 		}
 		if s.Clients <= 0 {
 			return bad("clients", "a slowloris scenario needs honest clients (> 0) beside the attackers, got %d", s.Clients)
@@ -515,7 +509,7 @@ func (s *Scenario) validateFault(bad func(field, format string, args ...any) err
 		}
 	case "overload":
 		if s.Model != "open" {
-			return bad("model", "an overload scenario is open-loop (clients = most connections in flight), got %q", clip(s.Model))
+			return bad("model", "an overload scenario is open-loop (clients = most connections in flight), got %q", clip.String(s.Model))
 		}
 		if len(s.Steps) > 0 {
 			return bad("steps", "an overload scenario has one step: %g× the capacity it measures", OverloadFactor)
