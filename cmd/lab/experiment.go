@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"metricstream/harness/analysis"
 	"metricstream/harness/experiment"
 	"metricstream/harness/report"
 	"metricstream/harness/results"
@@ -221,7 +222,7 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	}
 	run, err := experiment.Run(ctx, cfg)
 	if run != nil {
-		if serr := experiment.Summarize(stdout, run); serr != nil && err == nil {
+		if serr := summarize(stdout, run); serr != nil && err == nil {
 			err = serr
 		}
 	}
@@ -229,6 +230,16 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 		return "", err
 	}
 	return runDir, nil
+}
+
+// summarize prints the run's terminal summary: the analysis every report
+// renders, as text.
+func summarize(w io.Writer, run *results.Run) error {
+	a, err := analysis.Analyze(run)
+	if err != nil {
+		return err
+	}
+	return report.Summary(w, a)
 }
 
 // remoteVariant asks a running server which variant it is.

@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"metricstream/harness/analysis"
 	"metricstream/harness/internal/fakeserver"
+	"metricstream/harness/report"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 	"metricstream/variants"
@@ -262,4 +265,13 @@ func TestMerge(t *testing.T) {
 	if _, err := Merge("out", []*results.Run{mk("a"), other}); err == nil {
 		t.Fatal("merged different run ids")
 	}
+}
+
+// summarize renders run's terminal summary as `lab experiment` prints it.
+func summarize(w io.Writer, run *results.Run) error {
+	a, err := analysis.Analyze(run)
+	if err != nil {
+		return err
+	}
+	return report.Summary(w, a)
 }
