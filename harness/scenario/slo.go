@@ -129,3 +129,18 @@ func Passed(rs []results.SLOResult) bool {
 	}
 	return true
 }
+
+// Remeasure evaluates each SLO expression of t again on t as it is now
+// (after results.Merge combined the trials of several hosts); expressions
+// that no longer parse are dropped.
+func Remeasure(t *results.Trial) {
+	var out []results.SLOResult
+	for _, r := range t.SLO {
+		slo, err := ParseSLO(r.Expr)
+		if err != nil {
+			continue
+		}
+		out = append(out, slo.Eval(t))
+	}
+	t.SLO = out
+}
