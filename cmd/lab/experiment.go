@@ -17,6 +17,7 @@ import (
 
 	"metricstream/harness/analysis"
 	"metricstream/harness/experiment"
+	"metricstream/harness/launch"
 	"metricstream/harness/report"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
@@ -134,7 +135,7 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cwd, _ := os.Getwd()
-	root, rootErr := experiment.ModuleRoot(cwd)
+	root, rootErr := launch.ModuleRoot(cwd)
 	dir := f.dir
 	if dir == "" {
 		if rootErr != nil {
@@ -177,7 +178,7 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	if f.target != "" {
 		cfg.Remote = true
 		cfg.Meta.Target = f.target
-		cfg.Launcher = experiment.RemoteLauncher{Addr: f.target}
+		cfg.Launcher = launch.RemoteLauncher{Addr: f.target}
 		if f.pin {
 			return "", fmt.Errorf("experiment: -pin pins local servers; with -target only the generator could be pinned")
 		}
@@ -188,7 +189,7 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 			}
 			f.variants = set.String()
 		}
-		if cfg.Arms, err = experiment.ParseArms(f.variants); err != nil {
+		if cfg.Arms, err = launch.ParseArms(f.variants); err != nil {
 			return "", err
 		}
 		if len(cfg.Arms) != 1 {
@@ -198,7 +199,7 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 		if rootErr != nil {
 			return "", rootErr
 		}
-		if cfg.Arms, err = experiment.ParseArms(f.variants); err != nil {
+		if cfg.Arms, err = launch.ParseArms(f.variants); err != nil {
 			return "", err
 		}
 		bin, err := os.MkdirTemp("", "lab-bin-")
@@ -206,7 +207,7 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 			return "", fmt.Errorf("experiment: %w", err)
 		}
 		defer os.RemoveAll(bin)
-		pl, err := experiment.Build(ctx, root, bin, cfg.Arms, func(s string) {
+		pl, err := launch.Build(ctx, root, bin, cfg.Arms, func(s string) {
 			if log != nil {
 				fmt.Fprintln(log, s)
 			}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"metricstream/harness/experiment"
+	"metricstream/harness/launch"
 	"metricstream/harness/scenario"
 )
 
@@ -26,7 +26,7 @@ func runScenarios(stdout, stderr io.Writer, args []string) error {
 	}
 	if *dir == "" {
 		cwd, _ := os.Getwd()
-		root, err := experiment.ModuleRoot(cwd)
+		root, err := launch.ModuleRoot(cwd)
 		if err != nil {
 			return err
 		}

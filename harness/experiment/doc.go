@@ -6,6 +6,8 @@
 //
 // Run is the entry point; it returns the results.Run it wrote, whose Dir is
 // the hook for whatever renders reports afterwards. Servers are started
-// through a Launcher, so tests drive the whole pipeline with in-process fake
-// servers and `lab experiment -target` drives a server running elsewhere.
+// through a launch.Launcher (harness/launch: local processes, a remote
+// target, replica fleets with their Redis), so tests drive the whole
+// pipeline with in-process fake servers and `lab experiment -target` drives
+// a server running elsewhere.
 package experiment

@@ -21,6 +21,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"metricstream/harness/launch"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
@@ -43,7 +44,7 @@ type killer interface {
 // a graceful stop), or is nil.
 func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, rng *rand.Rand) (results.Trial, *results.Step) {
 	dir := filepath.Join(cfg.Dir, "servers")
-	data := filepath.Join(dir, "durability-"+safe(id)+".jsonl")
+	data := filepath.Join(dir, "durability-"+launch.SafeName(id)+".jsonl")
 	flags := append(sc.Server.Flags(), "-data", data) // the last -data wins over the launcher's own
 	if st.Fsync != "" {
 		flags = append(flags, "-fsync", st.Fsync)

@@ -13,44 +13,16 @@ import (
 
 	"metricstream/harness/analysis"
 	"metricstream/harness/internal/fakeserver"
+	"metricstream/harness/launch"
 	"metricstream/harness/report"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 	"metricstream/variants"
 )
 
-func TestParseArms(t *testing.T) {
-	for _, tc := range []struct {
-		list   string
-		labels []string
-	}{
-		{"", variants.Journey},
-		{"baseline+phase3", []string{"baseline", "phase3"}},
-		{"baseline phase3", []string{"baseline", "phase3"}},
-		{"phase3+phase3+phase3", []string{"phase3", "phase3#2", "phase3#3"}},
-		{"parser=find,writer=sync+optimized", []string{"parser:find,writer:sync", "optimized"}},
-		{"parser=fsm,writer=async,lock=global,metrics=mutex,executor=spawn", []string{"phase3"}},
-	} {
-		arms, err := ParseArms(tc.list)
-		if err != nil {
-			t.Fatalf("%q: %v", tc.list, err)
-		}
-		var got []string
-		for _, a := range arms {
-			got = append(got, a.Label)
-		}
-		if strings.Join(got, " ") != strings.Join(tc.labels, " ") {
-			t.Errorf("%q: labels %v, want %v", tc.list, got, tc.labels)
-		}
-	}
-	if _, err := ParseArms("baseline+phase9"); err == nil || !strings.Contains(err.Error(), `"phase9"`) {
-		t.Errorf("unknown preset: %v", err)
-	}
-}
-
 // fakeLauncher starts in-process fake servers; opts picks each arm's faults.
 type fakeLauncher struct {
-	opts func(Arm) fakeserver.Options
+	opts func(launch.Arm) fakeserver.Options
 	mu   sync.Mutex
 	n    int
 }
@@ -67,7 +39,7 @@ func (f *fakeInst) Stop(context.Context) (int, error) {
 	return 0, f.s.Close()
 }
 
-func (l *fakeLauncher) Start(ctx context.Context, arm Arm, flags []string, dir string) (Instance, error) {
+func (l *fakeLauncher) Start(ctx context.Context, arm launch.Arm, flags []string, dir string) (launch.Instance, error) {
 	l.mu.Lock()
 	l.n++
 	n := l.n
@@ -81,7 +53,7 @@ func (l *fakeLauncher) Start(ctx context.Context, arm Arm, flags []string, dir s
 			fmt.Sscan(flags[i+1], &opt.RateLimit)
 		}
 	}
-	opt.DataFile = filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", safe(arm.Label), n))
+	opt.DataFile = filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", launch.SafeName(arm.Label), n))
 	s, err := fakeserver.Start(opt)
 	if err != nil {
 		return nil, err
@@ -98,8 +70,8 @@ func tinyScenario(t *testing.T, name, extra string) *scenario.Scenario {
 	return s
 }
 
-func arms(t *testing.T, list string) []Arm {
-	a, err := ParseArms(list)
+func arms(t *testing.T, list string) []launch.Arm {
+	a, err := launch.ParseArms(list)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +130,7 @@ func TestRunInterleavesAndRecords(t *testing.T) {
 // A server reporting the wrong variant, and one that loses a line, are
 // reported as failed and not measured; an honest one beside them is.
 func TestRunFailsDishonestVariants(t *testing.T) {
-	l := &fakeLauncher{opts: func(a Arm) fakeserver.Options {
+	l := &fakeLauncher{opts: func(a launch.Arm) fakeserver.Options {
 		o := fakeserver.Options{Variant: a.Set}
 		switch a.Label {
 		case "baseline": // claims to be something else

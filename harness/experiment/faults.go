@@ -15,6 +15,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"metricstream/harness/launch"
 	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
@@ -195,7 +196,7 @@ func isTimeout(err error) bool {
 // the last attacker's first byte, then closes the rest and waits for all
 // attacker goroutines.
 func (at *attack) finish(ctx context.Context, wait time.Duration) {
-	var last time.Time // safe to read: at.started.Wait returned before
+	var last time.Time // launch.SafeName to read: at.started.Wait returned before
 	for i := range at.as {
 		if f := at.as[i].first; f.After(last) {
 			last = f
@@ -348,7 +349,7 @@ func (r *recoveryRec) Add(res *load.Result) {
 // acknowledged metric: the trial's server got no other traffic). It sets
 // t.Lost to the acknowledged metrics missing, and returns a problem when
 // the stop was not clean or the file does not match.
-func stopAndAudit(ctx context.Context, cfg Config, inst Instance, acked int64, t *results.Trial, problem func(string, ...any) *results.Step) *results.Step {
+func stopAndAudit(ctx context.Context, cfg Config, inst launch.Instance, acked int64, t *results.Trial, problem func(string, ...any) *results.Step) *results.Step {
 	code, err := inst.Stop(ctx)
 	var found *results.Step
 	if err != nil || code != 0 {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"metricstream/harness/launch"
 	"metricstream/harness/scenario"
 )
 
@@ -25,12 +26,12 @@ type recordingLauncher struct {
 type start struct {
 	arm      string
 	flags    []string
-	inst     Instance
+	inst     launch.Instance
 	redisUp  bool   // -redis-addr answered PING at start
 	redisArg string // the -redis-addr value, if any
 }
 
-func (l *recordingLauncher) Start(ctx context.Context, arm Arm, flags []string, dir string) (Instance, error) {
+func (l *recordingLauncher) Start(ctx context.Context, arm launch.Arm, flags []string, dir string) (launch.Instance, error) {
 	inst, err := l.fakeLauncher.Start(ctx, arm, flags, dir)
 	if err != nil {
 		return nil, err

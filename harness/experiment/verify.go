@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"metricstream/harness/launch"
 	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/internal/clip"
@@ -49,7 +50,7 @@ type VerifyOptions struct {
 // is acknowledged and its line reaches the data file; invalid input gets
 // 400; the 11th request of one client within a second gets 429. Metrics it
 // gets acknowledged are added to tally.
-func Verify(ctx context.Context, inst Instance, want variants.Set, tally *Tally, opt VerifyOptions) []results.Step {
+func Verify(ctx context.Context, inst launch.Instance, want variants.Set, tally *Tally, opt VerifyOptions) []results.Step {
 	if opt.LineWait <= 0 {
 		opt.LineWait = 3 * time.Second
 	}
@@ -71,10 +72,10 @@ func Verify(ctx context.Context, inst Instance, want variants.Set, tally *Tally,
 		st.Detail = fmt.Sprintf("GET /health: %d %s", code, clip.String(string(body)))
 	} else if err := json.Unmarshal(body, &health); err != nil {
 		st.Detail = fmt.Sprintf("GET /health: not JSON: %v: %s", err, clip.String(string(body)))
-	} else if got := variants.Set(health.Variant); !sameVariant(got, want) {
-		st.Detail = fmt.Sprintf("server reports %s, want %s", describeSet(got), describeSet(want))
+	} else if got := variants.Set(health.Variant); !launch.SameVariant(got, want) {
+		st.Detail = fmt.Sprintf("server reports %s, want %s", launch.DescribeSet(got), launch.DescribeSet(want))
 	} else {
-		st.OK, st.Detail = true, "reports "+describeSet(want)
+		st.OK, st.Detail = true, "reports "+launch.DescribeSet(want)
 	}
 	steps = append(steps, st)
 
