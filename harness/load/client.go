@@ -33,6 +33,13 @@ type client struct {
 
 	replicas []*client // several targets: one client per target (same id and Authorization); nil for one target
 	next     int       // index in replicas of the next request's target
+
+	// Config.Body set: the request is made per request from fixed (request
+	// line and headers but Content-Length) and bodyFn; seq counts the
+	// virtual client's requests.
+	bodyFn func(buf []byte, client int, seq int64) []byte
+	fixed  []byte
+	seq    int64
 }
 
 // errMalformed marks an answer that is not HTTP/1.x.
@@ -45,6 +52,8 @@ const maxBody = 64 << 10
 // Intended, Latency and Late). With several targets it goes to the next
 // one in turn.
 func (c *client) do(res *Result) {
+	res.Seq = c.seq
+	c.seq++
 	if c.replicas != nil {
 		r := c.replicas[c.next]
 		if c.next++; c.next == len(c.replicas) {
@@ -78,6 +87,11 @@ func (c *client) send(res *Result) {
 			c.fail(res, err)
 			return
 		}
+	}
+	if c.bodyFn != nil {
+		c.body = c.bodyFn(c.body[:0], c.id, res.Seq)
+		c.head = append(append(c.head[:0], c.fixed...), "Content-Length: "...)
+		c.head = append(strconv.AppendInt(c.head, int64(len(c.body)), 10), "\r\n\r\n"...)
 	}
 	var err error
 	res.Sent = time.Now()

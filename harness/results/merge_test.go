@@ -45,4 +45,3 @@ func TestMerge(t *testing.T) {
 		t.Fatal("merged different run ids")
 	}
 }
-
