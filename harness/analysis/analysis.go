@@ -31,7 +31,7 @@ const MinTrials = 6
 
 // UnitLabel is how verdicts name unit ("throughput" for req/s).
 func UnitLabel(unit string) string {
-	for _, u := range results.Units {
+	for _, u := range results.AllUnits() {
 		if u.Name == unit {
 			return u.Label
 		}
@@ -39,10 +39,10 @@ func UnitLabel(unit string) string {
 	return unit
 }
 
-// knownBetter is the direction results.Units gives unit: for runs whose
+// knownBetter is the direction results.AllUnits gives unit: for runs whose
 // bench.txt predates its "Unit … better=" lines.
 func knownBetter(unit string) int {
-	for _, u := range results.Units {
+	for _, u := range results.AllUnits() {
 		if u.Name == unit {
 			return betterOf(u.Better)
 		}
@@ -298,7 +298,7 @@ func Analyze(run *results.Run) (*Analysis, error) {
 
 	a.Variants = orderVariants(run, seenVariant)
 	a.Cells = orderCells(run, cells)
-	for _, u := range results.Units {
+	for _, u := range results.AllUnits() {
 		if seenUnit[u.Name] {
 			a.UnitNames = append(a.UnitNames, u.Name)
 			delete(seenUnit, u.Name)

@@ -97,7 +97,7 @@ func TestTooFewTrialsHasNoCI(t *testing.T) {
 }
 
 // Direction is data: the "Unit <unit> better=…" lines of bench.txt, else
-// results.Units for the lab's own units; units neither names have no
+// results.AllUnits for the lab's own units; units neither names have no
 // direction, whatever their suffix.
 func TestDirection(t *testing.T) {
 	dir := t.TempDir()
@@ -114,7 +114,7 @@ func TestDirection(t *testing.T) {
 	for unit, want := range map[string]int{
 		"widgets": +1,           // from its Unit line
 		"req/s":   -1,           // the data overrides the lab's table
-		"p99-ns":  -1,           // no Unit line: results.Units
+		"p99-ns":  -1,           // no Unit line: results.AllUnits
 		"gadgets": 0, "MB/s": 0, // neither: unknown, not guessed from "/s"
 	} {
 		if got := a.Direction(unit); got != want {
@@ -123,7 +123,7 @@ func TestDirection(t *testing.T) {
 	}
 	// What results.Write stores carries a Unit line for every lab unit.
 	text := results.BenchText(&results.Run{})
-	for _, u := range results.Units {
+	for _, u := range results.AllUnits() {
 		if line := "Unit " + u.Name + " better=" + u.Better + "\n"; !strings.Contains(text, line) {
 			t.Errorf("BenchText lacks %q", line)
 		}

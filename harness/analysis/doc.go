@@ -18,7 +18,7 @@
 // pairs one table of the report compares.
 //
 // Which way a unit improves is data: bench.txt carries benchfmt unit
-// metadata ("Unit req/s better=higher"), and results.Units, which writes
+// metadata ("Unit req/s better=higher"), and results.AllUnits, which writes
 // those lines, answers for older files without them. A unit neither names
 // has no direction; nothing is guessed from its suffix.
 //

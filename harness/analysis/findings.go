@@ -48,14 +48,19 @@ func okText(ok bool) string {
 	return "FAIL"
 }
 
-// faults fills Faults with the RELIABILITY.md criteria of fault cells.
-// Slowloris: attackers closed within header timeout + 1 s (summed over the
-// trials) and the slowest close, then the honest p99 (median over trials)
-// beside the same variant's slowloris=0 p99, as a ratio held to 2×.
-// Overload: the measured capacity C, the offered and achieved rates (and
-// the share sent late: their latency from the intended time includes the
-// generator's own backlog), the 503 share, the 2xx p99, the recovery (last
-// 503 after the overload, held to 2 s) and the acknowledged metrics lost.
+// finding is a kind's summary row: the line of variant v's trials ts in
+// cell c, or "" for none.
+type finding func(a *Analysis, c Cell, v string, ts []*results.Trial) string
+
+// findings holds each scenario kind's summary row (Trial.Kind); a new kind
+// with a verdict of its own adds its entry here.
+var findings = map[string]finding{
+	"slowloris": (*Analysis).slowlorisLine,
+	"overload":  func(_ *Analysis, c Cell, v string, ts []*results.Trial) string { return overloadLine(c, v, ts) },
+}
+
+// faults fills Faults with the rows of the kinds that have one: the
+// RELIABILITY.md criteria of fault cells (slowlorisLine, overloadLine).
 func (a *Analysis) faults() {
 	for _, c := range a.ix.cells {
 		for _, v := range a.ix.variants {
@@ -63,19 +68,23 @@ func (a *Analysis) faults() {
 			if len(ts) == 0 {
 				continue
 			}
-			switch ts[0].Kind {
-			case "slowloris":
-				if c.Step != "slowloris=0" {
-					a.Faults = append(a.Faults, a.slowlorisLine(c, v, ts))
+			if f := findings[ts[0].Kind]; f != nil {
+				if line := f(a, c, v, ts); line != "" {
+					a.Faults = append(a.Faults, line)
 				}
-			case "overload":
-				a.Faults = append(a.Faults, overloadLine(c, v, ts))
 			}
 		}
 	}
 }
 
+// slowlorisLine: attackers closed within header timeout + 1 s (summed over
+// the trials) and the slowest close, then the honest p99 (median over
+// trials) beside the same variant's slowloris=0 p99, as a ratio held to 2×.
+// The slowloris=0 step is the baseline, not a row.
 func (a *Analysis) slowlorisLine(c Cell, v string, ts []*results.Trial) string {
+	if c.Step == "slowloris=0" {
+		return ""
+	}
 	var asked, conn, inTime int
 	var slowest, ht int64
 	for _, t := range ts {
@@ -102,6 +111,11 @@ func (a *Analysis) slowlorisLine(c Cell, v string, ts []*results.Trial) string {
 	return l + fmt.Sprintf("; honest p99 %s (no slowloris=0 step to compare)", FormatNS(p99))
 }
 
+// overloadLine: the measured capacity C, the offered and achieved rates
+// (and the share sent late: their latency from the intended time includes
+// the generator's own backlog), the 503 share, the 2xx p99, the recovery
+// (last 503 after the overload, held to 2 s) and the acknowledged metrics
+// lost.
 func overloadLine(c Cell, v string, ts []*results.Trial) string {
 	var capa, offered, achieved, share, late, p99 []float64
 	var recovery, lost int64

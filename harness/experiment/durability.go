@@ -27,6 +27,11 @@ import (
 // are missing from the file. One trial is one such cycle, so the report
 // shows each variant's loss next to its latency, per fsync policy.
 
+func init() {
+	registerRunner(scenario.KindShutdown, durabilityTrial)
+	registerRunner(scenario.KindCrash, durabilityTrial)
+}
+
 // killer is implemented by instances the harness can SIGKILL.
 type killer interface {
 	Kill() error
@@ -43,9 +48,9 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 	if st.Fsync != "" {
 		flags = append(flags, "-fsync", st.Fsync)
 	}
-	t := results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Kind: sc.Kind}
+	t := results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Kind: string(sc.Kind)}
 	problem := func(format string, args ...any) *results.Step {
-		return &results.Step{Name: sc.Kind + " " + st.Name + " (" + id + ")", Detail: fmt.Sprintf(format, args...)}
+		return &results.Step{Name: string(sc.Kind) + " " + st.Name + " (" + id + ")", Detail: fmt.Sprintf(format, args...)}
 	}
 	inst, err := cfg.Launcher.Start(ctx, a.Arm, flags, dir)
 	if err != nil {
@@ -71,7 +76,7 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 	t.Start, t.DurationNS = began, int64(time.Since(began))
 	var stopErr error
 	code := 0
-	if sc.Kind == "crash" {
+	if sc.Kind == scenario.KindCrash {
 		k, ok := inst.(killer)
 		if !ok {
 			cancel()
@@ -88,7 +93,7 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 	acks.fill(&t)
 
 	var found *results.Step
-	if sc.Kind == "shutdown" && (stopErr != nil || code != 0) {
+	if sc.Kind == scenario.KindShutdown && (stopErr != nil || code != 0) {
 		found = problem("graceful stop under load: exit code %d, %v", code, stopErr)
 	}
 	if torn, err := tornTail(data); err == nil && torn {
@@ -111,7 +116,7 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 		return t, problem("after restart the file is not whole: %d partial lines, %v", partial, err)
 	}
 	t.Lost = acks.lost(present)
-	if sc.Kind == "shutdown" && t.Lost > 0 && found == nil {
+	if sc.Kind == scenario.KindShutdown && t.Lost > 0 && found == nil {
 		found = problem("SIGTERM lost %d acknowledged metrics", t.Lost)
 	}
 	if !cfg.KeepData && found == nil {

@@ -42,17 +42,13 @@ import (
 //     The criterion: 503s appear, 2xx latency stays bounded, nothing
 //     acknowledged is lost, 503s stop within 2 s of the recovery start.
 
-// perTrial runs one trial of a per-trial scenario (scenario.PerTrial),
-// dispatched by its kind. The returned step is a problem the trial found,
-// or nil.
-func perTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, rng *rand.Rand) (results.Trial, *results.Step) {
-	switch sc.Kind {
-	case "slowloris":
+func init() {
+	registerRunner(scenario.KindSlowloris, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
 		return slowlorisTrial(ctx, cfg, a, sc, st, id)
-	case "overload":
+	})
+	registerRunner(scenario.KindOverload, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
 		return overloadTrial(ctx, cfg, a, sc, st, id)
-	}
-	return durabilityTrial(ctx, cfg, a, sc, st, id, rng)
+	})
 }
 
 // Slowloris attack parameters.
@@ -74,7 +70,7 @@ const (
 
 func faultProblem(sc *scenario.Scenario, st scenario.Step, id string) func(format string, args ...any) *results.Step {
 	return func(format string, args ...any) *results.Step {
-		name := sc.Kind
+		name := string(sc.Kind)
 		if st.Name != "" {
 			name += " " + st.Name
 		}
@@ -91,7 +87,7 @@ func slowlorisTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.S
 	problem := faultProblem(sc, st, id)
 	inst, err := cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
 	if err != nil {
-		t.Kind, t.Fault = sc.Kind, fs
+		t.Kind, t.Fault = string(sc.Kind), fs
 		return t, problem("start: %v", err)
 	}
 
@@ -107,7 +103,7 @@ func slowlorisTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.S
 	start := time.Now()
 	d, _ := load.Attack(ctx, lc, load.Tee(m, tally)) // errors are in the counts
 	t, _ = load.NewTrial(lc, start, m.Summary(d))
-	t.Kind, t.Fault = sc.Kind, fs
+	t.Kind, t.Fault = string(sc.Kind), fs
 
 	at.finish(ctx, ht+slowWait)
 	at.fill(fs, ht+slowGrace)
@@ -238,7 +234,7 @@ func (at *attack) fill(fs *results.FaultStats, limit time.Duration) {
 // server of arm a: probe, overload at 5×C (recorded), recovery at 0.5×C.
 func overloadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
 	fs := &results.FaultStats{}
-	t := results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Kind: sc.Kind, Fault: fs}
+	t := results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Kind: string(sc.Kind), Fault: fs}
 	problem := faultProblem(sc, st, id)
 	inst, err := cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
 	if err != nil {
@@ -273,7 +269,7 @@ func overloadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Sc
 	start := time.Now()
 	od, _ := load.Attack(ctx, oc, load.Tee(om, ok, tally))
 	t, _ = load.NewTrial(oc, start, om.Summary(od))
-	t.Kind, t.Fault = sc.Kind, fs
+	t.Kind, t.Fault = string(sc.Kind), fs
 	ok.fill(&t)
 	if od > 0 {
 		fs.AchievedRPS = float64(t.Counts.Total()) / od.Seconds()

@@ -280,7 +280,7 @@ func (r *runner) perTrialScenarios(ctx context.Context) {
 			continue
 		}
 		if r.cfg.Remote {
-			r.note("remote target: the " + sc.Kind + " scenario " + sc.Name + " needs to start and stop a server of its own per trial, which only a local run can do; skipped")
+			r.note("remote target: the " + string(sc.Kind) + " scenario " + sc.Name + " needs to start and stop a server of its own per trial, which only a local run can do; skipped")
 			continue
 		}
 		for _, st := range sc.LoadSteps() {

@@ -15,8 +15,11 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -219,21 +222,8 @@ func BenchName(t *Trial) string {
 func BenchLine(t *Trial) string {
 	s := fmt.Sprintf("%s 1 %.6g ns/op %.6g success-%% %d p50-ns %d p99-ns %d p99.9-ns %.6g req/s",
 		BenchName(t), t.Latency.Mean, t.SuccessPct, t.Latency.P50, t.Latency.P99, t.Latency.P999, t.Throughput)
-	if t.Kind != "" {
-		// durability and fault kinds: lost-metrics, lower is better
-		s += fmt.Sprintf(" %d lost-metrics", t.Lost)
-	}
-	switch t.Kind {
-	case "slowloris":
-		// attackers not closed within header timeout + 1 s, lower is better
-		s += fmt.Sprintf(" %d hostile-late", t.Fault.Late())
-	case "overload":
-		var rec int64
-		if t.Fault != nil {
-			rec = t.Fault.RecoveryNS
-		}
-		// last 503 of the recovery phase, lower is better
-		s += fmt.Sprintf(" %d recovery-ns", rec)
+	for _, u := range KindUnits[t.Kind] {
+		s += " " + strconv.FormatFloat(u.Value(t), 'f', -1, 64) + " " + u.Name
 	}
 	return s
 }
@@ -321,7 +311,8 @@ type Unit struct {
 	Better string // "higher" or "lower"
 }
 
-// Units are the units BenchLine writes, in the order reports show them.
+// Units are the units every BenchLine writes, in the order reports show
+// them.
 var Units = []Unit{
 	{"success-%", "success", "higher"},
 	{"req/s", "throughput", "higher"},
@@ -329,9 +320,56 @@ var Units = []Unit{
 	{"p50-ns", "p50 latency", "lower"},
 	{"p99-ns", "p99 latency", "lower"},
 	{"p99.9-ns", "p99.9 latency", "lower"},
-	{"lost-metrics", "acknowledged metrics lost", "lower"},
-	{"hostile-late", "slowloris connections not closed in time", "lower"},
-	{"recovery-ns", "503s after overload", "lower"},
+}
+
+// KindUnit is an extra unit the trials of one scenario kind carry.
+type KindUnit struct {
+	Unit
+	Value func(t *Trial) float64
+}
+
+var (
+	lostMetrics = KindUnit{Unit{"lost-metrics", "acknowledged metrics lost", "lower"},
+		func(t *Trial) float64 { return float64(t.Lost) }}
+	hostileLate = KindUnit{Unit{"hostile-late", "slowloris connections not closed in time", "lower"},
+		func(t *Trial) float64 { return float64(t.Fault.Late()) }}
+	recoveryNS = KindUnit{Unit{"recovery-ns", "503s after overload", "lower"},
+		func(t *Trial) float64 {
+			if t.Fault == nil {
+				return 0
+			}
+			return float64(t.Fault.RecoveryNS)
+		}}
+)
+
+// KindUnits are the extra units of each trial kind (Trial.Kind; a new kind
+// adds its entry here), in the order BenchLine writes them: every kind but
+// load counts the acknowledged metrics it lost.
+var KindUnits = map[string][]KindUnit{
+	"shutdown":  {lostMetrics},
+	"crash":     {lostMetrics},
+	"slowloris": {lostMetrics, hostileLate},
+	"overload":  {lostMetrics, recoveryNS},
+}
+
+// AllUnits are Units, then every kind's units (each once, sorted by kind):
+// the units bench.txt declares with their direction.
+func AllUnits() []Unit {
+	out := slices.Clone(Units)
+	seen := map[string]bool{}
+	for _, u := range out {
+		seen[u.Name] = true
+	}
+	kinds := slices.Sorted(maps.Keys(KindUnits))
+	for _, k := range kinds {
+		for _, u := range KindUnits[k] {
+			if !seen[u.Name] {
+				seen[u.Name] = true
+				out = append(out, u.Unit)
+			}
+		}
+	}
+	return out
 }
 
 // BenchText renders the run as a Go benchmark format file: configuration
@@ -342,7 +380,7 @@ func BenchText(r *Run) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "goos: %s\ngoarch: %s\ncpu: %s\ngomaxprocs: %d\ngo: %s\ncommit: %s\npinning: %s\nrun: %s\n",
 		m.GOOS, m.GOARCH, m.CPUModel, m.GOMAXPROCS, m.GoVersion, m.Commit, m.Pinning, m.RunID)
-	for _, u := range Units {
+	for _, u := range AllUnits() {
 		fmt.Fprintf(&b, "Unit %s better=%s\n", u.Name, u.Better)
 	}
 	for i := range r.Trials {
