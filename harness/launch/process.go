@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"metricstream/internal/fsname"
 	"metricstream/internal/loopback"
 	"metricstream/internal/redisproc"
 )
@@ -274,16 +275,8 @@ func waitHealthy(ctx context.Context, addr string, wait time.Duration, exited <-
 	}
 }
 
-// SafeName maps s to a file-name-safe string: letters, digits, - _ . kept,
-// anything else _.
-func SafeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
-			return r
-		}
-		return '_'
-	}, s)
-}
+// SafeName maps s to a file-name-safe string (fsname.Safe).
+func SafeName(s string) string { return fsname.Safe(s) }
 
 func tail(b []byte, n int) string {
 	if len(b) > n {

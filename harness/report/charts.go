@@ -3,12 +3,14 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"metricstream/harness/analysis"
 	"metricstream/harness/results"
+	"metricstream/internal/fsname"
 )
 
 // Point is one plotted value.
@@ -166,7 +168,7 @@ func (ix *trialIndex) loadGroups(keys ...string) []loadGroup {
 			}
 		}
 	}
-	if len(gs) > 0 || !contains(keys, "clients") {
+	if len(gs) > 0 || !slices.Contains(keys, "clients") {
 		return gs
 	}
 	var cells []analysis.Cell
@@ -193,15 +195,6 @@ func (ix *trialIndex) loadGroups(keys ...string) []loadGroup {
 		gs = append(gs, loadGroup{name: "closed-loop scenarios", key: "clients", cells: cells})
 	}
 	return gs
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // variantSeries builds one series per variant of y against the group's load
@@ -236,22 +229,9 @@ func axisLabel(key string) string {
 	return "concurrent clients"
 }
 
-// fileName makes a safe PNG name from parts.
+// fileName makes a safe, lower-case PNG name from parts.
 func fileName(parts ...string) string {
-	s := strings.Join(parts, "-")
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
-			b = append(b, c)
-		case c >= 'A' && c <= 'Z':
-			b = append(b, c+'a'-'A')
-		default:
-			b = append(b, '_')
-		}
-	}
-	return string(b) + ".png"
+	return strings.ToLower(fsname.Safe(strings.Join(parts, "-"))) + ".png"
 }
 
 // SuccessCharts plots success rate against clients, one series per variant.

@@ -11,6 +11,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"metricstream/harness/analysis"
+	"metricstream/internal/fsname"
 )
 
 // CSVFile and HGRMDir are where Write puts the medians and the percentile
@@ -77,7 +78,7 @@ func HGRMName(c analysis.Cell, variant string) string {
 	if c.Step != "" {
 		n += "_" + c.Step
 	}
-	return safeName(n+"_"+variant) + ".hgrm"
+	return fsname.Safe(n+"_"+variant) + ".hgrm"
 }
 
 // writeData writes the CSV of medians and one .hgrm per variant and cell
@@ -118,18 +119,4 @@ func writeData(dir string, a *analysis.Analysis) error {
 		}
 	}
 	return nil
-}
-
-// safeName keeps letters, digits, '-', '_', '.' and '=' of s; anything else
-// becomes '_'.
-func safeName(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == '=':
-		default:
-			b[i] = '_'
-		}
-	}
-	return string(b)
 }
