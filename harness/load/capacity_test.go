@@ -1,0 +1,410 @@
+package load_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"metricstream/harness/load"
+	"metricstream/harness/results"
+	"metricstream/harness/scenario"
+)
+
+// sim is a deterministic model of a server, for the search's unit tests: no
+// clock, no network. Below its capacity mu (req/s) it answers everything
+// 2xx with M/M/1's p99 response time ln(100)/(mu − rate); at or above mu
+// the backlog grows for the whole hold (p99 ≈ the backlog at the end) and,
+// when shed is set, the excess is answered 503 as a pool executor does.
+type sim struct {
+	mu   float64
+	shed bool
+	// cutAbove: runs at a rate above it attempt only half their schedule
+	// (a run that had to stop sending); 0: never.
+	cutAbove float64
+	fail     error // returned by every run after the first failAfter
+	// failAfter is how many runs succeed before fail is returned.
+	failAfter int
+
+	calls []call
+}
+
+type call struct {
+	rate float64
+	hold time.Duration
+}
+
+func (s *sim) run(_ context.Context, rate float64, hold time.Duration) (results.Trial, error) {
+	s.calls = append(s.calls, call{rate, hold})
+	if s.fail != nil && len(s.calls) > s.failAfter {
+		return results.Trial{}, s.fail
+	}
+	n := load.Constant{Rate: rate, Duration: hold}.Requests()
+	if s.cutAbove > 0 && rate > s.cutAbove {
+		n /= 2
+	}
+	t := results.Trial{Model: "open", OfferedRate: rate, DurationNS: int64(hold)}
+	t.Counts.Status2xx = n
+	var p99 float64
+	if rate < s.mu {
+		p99 = math.Log(100) / (s.mu - rate)
+	} else {
+		p99 = hold.Seconds() * (1 - s.mu/rate)
+		if s.shed {
+			ok := int64(float64(n) * s.mu / rate)
+			t.Counts.Status2xx, t.Counts.Status503 = ok, n-ok
+			p99 = 0.001 // the pool answers 503 at once and keeps its queue short
+		}
+	}
+	t.Latency.P99 = int64(p99 * 1e9)
+	t.SuccessPct = 100 * float64(t.Counts.Status2xx) / float64(n)
+	t.Throughput = min(rate, s.mu)
+	return t, nil
+}
+
+func slos(t *testing.T, exprs ...string) []load.Objective {
+	t.Helper()
+	var out []load.Objective
+	for _, e := range exprs {
+		s, err := scenario.ParseSLO(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// knee is the model's true capacity for "p99 <= limit": mu − ln(100)/limit.
+func knee(mu float64, limit time.Duration) float64 {
+	return mu - math.Log(100)/limit.Seconds()
+}
+
+// checkRule asserts what every search must keep: the probe first and only
+// once, every full point held max(MinHold, MinRequests/rate), rates inside
+// [MinRate, MaxRate], and Pass as the objectives decided.
+func checkRule(t *testing.T, s load.CapacitySearch, c load.Capacity, calls []call) {
+	t.Helper()
+	if len(c.Points) != len(calls) || len(c.Points) == 0 {
+		t.Fatalf("%d points for %d runs", len(c.Points), len(calls))
+	}
+	if !c.Points[0].Probe {
+		t.Errorf("first point is not the probe: %+v", c.Points[0])
+	}
+	minHold, minReq := s.MinHold, s.MinRequests
+	if minHold == 0 {
+		minHold = load.DefaultMinHold
+	}
+	if minReq == 0 {
+		minReq = load.DefaultMinRequests
+	}
+	for i, p := range c.Points[1:] {
+		if p.Probe {
+			t.Errorf("point %d is a second probe", i+1)
+		}
+		want := max(minHold, time.Duration(math.Ceil(float64(minReq)/p.Offered*1e9)))
+		if p.Hold != want || calls[i+1].hold != want {
+			t.Errorf("point %d at %.0f req/s held %v (run got %v), want max(%v, %d requests) = %v",
+				i+1, p.Offered, p.Hold, calls[i+1].hold, minHold, minReq, want)
+		}
+		if p.Scheduled < int64(minReq) {
+			t.Errorf("point %d at %.0f req/s scheduled %d requests, want >= %d", i+1, p.Offered, p.Scheduled, minReq)
+		}
+		pass := !p.Cut
+		for _, r := range p.SLO {
+			pass = pass && r.Pass
+		}
+		if p.Pass != pass || len(p.SLO) != len(s.Objectives) {
+			t.Errorf("point %d: Pass %v, but cut=%v and SLO %+v", i+1, p.Pass, p.Cut, p.SLO)
+		}
+	}
+}
+
+func TestCapacitySearchFindsKneeWithin5Percent(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		mu    float64
+		limit time.Duration
+		probe float64 // ProbeRate; 0 = default (MaxRate)
+		max   float64
+	}{
+		{"probe beyond capacity", 10000, 5 * time.Millisecond, 0, 0},
+		{"probe below capacity grows", 10000, 5 * time.Millisecond, 1000, 0},
+		{"tight SLO", 60000, 200 * time.Microsecond, 0, 0},
+		{"small server", 700, 50 * time.Millisecond, 0, 5000},
+		{"large server", 150000, 1 * time.Millisecond, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &sim{mu: tc.mu}
+			s := load.CapacitySearch{Run: m.run, Objectives: slos(t, "p99 <= "+tc.limit.String(), "success >= 99%"),
+				ProbeRate: tc.probe, MaxRate: tc.max}
+			c, err := s.Find(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRule(t, s, c, m.calls)
+			want := knee(tc.mu, tc.limit)
+			if !c.Converged || c.AtMax || c.BelowMin {
+				t.Fatalf("not converged: %s", c.String())
+			}
+			// The bracket holds the true knee, and is at most 5% wide.
+			if c.RPS > want || c.Failing <= want || c.Failing/c.RPS > 1.05 {
+				t.Errorf("capacity %s, want a bracket ≤ 5%% wide around %.0f", c.String(), want)
+			}
+			if k := c.Knee(); k == nil || !k.Pass || k.Offered != c.RPS {
+				t.Errorf("Knee() = %+v, want the passing point at %.0f", k, c.RPS)
+			}
+			if n := len(c.Points); n > 12 {
+				t.Errorf("%d points: the search should need about 8 (%s)", n, c.String())
+			}
+		})
+	}
+}
+
+// With a pool executor's 503s, the success objective is what fails.
+func TestCapacitySearchSheddingServer(t *testing.T) {
+	m := &sim{mu: 20000, shed: true}
+	s := load.CapacitySearch{Run: m.run, Objectives: slos(t, "p99 <= 50ms", "success >= 99%")}
+	c, err := s.Find(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRule(t, s, c, m.calls)
+	// success >= 99% holds up to rate = mu/0.99 (the 503s stay under 1%)
+	want := 20000 / 0.99
+	if !c.Converged || c.RPS > want || c.Failing <= want || c.Failing/c.RPS > 1.05 {
+		t.Errorf("capacity %s, want a bracket ≤ 5%% wide around %.0f", c.String(), want)
+	}
+}
+
+func TestCapacitySearchEnds(t *testing.T) {
+	t.Run("at the ceiling", func(t *testing.T) {
+		m := &sim{mu: 1e9}
+		s := load.CapacitySearch{Run: m.run, Objectives: slos(t, "p99 <= 5ms"), MaxRate: 50000, ProbeRate: 2000}
+		c, err := s.Find(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRule(t, s, c, m.calls)
+		if !c.AtMax || c.RPS != 50000 || c.Failing != 0 || c.Converged {
+			t.Errorf("got %+v, want AtMax at 50000 req/s", c)
+		}
+	})
+	t.Run("below the floor", func(t *testing.T) {
+		m := &sim{mu: 100} // every rate from MinRate up is beyond it
+		s := load.CapacitySearch{Run: m.run, Objectives: slos(t, "p99 <= 5ms"), MinRate: 1000, MinHold: 100 * time.Millisecond}
+		c, err := s.Find(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRule(t, s, c, m.calls)
+		last := c.Points[len(c.Points)-1]
+		if !c.BelowMin || c.RPS != 0 || c.Knee() != nil || last.Offered != 1000 || last.Pass {
+			t.Errorf("got %s (last point %+v), want BelowMin ending at MinRate", c.String(), last)
+		}
+	})
+	t.Run("point budget", func(t *testing.T) {
+		m := &sim{mu: 10000}
+		s := load.CapacitySearch{Run: m.run, Objectives: slos(t, "p99 <= 5ms"), MaxPoints: 3}
+		c, err := s.Find(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Points) != 4 || c.Converged {
+			t.Errorf("%d points (probe + 3 allowed), converged %v", len(c.Points), c.Converged)
+		}
+	})
+}
+
+// The probe is short: even when it meets the SLO it never bounds the
+// answer; only full points do.
+func TestCapacityProbeIsNotJudged(t *testing.T) {
+	m := &sim{mu: 10000}
+	s := load.CapacitySearch{Run: m.run, Objectives: slos(t, "p99 <= 5ms"), ProbeRate: 5000}
+	c, err := s.Find(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Points[0]
+	if !p.Probe || p.Pass || len(p.SLO) != 1 || !p.SLO[0].Pass || p.Hold != load.DefaultProbeHold {
+		t.Errorf("probe %+v: want its SLO evaluated (passing) but the point not passed", p)
+	}
+	// the first full point starts from 0.8 × the probe's achieved rate
+	if got := c.Points[1].Offered; got != 0.8*5000 {
+		t.Errorf("first full point at %.0f, want 0.8 × 5000", got)
+	}
+}
+
+// A run that could not send its whole schedule fails its point, whatever
+// its latency says: the requests it never sent are not in its percentiles.
+func TestCapacityCutPointFails(t *testing.T) {
+	m := &sim{mu: 1e9, cutAbove: 30000}
+	s := load.CapacitySearch{Run: m.run, Objectives: slos(t, "p99 <= 5ms")}
+	c, err := s.Find(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRule(t, s, c, m.calls)
+	if !c.Converged || c.RPS > 30000 || c.Failing <= 30000 {
+		t.Errorf("capacity %s, want the bracket around 30000 where runs are cut", c.String())
+	}
+	for _, p := range c.Points[1:] {
+		if p.Offered > 30000 && (!p.Cut || p.Pass) {
+			t.Errorf("point %+v: want cut and failing", p)
+		}
+	}
+}
+
+func TestCapacityRunErrorStops(t *testing.T) {
+	boom := errors.New("boom")
+	m := &sim{mu: 10000, fail: boom, failAfter: 3}
+	s := load.CapacitySearch{Run: m.run, Objectives: slos(t, "p99 <= 5ms")}
+	c, err := s.Find(context.Background())
+	if !errors.Is(err, boom) || len(c.Points) != 3 || len(m.calls) != 4 {
+		t.Errorf("err %v after %d points, %d runs: want boom after 3 points", err, len(c.Points), len(m.calls))
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m = &sim{mu: 10000}
+	s.Run = m.run
+	if _, err := s.Find(ctx); !errors.Is(err, context.Canceled) || len(m.calls) != 0 {
+		t.Errorf("cancelled: err %v, %d runs", err, len(m.calls))
+	}
+}
+
+func TestCapacitySearchRefusesBadSettings(t *testing.T) {
+	run := (&sim{mu: 1000}).run
+	ok := slos(t, "p99 <= 5ms")
+	for name, s := range map[string]load.CapacitySearch{
+		"no run":             {Objectives: ok},
+		"no objective":       {Run: run},
+		"nil objective":      {Run: run, Objectives: []load.Objective{nil}},
+		"growth 1":           {Run: run, Objectives: ok, Growth: 1},
+		"tolerance ≥ growth": {Run: run, Objectives: ok, Growth: 1.04, Tolerance: 0.05},
+		"min above max":      {Run: run, Objectives: ok, MinRate: 5000, MaxRate: 4000},
+		"probe above max":    {Run: run, Objectives: ok, ProbeRate: 5000, MaxRate: 4000},
+		"infinite max":       {Run: run, Objectives: ok, MaxRate: math.Inf(1)},
+		"NaN start factor":   {Run: run, Objectives: ok, StartFactor: math.NaN()},
+	} {
+		if _, err := s.Find(context.Background()); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestCapacityHoldRule(t *testing.T) {
+	var s load.CapacitySearch
+	for _, tc := range []struct {
+		rate float64
+		want time.Duration
+	}{
+		{100000, time.Second}, {2000, time.Second}, {1000, 2 * time.Second}, {300, 6666666667},
+	} {
+		if got := s.Hold(tc.rate); got != tc.want {
+			t.Errorf("Hold(%v) = %v, want %v", tc.rate, got, tc.want)
+		}
+	}
+}
+
+// One real search, over loopback, against a server that serves one
+// request at a time and sleeps 1 ms in each: it cannot serve more than
+// 1000 req/s, and beyond that its queue (and p99) grows for the whole
+// hold. Holds are shortened (the search's rule is the same; only its
+// constants are smaller) to keep the test to a few seconds.
+func TestCapacitySearchLoopback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real load over loopback")
+	}
+	var mu sync.Mutex
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		time.Sleep(time.Millisecond)
+		mu.Unlock()
+		w.Write([]byte(`{"accepted":1}`))
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	s := load.CapacitySearch{
+		Run:        load.OpenRunner(load.Config{Addr: ln.Addr().String(), Clients: 32, KeepAlive: true, Timeout: 2 * time.Second}),
+		Objectives: slos(t, "p99 <= 25ms", "success >= 99%"),
+		ProbeRate:  3000, ProbeHold: 200 * time.Millisecond,
+		MinHold: 200 * time.Millisecond, MinRequests: 100,
+		MinRate: 20, MaxRate: 3000,
+	}
+	c, err := s.Find(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Points {
+		t.Logf("offered %6.0f  achieved %6.0f  p99 %8v  requests %4d/%4d  late %4d  pass %v probe %v",
+			p.Offered, p.Achieved, time.Duration(p.P99), p.Requests, p.Scheduled, p.Late, p.Pass, p.Probe)
+	}
+	t.Logf("capacity: %s", c.String())
+	// Beyond 1500 req/s the backlog after 200 ms is over 100 requests of
+	// at least 1 ms each: its p99 cannot meet 25 ms.
+	if c.RPS <= 0 || c.RPS >= 1500 || c.AtMax {
+		t.Fatalf("capacity %s: want between 0 and 1500 req/s", c.String())
+	}
+	k := c.Knee()
+	if k == nil || k.Requests < int64(s.MinRequests) || k.Cut || k.Errors != 0 {
+		t.Errorf("knee %+v: want a whole, error-free point", k)
+	}
+	// A point is judged on what the load observed: its p99 within the limit.
+	for _, p := range c.Points[1:] {
+		if p.Pass && time.Duration(p.P99) > 25*time.Millisecond {
+			t.Errorf("point %+v passed with p99 above 25ms", p)
+		}
+	}
+}
+
+// OpenRunner stops sending at 2 × hold when the target falls far behind:
+// the point's requests fall short of its schedule, and the search fails
+// it as cut.
+func TestOpenRunnerCutsABacklog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real load over loopback")
+	}
+	var mu sync.Mutex
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		time.Sleep(20 * time.Millisecond) // at most 50 req/s
+		mu.Unlock()
+		w.Write([]byte(`{"accepted":1}`))
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	run := load.OpenRunner(load.Config{Addr: ln.Addr().String(), Clients: 4, KeepAlive: true, Timeout: 2 * time.Second})
+	// 1000 req/s for 100 ms: 100 scheduled; by 200 ms at most ~10 answered
+	// and 4 in flight, so most were never sent.
+	tr, err := run(context.Background(), 1000, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := tr.Counts.Total(); n == 0 || n >= 100 {
+		t.Fatalf("%d requests attempted of 100 scheduled, want a cut run", n)
+	}
+	s := load.CapacitySearch{Run: func(ctx context.Context, rate float64, hold time.Duration) (results.Trial, error) { return tr, nil },
+		Objectives: slos(t, "success >= 0%"), ProbeRate: 1000, MaxRate: 1000, MinRate: 999, MinHold: 100 * time.Millisecond, MinRequests: 1}
+	c, err := s.Find(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Points[1]; !p.Cut || p.Pass || !c.BelowMin {
+		t.Errorf("point %+v: want cut and failing", p)
+	}
+}

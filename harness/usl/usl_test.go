@@ -1,0 +1,180 @@
+package usl
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/optimize"
+)
+
+var levels = []float64{1, 2, 4, 8, 16, 24, 32, 48, 64}
+
+func sweep(m Model, noise float64, seed uint64) []Point {
+	r := rand.New(rand.NewPCG(seed, 1))
+	var pts []Point
+	for _, n := range levels {
+		x := m.Throughput(n) * (1 + noise*(2*r.Float64()-1))
+		pts = append(pts, Point{N: n, X: x})
+	}
+	return pts
+}
+
+func near(got, want, rel float64) bool {
+	return math.Abs(got-want) <= rel*math.Abs(want)
+}
+
+// Known parameters are recovered: exactly from exact data, within a
+// tolerance from data with ±3% noise.
+func TestFitRecoversKnownParameters(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		m       Model
+		verdict Verdict
+	}{
+		{"coherency peak inside the sweep", Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}, Coherency},
+		{"small coherency, peak beyond", Model{Lambda: 20000, Sigma: 0.02, Kappa: 0.0001}, Coherency},
+		{"contention only", Model{Lambda: 5000, Sigma: 0.1, Kappa: 0}, Contention},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := FitPoints(sweep(tc.m, 0, 1))
+			if f.Verdict != tc.verdict {
+				t.Fatalf("verdict %q (%s), want %q", f.Verdict, f.Reason, tc.verdict)
+			}
+			if !near(f.Lambda, tc.m.Lambda, 1e-3) || math.Abs(f.Sigma-tc.m.Sigma) > 1e-4 || math.Abs(f.Kappa-tc.m.Kappa) > 1e-6 || f.R2 < 0.9999 {
+				t.Errorf("exact data: got λ=%v σ=%v κ=%v R²=%v, want %+v", f.Lambda, f.Sigma, f.Kappa, f.R2, tc.m)
+			}
+			if n, ok := tc.m.Peak(); ok && !near(f.PeakN, n, 0.01) {
+				t.Errorf("peak N %v, want %v", f.PeakN, n)
+			}
+			// With noise κ is the least determined parameter (a κ of 1e-4
+			// moves X(64) as much as a σ of 0.006): the tolerances say so, and
+			// the fitted curve must stay near the true one at every level.
+			for seed := uint64(1); seed <= 10; seed++ {
+				f := FitPoints(sweep(tc.m, 0.03, seed))
+				if !f.OK() || !near(f.Lambda, tc.m.Lambda, 0.1) || math.Abs(f.Sigma-tc.m.Sigma) > 0.03 || math.Abs(f.Kappa-tc.m.Kappa) > 2e-4 {
+					t.Errorf("±3%% noise, seed %d: %+v, want near %+v", seed, f, tc.m)
+				}
+				for _, n := range levels {
+					if !near(f.Throughput(n), tc.m.Throughput(n), 0.04) {
+						t.Errorf("±3%% noise, seed %d: X(%v) = %v, true %v", seed, n, f.Throughput(n), tc.m.Throughput(n))
+					}
+				}
+			}
+		})
+	}
+}
+
+// Pure linear data: no contention, no coherency, no peak.
+func TestFitLinear(t *testing.T) {
+	var pts []Point
+	for _, n := range levels {
+		pts = append(pts, Point{N: n, X: 750 * n})
+	}
+	f := FitPoints(pts)
+	if f.Verdict != Linear || !near(f.Lambda, 750, 1e-3) || f.Sigma > 1e-4 || f.Kappa > 1e-7 || f.R2 < 0.9999 {
+		t.Fatalf("linear data: %+v", f)
+	}
+	if f.PeakN != 0 && f.PeakN <= PeakReach*f.MaxN {
+		t.Errorf("linear data has a peak at %v within reach", f.PeakN)
+	}
+	if !strings.Contains(f.Reason, "linear") {
+		t.Errorf("reason %q", f.Reason)
+	}
+}
+
+// Repeated measurements at one N are averaged before fitting.
+func TestFitAveragesRepeats(t *testing.T) {
+	m := Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}
+	var pts []Point
+	for _, n := range levels {
+		x := m.Throughput(n)
+		pts = append(pts, Point{N: n, X: x * 1.1}, Point{N: n, X: x * 0.9})
+	}
+	f := FitPoints(pts)
+	if f.Points != len(levels) || !near(f.Lambda, 1000, 1e-3) || math.Abs(f.Kappa-0.001) > 1e-6 {
+		t.Errorf("%+v", f)
+	}
+}
+
+// What the fit cannot stand behind is refused, with a reason and no numbers.
+func TestFitRefuses(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	var garbage []Point
+	for _, n := range levels {
+		garbage = append(garbage, Point{N: n, X: 1000 + 9000*r.Float64()})
+	}
+	zigzag := []Point{{1, 100}, {2, 5000}, {4, 100}, {8, 5000}, {16, 100}, {32, 5000}, {64, 100}}
+	for _, tc := range []struct {
+		name string
+		pts  []Point
+		want string
+	}{
+		{"random", garbage, "variance"},
+		{"zigzag", zigzag, "variance"},
+		{"too few levels", []Point{{1, 10}, {2, 19}, {4, 35}, {4, 36}}, "at least 4"},
+		{"no points", nil, "at least 4"},
+		{"NaN", []Point{{1, 10}, {2, math.NaN()}, {4, 35}, {8, 60}}, "invalid"},
+		{"N below 1", []Point{{0, 10}, {2, 19}, {4, 35}, {8, 60}}, "invalid"},
+		{"zero X", []Point{{1, 0}, {2, 19}, {4, 35}, {8, 60}}, "invalid"},
+		{"flat", []Point{{1, 10}, {2, 10}, {4, 10}, {8, 10}}, "does not vary"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := FitPoints(tc.pts)
+			if f.OK() || f.Verdict != Refused || !strings.Contains(f.Reason, tc.want) {
+				t.Fatalf("got %q (%s), want refused for %q", f.Verdict, f.Reason, tc.want)
+			}
+			if f.Model != (Model{}) || f.PeakN != 0 {
+				t.Errorf("refused fit carries numbers: %+v", f)
+			}
+		})
+	}
+}
+
+// An optimizer that stops early (here: an iteration limit of 1) is a
+// refusal, not a result.
+func TestFitNotConvergedIsRefused(t *testing.T) {
+	f := fit(sweep(Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}, 0, 1), &optimize.Settings{MajorIterations: 1})
+	if f.OK() || !strings.Contains(f.Reason, "did not converge") {
+		t.Fatalf("got %+v, want refused as not converged", f)
+	}
+}
+
+// The analytic gradient agrees with finite differences.
+func TestGradient(t *testing.T) {
+	p := newProblem(average(sweep(Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}, 0.05, 3)))
+	for _, x := range [][]float64{{0.1, 0.5}, {0.5, 2}, {0.9, 0.05}} {
+		g := make([]float64, 2)
+		p.grad(g, x)
+		for i := range x {
+			h := 1e-6
+			xp, xm := append([]float64(nil), x...), append([]float64(nil), x...)
+			xp[i] += h
+			xm[i] -= h
+			fd := (p.value(xp) - p.value(xm)) / (2 * h)
+			if math.Abs(fd-g[i]) > 1e-5*math.Max(1, math.Abs(fd)) {
+				t.Errorf("x=%v: ∂f/∂x%d = %v, finite difference %v", x, i, g[i], fd)
+			}
+		}
+	}
+}
+
+func TestModel(t *testing.T) {
+	m := Model{Lambda: 100, Sigma: 0.1, Kappa: 0.01}
+	if got := m.Throughput(1); got != 100 {
+		t.Errorf("X(1) = %v, want λ", got)
+	}
+	n, ok := m.Peak()
+	if !ok || !near(n, math.Sqrt(0.9/0.01), 1e-12) {
+		t.Errorf("peak %v %v", n, ok)
+	}
+	if m.Throughput(n) < m.Throughput(n-1) || m.Throughput(n) < m.Throughput(n+1) {
+		t.Errorf("X is not highest at N*=%v", n)
+	}
+	for _, m := range []Model{{Lambda: 1, Sigma: 0.2}, {Lambda: 1, Sigma: 1, Kappa: 0.1}} {
+		if _, ok := m.Peak(); ok {
+			t.Errorf("%+v has no peak", m)
+		}
+	}
+}
