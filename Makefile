@@ -18,7 +18,7 @@ BIN        := bin
 BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
 
 .PHONY: redis help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
-        experiment compare report report-screenshot bench peers clean
+        experiment compare report report-screenshot bench peers clean test-deadlock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -48,7 +48,7 @@ run: build ## build VARIANT and start it on :8080 (ARGS= extra flags)
 variants: tools ## print the dimension/variant/tag table and the presets
 	@$(BIN)/lab variants
 
-test: redis lint test-presets test-race test-bench fuzz-short ## everything CI runs
+test: redis lint test-presets test-race test-deadlock test-bench fuzz-short ## everything CI runs
 	@echo "make test: all checks passed"
 
 # The limiter=redis tests and experiments start their own redis-server on a
@@ -73,6 +73,11 @@ test-presets: tools ## build and vet every preset's and every variant's tag set
 
 test-race: ## unit, conformance and integration tests under the race detector
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+# lock=naive (a seed design) under go-deadlock's lock-order detector: the
+# seed's chapter 9 deadlock claim, checked (variants/lock/naive_deadlock_test.go)
+test-deadlock: ## lock=naive's tests with go-deadlock swapped in for sync.Mutex (-tags deadlock)
+	$(GO) test -tags deadlock -count=1 -run Naive ./variants/lock
 
 test-bench: ## every benchmark once, so none rots
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count=1 ./... > /dev/null
@@ -153,6 +158,8 @@ bench: redis ## every component benchmark, every variant and peer, -count=10, in
 		echo; echo "### Benchmark$${t%%:*} by /$${t#*:}"; \
 		$(GO) tool benchstat -filter ".name:$${t%%:*}" -col /$${t#*:} $$f; \
 	done | tee $${f%.txt}.benchstat.txt; \
+	echo; echo "### parser=careless (a seed design) on the conformance corpus"; \
+	$(GO) test -count=1 -run '^TestCarelessTable$$' -v ./variants/parser | sed -n 's/^        //p' | tee -a $${f%.txt}.benchstat.txt; \
 	echo; echo "raw: $$f   summaries: $${f%.txt}.benchstat.txt"
 
 # make peers: wrk against a do-nothing net/http handler, the reference server

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"slices"
 
 	"metricstream/variants"
 	"metricstream/variants/executor"
@@ -30,19 +31,20 @@ type Components struct {
 func ByName(set variants.Set) (Components, error) {
 	c := Components{Set: set}
 	var err error
-	if c.NewParser, err = pick("parser", set, parser.Variants); err != nil {
+	// each registry, then its seed designs (issue 13: chosen by spec only)
+	if c.NewParser, err = pick("parser", set, slices.Concat(parser.Variants, parser.SeedVariants)); err != nil {
 		return c, err
 	}
-	if c.NewWriter, err = pick("writer", set, writer.Variants); err != nil {
+	if c.NewWriter, err = pick("writer", set, slices.Concat(writer.Variants, writer.SeedVariants)); err != nil {
 		return c, err
 	}
-	if c.NewTable, err = pick("lock", set, lock.Variants[limiter.State]()); err != nil {
+	if c.NewTable, err = pick("lock", set, slices.Concat(lock.Variants[limiter.State](), lock.SeedVariants[limiter.State]())); err != nil {
 		return c, err
 	}
-	if c.NewRecorder, err = pick("metrics", set, metrics.Variants); err != nil {
+	if c.NewRecorder, err = pick("metrics", set, slices.Concat(metrics.Variants, metrics.SeedVariants)); err != nil {
 		return c, err
 	}
-	if c.NewExecutor, err = pick("executor", set, executor.Variants); err != nil {
+	if c.NewExecutor, err = pick("executor", set, slices.Concat(executor.Variants, executor.SeedVariants)); err != nil {
 		return c, err
 	}
 	if c.NewLimiter, err = pick("limiter", set, limiter.Variants); err != nil {

@@ -137,6 +137,10 @@ type Health struct {
 	Writer   writer.Stats    `json:"writer"`
 	UptimeS  float64         `json:"uptime_s"`
 	Shutting bool            `json:"shutting_down,omitempty"`
+
+	SeedDesign bool              `json:"seed_design"` // a seed design runs in some dimension (issue 13)
+	Process    executor.Process  `json:"process"`     // OS threads and RSS from /proc/self/status
+	Seed       *SeedDesignHealth `json:"seed,omitempty"`
 }
 
 func (c *conn) health() http1.Response {
@@ -148,6 +152,10 @@ func (c *conn) health() http1.Response {
 		Writer:   s.writer.Stats(),
 		UptimeS:  s.cfg.Now().Sub(s.started).Seconds(),
 		Shutting: s.shutting.Load(),
+
+		SeedDesign: s.comp.Set.SeedDesign(),
+		Process:    executor.ReadProcess(),
+		Seed:       s.seedHealth(),
 	}
 	if h.Writer.LastError != "" {
 		h.Status, h.Error = "degraded", "storage: "+h.Writer.LastError

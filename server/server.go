@@ -37,6 +37,7 @@ type Config struct {
 	Workers     int                 // executor pool workers
 	Queue       int                 // executor pool queue
 	WriterQueue int                 // async writer queue, in batches
+	MaxThreads  int                 // executor=thread: OS threads (connections) at most; 0: executor.ThreadCeiling()
 
 	Limits        http1.Limits
 	HeaderTimeout time.Duration // from a request's first byte to the end of its header (default 5s)
@@ -136,7 +137,7 @@ func New(cfg Config) (*Server, error) {
 		writer:   w,
 		limiter:  lim,
 		recorder: c.NewRecorder(metrics.Config{}),
-		exec:     c.NewExecutor(executor.Config{Workers: cfg.Workers, QueueLen: cfg.Queue}),
+		exec:     c.NewExecutor(executor.Config{Workers: cfg.Workers, QueueLen: cfg.Queue, MaxThreads: cfg.MaxThreads}),
 		log:      cfg.Logger,
 		started:  cfg.Now(),
 		conns:    map[*conn]struct{}{},

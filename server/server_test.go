@@ -27,7 +27,7 @@ import (
 // suite runs against each.
 func specs() []string {
 	s := variants.PresetNames()
-	return append(s, "lock=perclient", "limiter=bucket", "limiter=redis")
+	return append(s, "lock=perclient", "limiter=bucket", "limiter=redis", "executor=thread") // thread: a seed design that keeps the contract
 }
 
 type testServer struct {

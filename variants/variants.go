@@ -16,15 +16,24 @@ type Dimension struct {
 	Variants []string // in journey order; the tag of a variant is Name_variant
 	Default  string
 	Chapter  string // seed chapters the variants come from
+	// Seed lists the variants of Variants that are the seed's own designs,
+	// built as written to show where they break (issue 13). They are chosen
+	// by spec only, never by a preset, and /health reports "seed_design".
+	Seed []string
 }
 
 // Dimensions in the order they are printed and encoded.
 var Dimensions = []Dimension{
-	{Name: "parser", Variants: []string{"find", "fsm"}, Default: "fsm", Chapter: "5, 6"},
-	{Name: "writer", Variants: []string{"sync", "async"}, Default: "async", Chapter: "7, 8"},
-	{Name: "lock", Variants: []string{"global", "perclient", "pooled"}, Default: "pooled", Chapter: "4, 9"},
-	{Name: "metrics", Variants: []string{"mutex", "lockfree"}, Default: "lockfree", Chapter: "10"},
-	{Name: "executor", Variants: []string{"spawn", "pool"}, Default: "pool", Chapter: "11"},
+	// the seed designs (last in each list) are its own code as written:
+	// careless (ch. 5's find-based parse), unbounded (ch. 8's queue), naive
+	// (ch. 9's unguarded per-client mutex map), spsc (ch. 10's
+	// single-producer ring under many producers), thread (an OS thread per
+	// connection)
+	{Name: "parser", Variants: []string{"find", "fsm", "careless"}, Default: "fsm", Chapter: "5, 6", Seed: []string{"careless"}},
+	{Name: "writer", Variants: []string{"sync", "async", "unbounded"}, Default: "async", Chapter: "7, 8", Seed: []string{"unbounded"}},
+	{Name: "lock", Variants: []string{"global", "perclient", "pooled", "naive"}, Default: "pooled", Chapter: "4, 9", Seed: []string{"naive"}},
+	{Name: "metrics", Variants: []string{"mutex", "lockfree", "spsc"}, Default: "lockfree", Chapter: "10", Seed: []string{"spsc"}},
+	{Name: "executor", Variants: []string{"spawn", "pool", "thread"}, Default: "pool", Chapter: "11", Seed: []string{"thread"}},
 	// the rate-limit algorithm: the journey keeps chapter 4's window; bucket
 	// and redis (chapter 12) are the steps beyond one server
 	{Name: "limiter", Variants: []string{"window", "bucket", "redis"}, Default: "window", Chapter: "4, 12"},
@@ -112,6 +121,36 @@ func Parse(spec string) (Set, error) {
 		s[k] = v
 	}
 	return s, nil
+}
+
+// IsSeedDesign reports whether variant v of dimension dim is one of the
+// seed's own designs (Dimension.Seed).
+func IsSeedDesign(dim, v string) bool {
+	d, ok := Lookup(dim)
+	return ok && contains(d.Seed, v)
+}
+
+// SeedDesign reports whether s selects a seed design in any dimension; the
+// server reports it in /health as "seed_design" and reports mark its rows.
+func (s Set) SeedDesign() bool {
+	for _, d := range Dimensions {
+		if contains(d.Seed, s[d.Name]) {
+			return true
+		}
+	}
+	return false
+}
+
+// SeedDesigns lists the seed designs as specs, one per variant
+// ("parser=careless", ...), in dimension order.
+func SeedDesigns() []string {
+	var specs []string
+	for _, d := range Dimensions {
+		for _, v := range d.Seed {
+			specs = append(specs, d.Name+"="+v)
+		}
+	}
+	return specs
 }
 
 // Tags returns the build tags that select s, e.g. "parser_fsm,writer_async,...".

@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,7 @@ import (
 	"metricstream/internal/pprofserve"
 	"metricstream/server"
 	"metricstream/variants"
+	"metricstream/variants/executor"
 	"metricstream/variants/limiter"
 	"metricstream/variants/writer"
 )
@@ -71,6 +73,7 @@ type options struct {
 	redisFailOpen                               bool
 	rateLimit, maxClients, workers, queue       int
 	writerQueue, maxConns, maxHeader            int
+	maxThreads                                  int
 	maxBody                                     int64
 	headerTO, bodyTO, idleTO, writeTO, shutdown time.Duration
 	fsyncEvery                                  time.Duration
@@ -90,6 +93,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.IntVar(&o.maxClients, "max-clients", 100000, "clients the rate limiter tracks at most; idle ones are evicted after 10s, new ones beyond the cap get 503")
 	fs.IntVar(&o.workers, "workers", 0, "pool executor: worker goroutines (0: 2×GOMAXPROCS, at least 4)")
 	fs.IntVar(&o.queue, "queue", 0, "pool executor: requests waiting for a worker before 503 (0: 1024)")
+	fs.IntVar(&o.maxThreads, "max-threads", 0, "executor=thread (a seed design): connections served at once, one OS thread each; more are answered 503 (0: the ceiling below Go's 10000-thread limit, RLIMIT_NPROC and threads-max, now "+strconv.Itoa(executor.ThreadCeiling())+")")
 	fs.IntVar(&o.writerQueue, "writer-queue", 0, "async writer: batches waiting to be written before 503 (0: 1024)")
 	fs.StringVar(&o.fsync, "fsync", "never", "when to fsync the data file: never, interval or always")
 	fs.DurationVar(&o.fsyncEvery, "fsync-interval", time.Second, "period of -fsync interval")
@@ -146,6 +150,9 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 		fmt.Fprintf(stdout, "%s\n", server.VariantJSON(compiled.Set))
 		return nil
 	}
+	if ceil := executor.ThreadCeiling(); o.maxThreads < 0 || o.maxThreads > ceil {
+		return fmt.Errorf("-max-threads %d: want 0..%d (below Go's thread limit, RLIMIT_NPROC and threads-max; past them the process aborts)", o.maxThreads, ceil)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %v", err)
@@ -162,7 +169,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 	srv, err := server.New(server.Config{
 		Components: compiled, Sink: f, Fsync: policy, FsyncEvery: o.fsyncEvery,
 		RateLimit: o.rateLimit, Burst: o.burst, MaxClients: o.maxClients,
-		Redis: limiter.RedisConfig{Addr: o.redis, FailOpen: o.redisFailOpen}, Workers: o.workers, Queue: o.queue, WriterQueue: o.writerQueue,
+		Redis: limiter.RedisConfig{Addr: o.redis, FailOpen: o.redisFailOpen}, Workers: o.workers, Queue: o.queue, WriterQueue: o.writerQueue, MaxThreads: o.maxThreads,
 		Limits:        http1.Limits{MaxHeaderBytes: o.maxHeader, MaxBodyBytes: o.maxBody},
 		HeaderTimeout: o.headerTO, BodyTimeout: o.bodyTO, IdleTimeout: o.idleTO, WriteTimeout: o.writeTO,
 		MaxConns: o.maxConns, Logger: log,

@@ -1,4 +1,4 @@
-//go:build executor_pool || !executor_spawn
+//go:build executor_pool || !(executor_spawn || executor_thread)
 
 package main
 

@@ -1,4 +1,4 @@
-//go:build lock_pooled || !(lock_global || lock_perclient)
+//go:build lock_pooled || !(lock_global || lock_perclient || lock_naive)
 
 package main
 

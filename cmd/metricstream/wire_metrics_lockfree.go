@@ -1,4 +1,4 @@
-//go:build metrics_lockfree || !metrics_mutex
+//go:build metrics_lockfree || !(metrics_mutex || metrics_spsc)
 
 package main
 

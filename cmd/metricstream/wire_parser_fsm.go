@@ -1,4 +1,4 @@
-//go:build parser_fsm || !parser_find
+//go:build parser_fsm || !(parser_find || parser_careless)
 
 package main
 

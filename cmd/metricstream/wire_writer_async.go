@@ -1,4 +1,4 @@
-//go:build writer_async || !writer_sync
+//go:build writer_async || !(writer_sync || writer_unbounded)
 
 package main
 

@@ -59,6 +59,9 @@ type Stats struct {
 type Config struct {
 	Workers  int // Pool: worker goroutines (default 2×GOMAXPROCS, at least 4)
 	QueueLen int // Pool: requests waiting for a worker (default 1024)
+	// MaxThreads caps Thread's OS threads, one per connection (0 or more
+	// than ThreadCeiling(): ThreadCeiling()); the others ignore it.
+	MaxThreads int
 }
 
 // Variants lists every variant in journey order, for the conformance suite,

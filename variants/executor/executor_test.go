@@ -142,7 +142,7 @@ func servedLog(n int) []string {
 }
 
 func forEachVariant(t *testing.T, test func(t *testing.T, name string, newExec func(Config) Executor)) {
-	for _, v := range Variants {
+	for _, v := range slices.Concat(Variants, SeedVariants) { // thread, a seed design, keeps the contract
 		t.Run("variant="+v.Name, func(t *testing.T) { test(t, v.Name, v.New) })
 	}
 }

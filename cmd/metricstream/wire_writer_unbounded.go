@@ -1,0 +1,9 @@
+//go:build writer_unbounded
+
+package main
+
+// Seed chapter 8, as written: unbounded queue, dropped at shutdown (a seed
+// design, issue 13).
+import "metricstream/variants/writer"
+
+var writerVariant, newWriter = "unbounded", writer.NewUnbounded

@@ -1,0 +1,12 @@
+package writer
+
+// SeedVariants lists the seed's own designs (issue 13), chosen by spec only.
+// The conformance suite does not loop over them: Unbounded acknowledges
+// before writing and drops its queue at Close, by design; its own tests
+// measure that.
+var SeedVariants = []struct {
+	Name string
+	New  New
+}{
+	{"unbounded", NewUnbounded},
+}
