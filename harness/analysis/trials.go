@@ -239,9 +239,9 @@ func (a *Analysis) trialRows() {
 				continue
 			}
 			r := Row{Cell: c, Variant: v, Kind: ts[0].Kind, Trials: len(ts), SLO: sloVerdict(ts),
-				Success:    a.median(c, v, "success-%", ts, func(t *results.Trial) float64 { return t.SuccessPct }),
-				P99:        a.median(c, v, "p99-ns", ts, func(t *results.Trial) float64 { return float64(t.Latency.P99) }),
-				Throughput: a.median(c, v, "req/s", ts, func(t *results.Trial) float64 { return t.Throughput })}
+				Success:    a.CellMedian(c, v, "success-%", ts, func(t *results.Trial) float64 { return t.SuccessPct }),
+				P99:        a.CellMedian(c, v, "p99-ns", ts, func(t *results.Trial) float64 { return float64(t.Latency.P99) }),
+				Throughput: a.CellMedian(c, v, "req/s", ts, func(t *results.Trial) float64 { return t.Throughput })}
 			for _, t := range ts {
 				r.Lost = max(r.Lost, t.Lost)
 			}
@@ -250,9 +250,10 @@ func (a *Analysis) trialRows() {
 	}
 }
 
-// median is the sample's median of unit when the benchmark lines have it
-// (so a row states the tables' number), else the median over ts.
-func (a *Analysis) median(c Cell, v, unit string, ts []*results.Trial, f func(*results.Trial) float64) float64 {
+// CellMedian is the median of unit for variant v in cell c as the tables
+// state it (the sample of the benchmark lines), else the median of f over
+// ts: rows and charts state the tables' numbers.
+func (a *Analysis) CellMedian(c Cell, v, unit string, ts []*results.Trial, f func(*results.Trial) float64) float64 {
 	if m, ok := a.Center(c, v, unit); ok {
 		return m
 	}
@@ -294,7 +295,7 @@ func (a *Analysis) knees() {
 				k.By = by
 				if _, x, _ := StepValue(c.Step); ok && x > k.Value {
 					k.Step, k.Value = c.Step, x
-					k.Achieved = MedianOf(ts, func(t *results.Trial) float64 { return t.Throughput })
+					k.Achieved = a.CellMedian(c, v, "req/s", ts, func(t *results.Trial) float64 { return t.Throughput })
 				}
 			}
 			if k.By != "" {

@@ -61,6 +61,7 @@ type Skipped struct {
 
 // trialIndex groups a run's trials by cell and variant.
 type trialIndex struct {
+	a        *analysis.Analysis
 	run      *results.Run
 	cells    []analysis.Cell
 	variants []string
@@ -71,7 +72,7 @@ type trialIndex struct {
 // indexTrials is the charts' view of the analysis's trials: every cell
 // and variant with trials, and a color per variant.
 func indexTrials(a *analysis.Analysis) *trialIndex {
-	ix := &trialIndex{run: a.Run, cells: a.TrialCells(), variants: a.TrialVariants(),
+	ix := &trialIndex{a: a, run: a.Run, cells: a.TrialCells(), variants: a.TrialVariants(),
 		byCell: map[analysis.Cell]map[string][]*results.Trial{}, color: map[string]int{}}
 	for _, c := range ix.cells {
 		ix.byCell[c] = map[string][]*results.Trial{}
@@ -197,9 +198,20 @@ func (ix *trialIndex) loadGroups(keys ...string) []loadGroup {
 	return gs
 }
 
+// cellValue is what a chart plots for variant v in cell c.
+type cellValue func(c analysis.Cell, v string, ts []*results.Trial) float64
+
+// median plots the analysis's median of unit (f over the trials where the
+// benchmark lines lack it), scaled by 1/div.
+func (ix *trialIndex) median(unit string, div float64, f func(*results.Trial) float64) cellValue {
+	return func(c analysis.Cell, v string, ts []*results.Trial) float64 {
+		return ix.a.CellMedian(c, v, unit, ts, f) / div
+	}
+}
+
 // variantSeries builds one series per variant of y against the group's load
 // axis, points sorted by x.
-func (ix *trialIndex) variantSeries(g loadGroup, y func([]*results.Trial) float64, suffix string, dash int, dropNonPositive bool) []Series {
+func (ix *trialIndex) variantSeries(g loadGroup, y cellValue, suffix string, dash int, dropNonPositive bool) []Series {
 	var out []Series
 	for _, v := range ix.variants {
 		s := Series{Name: v + suffix, Color: ix.color[v], Dash: dash}
@@ -208,7 +220,7 @@ func (ix *trialIndex) variantSeries(g loadGroup, y func([]*results.Trial) float6
 			if len(ts) == 0 {
 				continue
 			}
-			p := Point{cellX(c, ts, g.key), y(ts)}
+			p := Point{cellX(c, ts, g.key), y(c, v, ts)}
 			if math.IsNaN(p.Y) || (dropNonPositive && (p.Y <= 0 || p.X <= 0)) {
 				continue
 			}
@@ -248,9 +260,7 @@ func successCharts(ix *trialIndex) ([]Chart, []Skipped) {
 			Title:  title + " — " + g.name,
 			XLabel: axisLabel(g.key),
 			YLabel: "success (% of requests answered 2xx)",
-			Series: ix.variantSeries(g, func(ts []*results.Trial) float64 {
-				return analysis.MedianOf(ts, func(t *results.Trial) float64 { return t.SuccessPct })
-			}, "", 0, false),
+			Series: ix.variantSeries(g, ix.median("success-%", 1, func(t *results.Trial) float64 { return t.SuccessPct }), "", 0, false),
 			Note: "Median over trials of each cell.",
 		})
 		cs[len(cs)-1].XTicks = loadTicks(cs[len(cs)-1].Series)
@@ -260,12 +270,12 @@ func successCharts(ix *trialIndex) ([]Chart, []Skipped) {
 
 // percentiles plotted by the latency charts.
 var latencyPercentiles = []struct {
-	name string
-	get  func(*results.Trial) float64
+	name, unit string
+	get        func(*results.Trial) float64
 }{
-	{"p50", func(t *results.Trial) float64 { return float64(t.Latency.P50) }},
-	{"p99", func(t *results.Trial) float64 { return float64(t.Latency.P99) }},
-	{"p99.9", func(t *results.Trial) float64 { return float64(t.Latency.P999) }},
+	{"p50", "p50-ns", func(t *results.Trial) float64 { return float64(t.Latency.P50) }},
+	{"p99", "p99-ns", func(t *results.Trial) float64 { return float64(t.Latency.P99) }},
+	{"p99.9", "p99.9-ns", func(t *results.Trial) float64 { return float64(t.Latency.P999) }},
 }
 
 // latencyCharts plots p50, p99 and p99.9 (ms) against clients or offered
@@ -286,10 +296,7 @@ func latencyCharts(ix *trialIndex) ([]Chart, []Skipped) {
 			Note:   "Median over trials of each trial's percentile; solid p50, dashed p99, dotted p99.9.",
 		}
 		for i, pc := range latencyPercentiles {
-			get := pc.get
-			c.Series = append(c.Series, ix.variantSeries(g, func(ts []*results.Trial) float64 {
-				return analysis.MedianOf(ts, get) / 1e6
-			}, " "+pc.name, i, true)...)
+			c.Series = append(c.Series, ix.variantSeries(g, ix.median(pc.unit, 1e6, pc.get), " "+pc.name, i, true)...)
 		}
 		sort.SliceStable(c.Series, func(i, j int) bool { return c.Series[i].Color < c.Series[j].Color })
 		c.LogY = spansDecade(c.Series)
@@ -365,9 +372,7 @@ func throughputCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped)
 			Title:  title + " — " + g.name,
 			XLabel: "offered (requests/s)",
 			YLabel: "achieved (2xx responses/s)",
-			Series: ix.variantSeries(g, func(ts []*results.Trial) float64 {
-				return analysis.MedianOf(ts, func(t *results.Trial) float64 { return t.Throughput })
-			}, "", 0, false),
+			Series: ix.variantSeries(g, ix.median("req/s", 1, func(t *results.Trial) float64 { return t.Throughput }), "", 0, false),
 		}
 		var lo, hi float64 = math.Inf(1), 0
 		for _, s := range c.Series {
