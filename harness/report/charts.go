@@ -261,7 +261,7 @@ func successCharts(ix *trialIndex) ([]Chart, []Skipped) {
 			XLabel: axisLabel(g.key),
 			YLabel: "success (% of requests answered 2xx)",
 			Series: ix.variantSeries(g, ix.median("success-%", 1, func(t *results.Trial) float64 { return t.SuccessPct }), "", 0, false),
-			Note: "Median over trials of each cell.",
+			Note:   "Median over trials of each cell.",
 		})
 		cs[len(cs)-1].XTicks = loadTicks(cs[len(cs)-1].Series)
 	}
