@@ -7,7 +7,7 @@
 // files, so those can never disagree (as x/perf's benchtab builds its
 // tables once and renders them as text or CSV).
 //
-// Descriptive statistics (median, MAD, standard deviation, percentiles)
+// Descriptive statistics (median, MAD, standard deviation)
 // come from github.com/montanaflynn/stats; inference from
 // golang.org/x/perf: Analyze reads the run's benchmark lines (bench.txt, or
 // results.BenchText when the file is absent), groups them with benchproc by

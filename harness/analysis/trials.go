@@ -46,15 +46,6 @@ func StdDev(vs []float64) float64 {
 	return s
 }
 
-// Percentile is the p-th percentile (0 < p ≤ 100) of vs, NaN when empty.
-func Percentile(vs []float64, p float64) float64 {
-	v, err := stats.Percentile(vs, p)
-	if err != nil {
-		return math.NaN()
-	}
-	return v
-}
-
 // MedianOf is the median of f over ts.
 func MedianOf(ts []*results.Trial, f func(*results.Trial) float64) float64 {
 	vs := make([]float64, 0, len(ts))
