@@ -52,15 +52,13 @@ func okText(ok bool) string {
 // cell c, or "" for none.
 type finding func(a *Analysis, c Cell, v string, ts []*results.Trial) string
 
-// findings holds each scenario kind's summary row (Trial.Kind); a new kind
-// with a verdict of its own adds its entry here.
-var findings = map[string]finding{
-	"slowloris": (*Analysis).slowlorisLine,
-	"overload":  func(_ *Analysis, c Cell, v string, ts []*results.Trial) string { return overloadLine(c, v, ts) },
-}
+// findings holds each scenario kind's summary row (Trial.Kind): a kind
+// with a verdict of its own registers it from its file's init
+// (finding_slowloris.go, finding_overload.go).
+var findings = map[string]finding{}
 
 // faults fills Faults with the rows of the kinds that have one: the
-// RELIABILITY.md criteria of fault cells (slowlorisLine, overloadLine).
+// RELIABILITY.md criteria of fault cells.
 func (a *Analysis) faults() {
 	for _, c := range a.ix.cells {
 		for _, v := range a.ix.variants {
@@ -75,68 +73,4 @@ func (a *Analysis) faults() {
 			}
 		}
 	}
-}
-
-// slowlorisLine: attackers closed within header timeout + 1 s (summed over
-// the trials) and the slowest close, then the honest p99 (median over
-// trials) beside the same variant's slowloris=0 p99, as a ratio held to 2×.
-// The slowloris=0 step is the baseline, not a row.
-func (a *Analysis) slowlorisLine(c Cell, v string, ts []*results.Trial) string {
-	if c.Step == "slowloris=0" {
-		return ""
-	}
-	var asked, conn, inTime int
-	var slowest, ht int64
-	for _, t := range ts {
-		if f := t.Fault; f != nil {
-			asked += f.Attackers
-			conn += f.Connected
-			inTime += f.ClosedInTime
-			slowest = max(slowest, f.SlowestCloseNS)
-			ht = f.HeaderTimeoutNS
-		}
-	}
-	limit := float64(ht) + 1e9
-	l := fmt.Sprintf("%s %s: closed within %s+1s %d/%d connected (%d asked, %d trials), slowest %s: %s",
-		c, v, FormatNS(float64(ht)), inTime, conn, asked, len(ts), FormatNS(float64(slowest)),
-		okText(inTime == conn && conn == asked && float64(slowest) <= limit))
-	p99 := MedianOf(ts, func(t *results.Trial) float64 { return float64(t.Latency.P99) })
-	var base float64
-	if bs := a.ix.byCell[Cell{c.Scenario, "slowloris=0"}][v]; len(bs) > 0 {
-		base = MedianOf(bs, func(t *results.Trial) float64 { return float64(t.Latency.P99) })
-	}
-	if base > 0 {
-		return l + fmt.Sprintf("; honest p99 %s vs %s unloaded = %.2f× (≤ 2×): %s", FormatNS(p99), FormatNS(base), p99/base, okText(p99 <= 2*base))
-	}
-	return l + fmt.Sprintf("; honest p99 %s (no slowloris=0 step to compare)", FormatNS(p99))
-}
-
-// overloadLine: the measured capacity C, the offered and achieved rates
-// (and the share sent late: their latency from the intended time includes
-// the generator's own backlog), the 503 share, the 2xx p99, the recovery
-// (last 503 after the overload, held to 2 s) and the acknowledged metrics
-// lost.
-func overloadLine(c Cell, v string, ts []*results.Trial) string {
-	var capa, offered, achieved, share, late, p99 []float64
-	var recovery, lost int64
-	all503 := true
-	for _, t := range ts {
-		if n := t.Counts.Total(); n > 0 {
-			share = append(share, 100*float64(t.Counts.Status503)/float64(n))
-			late = append(late, 100*float64(t.Counts.Late)/float64(n))
-		}
-		all503 = all503 && t.Counts.Status503 > 0
-		p99 = append(p99, float64(t.Latency.P99))
-		offered = append(offered, t.OfferedRate)
-		lost = max(lost, t.Lost)
-		if f := t.Fault; f != nil {
-			capa = append(capa, f.CapacityRPS)
-			achieved = append(achieved, f.AchievedRPS)
-			recovery = max(recovery, f.RecoveryNS)
-		}
-	}
-	yes := map[bool]string{true: "yes", false: "no"}
-	return fmt.Sprintf("%s %s: capacity %.0f/s, offered %.0f/s, achieved %.0f/s (late %.0f%%: the generator fell behind its schedule; 2xx latency is timed from each actual send); 503 share %.1f%% (503s in every trial: %s); 2xx p99 %s; recovery %s (≤ 2s): %s; lost %d: %s",
-		c, v, Median(capa), Median(offered), Median(achieved), Median(late), Median(share), yes[all503], FormatNS(Median(p99)),
-		FormatNS(float64(recovery)), okText(recovery <= 2e9), lost, okText(lost == 0))
 }

@@ -9,8 +9,8 @@
 // harness/load (the one load client, the durability scenarios' unique
 // metric names included, through its body hook), statistics and summaries
 // from harness/analysis and harness/report afterwards. A per-trial scenario
-// kind's runner is registered by its file (durability.go, faults.go;
-// kinds.go holds the registry).
+// kind's runner is registered by its file (durability.go, slowloris.go,
+// overload.go; kinds.go holds the registry).
 //
 // Run is the entry point; it returns the results.Run it wrote, whose Dir is
 // the hook for whatever renders reports afterwards. Servers are started

@@ -16,7 +16,7 @@ import (
 type trialRunner func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, rng *rand.Rand) (results.Trial, *results.Step)
 
 // runners holds each per-trial kind's runner; the kind's file registers it
-// from init (durability.go: shutdown, crash; faults.go: slowloris, overload).
+// from init (durability.go: shutdown, crash; slowloris.go; overload.go).
 var runners = map[scenario.Kind]trialRunner{}
 
 func registerRunner(k scenario.Kind, r trialRunner) {
