@@ -162,16 +162,23 @@ bench: redis ## every component benchmark, every variant and peer, -count=10, in
 	$(GO) test -count=1 -run '^TestCarelessTable$$' -v ./variants/parser | sed -n 's/^        //p' | tee -a $${f%.txt}.benchstat.txt; \
 	echo; echo "raw: $$f   summaries: $${f%.txt}.benchstat.txt"
 
-# make peers: wrk against a do-nothing net/http handler, the reference server
-# and optimized, and the lab's generator against the same handler, pinned
-# (servers cpu0, load cpu1), keep-alive and connection-per-request, into
-# results/peers/<date>.txt with the ratios (harness/peers/peers.sh).
-PEERS_CONNS  ?= 50
-PEERS_SECS   ?= 3
-PEERS_ROUNDS ?= 5
+# make peers: wrk against do-nothing net/http and fasthttp handlers, the
+# reference server, optimized and optimized with writer=sync (limiter on at
+# PEERS_QUOTA per client, PEERS_CLIENTS client ids), and the lab's generator
+# against both do-nothing handlers, pinned (servers cpu0, load cpu1),
+# keep-alive and connection-per-request, into results/peers/<date>.txt with
+# the gated ratios (harness/peers/peers.sh). PEERS_PROFILE=1 ends with a CPU
+# profile of optimized under wrk and its pprof -top.
+PEERS_CONNS   ?= 50
+PEERS_SECS    ?= 3
+PEERS_ROUNDS  ?= 5
+PEERS_CLIENTS ?= $(PEERS_CONNS)
+PEERS_QUOTA   ?= 100000
+PEERS_PROFILE ?=
 
-peers: ## wrk and the generator vs a net/http no-op, reference and optimized, into results/peers/ (installs wrk)
-	harness/peers/peers.sh $(PEERS_CONNS) $(PEERS_SECS) $(PEERS_ROUNDS)
+peers: ## wrk and the generator vs do-nothing net/http and fasthttp, reference, optimized (limiter on), gated ratios, into results/peers/ (installs wrk)
+	PEERS_CLIENTS=$(PEERS_CLIENTS) PEERS_QUOTA=$(PEERS_QUOTA) PEERS_PROFILE=$(PEERS_PROFILE) \
+		harness/peers/peers.sh $(PEERS_CONNS) $(PEERS_SECS) $(PEERS_ROUNDS)
 
 clean: ## remove bin/
 	rm -rf $(BIN)

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"metricstream/internal/metric"
 )
 
@@ -26,9 +29,7 @@ func newTest(t *testing.T, rateLimit int) (*Server, *bytes.Buffer, *clock) {
 	var out bytes.Buffer
 	c := &clock{t0}
 	s, err := New(Config{Out: &out, RateLimit: rateLimit, Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return s, &out, c
 }
 
@@ -66,12 +67,8 @@ func TestIngestWritesLines(t *testing.T) {
 	want = metric.AppendLine(want, &metric.Metric{Name: "cpu", Value: 75.5, Type: "gauge", Timestamp: 1732640000000, HasTimestamp: true,
 		Tags: []metric.Tag{{Key: "host", Value: "a"}, {Key: "region", Value: "eu"}}}, 0)
 	want = metric.AppendLine(want, &metric.Metric{Name: "q\"<", Value: 1e-7}, t0.UnixMilli())
-	if out.String() != string(want) {
-		t.Errorf("file:\n%s\nwant:\n%s", out, want)
-	}
-	if s.Accepted() != 2 {
-		t.Errorf("Accepted = %d, want 2", s.Accepted())
-	}
+	assert.Equal(t, string(want), out.String(), "file")
+	assert.EqualValues(t, 2, s.Accepted(), "Accepted")
 }
 
 // Bad input gets 400 (413 for an oversized body) with {"error": ...}, and
@@ -115,15 +112,11 @@ func TestIngestRejects(t *testing.T) {
 			s, out, _ := newTest(t, 0)
 			w := do(s, "POST", "/metrics", "c", tc.body)
 			var e struct{ Error string }
-			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
-				t.Fatalf("%d body %q: %v", w.Code, w.Body, err)
-			}
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e), "%d body %q", w.Code, w.Body)
 			if w.Code != tc.status || !strings.Contains(e.Error, tc.msg) {
 				t.Errorf("got %d %q, want %d containing %q", w.Code, e.Error, tc.status, tc.msg)
 			}
-			if out.Len() != 0 {
-				t.Errorf("rejected batch wrote %q", out)
-			}
+			assert.Zero(t, out.Len(), "rejected batch wrote %q", out)
 		})
 	}
 }
@@ -185,13 +178,9 @@ func TestLimiterForgetsIdleClients(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		l.allow(fmt.Sprint("c", i), t0)
 	}
-	if l.clients() != 100 {
-		t.Fatalf("clients = %d", l.clients())
-	}
+	require.Equal(t, 100, l.clients(), "clients")
 	l.allow("late", t0.Add(sweepEvery))
-	if l.clients() != 1 {
-		t.Errorf("after a sweep: %d clients, want 1", l.clients())
-	}
+	assert.Equal(t, 1, l.clients(), "after a sweep: %d clients, want 1", l.clients())
 	if ok, _ := newLimiter(0, time.Second).allow("x", t0); !ok {
 		t.Error("limit 0 must disable limiting")
 	}
@@ -225,16 +214,12 @@ func (failing) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestStorageFailureIs503(t *testing.T) {
 	s, err := New(Config{Out: failing{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	w := do(s, "POST", "/metrics", "c", `{"metrics":[{"name":"a","value":1}]}`)
 	if w.Code != 503 || w.Header().Get("Retry-After") != "1" || !strings.Contains(w.Body.String(), "disk full") {
 		t.Errorf("%d %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
-	if s.Accepted() != 0 {
-		t.Errorf("Accepted = %d after a failed write", s.Accepted())
-	}
+	assert.Zero(t, s.Accepted(), "Accepted = %d after a failed write", s.Accepted())
 }
 
 // syncer counts Sync calls.
@@ -251,9 +236,7 @@ func TestFsyncAlways(t *testing.T) {
 	}
 	var f syncer
 	s, err := New(Config{Out: &f, FsyncAlways: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i := 0; i < 3; i++ {
 		do(s, "POST", "/metrics", "c", `{"metrics":[{"name":"a","value":1}]}`)
 	}

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"metricstream/variants"
 )
 
@@ -206,9 +209,7 @@ func readResponse(br *bufio.Reader) (response, *http.Response, error) {
 // checkError checks r is an {"error": "..."} JSON body naming want.
 func checkError(t *testing.T, r response, want string) {
 	t.Helper()
-	if ct := r.header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q, want application/json", ct)
-	}
+	assert.Equal(t, "application/json", r.header.Get("Content-Type"), "Content-Type")
 	var e map[string]string
 	if err := json.Unmarshal(r.body, &e); err != nil || len(e) != 1 || e["error"] == "" {
 		t.Fatalf("body %q is not {\"error\": \"...\"} (%v)", r.body, err)
@@ -257,22 +258,14 @@ func TestBadInput(t *testing.T) {
 					// a client id of its own, so the rate limit never answers first
 					c.send(strings.Replace(tc.raw, "Authorization: bad\r\n", "Authorization: "+tc.name+"\r\n", 1))
 					r, resp, err := readResponse(c.br)
-					if err != nil {
-						t.Fatalf("no answer: %v", err)
-					}
-					if r.status != tc.status {
-						t.Fatalf("status %d %s, want %d", r.status, r.body, tc.status)
-					}
+					require.NoError(t, err, "no answer")
+					require.Equal(t, tc.status, r.status, "status %d %s, want %d", r.status, r.body, tc.status)
 					checkError(t, r, tc.want)
 					for k, v := range tc.header {
-						if got := r.header.Get(k); got != v {
-							t.Errorf("%s: %q, want %q", k, got, v)
-						}
+						assert.Equal(t, v, r.header.Get(k), "%s", k)
 					}
 					if tc.close {
-						if !resp.Close {
-							t.Errorf("no Connection: close")
-						}
+						assert.True(t, resp.Close, "no Connection: close")
 						expectClosed(t, c.nc, c.br)
 						return
 					}
@@ -337,15 +330,11 @@ func TestBadInput(t *testing.T) {
 				}
 			})
 
-			if err := ts.stop(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, ts.stop())
 			// Only the 3 admitted rate-limit requests and the 2 pipelined
 			// metrics were acknowledged.
 			ls := lines(t, ts.data)
-			if len(ls) != 5 {
-				t.Fatalf("file has %d lines, want the 5 acknowledged:\n%s", len(ls), strings.Join(ls, "\n"))
-			}
+			require.Equal(t, 5, len(ls), "file has %d lines, want the 5 acknowledged:\n%s", len(ls), strings.Join(ls, "\n"))
 			for _, l := range ls {
 				var m struct{ Name string }
 				if json.Unmarshal([]byte(l), &m) != nil || (m.Name != "rl" && m.Name != "p1" && m.Name != "p2") {
@@ -385,9 +374,7 @@ func hugeBodyRefused(t *testing.T, addr, head string, isChunked bool) {
 		sent <- n
 	}()
 	r, resp, err := readResponse(c.br)
-	if err != nil {
-		t.Fatalf("no answer to a huge body: %v", err)
-	}
+	require.NoError(t, err, "no answer to a huge body")
 	if r.status != 413 || !resp.Close {
 		t.Fatalf("huge body = %d %s (close %v), want 413 and close", r.status, r.body, resp.Close)
 	}
@@ -426,9 +413,7 @@ func TestOverload(t *testing.T) {
 		t.Run("variant="+spec, func(t *testing.T) {
 			t.Parallel()
 			set, err := variants.Parse(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if set["executor"] == "pool" {
 				t.Run("pool-queue-full", func(t *testing.T) {
 					ts := start(t, spec, func(c *Config) { c.Workers, c.Queue = 1, 1 })
@@ -455,9 +440,7 @@ func TestOverload(t *testing.T) {
 					if r := b.read(); r.status != 200 {
 						t.Fatalf("queued request = %d", r.status)
 					}
-					if err := ts.stop(); err != nil {
-						t.Fatal(err)
-					}
+					require.NoError(t, ts.stop())
 					if ls := lines(t, ts.data); len(ls) != 2 || strings.Contains(strings.Join(ls, ""), "refused") {
 						t.Fatalf("file %q, want the held and the queued metric", ls)
 					}
@@ -481,9 +464,7 @@ func TestOverload(t *testing.T) {
 					}
 					checkError(t, r, "writer queue full")
 					close(sink.release)
-					if err := ts.stop(); err != nil {
-						t.Fatal(err)
-					}
+					require.NoError(t, ts.stop())
 					if got := sink.buf.String(); strings.Count(got, "\n") != 2 || strings.Contains(got, "refused") {
 						t.Fatalf("sink %q, want the written and the queued metric", got)
 					}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"metricstream/internal/http1"
 	"metricstream/variants"
 )
@@ -64,9 +66,7 @@ func FuzzServer(f *testing.F) {
 		for _, tg := range targets {
 			before := tg.sink.lines()
 			nc, err := net.Dial("tcp", tg.addr)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			nc.SetDeadline(time.Now().Add(10 * time.Second))
 			nc.Write(raw)
 			nc.(*net.TCPConn).CloseWrite() // the server sees EOF after the input
@@ -92,9 +92,7 @@ func FuzzServer(f *testing.F) {
 			}
 			after := tg.sink.lines()
 			added := after[len(before):]
-			if len(added) != acked {
-				t.Fatalf("%q: %d metrics acknowledged, %d lines added", raw, acked, len(added))
-			}
+			require.Equal(t, acked, len(added), "%q: %d metrics acknowledged, %d lines added", raw, acked, len(added))
 			for _, l := range added {
 				if !json.Valid(l) || bytes.ContainsAny(l, "\n\r") {
 					t.Fatalf("bad line %q", l)

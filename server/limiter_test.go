@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"metricstream/internal/redistest"
 	"metricstream/variants/limiter"
 )
@@ -26,9 +28,7 @@ func TestRedisDown(t *testing.T) {
 			for i := 0; i < 3; i++ {
 				got = append(got, c.do("POST", "/metrics", "client1", body).status)
 			}
-			if fmt.Sprint(got) != "[200 200 429]" {
-				t.Fatalf("Redis up: %v, want [200 200 429]", got)
-			}
+			require.Equal(t, "[200 200 429]", fmt.Sprint(got), "Redis up: %v, want [200 200 429]", got)
 			rs.Kill()
 			want := 503
 			if failOpen {

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"metricstream/variants"
 	"metricstream/variants/writer"
 )
@@ -37,13 +40,9 @@ func TestFaultLogs(t *testing.T) {
 	comp, _ := ByName(set)
 	s, err := New(Config{Components: comp, Sink: &failingSink{}, Fsync: writer.FsyncNever,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(&flakyListener{Listener: ln}) }()
 	c := dial(t, ln.Addr().String())
@@ -62,18 +61,14 @@ func TestFaultLogs(t *testing.T) {
 		t.Fatalf("Shutdown = %v, want the deadline", err)
 	}
 	slow.nc.Close()
-	if err := <-served; err != ErrServerClosed {
-		t.Fatalf("Serve = %v", err)
-	}
+	require.Same(t, ErrServerClosed, <-served, "Serve")
 	out := logs.String()
 	for _, want := range []string{
 		`level=WARN msg="accept failed; retrying" err="accept4: too many open files"`,
 		`level=ERROR msg="shutdown timed out with requests in flight; closing the writer anyway"`,
 		`level=INFO msg=stopped acknowledged_metrics=3`,
 	} {
-		if strings.Count(out, want) != 1 {
-			t.Errorf("want one %q in the logs:\n%s", want, out)
-		}
+		assert.Equal(t, 1, strings.Count(out, want), "want one %q in the logs:\n%s", want, out)
 	}
 	if n := strings.Count(out, "\n"); n != 3 {
 		t.Errorf("%d log lines, want 3 (no per-request lines):\n%s", n, out)

@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"metricstream/internal/redistest"
 	"metricstream/variants"
 	"metricstream/variants/limiter"
@@ -56,18 +59,12 @@ func newClock() *fixedClock {
 func start(t *testing.T, spec string, mod func(*Config)) *testServer {
 	t.Helper()
 	set, err := variants.Parse(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	comp, err := ByName(set)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	data := filepath.Join(t.TempDir(), "metrics.jsonl")
 	f, err := writer.Open(data, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cfg := Config{Components: comp, Sink: f, RateLimit: 0, Workers: 4, Queue: 64}
 	if set["limiter"] == "redis" {
 		// a Redis of its own; the caller's clock, so tests' fixed clocks
@@ -81,13 +78,9 @@ func start(t *testing.T, spec string, mod func(*Config)) *testServer {
 		f.Close() // the test injected a sink of its own
 	}
 	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(ln) }()
 	var once sync.Once
@@ -122,9 +115,7 @@ type client struct {
 func dial(t testing.TB, addr string) *client {
 	t.Helper()
 	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	nc.SetDeadline(time.Now().Add(30 * time.Second))
 	t.Cleanup(func() { nc.Close() })
 	return &client{t: t, nc: nc, br: bufio.NewReader(nc)}
@@ -186,15 +177,11 @@ func request(method, path, auth, body string) string {
 func lines(t testing.TB, path string) []string {
 	t.Helper()
 	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if len(b) == 0 {
 		return nil
 	}
-	if b[len(b)-1] != '\n' {
-		t.Fatalf("data file ends in a partial line: %q", b[max(0, len(b)-80):])
-	}
+	require.Equal(t, byte('\n'), b[len(b)-1], "data file ends in a partial line: %q", b[max(0, len(b)-80):])
 	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
 
@@ -212,16 +199,12 @@ func TestEndToEnd(t *testing.T) {
 
 			t.Run("health", func(t *testing.T) {
 				r := c.do("GET", "/health", "", "")
-				if r.status != 200 {
-					t.Fatalf("GET /health = %d %s", r.status, r.body)
-				}
+				require.Equal(t, 200, r.status, "GET /health = %d %s", r.status, r.body)
 				var h struct {
 					Status  string
 					Variant map[string]string
 				}
-				if err := json.Unmarshal(r.body, &h); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, json.Unmarshal(r.body, &h))
 				if h.Status != "ok" || !variants.Set(h.Variant).Equal(ts.set) {
 					t.Fatalf("health = %s, want status ok and variant %v", r.body, ts.set)
 				}
@@ -279,9 +262,7 @@ func TestEndToEnd(t *testing.T) {
 					}
 				}
 				want := "[200 200 200 200 200 200 200 200 200 200 429 429 429 429 429]"
-				if fmt.Sprint(got) != want {
-					t.Fatalf("statuses = %v, want %s", got, want)
-				}
+				require.Equal(t, want, fmt.Sprint(got), "statuses = %v, want %s", got, want)
 				// another client is not affected
 				if r := c.do("POST", "/metrics", "client2", `{"metrics":[{"name":"test","value":1}]}`); r.status != 200 {
 					t.Fatalf("client2 = %d", r.status)
@@ -299,32 +280,20 @@ func TestEndToEnd(t *testing.T) {
 				if r.status != 200 || json.Unmarshal(r.body, &st) != nil {
 					t.Fatalf("GET /metrics = %d %s", r.status, r.body)
 				}
-				if st.MetricsAccepted != 3+10+1+1 {
-					t.Errorf("metrics_accepted = %d, want 15", st.MetricsAccepted)
-				}
+				assert.EqualValues(t, 3+10+1+1, st.MetricsAccepted, "metrics_accepted")
 				if st.Clients.Clients["client1"].Rejected != 5 || st.Clients.Clients["client1"].Admitted != 11 {
 					t.Errorf("client1 totals = %+v", st.Clients.Clients["client1"])
 				}
-				if st.Requests.ByStatus["429"] != 5 {
-					t.Errorf("429 count = %d", st.Requests.ByStatus["429"])
-				}
+				assert.EqualValues(t, 5, st.Requests.ByStatus["429"], "429 count")
 			})
 
-			if err := ts.stop(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, ts.stop())
 			ls := lines(t, ts.data)
-			if len(ls) != 15 {
-				t.Fatalf("file has %d lines, want 15:\n%s", len(ls), strings.Join(ls, "\n"))
-			}
+			require.Equal(t, 15, len(ls), "file has %d lines, want 15:\n%s", len(ls), strings.Join(ls, "\n"))
 			var first map[string]any
-			if err := json.Unmarshal([]byte(ls[0]), &first); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, json.Unmarshal([]byte(ls[0]), &first))
 			want := map[string]any{"timestamp": 1732640000000.0, "name": "cpu", "value": 75.5, "type": "gauge", "tags": map[string]any{"host": "a"}}
-			if fmt.Sprint(first) != fmt.Sprint(want) {
-				t.Fatalf("first line = %v, want %v", first, want)
-			}
+			require.Equal(t, fmt.Sprint(want), fmt.Sprint(first), "first line = %v, want %v", first, want)
 		})
 	}
 }
@@ -377,23 +346,17 @@ func TestShutdownLosesNothing(t *testing.T) {
 			for i := 0; i < 100; i++ { // stop in the middle of the load
 				<-seen
 			}
-			if err := ts.stop(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, ts.stop())
 			wg.Wait()
 			ls := lines(t, ts.data)
-			if int64(len(ls)) != acked.Load() {
-				t.Fatalf("acknowledged %d metrics, file has %d lines", acked.Load(), len(ls))
-			}
+			require.Equal(t, acked.Load(), int64(len(ls)), "acknowledged %d metrics, file has %d lines", acked.Load(), len(ls))
 			if got := ts.Accepted(); int64(got) != acked.Load() {
 				t.Fatalf("server counted %d accepted, clients saw %d", got, acked.Load())
 			}
 			names := map[string]bool{}
 			for _, l := range ls {
 				var m struct{ Name string }
-				if err := json.Unmarshal([]byte(l), &m); err != nil {
-					t.Fatalf("bad line %q: %v", l, err)
-				}
+				require.NoError(t, json.Unmarshal([]byte(l), &m), "bad line %q", l)
 				if names[m.Name] {
 					t.Fatalf("duplicate line for %s", m.Name)
 				}
@@ -417,9 +380,7 @@ func TestPipelining(t *testing.T) {
 			want := []int{200, 200, 404, 200}
 			for i, w := range want {
 				r := c.read()
-				if r.status != w {
-					t.Fatalf("response %d = %d %s, want %d", i, r.status, r.body, w)
-				}
+				require.Equal(t, w, r.status, "response %d = %d %s, want %d", i, r.status, r.body, w)
 				if i == 3 && !bytes.Contains(r.body, []byte(`"accepted":2`)) {
 					t.Fatalf("last response %s", r.body)
 				}

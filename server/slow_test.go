@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // These tests pace raw-TCP writes (a slow client is one that writes
@@ -75,12 +77,8 @@ func TestSlowloris(t *testing.T) {
 			ts := start(t, spec, slowConfig)
 			nc := dial(t, ts.addr).nc
 			d, got, err := trickle(nc, "POST /metrics HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 100*time.Millisecond)
-			if isTimeout(err) {
-				t.Fatalf("not closed within %v", hangLimit)
-			}
-			if len(got) != 0 {
-				t.Fatalf("slowloris got an answer: %q", got)
-			}
+			require.False(t, isTimeout(err), "not closed within %v", hangLimit)
+			require.Zero(t, len(got), "slowloris got an answer: %q", got)
 			if d < slowHeaderTimeout {
 				t.Fatalf("closed after %v, before the header timeout %v", d, slowHeaderTimeout)
 			}
@@ -104,9 +102,7 @@ func TestSlowBody(t *testing.T) {
 				t.Fatalf("slow body: got %q, err %v", got, err)
 			}
 			t.Logf("closed %v after the body's first byte (body timeout %v)", d.Round(time.Millisecond), slowBodyTimeout)
-			if err := ts.stop(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, ts.stop())
 			if n := len(lines(t, ts.data)); n != 0 {
 				t.Fatalf("%d lines written for a body that never arrived", n)
 			}
@@ -163,9 +159,7 @@ func TestSlowFlood(t *testing.T) {
 			ready := make(chan struct{}, flood)
 			for i := range flood {
 				nc, err := net.DialTimeout("tcp", ts.addr, hangLimit)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
@@ -206,9 +200,7 @@ func TestSlowFlood(t *testing.T) {
 				ok++
 			}
 			for i, a := range answered {
-				if a {
-					t.Fatalf("hostile connection %d got an answer", i)
-				}
+				require.False(t, a, "hostile connection %d got an answer", i)
 			}
 			sorted := append([]time.Duration(nil), closedAfter...)
 			sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
@@ -220,9 +212,7 @@ func TestSlowFlood(t *testing.T) {
 				flood, sorted[0].Round(time.Millisecond), worst.Round(time.Millisecond), sorted[flood/2].Round(time.Millisecond), slowHeaderTimeout, ok)
 
 			honest.nc.Close()
-			if err := ts.stop(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, ts.stop())
 			if n := len(lines(t, ts.data)); n != ok {
 				t.Fatalf("file has %d lines, honest client had %d acknowledged", n, ok)
 			}

@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"metricstream/variants/writer"
 )
 
@@ -113,9 +116,7 @@ func TestWriteErrors(t *testing.T) {
 					acked = append(acked, "after")
 					return true
 				}
-				if r.status != 503 {
-					t.Fatalf("POST while recovering = %d", r.status)
-				}
+				require.Equal(t, 503, r.status, "POST while recovering")
 				return false
 			})
 			if h := health(t, c); h.Status != "ok" {
@@ -124,9 +125,7 @@ func TestWriteErrors(t *testing.T) {
 			if n := logs.count("storage recovered"); n != 1 {
 				t.Errorf("%d 'storage recovered' log lines, want 1:\n%s", n, logs)
 			}
-			if err := ts.stop(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, ts.stop())
 			var got []string
 			for _, l := range strings.SplitAfter(sink.buf.String(), "\n") {
 				if l == "" {
@@ -138,9 +137,7 @@ func TestWriteErrors(t *testing.T) {
 				}
 				got = append(got, m.Name)
 			}
-			if fmt.Sprint(got) != fmt.Sprint(acked) {
-				t.Fatalf("file has %v, acknowledged %v", got, acked)
-			}
+			require.Equal(t, fmt.Sprint(acked), fmt.Sprint(got), "file has %v, acknowledged %v", got, acked)
 		})
 	}
 }
@@ -226,9 +223,7 @@ func TestDiskFull(t *testing.T) {
 	for _, w := range []string{"sync", "async"} {
 		t.Run("writer="+w, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "small")
-			if err := os.Mkdir(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, os.Mkdir(dir, 0o755))
 			var (
 				sink      writer.Sink
 				data      string
@@ -248,25 +243,17 @@ func TestDiskFull(t *testing.T) {
 				}
 			} else {
 				t.Cleanup(func() {
-					if err := syscall.Unmount(dir, 0); err != nil {
-						t.Errorf("unmount: %v", err)
-					}
+					assert.NoError(t, syscall.Unmount(dir, 0), "unmount")
 				})
 				// A filler takes a quarter of the space; deleting it is
 				// "space returns".
 				filler := filepath.Join(dir, "filler")
-				if err := os.WriteFile(filler, make([]byte, 64<<10), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, os.WriteFile(filler, make([]byte, 64<<10), 0o644))
 				data = filepath.Join(dir, "metrics.jsonl")
 				f, err := writer.Open(data, t.Logf)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				sink, free = f, func() {
-					if err := os.Remove(filler); err != nil {
-						t.Fatal(err)
-					}
+					require.NoError(t, os.Remove(filler))
 				}
 				fileLines = func() []string { return lines(t, data) }
 			}
@@ -286,9 +273,7 @@ func TestDiskFull(t *testing.T) {
 					t.Fatalf("POST = %d %s", r.status, r.body)
 				}
 			}
-			if !full {
-				t.Fatal("the disk never filled")
-			}
+			require.True(t, full, "the disk never filled")
 			h := health(t, c)
 			if h.Status != "degraded" || !strings.Contains(h.Error, "no space left on device") {
 				t.Fatalf("/health on a full disk = %+v", h)
@@ -307,9 +292,7 @@ func TestDiskFull(t *testing.T) {
 				}
 				return r.status == 200
 			})
-			if err := ts.stop(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, ts.stop())
 			if n := len(fileLines()); n != acked {
 				t.Fatalf("file has %d lines, %d metrics were acknowledged", n, acked)
 			}

@@ -6,6 +6,7 @@ package variants
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -111,7 +112,7 @@ func Parse(spec string) (Set, error) {
 		if !found {
 			return nil, fmt.Errorf("variants: unknown dimension %q; dimensions are %s", k, strings.Join(DimensionNames(), ", "))
 		}
-		if !contains(d.Variants, v) {
+		if !slices.Contains(d.Variants, v) {
 			return nil, fmt.Errorf("variants: unknown %s variant %q; valid: %s", k, v, strings.Join(d.Variants, ", "))
 		}
 		if seen[k] {
@@ -127,14 +128,14 @@ func Parse(spec string) (Set, error) {
 // seed's own designs (Dimension.Seed).
 func IsSeedDesign(dim, v string) bool {
 	d, ok := Lookup(dim)
-	return ok && contains(d.Seed, v)
+	return ok && slices.Contains(d.Seed, v)
 }
 
 // SeedDesign reports whether s selects a seed design in any dimension; the
 // server reports it in /health as "seed_design" and reports mark its rows.
 func (s Set) SeedDesign() bool {
 	for _, d := range Dimensions {
-		if contains(d.Seed, s[d.Name]) {
+		if slices.Contains(d.Seed, s[d.Name]) {
 			return true
 		}
 	}
@@ -236,13 +237,4 @@ func validPairs() string {
 		parts = append(parts, d.Name+"="+strings.Join(d.Variants, "|"))
 	}
 	return strings.Join(parts, " ")
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

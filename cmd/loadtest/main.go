@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"time"
@@ -67,6 +68,7 @@ func run(stdout, stderr io.Writer, args []string) error {
 	batch := fs.Int("batch", 1, "metrics per request (the server accepts at most 1000)")
 	timeout := fs.Duration("timeout", 5*time.Second, "per-request timeout")
 	asJSON := fs.Bool("json", false, "print the result as JSON (the lab's results.Trial, with its HDR histogram)")
+	cpuProfile := fs.String("cpuprofile", "", "write the generator's own CPU profile to `file` (for go tool pprof: what bounds the generator)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -127,6 +129,17 @@ func run(stdout, stderr io.Writer, args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	m := load.NewMetrics()
 	start := time.Now()
 	d, err := load.Attack(ctx, cfg, m)

@@ -8,15 +8,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"metricstream/harness/results"
 	"metricstream/harness/sink"
 )
 
 func sinkPort(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
 	go sink.Serve(ln)
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
@@ -52,22 +53,16 @@ func TestUsageExamples(t *testing.T) {
 			t.Fatalf("%s:\n%s", cmd, out.String())
 		}
 	}
-	if n != 4 {
-		t.Fatalf("found %d examples, want 4", n)
-	}
+	require.Equal(t, 4, n, "found %d examples, want 4", n)
 }
 
 func TestSeedOutput(t *testing.T) {
 	port := sinkPort(t)
 	var out bytes.Buffer
-	if err := run(&out, &bytes.Buffer{}, []string{port, "5", "4"}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, run(&out, &bytes.Buffer{}, []string{port, "5", "4"}))
 	for _, want := range []string{"5 clients × 4 requests", "Requests:      20 in", "Success rate:  100.00% (20/20)",
 		"Status:        2xx 20, 400 0, 429 0, 503 0, other 0, timeout 0, connection error 0", "Throughput:", "avg", "p50", "p90", "max", "new connection per request"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
+		assert.True(t, strings.Contains(out.String(), want), "output lacks %q:\n%s", want, out.String())
 	}
 }
 
@@ -91,7 +86,5 @@ func TestBadArguments(t *testing.T) {
 	}
 	var stderr bytes.Buffer
 	run(&bytes.Buffer{}, &stderr, []string{"-h"})
-	if !strings.Contains(stderr.String(), "Examples:") {
-		t.Errorf("-h prints no usage:\n%s", stderr.String())
-	}
+	assert.True(t, strings.Contains(stderr.String(), "Examples:"), "-h prints no usage:\n%s", stderr.String())
 }

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"metricstream/internal/freeport"
 	"metricstream/internal/redistest"
 	"metricstream/variants"
 )
@@ -26,9 +29,7 @@ import (
 func build(t *testing.T, dir, spec string) string {
 	t.Helper()
 	set, err := variants.Parse(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	bin := filepath.Join(dir, "metricstream-"+strings.NewReplacer("=", "-", ",", "_").Replace(spec))
 	out, err := exec.Command("go", "build", "-tags", set.Tags(), "-o", bin, ".").CombinedOutput()
 	if err != nil {
@@ -39,12 +40,9 @@ func build(t *testing.T, dir, spec string) string {
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	addr, err := freeport.Addr()
+	require.NoError(t, err)
+	return addr
 }
 
 type proc struct {
@@ -61,9 +59,7 @@ func launch(t *testing.T, bin string, args ...string) *proc {
 	p := &proc{addr: freeAddr(t), data: filepath.Join(t.TempDir(), "metrics.jsonl"), logs: &bytes.Buffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, append([]string{"-addr", p.addr, "-data", p.data}, args...)...)
 	p.cmd.Stderr = p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, p.cmd.Start())
 	go func() { p.done <- p.cmd.Wait() }()
 	t.Cleanup(func() {
 		p.cmd.Process.Kill()
@@ -108,9 +104,7 @@ func curl(t *testing.T, addr string, args ...string) int {
 	}
 	if path, err := exec.LookPath("curl"); err == nil {
 		out, err := exec.Command(path, append([]string{"-s", "-o", "/dev/null", "-w", "%{http_code}"}, args...)...).Output()
-		if err != nil {
-			t.Fatalf("curl %q: %v", args, err)
-		}
+		require.NoError(t, err, "curl %q", args)
 		var code int
 		fmt.Sscan(string(out), &code)
 		return code
@@ -140,9 +134,7 @@ func curl(t *testing.T, addr string, args ...string) int {
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	req.Header = hdr
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
 	return resp.StatusCode
 }
@@ -159,9 +151,7 @@ func TestSeedCommands(t *testing.T) {
 			set, _ := variants.Parse(spec)
 			bin := build(t, dir, spec)
 			out, err := exec.Command(bin, "-variant").Output()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			var got map[string]string
 			if err := json.Unmarshal(out, &got); err != nil || !variants.Set(got).Equal(set) {
 				t.Fatalf("-variant = %s (%v), want %v", out, err, set)
@@ -172,15 +162,11 @@ func TestSeedCommands(t *testing.T) {
 			}
 			p := launch(t, bin, args...)
 			resp, err := http.Get("http://" + p.addr + "/health")
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			var h struct{ Variant map[string]string }
 			json.NewDecoder(resp.Body).Decode(&h)
 			resp.Body.Close()
-			if !variants.Set(h.Variant).Equal(set) {
-				t.Fatalf("/health variant = %v, want %v", h.Variant, set)
-			}
+			require.True(t, variants.Set(h.Variant).Equal(set), "/health variant = %v, want %v", h.Variant, set)
 			a := p.addr
 			for _, tc := range []struct {
 				want int
@@ -200,9 +186,7 @@ func TestSeedCommands(t *testing.T) {
 				{200, []string{"-X", "POST", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"cpu_usage","value":75.5,"type":"gauge"}]}`}},
 				{200, []string{"-X", "POST", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"cpu","value":75},{"name":"mem","value":80}]}`}},
 			} {
-				if got := curl(t, a, tc.args...); got != tc.want {
-					t.Errorf("curl %q = %d, want %d", tc.args, got, tc.want)
-				}
+				assert.Equal(t, tc.want, curl(t, a, tc.args...), "curl %q", tc.args)
 			}
 			// chapter 4: for i in {1..15}: first 10 succeed, next 5 get 429
 			var codes []int
@@ -218,17 +202,23 @@ func TestSeedCommands(t *testing.T) {
 				if fmt.Sprint(codes[:10]) != "[200 200 200 200 200 200 200 200 200 200]" || admitted > bound || admitted+strings.Count(fmt.Sprint(codes), "429") != 15 {
 					t.Errorf("chapter 4 loop, bucket = %v, want 10 × 200, then 200 or 429, at most %d × 200", codes, bound)
 				}
-			} else if fmt.Sprint(codes) != "[200 200 200 200 200 200 200 200 200 200 429 429 429 429 429]" {
-				t.Errorf("chapter 4 loop = %v, want 10 × 200 then 5 × 429", codes)
+			} else if elapsed := time.Since(began); elapsed < time.Second {
+				assert.Equal(t, "[200 200 200 200 200 200 200 200 200 200 429 429 429 429 429]", fmt.Sprint(codes),
+					"chapter 4 loop: want 10 × 200 then 5 × 429")
+			} else {
+				// a loaded machine spread the 15 curl runs over more than the
+				// window: the first admissions left it, so a later request
+				// may pass again (the flake this branch removes); the first
+				// 10 still pass and every answer is 200 or 429
+				assert.Equal(t, "[200 200 200 200 200 200 200 200 200 200]", fmt.Sprint(codes[:10]), "chapter 4 loop over %v", elapsed)
+				assert.Equal(t, 15, admitted+strings.Count(fmt.Sprint(codes), "429"), "chapter 4 loop over %v: %v, want 200 or 429", elapsed, codes)
 			}
 			p.stop(t)
 			n := countLines(t, p.data)
 			if want := 1 + 3 + admitted; n != want { // chapter 3: 1 metric, chapter 5: 1+2, chapter 4: 10 (window)
 				t.Errorf("file has %d lines, want %d", n, want)
 			}
-			if !strings.Contains(p.logs.String(), "stopped") {
-				t.Errorf("no stop log line:\n%s", p.logs)
-			}
+			assert.True(t, strings.Contains(p.logs.String(), "stopped"), "no stop log line:\n%s", p.logs)
 		})
 	}
 }
@@ -236,17 +226,13 @@ func TestSeedCommands(t *testing.T) {
 func countLines(t *testing.T, path string) int {
 	t.Helper()
 	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	n := 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var v map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("line %d is not JSON: %q", n+1, sc.Text())
-		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &v), "line %d is not JSON: %q", n+1, sc.Text())
 		n++
 	}
 	return n
@@ -257,9 +243,7 @@ func countLines(t *testing.T, path string) int {
 func TestFlags(t *testing.T) {
 	var stderr bytes.Buffer
 	err := run(context.Background(), io.Discard, &stderr, []string{"-h"}, func(string) string { return "" })
-	if err == nil {
-		t.Fatal("-h: no error")
-	}
+	require.Error(t, err, "-h: no error")
 	fs, _ := newFlags(io.Discard)
 	for _, name := range []string{"addr", "data", "rate-limit", "workers", "queue", "fsync", "pprof", "variant",
 		"max-conns", "max-header-bytes", "max-body-bytes", "header-timeout", "body-timeout", "idle-timeout",
@@ -293,9 +277,7 @@ func TestFlags(t *testing.T) {
 	fs, o := newFlags(io.Discard)
 	fs.Parse([]string{"-workers", "3"})
 	env := map[string]string{"METRICSTREAM_RATE_LIMIT": "0", "METRICSTREAM_WORKERS": "9", "METRICSTREAM_FSYNC": "always"}
-	if err := applyEnv(fs, func(k string) string { return env[k] }); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, applyEnv(fs, func(k string) string { return env[k] }))
 	if o.rateLimit != 0 || o.workers != 3 || o.fsync != "always" {
 		t.Fatalf("after env: rate-limit %d workers %d fsync %s; want 0, 3 (flag wins), always", o.rateLimit, o.workers, o.fsync)
 	}
@@ -314,24 +296,16 @@ func TestTornLineRepairedAtStart(t *testing.T) {
 	bin := build(t, t.TempDir(), "baseline")
 	data := filepath.Join(t.TempDir(), "torn.jsonl")
 	whole := `{"timestamp":1,"name":"a","value":1}` + "\n" + `{"timestamp":2,"name":"b","value":2}` + "\n"
-	if err := os.WriteFile(data, []byte(whole+`{"timestamp":3,"na`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(data, []byte(whole+`{"timestamp":3,"na`), 0o644))
 	p := launch(t, bin, "-data", data, "-rate-limit", "0")
 	p.data = data
 	for i := range 5 {
-		if got := curl(t, p.addr, "-X", "POST", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"c","value":3}]}`); got != 200 {
-			t.Fatalf("POST %d = %d", i, got)
-		}
+		require.Equal(t, 200, curl(t, p.addr, "-X", "POST", "http://localhost:8080/metrics", "-d", `{"metrics":[{"name":"c","value":3}]}`), "POST %d", i)
 	}
 	p.stop(t)
 	b, err := os.ReadFile(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(string(b), whole) {
-		t.Fatalf("whole lines changed: %q", b)
-	}
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(b), whole), "whole lines changed: %q", b)
 	if n := countLines(t, data); n != 2+5 {
 		t.Fatalf("file has %d lines, want 2 kept + 5 new", n)
 	}

@@ -9,16 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestVariantFlag(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, io.Discard, []string{"-variant"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if out.String() != `{"server":"reference"}`+"\n" {
-		t.Errorf("-variant printed %q", out.String())
-	}
+	require.NoError(t, run(context.Background(), &out, io.Discard, []string{"-variant"}, nil))
+	assert.Equal(t, `{"server":"reference"}`+"\n", out.String(), "-variant printed %q", out.String())
 }
 
 func TestBadFlags(t *testing.T) {
@@ -48,18 +47,14 @@ func TestServeAndGracefulStop(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	resp, err := http.Post("http://"+addr+"/metrics", "application/json", strings.NewReader(`{"metrics":[{"name":"e2e","value":1}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != `{"accepted":1}` {
 		t.Fatalf("POST: %d %s", resp.StatusCode, body)
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("graceful stop: %v", err)
-	}
+	require.NoError(t, <-done, "graceful stop")
 	b, err := os.ReadFile(data)
 	if err != nil || strings.Count(string(b), "\n") != 1 || !strings.Contains(string(b), `"name":"e2e"`) {
 		t.Errorf("data file %q %v", b, err)

@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"metricstream/internal/freeport"
 	"metricstream/internal/fsname"
-	"metricstream/internal/loopback"
 	"metricstream/internal/redisproc"
 )
 
@@ -118,7 +118,7 @@ func (pl *ProcessLauncher) Start(ctx context.Context, arm Arm, flags []string, d
 }
 
 func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags []string, dir string) (*process, error) {
-	port, err := loopback.FreePort()
+	port, err := freeport.Port()
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 	p := &process{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), data: filepath.Join(dir, name+".jsonl"), done: make(chan struct{})}
 	args := []string{"-addr", p.addr, "-data", p.data}
 	if pl.Pprof {
-		pp, err := loopback.FreePort()
+		pp, err := freeport.Port()
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // countReader counts the bytes its consumer pulled from r.
@@ -120,9 +123,7 @@ func TestReadAccepts(t *testing.T) {
 				t.Errorf("%s (bufio %d): body %q, want %q", tc.name, size, got, want.Body)
 			}
 			req.Body, want.Body = nil, nil
-			if !reflect.DeepEqual(*req, want) {
-				t.Errorf("%s (bufio %d):\n got %+v\nwant %+v", tc.name, size, *req, want)
-			}
+			assert.True(t, reflect.DeepEqual(*req, want), "%s (bufio %d):\n got %+v\nwant %+v", tc.name, size, *req, want)
 		}
 	}
 }
@@ -253,9 +254,7 @@ func TestReadRejects(t *testing.T) {
 			if len(he.Msg) > 200 {
 				t.Errorf("%s: message of %d bytes quotes unbounded input: %.80s", tc.name, len(he.Msg), he.Msg)
 			}
-			if !strings.HasPrefix(he.Error(), "http1: ") {
-				t.Errorf("%s: Error() = %q, want the package prefix", tc.name, he.Error())
-			}
+			assert.True(t, strings.HasPrefix(he.Error(), "http1: "), "%s: Error() = %q, want the package prefix", tc.name, he.Error())
 		}
 	}
 }
@@ -310,9 +309,7 @@ func TestReadNetErrorAsIs(t *testing.T) {
 		if err == nil {
 			err = r.ReadBody(br, &req)
 		}
-		if err != errTarget {
-			t.Errorf("%q: err = %v, want the reader's error as is", data, err)
-		}
+		assert.Same(t, errTarget, err, "%q: want the reader's error as is", data)
 	}
 }
 
@@ -331,12 +328,8 @@ func TestPipelined(t *testing.T) {
 		var r Reader
 		var req Request
 		for i := range wantPaths {
-			if err := r.ReadHeader(br, &req); err != nil {
-				t.Fatalf("bufio %d, request %d: %v", size, i, err)
-			}
-			if err := r.ReadBody(br, &req); err != nil {
-				t.Fatalf("bufio %d, request %d body: %v", size, i, err)
-			}
+			require.NoError(t, r.ReadHeader(br, &req), "bufio %d, request %d", size, i)
+			require.NoError(t, r.ReadBody(br, &req), "bufio %d, request %d body", size, i)
 			if req.Path != wantPaths[i] || string(req.Body) != wantBodies[i] {
 				t.Errorf("bufio %d, request %d: %s %q, want %s %q", size, i, req.Path, req.Body, wantPaths[i], wantBodies[i])
 			}
@@ -391,9 +384,7 @@ func TestDeclaredLengthNotPreallocated(t *testing.T) {
 	br := bufio.NewReader(strings.NewReader(raw))
 	var r Reader
 	var req Request
-	if err := r.ReadHeader(br, &req); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.ReadHeader(br, &req))
 	if err := r.ReadBody(br, &req); err != io.ErrUnexpectedEOF {
 		t.Fatalf("err = %v, want io.ErrUnexpectedEOF", err)
 	}
@@ -410,20 +401,14 @@ func TestBodyBufferReusedAndReleased(t *testing.T) {
 	var req Request
 	var caps []int
 	for range 4 {
-		if err := r.ReadHeader(br, &req); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.ReadBody(br, &req); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, r.ReadHeader(br, &req))
+		require.NoError(t, r.ReadBody(br, &req))
 		caps = append(caps, cap(r.body))
 	}
 	if caps[0] != minBodyBuf || caps[1] != minBodyBuf {
 		t.Errorf("small bodies: buffer caps %v, want %d reused", caps[:2], minBodyBuf)
 	}
-	if caps[2] != 100000 {
-		t.Errorf("large body: buffer cap %d, want exactly the declared 100000", caps[2])
-	}
+	assert.Equal(t, 100000, caps[2], "large body: buffer cap")
 	if caps[3] > maxRetainedBody {
 		t.Errorf("after a large body the buffer stayed at %d", caps[3])
 	}
@@ -440,16 +425,10 @@ func TestKeepAliveNoAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
 		sr.Reset(raw)
 		br.Reset(sr)
-		if err := r.ReadHeader(br, &req); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.ReadBody(br, &req); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, r.ReadHeader(br, &req))
+		require.NoError(t, r.ReadBody(br, &req))
 	})
-	if allocs != 0 {
-		t.Errorf("%v allocations per keep-alive request, want 0", allocs)
-	}
+	assert.Zero(t, allocs, "%v allocations per keep-alive request, want 0", allocs)
 }
 
 // TestHeaderLimitMessage: the 431 names the configured limit, not what was

@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/http"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestAppendResponse(t *testing.T) {
@@ -41,9 +44,7 @@ func TestAppendResponse(t *testing.T) {
 	}
 	for _, tc := range cases {
 		got := AppendResponse([]byte("prefix"), &tc.resp)
-		if string(got) != "prefix"+tc.want {
-			t.Errorf("%s:\n got %q\nwant %q", tc.name, got[6:], tc.want)
-		}
+		assert.Equal(t, "prefix"+tc.want, string(got), "%s:\n got %q\nwant %q", tc.name, got[6:], tc.want)
 	}
 }
 
@@ -59,13 +60,9 @@ func TestAppendResponseNetHTTP(t *testing.T) {
 		raw := AppendResponse(nil, &resp)
 		br := bufio.NewReader(bytes.NewReader(append(raw, "trailing"...)))
 		hr, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatalf("%q: %v", raw, err)
-		}
+		require.NoError(t, err, "%q", raw)
 		body, err := io.ReadAll(hr.Body)
-		if err != nil {
-			t.Fatalf("%q: %v", raw, err)
-		}
+		require.NoError(t, err, "%q", raw)
 		if hr.StatusCode != resp.Status || !bytes.Equal(body, resp.Body) || hr.Close != (resp.Close) {
 			t.Errorf("%q: net/http read status %d body %q close %v", raw, hr.StatusCode, body, hr.Close)
 		}

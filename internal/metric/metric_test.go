@@ -1,18 +1,18 @@
 package metric
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestValidate(t *testing.T) {
 	ok := Metric{Name: "cpu", Value: 75.5, Type: "gauge", Tags: []Tag{{"host", "a"}}}
-	if err := Validate(&ok); err != nil {
-		t.Fatalf("valid metric: %v", err)
-	}
+	require.NoError(t, Validate(&ok), "valid metric")
 	for _, tc := range []struct {
 		m    Metric
 		want string
@@ -34,29 +34,19 @@ func TestValidate(t *testing.T) {
 		{Metric{Name: "a", Value: 1, Tags: make([]Tag, MaxTags+1)}, "too many tags"},
 	} {
 		err := Validate(&tc.m)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Validate(%.40q) = %v, want an error containing %q", tc.m.Name, err, tc.want)
-		}
+		assert.ErrorContains(t, err, tc.want, "Validate(%.40q)", tc.m.Name)
 	}
-	if err := Validate(&Metric{Name: strings.Repeat("é", 127), Value: 1}); err != nil {
-		t.Errorf("254-byte UTF-8 name: %v", err)
-	}
+	assert.NoError(t, Validate(&Metric{Name: strings.Repeat("é", 127), Value: 1}), "254-byte UTF-8 name")
 }
 
 func TestValidateBatch(t *testing.T) {
-	if err := ValidateBatch(nil); err == nil || !strings.Contains(err.Error(), "empty") {
-		t.Errorf("empty batch: %v", err)
-	}
+	assert.ErrorContains(t, ValidateBatch(nil), "empty", "empty batch")
 	big := make([]Metric, MaxBatch+1)
 	for i := range big {
 		big[i] = Metric{Name: "a", Value: 1}
 	}
-	if err := ValidateBatch(big); err == nil || !strings.Contains(err.Error(), "batch too large") {
-		t.Errorf("1001 metrics: %v", err)
-	}
-	if err := ValidateBatch(big[:MaxBatch]); err != nil {
-		t.Errorf("1000 metrics: %v", err)
-	}
+	assert.ErrorContains(t, ValidateBatch(big), "batch too large", "1001 metrics")
+	assert.NoError(t, ValidateBatch(big[:MaxBatch]), "1000 metrics")
 	big[7].Name = ""
 	err := ValidateBatch(big[:10])
 	if e, ok := err.(*Error); !ok || e.Index != 7 || !strings.HasPrefix(err.Error(), "metrics[7]: ") {
@@ -77,9 +67,7 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 	for _, s := range []string{"", "cpu", `a"b`, `a\b`, "a\nb\r\t\b\f", "\x00\x01\x1f", "<>&", "é漢字🎉",
 		"\u2028\u2029", "bad\xffutf8", "\xed\xa0\x80", strings.Repeat("x", 300)} {
 		want, _ := json.Marshal(s)
-		if got := AppendString(nil, s); !bytes.Equal(got, want) {
-			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
-		}
+		assert.Equal(t, want, AppendString(nil, s), "AppendString(%q)", s)
 	}
 }
 
@@ -87,9 +75,7 @@ func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
 	for _, f := range []float64{0, 1, -1, 75.5, 1e-7, 1e-6, 123456789, 1e20, 1e21, 1e21 + 1e6, -2.5e-300,
 		math.MaxFloat64, math.SmallestNonzeroFloat64, 0.1, 1.0 / 3} {
 		want, _ := json.Marshal(f)
-		if got := AppendFloat(nil, f); !bytes.Equal(got, want) {
-			t.Errorf("AppendFloat(%v) = %s, want %s", f, got, want)
-		}
+		assert.Equal(t, want, AppendFloat(nil, f), "AppendFloat(%v)", f)
 	}
 }
 
@@ -97,11 +83,7 @@ func TestAppendLine(t *testing.T) {
 	m := Metric{Name: "cpu\n\"x\"", Value: 75.5, Type: "gauge", Tags: []Tag{{"host", "a"}, {"z", "b"}}}
 	line := AppendLine(nil, &m, 1732640000000)
 	want := `{"timestamp":1732640000000,"name":"cpu\n\"x\"","value":75.5,"type":"gauge","tags":{"host":"a","z":"b"}}` + "\n"
-	if string(line) != want {
-		t.Fatalf("line = %s, want %s", line, want)
-	}
+	require.Equal(t, want, string(line), "line = %s, want %s", line, want)
 	m = Metric{Name: "a", Value: 2, HasTimestamp: true, Timestamp: 5}
-	if got := string(AppendBatch(nil, []Metric{m, m}, 99)); got != `{"timestamp":5,"name":"a","value":2}`+"\n"+`{"timestamp":5,"name":"a","value":2}`+"\n" {
-		t.Fatalf("batch = %q", got)
-	}
+	require.Equal(t, `{"timestamp":5,"name":"a","value":2}`+"\n"+`{"timestamp":5,"name":"a","value":2}`+"\n", string(AppendBatch(nil, []Metric{m, m}, 99)), "batch")
 }

@@ -3,32 +3,25 @@ package pprofserve
 import (
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"metricstream/internal/freeport"
 )
 
 func TestServe(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	if err := Serve(addr, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
+	addr, err := freeport.Addr()
+	require.NoError(t, err)
+	require.NoError(t, Serve(addr, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	resp, err := http.Get("http://" + addr + "/debug/pprof/")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "mutex") {
 		t.Fatalf("GET /debug/pprof/ = %d", resp.StatusCode)
 	}
-	if err := Serve(addr, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil || !strings.Contains(err.Error(), "-pprof") {
-		t.Fatalf("second Serve on a taken address: %v", err)
-	}
+	require.ErrorContains(t, Serve(addr, slog.New(slog.NewTextHandler(io.Discard, nil))), "-pprof", "second Serve on a taken address")
 }

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"metricstream/internal/loopback"
+	"metricstream/internal/freeport"
 )
 
 // ErrNotInstalled is returned (and reported by Start) when redis-server is
@@ -47,7 +47,7 @@ func Run(dir string) (*Server, error) {
 	}
 	var last error
 	for attempt := 0; attempt < 3; attempt++ { // a port taken between probe and bind: try another
-		port, err := loopback.FreePort()
+		port, err := freeport.Port()
 		if err != nil {
 			return nil, err
 		}

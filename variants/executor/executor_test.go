@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // hangTimeout bounds waits that only detect a hang; it is never a speed
@@ -151,9 +154,7 @@ func shutdown(t *testing.T, ex Executor) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), hangTimeout)
 	defer cancel()
-	if err := ex.Shutdown(ctx); err != nil {
-		t.Fatalf("Shutdown: %v", err)
-	}
+	require.NoError(t, ex.Shutdown(ctx), "Shutdown")
 }
 
 func TestServesEveryRequestInOrder(t *testing.T) {
@@ -213,9 +214,7 @@ func TestShutdownWaitsForServeRequest(t *testing.T) {
 		cancel()
 		select {
 		case err := <-cancelled:
-			if err != context.Canceled {
-				t.Errorf("Shutdown with cancelled ctx = %v, want context.Canceled", err)
-			}
+			assert.Same(t, context.Canceled, err, "Shutdown with cancelled ctx")
 		case <-time.After(hangTimeout):
 			t.Fatal("hang: Shutdown ignored its ctx")
 		}
@@ -231,18 +230,14 @@ func TestShutdownWaitsForServeRequest(t *testing.T) {
 		close(release)
 		select {
 		case err := <-done:
-			if err != nil {
-				t.Errorf("Shutdown = %v", err)
-			}
+			assert.NoError(t, err, "Shutdown =")
 		case <-time.After(hangTimeout):
 			t.Fatal("hang: Shutdown did not return after the request finished")
 		}
 		c.mu.Lock()
 		finished := c.next == 1
 		c.mu.Unlock()
-		if !finished {
-			t.Error("Shutdown returned before ServeRequest finished")
-		}
+		assert.True(t, finished, "Shutdown returned before ServeRequest finished")
 		// The second request arrives after Shutdown: answered 503.
 		waitFor(t, c.closed, "conn closed")
 		if got, want := c.events(t), []string{"W", "S0", "W", "R", "C"}; !slices.Equal(got, want) {
@@ -423,18 +418,14 @@ func TestPoolShutdownRunsQueuedJobs(t *testing.T) {
 	close(release)
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("Shutdown = %v", err)
-		}
+		require.NoError(t, err, "Shutdown =")
 	case <-time.After(hangTimeout):
 		t.Fatal("hang: Shutdown")
 	}
 	queued.mu.Lock()
 	n := queued.next
 	queued.mu.Unlock()
-	if n != 1 {
-		t.Error("Shutdown returned before the queued request was served")
-	}
+	assert.Equal(t, 1, n, "Shutdown returned before the queued request was served")
 	waitFor(t, queued.closed, "queued conn closed")
 	if got, want := queued.events(t), servedLog(1); !slices.Equal(got, want) {
 		t.Errorf("queued conn: calls %v, want %v", got, want)

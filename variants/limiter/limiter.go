@@ -1,6 +1,6 @@
 // Package limiter holds the variants of the rate limiter (the sixth
 // dimension, seed chapters 4 and 12): Window, the sliding window log of
-// chapter 4 (internal/ratelimit); Bucket, a token bucket with burst; and
+// chapter 4; Bucket, a token bucket with burst; and
 // Redis, a sliding window log kept in Redis by one atomic Lua script per
 // decision, so that several server replicas share one quota per client.
 //
@@ -12,7 +12,6 @@ package limiter
 import (
 	"time"
 
-	"metricstream/internal/ratelimit"
 	"metricstream/variants/lock"
 )
 
@@ -40,8 +39,7 @@ type Limiter interface {
 	Close() error
 }
 
-// Decision is the outcome of one Allow. Its first three fields mean what
-// ratelimit.Decision's do.
+// Decision is the outcome of one Allow.
 type Decision struct {
 	Allowed    bool
 	RetryAfter time.Duration // when !Allowed: until a request would be admitted
@@ -58,7 +56,7 @@ type Decision struct {
 // local limiter and the lock dimension stays independent of this one. The
 // unused part costs 24 bytes (window) or 48 bytes (bucket) per client.
 type State struct {
-	window ratelimit.Window
+	window windowLog
 	bucket bucketState
 }
 

@@ -60,7 +60,7 @@ type Redis struct {
 // slidingLog is the one script per decision. KEYS[1]: the client's sorted
 // set. ARGV: limit, window (µs), now (µs; 0 = use Redis TIME), a unique
 // member. It drops admissions at or before now-window (the same boundary as
-// internal/ratelimit: an admission at t leaves the window at t+window),
+// Window's windowLog: an admission at t leaves the window at t+window),
 // counts what remains, and either adds now and refreshes the TTL, returning
 // {1, 0}, or returns {0, µs until the oldest admission leaves}. Times are
 // µs because Lua numbers are doubles: µs since 1970 fit in 2^53, ns do not.

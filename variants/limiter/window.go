@@ -15,8 +15,8 @@ import (
 // client. Pick it for an exact per-replica limit; it costs a ring per client
 // and does not allow bursts above the rate.
 //
-// The algorithm is internal/ratelimit's Window; this type runs it over the
-// lock dimension's table without allocating per decision (see op).
+// The algorithm is windowLog's (below); this type runs it over the lock
+// dimension's table without allocating per decision (see op).
 type Window struct {
 	table  lock.Table[State]
 	limit  int
@@ -48,7 +48,7 @@ func (w *Window) Allow(client string, now time.Time) Decision {
 // then only if idle >= Window, so callers pass idle >= Window.
 func (w *Window) EvictIdle(now time.Time, idle time.Duration) int {
 	cutoff := now.UnixNano() - int64(idle)
-	return w.table.Evict(func(s *State) bool { return s.window.Last() <= cutoff })
+	return w.table.Evict(func(s *State) bool { return s.window.last <= cutoff })
 }
 
 // Clients implements Limiter.
@@ -76,7 +76,7 @@ func (o *op) run(s *State) {
 		o.ok, o.retry = o.bucket.take(&s.bucket, o.now)
 		return
 	}
-	o.ok, o.retry = s.window.Allow(o.now, o.limit, o.window)
+	o.ok, o.retry = s.window.allow(o.now, o.limit, o.window)
 }
 
 var ops = sync.Pool{New: func() any {
@@ -87,3 +87,40 @@ var ops = sync.Pool{New: func() any {
 
 func getOp() *op  { return ops.Get().(*op) }
 func putOp(o *op) { o.bucket = nil; ops.Put(o) }
+
+// windowLog is one client's sliding window log: the admission times (ns) of
+// at most limit requests within the last window, kept in a ring. It is
+// guarded by the lock.Table that holds it; its methods assume that lock is
+// held.
+//
+// The seed's std::deque grows and shrinks on every request; a ring of exactly
+// limit slots does the same job with one allocation per client and bounds a
+// client's memory at limit × 8 bytes, whatever it sends (RELIABILITY rule 6).
+type windowLog struct {
+	times []int64 // ring of admission times, len == limit once used
+	head  int     // index of the oldest admission
+	n     int     // admissions in the ring
+	last  int64   // last request time, admitted or not, for idle eviction
+}
+
+// allow drops admissions older than window (ns), then admits now (ns) if
+// fewer than limit remain. When it refuses, retry is how long until the
+// oldest admission leaves the window: an admission at t leaves at t+window.
+func (w *windowLog) allow(now int64, limit int, window int64) (ok bool, retry int64) {
+	w.last = now
+	if len(w.times) != limit {
+		// first use, or the limit changed: start afresh
+		w.times = make([]int64, limit)
+		w.head, w.n = 0, 0
+	}
+	for w.n > 0 && now-w.times[w.head] >= window {
+		w.head = (w.head + 1) % limit
+		w.n--
+	}
+	if w.n < limit {
+		w.times[(w.head+w.n)%limit] = now
+		w.n++
+		return true, 0
+	}
+	return false, w.times[w.head] + window - now
+}

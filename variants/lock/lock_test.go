@@ -7,6 +7,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // hangTimeout bounds waits that only detect a hang; it is never a speed
@@ -55,9 +58,7 @@ func TestMutualExclusionPerClient(t *testing.T) {
 						s.n = n + 1
 						s.inside.Add(-1)
 					})
-					if !ok {
-						t.Errorf("Do(%q) = false below the cap", client)
-					}
+					assert.True(t, ok, "Do(%q) = false below the cap", client)
 				}
 			})
 		}
@@ -72,9 +73,7 @@ func TestMutualExclusionPerClient(t *testing.T) {
 		if want := goroutines * iters; total != want {
 			t.Errorf("sum of counters = %d, want %d (lost updates)", total, want)
 		}
-		if got := tab.Len(); got != clients {
-			t.Errorf("Len = %d, want %d", got, clients)
-		}
+		assert.Equal(t, clients, tab.Len(), "Len")
 	})
 }
 
@@ -124,15 +123,11 @@ func TestDistinctClients(t *testing.T) {
 			}
 			close(release)
 			waitFor(t, bDone, "Do for client B after A released")
-			if !bSawADone {
-				t.Error("global: fn for B ran before fn for A finished")
-			}
+			assert.True(t, bSawADone, "global: fn for B ran before fn for A finished")
 		} else {
 			// B completes while A's fn is still blocked.
 			waitFor(t, bDone, "Do for client B while A's fn is blocked")
-			if bSawADone {
-				t.Error("fn for B ran after A's: A was released early")
-			}
+			assert.False(t, bSawADone, "fn for B ran after A's: A was released early")
 			close(release)
 		}
 		waitFor(t, aReturned, "Do for client A returning")
@@ -144,31 +139,17 @@ func TestMaxClients(t *testing.T) {
 		tab := newTable(Config{MaxClients: 3})
 		inc := func(s *state) { s.n++ }
 		for i := range 3 {
-			if !tab.Do(fmt.Sprint(i), inc) {
-				t.Fatalf("Do(%d) = false below the cap", i)
-			}
+			require.True(t, tab.Do(fmt.Sprint(i), inc), "Do(%d) = false below the cap", i)
 		}
 		called := false
-		if tab.Do("new", func(*state) { called = true }) {
-			t.Error("Do for a new client beyond the cap = true")
-		}
-		if called {
-			t.Error("fn called for a refused client")
-		}
+		assert.False(t, tab.Do("new", func(*state) { called = true }), "Do for a new client beyond the cap = true")
+		assert.False(t, called, "fn called for a refused client")
 		for i := range 3 {
-			if !tab.Do(fmt.Sprint(i), inc) {
-				t.Errorf("Do(%d) for an existing client at the cap = false", i)
-			}
+			assert.True(t, tab.Do(fmt.Sprint(i), inc), "Do(%d) for an existing client at the cap = false", i)
 		}
-		if got := tab.Len(); got != 3 {
-			t.Errorf("Len = %d, want 3", got)
-		}
-		if got := tab.Evict(func(s *state) bool { return true }); got != 3 {
-			t.Errorf("Evict = %d, want 3", got)
-		}
-		if !tab.Do("new", inc) {
-			t.Error("Do for a new client after Evict made room = false")
-		}
+		assert.Equal(t, 3, tab.Len(), "Len")
+		assert.Equal(t, 3, tab.Evict(func(s *state) bool { return true }), "Evict")
+		assert.True(t, tab.Do("new", inc), "Do for a new client after Evict made room = false")
 	})
 }
 
@@ -184,15 +165,9 @@ func TestEvict(t *testing.T) {
 			seen[s.id] = true
 			return s.n%3 == 0
 		})
-		if removed != clients/3 {
-			t.Errorf("Evict = %d, want %d", removed, clients/3)
-		}
-		if len(seen) != clients {
-			t.Errorf("idle called for %d clients, want %d", len(seen), clients)
-		}
-		if got := tab.Len(); got != clients-clients/3 {
-			t.Errorf("Len = %d, want %d", got, clients-clients/3)
-		}
+		assert.Equal(t, clients/3, removed, "Evict")
+		assert.Equal(t, clients, len(seen), "idle called for %d clients, want %d", len(seen), clients)
+		assert.Equal(t, clients-clients/3, tab.Len(), "Len")
 		for i := range clients {
 			var n int
 			tab.Do(fmt.Sprint(i), func(s *state) { n = s.n })
@@ -200,16 +175,10 @@ func TestEvict(t *testing.T) {
 			if i%3 == 0 {
 				want = 0 // evicted: Do starts a fresh state
 			}
-			if n != want {
-				t.Errorf("client %d: n = %d, want %d", i, n, want)
-			}
+			assert.Equal(t, want, n, "client %d: n", i)
 		}
-		if got := tab.Evict(func(*state) bool { return false }); got != 0 {
-			t.Errorf("Evict(never) = %d", got)
-		}
-		if got := tab.Len(); got != clients {
-			t.Errorf("Len = %d after re-adding, want %d", got, clients)
-		}
+		assert.Zero(t, tab.Evict(func(*state) bool { return false }), "Evict(never)")
+		assert.Equal(t, clients, tab.Len(), "Len after re-adding")
 	})
 }
 
@@ -225,9 +194,7 @@ func TestEvictConcurrentWithDo(t *testing.T) {
 		for g := range goroutines {
 			wg.Go(func() {
 				for i := range iters {
-					if !tab.Do(fmt.Sprint((g+i)%clients), func(s *state) { s.n++ }) {
-						t.Error("Do = false below the cap")
-					}
+					assert.True(t, tab.Do(fmt.Sprint((g+i)%clients), func(s *state) { s.n++ }), "Do = false below the cap")
 				}
 			})
 		}
@@ -260,9 +227,7 @@ func TestEvictConcurrentWithDo(t *testing.T) {
 		waitFor(t, evictorDone, "evictor stopping")
 
 		removed += tab.Evict(sumIdle(func(*state) bool { return true }))
-		if removed != evictedCount {
-			t.Errorf("Evict returned %d in all, idle said true %d times", removed, evictedCount)
-		}
+		assert.Equal(t, evictedCount, removed, "Evict returned %d in all, idle said true %d times", removed, evictedCount)
 		if want := goroutines * iters; evictedSum != want {
 			t.Errorf("increments accounted = %d, want %d", evictedSum, want)
 		}

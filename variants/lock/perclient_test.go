@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // The seed's deadlock claim (chapter 9) is checked on lock=naive, the
@@ -62,9 +64,7 @@ func TestEvictNoDeadlock(t *testing.T) {
 			}
 			var na int
 			tab.Do(a, func(s *state) { na = s.n })
-			if na != 1 {
-				t.Errorf("A's count = %d, want 1", na)
-			}
+			assert.Equal(t, 1, na, "A's count")
 		})
 	}
 }

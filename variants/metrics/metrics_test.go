@@ -6,6 +6,9 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // canDrop names the variants that may count events as Dropped (a full
@@ -19,9 +22,7 @@ var canDrop = map[string]bool{
 func TestConformance(t *testing.T) {
 	for _, v := range Variants {
 		drops, ok := canDrop[v.Name]
-		if !ok {
-			t.Fatalf("variant %q is missing from canDrop", v.Name)
-		}
+		require.True(t, ok, "variant %q is missing from canDrop", v.Name)
 		t.Run("variant="+v.Name, func(t *testing.T) {
 			t.Run("SingleGoroutine", func(t *testing.T) { testSingleGoroutine(t, v.New) })
 			t.Run("Wraparound", func(t *testing.T) { testWraparound(t, v.New) })
@@ -46,9 +47,7 @@ func checkConsistent(t *testing.T, s Snapshot) {
 		}
 		sum += n
 	}
-	if sum != s.Flushed {
-		t.Errorf("client totals sum to %d, Flushed = %d", sum, s.Flushed)
-	}
+	assert.Equal(t, s.Flushed, sum, "client totals sum to %d, Flushed = %d", sum, s.Flushed)
 	if s.Recorded < s.Flushed+s.Dropped {
 		t.Errorf("Recorded %d < Flushed %d + Dropped %d", s.Recorded, s.Flushed, s.Dropped)
 	}
@@ -58,12 +57,8 @@ func checkConsistent(t *testing.T, s Snapshot) {
 func checkExact(t *testing.T, s Snapshot, recorded uint64) {
 	t.Helper()
 	checkConsistent(t, s)
-	if s.Recorded != recorded {
-		t.Errorf("Recorded = %d, want %d", s.Recorded, recorded)
-	}
-	if s.Recorded != s.Flushed+s.Dropped {
-		t.Errorf("Recorded %d != Flushed %d + Dropped %d", s.Recorded, s.Flushed, s.Dropped)
-	}
+	assert.Equal(t, recorded, s.Recorded, "Recorded")
+	assert.Equal(t, s.Flushed+s.Dropped, s.Recorded, "Recorded %d != Flushed %d + Dropped %d", s.Recorded, s.Flushed, s.Dropped)
 }
 
 // checkMonotonic checks that nothing in next went down since prev.
@@ -128,13 +123,9 @@ func testWraparound(t *testing.T, newRecorder func(Config) Recorder) {
 		}
 		s := r.Flush()
 		checkExact(t, s, uint64(3*(i+1)))
-		if s.Dropped != 0 {
-			t.Fatalf("round %d: Dropped = %d, want 0", i, s.Dropped)
-		}
+		require.Zero(t, s.Dropped, "round %d: Dropped", i)
 	}
-	if got := r.Flush().Clients["a"]; got != want {
-		t.Errorf("totals = %+v, want %+v", got, want)
-	}
+	assert.Equal(t, want, r.Flush().Clients["a"], "totals")
 }
 
 // testManyProducers records from 16 goroutines, all of them for one hot
@@ -197,12 +188,8 @@ func testManyProducers(t *testing.T, newRecorder func(Config) Recorder) {
 
 	s := r.Flush()
 	checkExact(t, s, producers*perProducer)
-	if s.Dropped != 0 {
-		t.Errorf("Dropped = %d with a ring larger than all events", s.Dropped)
-	}
-	if !reflect.DeepEqual(s.Clients, want) {
-		t.Errorf("totals = %v, want %v", s.Clients, want)
-	}
+	assert.Zero(t, s.Dropped, "Dropped = %d with a ring larger than all events", s.Dropped)
+	assert.True(t, reflect.DeepEqual(s.Clients, want), "totals = %v, want %v", s.Clients, want)
 }
 
 // testTinyRing floods one client's 4-event ring from 16 goroutines with no
@@ -259,9 +246,7 @@ func testOverflow(t *testing.T, newRecorder func(Config) Recorder) {
 	}
 	s := r.Flush()
 	checkExact(t, s, 12)
-	if !reflect.DeepEqual(s.Clients, want) {
-		t.Errorf("totals = %v, want %v", s.Clients, want)
-	}
+	assert.True(t, reflect.DeepEqual(s.Clients, want), "totals = %v, want %v", s.Clients, want)
 }
 
 // testOverflowConcurrent has 16 goroutines meet 100 new clients at once,
@@ -281,22 +266,16 @@ func testOverflowConcurrent(t *testing.T, newRecorder func(Config) Recorder) {
 	wg.Wait()
 	s := r.Flush()
 	checkExact(t, s, producers*clients)
-	if s.Dropped != 0 {
-		t.Fatalf("Dropped = %d, want 0", s.Dropped)
-	}
+	require.Zero(t, s.Dropped, "Dropped")
 	named := 0
 	for c, tot := range s.Clients {
 		if c == OverflowClient {
 			continue
 		}
 		named++
-		if tot != (Totals{Admitted: producers}) {
-			t.Errorf("tracked client %q: %+v, want %d admitted", c, tot, producers)
-		}
+		assert.Equal(t, (Totals{Admitted: producers}), tot, "tracked client %q: %+v, want %d admitted", c, tot, producers)
 	}
-	if named != maxClients {
-		t.Errorf("%d clients tracked by name, want %d", named, maxClients)
-	}
+	assert.Equal(t, maxClients, named, "%d clients tracked by name, want %d", named, maxClients)
 	if got, want := s.Clients[OverflowClient], (Totals{Admitted: producers * (clients - maxClients)}); got != want {
 		t.Errorf("%s = %+v, want %+v", OverflowClient, got, want)
 	}
@@ -312,9 +291,7 @@ func testSnapshotIsCopy(t *testing.T, newRecorder func(Config) Recorder) {
 	r.Record("a", false)
 	r.Record("b", true)
 	r.Flush()
-	if !reflect.DeepEqual(s1.Clients, kept) {
-		t.Errorf("first snapshot changed to %v, was %v", s1.Clients, kept)
-	}
+	assert.True(t, reflect.DeepEqual(s1.Clients, kept), "first snapshot changed to %v, was %v", s1.Clients, kept)
 
 	// The caller's changes to a snapshot do not reach the recorder.
 	s1.Clients["a"] = Totals{Admitted: 100}

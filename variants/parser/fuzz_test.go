@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"metricstream/internal/metric"
 )
 
@@ -26,9 +28,7 @@ func checkAgree(t *testing.T, body []byte) {
 		}
 		in := bytes.Clone(body)
 		ms, err := p.Parse(in)
-		if !bytes.Equal(in, body) {
-			t.Fatalf("%s: Parse modified its input", v.Name)
-		}
+		require.True(t, bytes.Equal(in, body), "%s: Parse modified its input", v.Name)
 		ok := accepted(ms, err)
 		if ok != refOK {
 			t.Fatalf("%s: accepted=%v (parse error %v, validate %v), reference accepted=%v (%v) for %s",
@@ -39,9 +39,7 @@ func checkAgree(t *testing.T, body []byte) {
 			continue
 		}
 		if ok {
-			if d := diffMetrics(ms, refMS); d != "" {
-				t.Fatalf("%s: differs from the reference on %s: %s", v.Name, metric.Quote(string(body)), d)
-			}
+			require.Equal(t, "", diffMetrics(ms, refMS), "%s: differs from the reference on %s", v.Name, metric.Quote(string(body)))
 			checkLines(t, v.Name, ms)
 		}
 	}

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"metricstream/internal/metric"
 )
 
@@ -47,16 +50,10 @@ func testConformance(t *testing.T, newParser New, variant bool) {
 				t.Errorf("%s: Parse: %v", c.name, err)
 				continue
 			}
-			if d := diffMetrics(ms, c.want); d != "" {
-				t.Errorf("%s: %s", c.name, d)
-			}
-			if err := metric.ValidateBatch(ms); err != nil {
-				t.Errorf("%s: ValidateBatch: %v", c.name, err)
-			}
+			assert.Equal(t, "", diffMetrics(ms, c.want), "%s", c.name)
+			assert.NoError(t, metric.ValidateBatch(ms), "%s: ValidateBatch", c.name)
 			checkLines(t, c.name, ms)
-			if !bytes.Equal(body, orig) {
-				t.Errorf("%s: Parse modified its input", c.name)
-			}
+			assert.True(t, bytes.Equal(body, orig), "%s: Parse modified its input", c.name)
 		}
 	})
 	t.Run("parse-ok-validate-rejects", func(t *testing.T) {
@@ -70,13 +67,9 @@ func testConformance(t *testing.T, newParser New, variant bool) {
 				t.Errorf("%s: Parse: %v; the parser must leave this to metric.ValidateBatch", c.name, err)
 				continue
 			}
-			if d := diffMetrics(ms, c.parsed); d != "" {
-				t.Errorf("%s: %s", c.name, d)
-			}
+			assert.Equal(t, "", diffMetrics(ms, c.parsed), "%s", c.name)
 			err = metric.ValidateBatch(ms)
-			if err == nil || !strings.Contains(err.Error(), c.validate) {
-				t.Errorf("%s: ValidateBatch = %v, want an error containing %q", c.name, err, c.validate)
-			}
+			assert.ErrorContains(t, err, c.validate, "%s: ValidateBatch", c.name)
 		}
 	})
 	t.Run("invalid", func(t *testing.T) {
@@ -118,12 +111,8 @@ func testConformance(t *testing.T, newParser New, variant bool) {
 		for _, k := range order {
 			c := validCases[k]
 			ms, err := p.Parse([]byte(c.body))
-			if err != nil {
-				t.Fatalf("%s: Parse: %v", c.name, err)
-			}
-			if d := diffMetrics(ms, c.want); d != "" {
-				t.Errorf("%s after another body: %s", c.name, d)
-			}
+			require.NoError(t, err, "%s: Parse", c.name)
+			assert.Equal(t, "", diffMetrics(ms, c.want), "%s after another body", c.name)
 			if _, err := p.Parse([]byte(`{"metrics":[{"name":"a\u00e9","value":1,"tags":{"k":"v"}}`)); err == nil {
 				t.Fatal("invalid body accepted")
 			}
@@ -135,16 +124,12 @@ func testConformance(t *testing.T, newParser New, variant bool) {
 func checkError(t *testing.T, name string, err error, want string) {
 	t.Helper()
 	var me *metric.Error
-	if !errors.As(err, &me) {
-		t.Errorf("%s: error %T %q is not a *metric.Error", name, err, err)
-	}
+	assert.True(t, errors.As(err, &me), "%s: error %T %q is not a *metric.Error", name, err, err)
 	msg := err.Error()
 	if len(msg) > maxErrLen {
 		t.Errorf("%s: error message of %d bytes: input not bounded: %.100q…", name, len(msg), msg)
 	}
-	if !strings.Contains(msg, want) {
-		t.Errorf("%s: error %q does not mention %q", name, msg, want)
-	}
+	assert.True(t, strings.Contains(msg, want), "%s: error %q does not mention %q", name, msg, want)
 }
 
 // checkLines asserts that each accepted metric becomes exactly one JSON

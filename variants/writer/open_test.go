@@ -3,10 +3,14 @@ package writer
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestOpen(t *testing.T) {
@@ -29,26 +33,18 @@ func TestOpen(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "metrics.jsonl")
 			if tc.before != nil {
-				if err := os.WriteFile(path, tc.before, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, os.WriteFile(path, tc.before, 0o644))
 			}
 			var logs []string
 			f, err := Open(path, func(format string, args ...any) { logs = append(logs, fmt.Sprintf(format, args...)) })
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			// The file is opened for appending: new lines go after the kept ones.
 			if _, err := f.WriteString("{\"new\":1}\n"); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.Close(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, f.Close())
 			got, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if want := tc.want + "{\"new\":1}\n"; string(got) != want {
 				t.Errorf("file = %q, want %q", tailString(got), want)
 			}
@@ -68,17 +64,11 @@ func TestOpen(t *testing.T) {
 func TestOpenMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "metrics.jsonl")
 	f, err := Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := fi.Mode().Perm() &^ 0o022; perm != 0o644&^0o022 {
-		t.Errorf("mode %v, want 0644 (less umask)", fi.Mode().Perm())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, fs.FileMode(0o644&^0o022), fi.Mode().Perm()&^0o022, "mode %v, want 0644 (less umask)", fi.Mode().Perm())
 	if _, err := f.Read(make([]byte, 1)); err == nil {
 		t.Errorf("file opened readable, want write-only")
 	}
@@ -117,29 +107,19 @@ func TestShortWriteTruncatesRealFile(t *testing.T) {
 		t.Run("variant="+v.Name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "metrics.jsonl")
 			f, err := Open(path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			sf := &shortFile{File: f}
 			w := mustNew(t, v.New, Config{Sink: sf, Fsync: FsyncAlways})
 			ok1, bad, ok2 := batch(batchID{0, 1}, 3), batch(batchID{0, 2}, 3), batch(batchID{0, 3}, 3)
-			if err := w.Append(ok1); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, w.Append(ok1))
 			sf.armed = true // only the writer touches sf from here until Append returns
 			if err := w.Append(bad); err == nil {
 				t.Fatal("Append over a short write succeeded")
 			}
-			if err := w.Append(ok2); err != nil {
-				t.Fatal(err)
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, w.Append(ok2))
+			require.NoError(t, w.Close())
 			got, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if want := string(ok1) + string(ok2); string(got) != want {
 				t.Errorf("file = %q\nwant %q", got, want)
 			}

@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The conformance suite: every test runs against every entry of Variants.
@@ -72,17 +75,13 @@ func parseBatches(t *testing.T, data []byte) map[batchID]int {
 	}
 	for i := 0; i < len(lines); {
 		var first testLine
-		if err := json.Unmarshal(lines[i], &first); err != nil {
-			t.Fatalf("line %d %q is not JSON: %v", i+1, lines[i], err)
-		}
+		require.NoError(t, json.Unmarshal(lines[i], &first), "line %d %q is not JSON", i+1, lines[i])
 		if first.L != 0 || first.N < 1 || i+first.N > len(lines) {
 			t.Fatalf("line %d %q does not start a whole batch", i+1, lines[i])
 		}
 		for l := 1; l < first.N; l++ {
 			var ln testLine
-			if err := json.Unmarshal(lines[i+l], &ln); err != nil {
-				t.Fatalf("line %d %q is not JSON: %v", i+l+1, lines[i+l], err)
-			}
+			require.NoError(t, json.Unmarshal(lines[i+l], &ln), "line %d %q is not JSON", i+l+1, lines[i+l])
 			if ln.G != first.G || ln.B != first.B || ln.L != l {
 				t.Fatalf("line %d %q interleaves batch g=%d b=%d", i+l+1, lines[i+l], first.G, first.B)
 			}
@@ -229,9 +228,7 @@ func waitUntil(cond func() bool) {
 func mustNew(t *testing.T, newW New, c Config) Writer {
 	t.Helper()
 	w, err := newW(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return w
 }
 
@@ -272,36 +269,24 @@ func testConcurrent(t *testing.T, newW New, p FsyncPolicy) {
 		})
 	}
 	wg.Wait()
-	if err := w.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	require.NoError(t, w.Close(), "Close")
 
 	data, syncs, closes := sink.snapshot()
 	got := parseBatches(t, data)
-	if len(got) != len(want) {
-		t.Errorf("sink holds %d batches, %d were acknowledged", len(got), len(want))
-	}
+	assert.Equal(t, len(want), len(got), "sink holds %d batches, %d were acknowledged", len(got), len(want))
 	for id := range want {
-		if got[id] != 1 {
-			t.Errorf("batch %v occurs %d times, want 1", id, got[id])
-		}
+		assert.Equal(t, 1, got[id], "batch %v occurs %d times, want 1", id, got[id])
 	}
-	if closes != 1 {
-		t.Errorf("sink closed %d times, want 1", closes)
-	}
+	assert.Equal(t, 1, closes, "sink closed %d times, want 1", closes)
 
 	st := w.Stats()
 	if st.Batches != goroutines*perG || st.Bytes != uint64(wantBytes) || st.Bytes != uint64(len(data)) {
 		t.Errorf("Stats Batches %d Bytes %d; want %d batches, %d bytes (sink %d)", st.Batches, st.Bytes, goroutines*perG, wantBytes, len(data))
 	}
-	if st.Syncs != uint64(syncs) {
-		t.Errorf("Stats.Syncs = %d, sink saw %d", st.Syncs, syncs)
-	}
+	assert.Equal(t, uint64(syncs), st.Syncs, "Stats.Syncs = %d, sink saw %d", st.Syncs, syncs)
 	switch p {
 	case FsyncNever:
-		if syncs != 0 {
-			t.Errorf("FsyncNever: %d fsyncs", syncs)
-		}
+		assert.Zero(t, syncs, "FsyncNever: %d fsyncs", syncs)
 	case FsyncInterval:
 		if syncs < 1 {
 			t.Errorf("FsyncInterval: no fsync, not even at Close")
@@ -315,20 +300,14 @@ func testConcurrent(t *testing.T, newW New, p FsyncPolicy) {
 	if st.Failed != 0 || st.Lost != 0 || st.LastError != "" || st.QueueDepth != 0 {
 		t.Errorf("healthy run: Stats %+v", st)
 	}
-	if st.Rejected != uint64(rejected) {
-		t.Errorf("Stats.Rejected = %d, Appends saw %d ErrQueueFull", st.Rejected, rejected)
-	}
+	assert.Equal(t, uint64(rejected), st.Rejected, "Stats.Rejected = %d, Appends saw %d ErrQueueFull", st.Rejected, rejected)
 }
 
 func testClosed(t *testing.T, newW New, p FsyncPolicy) {
 	sink := newFakeSink()
 	w := mustNew(t, newW, Config{Sink: sink, Fsync: p})
-	if err := w.Append(batch(batchID{0, 0}, 2)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Append(batch(batchID{0, 0}, 2)))
+	require.NoError(t, w.Close())
 	if err := w.Append(batch(batchID{0, 1}, 1)); !errors.Is(err, ErrClosed) {
 		t.Errorf("Append after Close = %v, want ErrClosed", err)
 	}
@@ -352,9 +331,7 @@ func testBadBatch(t *testing.T, newW New, p FsyncPolicy) {
 			t.Errorf("Append(%q) = %v, want a writer: error", b, err)
 		}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Close())
 	if data, _, _ := sink.snapshot(); len(data) != 0 {
 		t.Errorf("bad batches reached the sink: %q", data)
 	}
@@ -387,9 +364,7 @@ func testFailingSink(t *testing.T, newW New, p FsyncPolicy, truncatable bool) {
 		return err
 	}
 	for range 5 {
-		if err := appendOne(); err != nil {
-			t.Fatalf("healthy sink: %v", err)
-		}
+		require.NoError(t, appendOne(), "healthy sink")
 	}
 
 	fs.fail(errDiskFull)
@@ -412,13 +387,9 @@ func testFailingSink(t *testing.T, newW New, p FsyncPolicy, truncatable bool) {
 	fs.recover()
 	waitUntil(func() bool { return appendOne() == nil })
 	for range 5 {
-		if err := appendOne(); err != nil {
-			t.Fatalf("recovered sink: %v", err)
-		}
+		require.NoError(t, appendOne(), "recovered sink")
 	}
-	if err := w.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	require.NoError(t, w.Close(), "Close")
 	st = w.Stats()
 	if st.LastError != "" || st.Lost != 0 {
 		t.Errorf("after recovery: LastError %q, Lost %d", st.LastError, st.Lost)
@@ -427,50 +398,36 @@ func testFailingSink(t *testing.T, newW New, p FsyncPolicy, truncatable bool) {
 	data, _, _ := fs.snapshot()
 	got := parseBatches(t, data) // whole batches only, no torn line
 	for id := range acked {
-		if got[id] != 1 {
-			t.Errorf("acknowledged batch %v occurs %d times, want 1", id, got[id])
-		}
+		assert.Equal(t, 1, got[id], "acknowledged batch %v occurs %d times, want 1", id, got[id])
 	}
 	for id, n := range got {
-		if n != 1 {
-			t.Errorf("batch %v occurs %d times", id, n)
-		}
+		assert.Equal(t, 1, n, "batch %v occurs %d times", id, n)
 		// Without Truncate, a failed batch may be completed whole (see
 		// appender); with it, only acknowledged batches are in the sink.
 		if truncatable && !acked[id] {
 			t.Errorf("batch %v is in the sink but its Append failed", id)
 		}
 	}
-	if st.Bytes != uint64(len(data)) {
-		t.Errorf("Stats.Bytes = %d, sink holds %d", st.Bytes, len(data))
-	}
+	assert.Equal(t, uint64(len(data)), st.Bytes, "Stats.Bytes = %d, sink holds %d", st.Bytes, len(data))
 }
 
 func testRealFile(t *testing.T, newW New, p FsyncPolicy) {
 	path := filepath.Join(t.TempDir(), "metrics.jsonl")
 	f, err := Open(path, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	w := mustNew(t, newW, Config{Sink: f, Fsync: p, FsyncInterval: time.Millisecond})
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
 			for b := range 50 {
-				if err := w.Append(batch(batchID{g, b}, 1+b%5)); err != nil {
-					t.Errorf("Append: %v", err)
-				}
+				assert.NoError(t, w.Append(batch(batchID{g, b}, 1+b%5)), "Append")
 			}
 		})
 	}
 	wg.Wait()
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Close())
 	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if got := parseBatches(t, data); len(got) != 200 {
 		t.Errorf("file holds %d batches, want 200", len(got))
 	}
@@ -488,16 +445,12 @@ func testAlwaysSyncsBeforeAck(t *testing.T, newW New) {
 					t.Errorf("Append: %v", err)
 					return
 				}
-				if !sink.syncedContains(lines) {
-					t.Errorf("Append returned before batch g=%d b=%d was fsynced", g, b)
-				}
+				assert.True(t, sink.syncedContains(lines), "Append returned before batch g=%d b=%d was fsynced", g, b)
 			}
 		})
 	}
 	wg.Wait()
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Close())
 }
 
 var errSyncFailed = errors.New("fsync: input/output error (injected)")
@@ -506,9 +459,7 @@ func testAlwaysFailingSync(t *testing.T, newW New) {
 	fs := newFakeSink()
 	w := mustNew(t, newW, Config{Sink: truncSink{fs}, Fsync: FsyncAlways})
 	ok1, bad, ok2 := batch(batchID{0, 1}, 2), batch(batchID{0, 2}, 2), batch(batchID{0, 3}, 2)
-	if err := w.Append(ok1); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Append(ok1))
 	fs.setSyncErr(errSyncFailed)
 	if err := w.Append(bad); !errors.Is(err, errSyncFailed) {
 		t.Fatalf("Append with failing fsync = %v, want the fsync error", err)
@@ -517,12 +468,8 @@ func testAlwaysFailingSync(t *testing.T, newW New) {
 		t.Errorf("Stats after failed fsync: %+v", st)
 	}
 	fs.setSyncErr(nil)
-	if err := w.Append(ok2); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Append(ok2))
+	require.NoError(t, w.Close())
 	data, _, _ := fs.snapshot()
 	if want := string(ok1) + string(ok2); string(data) != want {
 		t.Errorf("sink holds\n%s\nwant (the unsynced batch cut back out)\n%s", data, want)
@@ -535,13 +482,9 @@ func testAlwaysFailingSync(t *testing.T, newW New) {
 func testInterval(t *testing.T, newW New) {
 	sink := newFakeSink()
 	w := mustNew(t, newW, Config{Sink: sink, Fsync: FsyncInterval, FsyncInterval: time.Millisecond})
-	if err := w.Append(batch(batchID{0, 0}, 1)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Append(batch(batchID{0, 0}, 1)))
 	<-sink.syncCalls // the background fsync; no Append or Close asked for it
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Close())
 	if _, syncs, _ := sink.snapshot(); syncs < 2 {
 		t.Errorf("%d fsyncs, want the interval's and Close's", syncs)
 	}
@@ -567,14 +510,10 @@ func TestAsyncQueueFull(t *testing.T) {
 	w := mustNew(t, NewAsync, Config{Sink: sink, QueueLen: 2})
 
 	b := func(i int) []byte { return batch(batchID{0, i}, 1) }
-	if err := w.Append(b(0)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Append(b(0)))
 	<-sink.entered // the writer took batch 0 and is blocked in Write
 	for i := 1; i <= 2; i++ {
-		if err := w.Append(b(i)); err != nil {
-			t.Fatalf("Append %d into a queue with room: %v", i, err)
-		}
+		require.NoError(t, w.Append(b(i)), "Append %d into a queue with room", i)
 	}
 	if err := w.Append(b(3)); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("Append into a full queue = %v, want ErrQueueFull", err)
@@ -589,20 +528,14 @@ func TestAsyncQueueFull(t *testing.T) {
 		}
 	}()
 	sink.gate <- struct{}{}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Close())
 	close(sink.entered)
 	data, _, _ := sink.snapshot()
 	got := parseBatches(t, data)
 	for i := range 3 {
-		if got[batchID{0, i}] != 1 {
-			t.Errorf("acknowledged batch %d occurs %d times", i, got[batchID{0, i}])
-		}
+		assert.Equal(t, 1, got[batchID{0, i}], "acknowledged batch %d occurs %d times", i, got[batchID{0, i}])
 	}
-	if got[batchID{0, 3}] != 0 {
-		t.Errorf("the rejected batch reached the sink")
-	}
+	assert.Zero(t, got[batchID{0, 3}], "the rejected batch reached the sink")
 }
 
 // TestAsyncLostAtClose: acknowledged batches that still cannot be written
@@ -611,13 +544,9 @@ func TestAsyncLostAtClose(t *testing.T) {
 	fs := newFakeSink()
 	w := mustNew(t, NewAsync, Config{Sink: truncSink{fs}, RetryBackoff: time.Microsecond})
 	fs.fail(errDiskFull)
-	if err := w.Append(batch(batchID{0, 0}, 2)); err != nil {
-		t.Fatalf("FsyncNever acknowledges on enqueue: %v", err)
-	}
+	require.NoError(t, w.Append(batch(batchID{0, 0}, 2)), "FsyncNever acknowledges on enqueue")
 	err := w.Close()
-	if !errors.Is(err, errDiskFull) {
-		t.Fatalf("Close = %v, want the disk error", err)
-	}
+	require.True(t, errors.Is(err, errDiskFull), "Close = %v, want the disk error", err)
 	st := w.Stats()
 	if st.Lost != 1 || st.LastError == "" {
 		t.Errorf("Stats: %+v; want Lost 1 and LastError set", st)
