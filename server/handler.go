@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -182,6 +183,11 @@ type Health struct {
 	SeedDesign bool              `json:"seed_design"` // a seed design runs in some dimension (issue 13)
 	Process    executor.Process  `json:"process"`     // OS threads and RSS from /proc/self/status
 	Seed       *SeedDesignHealth `json:"seed,omitempty"`
+
+	// Goroutines is runtime.NumGoroutine() when /health was answered: the
+	// harness's redis-outage scenario compares it before and after an
+	// outage to find goroutines left stuck (issue 10).
+	Goroutines int `json:"goroutines"`
 }
 
 func (c *conn) health() http1.Response {
@@ -196,6 +202,7 @@ func (c *conn) health() http1.Response {
 
 		SeedDesign: s.comp.Set.SeedDesign(),
 		Process:    executor.ReadProcess(),
+		Goroutines: runtime.NumGoroutine(),
 		Seed:       s.seedHealth(),
 	}
 	if h.Writer.LastError != "" {

@@ -171,6 +171,10 @@ type FaultStats struct {
 	RecoveryNS  int64 `json:"recovery_ns,omitempty"`
 	Recovery503 int64 `json:"recovery_503,omitempty"`     // 503 answers in the recovery phase
 	AckedAll    int64 `json:"acked_all_phases,omitempty"` // metrics acknowledged over probe, overload and recovery
+
+	// Net: a network-fault trial (redis-latency, redis-outage,
+	// slow-clients; netfault.go).
+	Net *NetFault `json:"net,omitempty"`
 }
 
 // Late is how many connected slowloris attackers were not closed in time.

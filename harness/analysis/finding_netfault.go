@@ -1,0 +1,136 @@
+package analysis
+
+import (
+	"fmt"
+
+	"metricstream/harness/results"
+)
+
+// The network-fault kinds' summary rows (issue 10 item 7; the trials come
+// from harness/experiment/netfault.go).
+func init() {
+	findings["redis-latency"] = (*Analysis).redisLatencyLine
+	findings["redis-outage"] = func(_ *Analysis, c Cell, v string, ts []*results.Trial) string { return redisOutageLine(c, v, ts) }
+	findings["slow-clients"] = (*Analysis).slowClientsLine
+}
+
+func medianP(ts []*results.Trial, f func(l results.Latency) int64) float64 {
+	return MedianOf(ts, func(t *results.Trial) float64 { return float64(f(t.Latency)) })
+}
+
+func lostOf(ts []*results.Trial) int64 {
+	var lost int64
+	for _, t := range ts {
+		lost = max(lost, t.Lost)
+	}
+	return lost
+}
+
+// redisLatencyLine: the admitted rate (2xx/s) and p50/p99 at this step's
+// added latency and, against the same variant's latency=0ms step, what the
+// added latency cost per request: the p50 grows by about one added
+// latency per Redis round trip a request makes (one per rate-limit
+// decision), so p50 growth / added latency is the round trips per request.
+func (a *Analysis) redisLatencyLine(c Cell, v string, ts []*results.Trial) string {
+	var added int64
+	for _, t := range ts {
+		if t.Fault != nil && t.Fault.Net != nil {
+			added = t.Fault.Net.RedisLatencyNS
+		}
+	}
+	adm := MedianOf(ts, func(t *results.Trial) float64 { return t.Throughput })
+	p50, p99 := medianP(ts, func(l results.Latency) int64 { return l.P50 }), medianP(ts, func(l results.Latency) int64 { return l.P99 })
+	lost := lostOf(ts)
+	l := fmt.Sprintf("%s %s: Redis +%s per answer: admitted %.0f/s, p50 %s, p99 %s; lost %d: %s",
+		c, v, FormatNS(float64(added)), adm, FormatNS(p50), FormatNS(p99), lost, okText(lost == 0))
+	if added == 0 {
+		return l
+	}
+	bs := a.ix.byCell[Cell{c.Scenario, "latency=0ms"}][v]
+	if len(bs) == 0 {
+		return l + " (no latency=0ms step to compare)"
+	}
+	b50 := medianP(bs, func(l results.Latency) int64 { return l.P50 })
+	badm := MedianOf(bs, func(t *results.Trial) float64 { return t.Throughput })
+	return l + fmt.Sprintf("; vs +0: p50 +%s = %.2f× the added latency per request (one Redis round trip per decision), admitted %.2f× (closed loop: %d clients each wait for their round trip)",
+		FormatNS(p50-b50), (p50-b50)/float64(added), adm/max(badm, 1e-9), ts[0].Clients)
+}
+
+// redisOutageLine: the answers to requests sent while Redis was cut
+// (admitted against denied: the policy), the recovery after the restore
+// (held to 1 s), the acknowledged metrics lost and the goroutines before
+// and after.
+func redisOutageLine(c Cell, v string, ts []*results.Trial) string {
+	var out results.Counts
+	var rec, outage int64
+	var failed int64
+	var before, after []float64
+	stuck := 0
+	failOpen, measured := false, true
+	for _, t := range ts {
+		n := netOf(t)
+		if n == nil {
+			continue
+		}
+		failOpen = n.FailOpen
+		if n.Outage != nil {
+			out = out.Add(*n.Outage)
+		}
+		rec, outage, failed = max(rec, n.RecoveryNS), max(outage, n.OutageNS), failed+n.RecoveryFailed
+		before, after = append(before, float64(n.GoroutinesBefore)), append(after, float64(n.GoroutinesAfter))
+		stuck = max(stuck, n.StuckGoroutines())
+		measured = measured && n.GoroutinesBefore > 0 && n.GoroutinesAfter > 0
+	}
+	denied := out.Total() - out.Status2xx
+	policy := "fail closed: denied while down"
+	policyOK := out.Status503 > 0 && out.Status2xx == 0
+	if failOpen {
+		policy, policyOK = "fail open: admitted while down", out.Status2xx > 0 && denied == 0
+	}
+	lost := lostOf(ts)
+	g := fmt.Sprintf("goroutines %.0f before, %.0f after: %s", Median(before), Median(after), okText(stuck == 0))
+	if !measured {
+		g = "goroutines not reported by /health"
+	}
+	return fmt.Sprintf("%s %s: Redis cut %s: during it %d admitted, %d denied (%d 503, %d timeout/conn error) (%s): %s; recovery %s after the restore (%d failed answers, ≤ 1s): %s; lost %d: %s; %s",
+		c, v, FormatNS(float64(outage)), out.Status2xx, denied, out.Status503, out.Timeout+out.ConnError, policy, okText(policyOK),
+		FormatNS(float64(rec)), failed, okText(rec <= 1e9), lost, okText(lost == 0), g)
+}
+
+// slowClientsLine: the fast clients' p99 beside the same variant's slow=0
+// p99, as a ratio held to 2×, and what the slow clients got through.
+func (a *Analysis) slowClientsLine(c Cell, v string, ts []*results.Trial) string {
+	if c.Step == "slow=0" {
+		return ""
+	}
+	var slow results.Counts
+	var n, kbps, batch int
+	var sp99 []float64
+	for _, t := range ts {
+		if nf := netOf(t); nf != nil {
+			n, kbps, batch = nf.SlowClients, nf.SlowKBps, nf.SlowBatch
+			if nf.Slow != nil {
+				slow = slow.Add(*nf.Slow)
+			}
+			sp99 = append(sp99, float64(nf.SlowP99NS))
+		}
+	}
+	p99 := medianP(ts, func(l results.Latency) int64 { return l.P99 })
+	lost := lostOf(ts)
+	l := fmt.Sprintf("%s %s: %d slow clients at %d KB/s posting %d-metric batches (%d answered 2xx, p99 %s); lost %d: %s",
+		c, v, n, kbps, batch, slow.Status2xx, FormatNS(Median(sp99)), lost, okText(lost == 0))
+	bs := a.ix.byCell[Cell{c.Scenario, "slow=0"}][v]
+	if len(bs) == 0 {
+		return l + fmt.Sprintf("; fast p99 %s (no slow=0 step to compare)", FormatNS(p99))
+	}
+	base := medianP(bs, func(l results.Latency) int64 { return l.P99 })
+	return l + fmt.Sprintf("; fast p99 %s vs %s unloaded = %.2f× (≤ 2×): %s", FormatNS(p99), FormatNS(base), p99/base, okText(p99 <= 2*base))
+}
+
+// netOf is t's network-fault record, or nil.
+func netOf(t *results.Trial) *results.NetFault {
+	if t.Fault == nil {
+		return nil
+	}
+	return t.Fault.Net
+}
