@@ -52,8 +52,11 @@ func (a *Analysis) redisLatencyLine(c Cell, v string, ts []*results.Trial) strin
 	}
 	b50 := medianP(bs, func(l results.Latency) int64 { return l.P50 })
 	badm := MedianOf(bs, func(t *results.Trial) float64 { return t.Throughput })
-	return l + fmt.Sprintf("; vs +0: p50 +%s = %.2f× the added latency per request (one Redis round trip per decision), admitted %.2f× (closed loop: %d clients each wait for their round trip)",
-		FormatNS(p50-b50), (p50-b50)/float64(added), adm/max(badm, 1e-9), ts[0].Clients)
+	// closed loop: each client's time per request is clients / admitted rate
+	cl := float64(ts[0].Clients)
+	per, bper := 1e9*cl/max(adm, 1e-9), 1e9*cl/max(badm, 1e-9)
+	return l + fmt.Sprintf("; vs +0: p50 +%s (%.2f× the added latency), time per request (clients / admitted) %s vs %s = +%s (%.2f×): the cost of one Redis round trip per decision",
+		FormatNS(p50-b50), (p50-b50)/float64(added), FormatNS(per), FormatNS(bper), FormatNS(per-bper), (per-bper)/float64(added))
 }
 
 // redisOutageLine: the answers to requests sent while Redis was cut
@@ -64,7 +67,7 @@ func redisOutageLine(c Cell, v string, ts []*results.Trial) string {
 	var out results.Counts
 	var rec, outage int64
 	var failed int64
-	var before, after []float64
+	var before, after, p99 []float64
 	stuck := 0
 	failOpen, measured := false, true
 	for _, t := range ts {
@@ -76,6 +79,7 @@ func redisOutageLine(c Cell, v string, ts []*results.Trial) string {
 		if n.Outage != nil {
 			out = out.Add(*n.Outage)
 		}
+		p99 = append(p99, float64(n.OutageP99NS))
 		rec, outage, failed = max(rec, n.RecoveryNS), max(outage, n.OutageNS), failed+n.RecoveryFailed
 		before, after = append(before, float64(n.GoroutinesBefore)), append(after, float64(n.GoroutinesAfter))
 		stuck = max(stuck, n.StuckGoroutines())
@@ -92,8 +96,8 @@ func redisOutageLine(c Cell, v string, ts []*results.Trial) string {
 	if !measured {
 		g = "goroutines not reported by /health"
 	}
-	return fmt.Sprintf("%s %s: Redis cut %s: during it %d admitted, %d denied (%d 503, %d timeout/conn error) (%s): %s; recovery %s after the restore (%d failed answers, ≤ 1s): %s; lost %d: %s; %s",
-		c, v, FormatNS(float64(outage)), out.Status2xx, denied, out.Status503, out.Timeout+out.ConnError, policy, okText(policyOK),
+	return fmt.Sprintf("%s %s: Redis cut %s: requests sent during it: %d admitted, %d denied (%d 503, %d timeout/conn error), p99 %s (%s): %s; recovery %s after the restore (%d failed answers, ≤ 1s): %s; lost %d: %s; %s",
+		c, v, FormatNS(float64(outage)), out.Status2xx, denied, out.Status503, out.Timeout+out.ConnError, FormatNS(Median(p99)), policy, okText(policyOK),
 		FormatNS(float64(rec)), failed, okText(rec <= 1e9), lost, okText(lost == 0), g)
 }
 

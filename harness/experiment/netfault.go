@@ -201,7 +201,7 @@ func redisOutageTrial(ctx context.Context, cfg Config, a *armState, sc *scenario
 	tally, rec := &Tally{}, &answers{}
 	lc := st.Config
 	lc.Addr, lc.ClientPrefix = inst.Addr(), "f-"+id+"-"
-	var cut, restored time.Time
+	var cut, restoring, restored time.Time
 	var restoreErr error
 	done := make(chan struct{})
 	go func() {
@@ -211,12 +211,13 @@ func redisOutageTrial(ctx context.Context, cfg Config, a *armState, sc *scenario
 		case <-ctx.Done():
 			return
 		}
-		cut = time.Now()
 		fr.link.Cut()
+		cut = time.Now() // every connection to Redis is closed from here
 		select {
 		case <-time.After(scenario.OutageDuration):
 		case <-ctx.Done():
 		}
+		restoring = time.Now()
 		restoreErr = fr.link.Restore()
 		restored = time.Now()
 	}()
@@ -233,15 +234,26 @@ func redisOutageTrial(ctx context.Context, cfg Config, a *armState, sc *scenario
 		}
 		return t, p
 	}
-	nf.OutageNS = int64(restored.Sub(cut))
+	// The outage: from the cut having closed every connection to the
+	// restore starting (requests sent while the link comes back count
+	// toward the recovery).
+	nf.OutageNS = int64(restoring.Sub(cut))
+	var during []int64
 	for _, an := range rec.as {
 		switch {
-		case !an.sent.Before(cut) && an.sent.Before(restored):
+		case !an.sent.Before(cut) && an.sent.Before(restoring):
 			addClass(nf.Outage, an.class)
-		case !an.sent.Before(restored) && an.class != load.Class2xx:
+			if an.class != load.ClassTimeout && an.class != load.ClassConnError {
+				during = append(during, int64(an.end.Sub(an.sent)))
+			}
+		case !an.sent.Before(restoring) && an.class != load.Class2xx:
 			nf.RecoveryFailed++
-			nf.RecoveryNS = max(nf.RecoveryNS, int64(an.end.Sub(restored)))
+			nf.RecoveryNS = max(nf.RecoveryNS, int64(an.end.Sub(restoring)))
 		}
+	}
+	if len(during) > 0 {
+		slices.Sort(during)
+		nf.OutageP99NS = during[(len(during)*99+99)/100-1]
 	}
 	nf.GoroutinesAfter = settledGoroutines(ctx, inst.Addr(), nf.GoroutinesBefore)
 	return t, stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)

@@ -13,9 +13,11 @@ type NetFault struct {
 	// Outage counts the answers to requests sent while Redis was cut:
 	// admitted (2xx) against denied (503) is the policy at work.
 	Outage *Counts `json:"outage_counts,omitempty"`
-	// RecoveryNS is the time from the restore to the end of the last
-	// non-2xx answer to a request sent after it; 0: the first request
-	// after the restore was admitted.
+	// OutageP99NS is the p99 of those answers, from each actual send.
+	OutageP99NS int64 `json:"outage_p99_ns,omitempty"`
+	// RecoveryNS is the time from the restore (the link listening again)
+	// to the end of the last non-2xx answer to a request sent after it;
+	// 0: every request sent after the restore was admitted.
 	RecoveryNS int64 `json:"recovery_ns,omitempty"`
 	// RecoveryFailed counts the non-2xx answers to requests sent after the
 	// restore.
