@@ -118,7 +118,8 @@ type Step struct {
 	Fsync  string // durability steps: the -fsync policy of this step ("" = the scenario's)
 	// Attackers is a slowloris step's number of hostile connections (the
 	// step "slowloris=N"); Config is then the honest load beside them.
-	Attackers int	// Fault is a network-fault step's parameter (kind_netfault.go): the
+	Attackers int
+	// Fault is a network-fault step's parameter (kind_netfault.go): the
 	// latency added to Redis (redis-latency), 1 for fail-open and 0 for
 	// fail-closed (redis-outage), the number of slow clients (slow-clients).
 	Fault float64
