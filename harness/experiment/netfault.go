@@ -300,7 +300,9 @@ func settledGoroutines(ctx context.Context, addr string, before int) int {
 // slowClientsTrial: st.Fault slow clients, each through a toxiproxy link
 // capped at scenario.SlowLinkKBps upstream, post scenario.SlowBatch-metric
 // batches (closed loop, keep-alive) while the scenario's fast clients run
-// directly; the trial records the fast load. The slow clients start
+// directly; the trial records the fast load. With slow clients the fast
+// load first runs alone for the same duration (UnloadedP99NS). The slow
+// clients start
 // slowHeadStart earlier and run until the fast load is done, then finish
 // the upload under way (never cancelled: an answer the generator did not
 // read would be acknowledged metrics the tally misses).
@@ -315,6 +317,20 @@ func slowClientsTrial(ctx context.Context, cfg Config, a *armState, sc *scenario
 		return t, problem("start: %v", err)
 	}
 	tally := &Tally{}
+	lc := st.Config
+	lc.Addr = inst.Addr()
+	if n > 0 {
+		// The same fast load alone first, in the same trial: the unloaded
+		// p99 this trial's is compared with, measured next to it in time
+		// (on a shared machine the load drifts between steps).
+		uc := lc
+		uc.ClientPrefix = "f-" + id + "-alone-"
+		um := load.NewMetrics()
+		u0 := time.Now()
+		ud, _ := load.Attack(ctx, uc, load.Tee(um, tally))
+		ut, _ := load.NewTrial(uc, u0, um.Summary(ud))
+		nf.UnloadedP99NS = ut.Latency.P99
+	}
 	var slowWG sync.WaitGroup
 	var slowTrial results.Trial
 	if n > 0 {
@@ -341,8 +357,7 @@ func slowClientsTrial(ctx context.Context, cfg Config, a *armState, sc *scenario
 		case <-ctx.Done():
 		}
 	}
-	lc := st.Config
-	lc.Addr, lc.ClientPrefix = inst.Addr(), "f-"+id+"-"
+	lc.ClientPrefix = "f-" + id + "-"
 	m := load.NewMetrics()
 	start := time.Now()
 	d, _ := load.Attack(ctx, lc, load.Tee(m, tally))

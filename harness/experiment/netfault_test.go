@@ -108,13 +108,16 @@ func TestSlowClientsRealServer(t *testing.T) {
 			t.Errorf("trial %d fast: counts %+v batch %d lost %d", i, tr.Counts, tr.Batch, tr.Lost)
 		}
 		if i == 0 {
-			if n.SlowClients != 0 || n.Slow.Total() != 0 {
+			if n.SlowClients != 0 || n.Slow.Total() != 0 || n.UnloadedP99NS != 0 {
 				t.Errorf("slow=0: %+v", n)
 			}
 			continue
 		}
 		if n.SlowClients != 2 || n.SlowBatch != 1000 || n.Slow.Status2xx < 2 || n.Slow.Total() != n.Slow.Status2xx {
 			t.Errorf("slow=2: %+v counts %+v", n, n.Slow)
+		}
+		if n.UnloadedP99NS <= 0 {
+			t.Errorf("slow=2: no unloaded p99 of the fast load alone")
 		}
 		if n.SlowP99NS < int64(1400*time.Millisecond) {
 			t.Errorf("a ~100 KB upload at 65 KB/s took %v", time.Duration(n.SlowP99NS))

@@ -36,6 +36,9 @@ type NetFault struct {
 	SlowBatch   int     `json:"slow_batch,omitempty"`
 	Slow        *Counts `json:"slow_counts,omitempty"`
 	SlowP99NS   int64   `json:"slow_p99_ns,omitempty"`
+	// UnloadedP99NS is the fast load's p99 run alone just before, in the
+	// same trial (the pair the 2× criterion compares).
+	UnloadedP99NS int64 `json:"unloaded_p99_ns,omitempty"`
 }
 
 // StuckGoroutines is how many more goroutines the server had after a
