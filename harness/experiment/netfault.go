@@ -336,7 +336,9 @@ func slowClientsTrial(ctx context.Context, cfg Config, a *armState, sc *scenario
 	if n > 0 {
 		link, err := netfault.New("slow-"+id, inst.Addr())
 		if err == nil {
-			err = link.Bandwidth(netfault.Upstream, scenario.SlowLinkKBps)
+			if err = link.Bandwidth(netfault.Upstream, scenario.SlowLinkKBps); err != nil {
+				link.Close()
+			}
 		}
 		if err != nil {
 			p := problem("%v", err)
