@@ -201,11 +201,14 @@ func (ix *trialIndex) median(unit string, div float64, f func(*results.Trial) fl
 }
 
 // variantSeries builds one series per variant of y against the group's load
-// axis, points sorted by x.
+// axis, points sorted by x; dash < 0 gives each variant its own dash.
 func (ix *trialIndex) variantSeries(g loadGroup, y cellValue, suffix string, dash int, dropNonPositive bool) []Series {
 	var out []Series
 	for _, v := range ix.variants {
 		s := Series{Name: v + suffix, Color: ix.color[v], Dash: dash}
+		if dash < 0 { // a dash per variant, as well as a colour
+			s.Dash = ix.color[v]
+		}
 		for _, c := range g.cells {
 			ts := ix.byCell[c][v]
 			if len(ts) == 0 {
@@ -254,7 +257,7 @@ func successCharts(ix *trialIndex) ([]Chart, []Skipped) {
 			XLabel: axisLabel(g.key),
 			YLabel: "answered 2xx (%)",
 			YMin:   0, YMax: 100,
-			Series: ix.variantSeries(g, ix.median("success-%", 1, func(t *results.Trial) float64 { return t.SuccessPct }), "", 0, false),
+			Series: ix.variantSeries(g, ix.median("success-%", 1, func(t *results.Trial) float64 { return t.SuccessPct }), "", -1, false),
 			Note:   "Median over trials of each step.",
 		}
 		full := true
@@ -353,7 +356,7 @@ func latencyCharts(ix *trialIndex) ([]Chart, []Skipped) {
 		}
 		for _, pc := range latencyPercentiles {
 			p := Chart{Title: pc.name, XLabel: axisLabel(g.key), YLabel: pc.name + " latency (ms)",
-				Series: ix.variantSeries(g, ix.median(pc.unit, 1e6, pc.get), "", 0, true)}
+				Series: ix.variantSeries(g, ix.median(pc.unit, 1e6, pc.get), "", -1, true)}
 			if len(p.Series) == 0 {
 				continue
 			}
@@ -458,7 +461,7 @@ func throughputCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped)
 			Title:  title + " — " + g.name,
 			XLabel: "offered (requests/s)",
 			YLabel: "achieved (2xx responses/s)",
-			Series: ix.variantSeries(g, ix.median("req/s", 1, func(t *results.Trial) float64 { return t.Throughput }), "", 0, false),
+			Series: ix.variantSeries(g, ix.median("req/s", 1, func(t *results.Trial) float64 { return t.Throughput }), "", -1, false),
 		}
 		// y = x through every step, so it stays the diagonal on a log X axis
 		var ref []Point

@@ -26,11 +26,11 @@ const (
 
 // Font sizes (points; 1 pt = 4/3 px at 96 dpi).
 const (
-	titleSize  = 15
-	panelSize  = 13
-	labelSize  = 12
-	tickSize   = 11
-	legendSize = 12
+	titleSize  = 17
+	panelSize  = 15
+	labelSize  = 14
+	tickSize   = 13
+	legendSize = 14
 )
 
 // maxPanelCols is how many panels of small multiples sit side by side.
@@ -169,22 +169,32 @@ func RenderPNG(c *Chart) (out []byte, err error) {
 	pad := vg.Points(6)
 	top := h - pad
 	if c.Title != "" {
-		dc.FillText(title, vg.Point{X: w / 2, Y: top}, c.Title)
 		top -= title.Height(c.Title) + pad
 	}
 
 	legend := plot.NewLegend()
 	legend.Top, legend.Left = true, true
 	legend.TextStyle.Font.Size = vg.Points(legendSize)
-	legend.ThumbnailWidth = vg.Points(28)
+	legend.ThumbnailWidth = vg.Points(32)
+	legend.Padding = vg.Points(5)
 	for _, e := range legends.entries {
 		legend.Add(e.name, e.thumbs...)
 	}
 	lw := vg.Length(0)
 	if len(legends.entries) > 0 {
-		lw = legend.Rectangle(dc).Size().X + 2*pad
+		// gonum's Legend.Rectangle over-measures long names; the legend
+		// is drawn thumbnail, a space, the name
+		var tw vg.Length
+		for _, e := range legends.entries {
+			tw = max(tw, legend.TextStyle.Width(e.name))
+		}
+		lw = legend.ThumbnailWidth + legend.TextStyle.Width(" ") + tw + 3*pad
 		legend.Draw(draw.Canvas{Canvas: img, Rectangle: vg.Rectangle{
 			Min: vg.Point{X: w - lw + pad, Y: 0}, Max: vg.Point{X: w, Y: top - 2*pad}}})
+	}
+
+	if c.Title != "" { // centred over the panels
+		dc.FillText(title, vg.Point{X: (w - lw) / 2, Y: h - pad}, c.Title)
 	}
 
 	cols, rows := c.grid()
@@ -215,6 +225,8 @@ func makePlot(c *Chart, legends *legendSet, multi bool) (*plot.Plot, error) {
 		p.Title.Text = c.Title
 		p.Title.TextStyle.Font.Size = vg.Points(panelSize)
 	}
+	// keep axis labels short: gonum/plot pads the data area for a long X
+	// label as if it stood at the axis' end (say more in the chart's Note)
 	p.X.Label.Text = c.XLabel
 	p.Y.Label.Text = c.YLabel
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {

@@ -87,10 +87,10 @@ func spectrumCharts(ix *trialIndex) ([]Chart, []Skipped) {
 		c := Chart{
 			File:   fileName("spectrum", cell.String()),
 			Title:  title + " — " + cell.String(),
-			XLabel: "percentile (log of 1/(1−q): each step right is one more nine)",
+			XLabel: "percentile",
 			YLabel: "latency (ms)",
 			LogX:   true,
-			Note:   "HDR histograms merged across all trials of each variant; latency from the intended send time in open-loop scenarios. Curves start at p50; colour and dash tell the variants apart.",
+			Note:   "HDR histograms merged across all trials of each variant; latency from the intended send time in open-loop scenarios. Curves start at p50; each decade right on the percentile axis (1/(1−q), log scale) is one more nine; colour and dash tell the variants apart.",
 		}
 		if len(cells) > 1 {
 			c.Note += " Highest step of the scenario."
