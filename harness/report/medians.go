@@ -1,6 +1,7 @@
 package report
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -178,3 +179,41 @@ func (r *Report) verdicts(few bool) []analysis.Verdict {
 	}
 	return out
 }
+
+// Tally counts a comparison table's outcomes for the page's one-line
+// summary of it: "3 better, 1 worse, 20 ~, 24 too few trials".
+func (t CompareTable) Tally() string {
+	n := map[string]int{}
+	for _, r := range t.Rows {
+		n[r.Outcome]++
+	}
+	var parts []string
+	for _, o := range []string{"better", "worse", "changed", "~", "too few trials"} {
+		if n[o] > 0 {
+			parts = append(parts, strconv.Itoa(n[o])+" "+o)
+		}
+	}
+	if len(parts) == 0 {
+		return "no rows"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Decided reports whether a row of the table is better, worse or changed
+// (the page then shows the table unfolded).
+func (t CompareTable) Decided() bool {
+	for _, r := range t.Rows {
+		if r.Outcome == "better" || r.Outcome == "worse" || r.Outcome == "changed" {
+			return true
+		}
+	}
+	return false
+}
+
+// noCINote matches the " (n=3, no CI)" FormatSummary appends to a median
+// without an interval; the page's comparison tables have an n column and
+// say once that such values have no interval.
+var noCINote = regexp.MustCompile(` \(n=[0-9]+, no CI\)$`)
+
+// pageValue is a formatted summary without its "(n=…, no CI)" note.
+func pageValue(s string) string { return noCINote.ReplaceAllString(s, "") }

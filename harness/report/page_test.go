@@ -198,3 +198,18 @@ func TestReadableLogTicks(t *testing.T) {
 		t.Errorf("sigFigs(0.05) = %q", got)
 	}
 }
+
+func TestPageValueAndTally(t *testing.T) {
+	for in, want := range map[string]string{"2.10ms (n=3, no CI)": "2.10ms", "2.10ms ± 3%": "2.10ms ± 3%", "-": "-"} {
+		if got := pageValue(in); got != want {
+			t.Errorf("pageValue(%q) = %q, want %q", in, got, want)
+		}
+	}
+	ct := CompareTable{Rows: []CompareRow{{Outcome: "better"}, {Outcome: "~"}, {Outcome: "~"}, {Outcome: "too few trials"}}}
+	if got := ct.Tally(); got != "1 better, 2 ~, 1 too few trials" || !ct.Decided() {
+		t.Errorf("tally %q, decided %v", got, ct.Decided())
+	}
+	if (CompareTable{Rows: []CompareRow{{Outcome: "~"}}}).Decided() {
+		t.Error("a table of ~ rows unfolded")
+	}
+}

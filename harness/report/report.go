@@ -154,7 +154,8 @@ func Write(run *results.Run, dir string) (string, error) {
 var pageText string
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
-	"join": strings.Join,
+	"join":  strings.Join,
+	"value": pageValue,
 }).Parse(pageText))
 
 // WriteHTML renders the page. Charts are linked by their File names,
