@@ -183,12 +183,12 @@ func journeyCharts(a *analysis.Analysis, ix *trialIndex, heads []analysis.Cell) 
 	for _, cell := range heads {
 		clients := ix.cellClients(cell)
 		for _, m := range []struct{ unit, file, what, ylabel string }{
-			{"success-%", "journey-success", "success", "answered 2xx (%)"},
-			{"req/s", "journey-throughput", "throughput", "2xx responses/s"},
+			{"success-%", "journey-success", "% answered 2xx", "answered 2xx (%)"},
+			{"req/s", "journey-throughput", "2xx responses/s", "2xx responses/s"},
 		} {
 			c := Chart{
 				File:       fileName(m.file, cell.String()),
-				Title:      fmt.Sprintf("%s — %s in %s", title, m.what, cell.String()),
+				Title:      fmt.Sprintf("%s — %s (scenario %s)", title, m.what, cell.String()),
 				XLabel:     "preset",
 				YLabel:     m.ylabel,
 				Bars:       true,
