@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"metricstream/harness/report"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
+	"metricstream/internal/stages"
 	"metricstream/variants"
 )
 
@@ -66,6 +68,7 @@ type experimentFlags struct {
 	reports                                      string
 	count                                        int
 	pprof, pin, quiet, keepData                  bool
+	stages                                       stages.Every
 }
 
 func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
@@ -75,6 +78,8 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario `names`, \"quick\" (default) or \"all\"")
 	fs.IntVar(&f.count, "count", 6, "trials per scenario step and variant")
 	fs.BoolVar(&f.pprof, "pprof", false, "capture CPU, mutex and block profiles of one trial per scenario step into the run's profiles/")
+	f.stages = 64
+	fs.Var(&f.stages, "stages", "time each server's request stages on a `sample` of requests (\"1/64\", \"all\" or \"off\"; -stages on the server) and record each trial's stage costs")
 	fs.BoolVar(&f.pin, "pin", false, "pin servers to cpu0 and the generator to cpu1 (taskset)")
 	fs.StringVar(&f.target, "target", "", "drive a server already running at `HOST:PORT` (no build, start or integrity check)")
 	fs.StringVar(&f.out, "out", "results", "results `directory`")
@@ -188,10 +193,22 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	if f.stages != 0 {
+		cfg.Stages = true
+		cfg.Meta.Stages = f.stages.String()
+		cfg.Meta.Notes = append(cfg.Meta.Notes, "stages: servers time their request stages on 1 request in "+strconv.FormatUint(uint64(f.stages), 10)+" (-stages "+f.stages.String()+"); each load trial records the difference of /health's stage counters before and after it")
+	}
 	if f.pprof && !cfg.Remote {
 		cfg.Meta.Notes = append(cfg.Meta.Notes, "profiles: CPU, mutex and block (the server's -pprof turns mutex and block profiling on) of the first trial of each scenario step, in profiles/")
 	}
 	run, err := experiment.Run(ctx, cfg)
+	if pl, ok := cfg.Launcher.(*launch.ProcessLauncher); ok && run != nil && len(pl.NoStages) > 0 {
+		// the binary predates the server's -stages: measured without it
+		run.Meta.Notes = append(run.Meta.Notes, "stages: not timed for "+strings.Join(pl.NoStages, ", ")+" (the server binary has no -stages flag)")
+		if werr := results.Write(run); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	if run != nil {
 		if serr := summarize(stdout, run); serr != nil && err == nil {
 			err = serr
@@ -249,7 +266,7 @@ func setLauncher(ctx context.Context, f *experimentFlags, cfg *experiment.Config
 	if err != nil {
 		return cleanup, err
 	}
-	pl.Pin, pl.Pprof = f.pin, f.pprof
+	pl.Pin, pl.Pprof, pl.Stages = f.pin, f.pprof, f.stages
 	cfg.Launcher = pl
 	return cleanup, nil
 }

@@ -38,6 +38,10 @@ type Config struct {
 	// KeepData keeps the servers' data files after a passing integrity
 	// check (failed ones are always kept, next to the server logs).
 	KeepData bool
+	// Stages reads each server's /health "stages" snapshot before and
+	// after every load trial and records the difference in Trial.Stages
+	// (the launcher starts servers with -stages; see launch.ProcessLauncher).
+	Stages bool
 	// OnTrial, when set, sees each trial as it is recorded (tests, live output).
 	OnTrial func(*results.Trial)
 }
@@ -257,10 +261,12 @@ func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fle
 				if pp := f.Insts[0].PprofAddr(); r.cfg.Pprof && k == 0 && pp != "" {
 					prof = launch.CaptureProfiles(ctx, pp, filepath.Join(r.cfg.Dir, "profiles"), profName(sc.Name, st.Name, a.Label), expected(st.Config))
 				}
+				before := r.readStages(ctx, f.Insts)
 				t := trial(ctx, st, f.Addrs(), f.tally, fmt.Sprintf("t%d-%d-%d-%s-", si, k, len(r.run.Trials), launch.SafeName(a.Label)))
 				if prof != nil {
 					prof()
 				}
+				t.Stages = stagesBetween(before, r.readStages(ctx, f.Insts))
 				if len(f.Insts) > 1 && sc.Server.RateLimit != nil {
 					t.RateLimit = *sc.Server.RateLimit
 				}

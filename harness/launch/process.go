@@ -19,6 +19,7 @@ import (
 	"metricstream/internal/freeport"
 	"metricstream/internal/fsname"
 	"metricstream/internal/redisproc"
+	"metricstream/internal/stages"
 )
 
 // Instance is one running server.
@@ -92,6 +93,11 @@ type ProcessLauncher struct {
 	Pin bool
 	// Pprof starts servers with -pprof on a second free port.
 	Pprof bool
+	// Stages starts servers with -stages (stage timing at this sampling
+	// rate; 0: off), where the binary accepts the flag; NoStages lists the
+	// labels whose binary did not (their trials carry no stage costs).
+	Stages   stages.Every
+	NoStages []string
 	// Ready bounds the wait for /health after start (default 15s).
 	Ready time.Duration
 	n     int
@@ -146,6 +152,13 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 			return nil, fmt.Errorf("launch: %s: %w", arm.Label, err)
 		}
 		args = append(args, "-redis-addr", p.redis.Addr)
+	}
+	if pl.Stages != 0 && !slices.Contains(flags, "-stages") {
+		if SupportsFlag(bin, "stages") {
+			args = append(args, StagesFlags(pl.Stages)...)
+		} else if !slices.Contains(pl.NoStages, arm.Label) {
+			pl.NoStages = append(pl.NoStages, arm.Label)
+		}
 	}
 	args = append(args, flags...)
 	var cmd *exec.Cmd

@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"metricstream/internal/stages"
 )
 
 // File names inside a run directory.
@@ -51,6 +53,12 @@ type Meta struct {
 	Target     string    `json:"target,omitempty"` // remote HOST:PORT when the server was not built here
 	Hosts      []string  `json:"hosts,omitempty"`  // generator hosts merged into this run
 	Notes      []string  `json:"notes,omitempty"`  // e.g. what verification was reduced to for a remote target
+	// Stages is the sampling rate servers were asked to time stages at
+	// ("1/64"; "" or "off": not asked).
+	Stages string `json:"stages,omitempty"`
+	// Targets maps a scenario to the journey dimension it was written to
+	// show (its "targets" field), for the report's "What each step buys".
+	Targets map[string]string `json:"targets,omitempty"`
 }
 
 // Variant is one arm of a run. Label is unique within a run ("phase3", or
@@ -143,6 +151,12 @@ type Trial struct {
 	// Fault trials (scenario kind "slowloris" or "overload") only; Kind
 	// says which, and Lost is then max(0, acknowledged − lines in the file).
 	Fault *FaultStats `json:"fault,omitempty"`
+
+	// Stages is where the server's time went during the trial: the
+	// difference of its /health "stages" snapshot (internal/stages) read
+	// before and after the trial, summed over replicas; nil when the
+	// server was not started with -stages or does not serve it.
+	Stages *stages.Snapshot `json:"stages,omitempty"`
 }
 
 // FaultStats is what a fault trial measured beyond its load. A slowloris
