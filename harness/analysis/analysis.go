@@ -188,6 +188,9 @@ type Analysis struct {
 	Replicas    []string // per replica cell: admitted rate per client and × the limit
 	Faults      []string // per fault cell: its RELIABILITY.md criteria and verdicts
 	Failed      []string // "variant: why" for every variant that failed (not measured)
+	Stages      []StageCost // per scenario and variant with stage counters (stages.go)
+	USL         []USLFit    // per closed-loop client sweep and variant (usl.go)
+	Steps       []StepRow   // "What each step buys": one per journey step (steps.go)
 	samples     map[sampleKey]*Sample
 	ix          trialIndex
 	better      map[string]int // unit -> direction, from the data's unit metadata
@@ -320,6 +323,9 @@ func Analyze(run *results.Run) (*Analysis, error) {
 	a.knees()
 	a.replicas()
 	a.faults()
+	a.stageCosts()
+	a.uslFits()
+	a.steps()
 	for _, c := range run.Checks {
 		if c.Failed != "" {
 			a.Failed = append(a.Failed, c.Variant+": "+c.Failed)
