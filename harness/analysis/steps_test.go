@@ -51,7 +51,6 @@ func stepsRun() *results.Run {
 	return run
 }
 
-
 func presetSet(name string) map[string]string {
 	for _, p := range variants.Presets {
 		if p.Name == name {
