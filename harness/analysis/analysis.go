@@ -181,16 +181,18 @@ type Analysis struct {
 	Pairs       []Pair   // compared pairs
 	Comparisons []Comparison
 	Verdicts    []Verdict
-	Tested      int         // comparisons tested, all units together
-	Family      int         // comparisons in the largest Holm-Bonferroni family (one family per cell and unit)
-	Rows        []Row       // one per cell and variant with trials, medians over the trials
-	Knees       []Knee      // one per stepped load scenario and variant
-	Replicas    []string    // per replica cell: admitted rate per client and × the limit
-	Faults      []string    // per fault cell: its RELIABILITY.md criteria and verdicts
-	Failed      []string    // "variant: why" for every variant that failed (not measured)
-	Stages      []StageCost // per scenario and variant with stage counters (stages.go)
-	USL         []USLFit    // per closed-loop client sweep and variant (usl.go)
-	Steps       []StepRow   // "What each step buys": one per journey step (steps.go)
+	Tested      int      // comparisons tested, all units together
+	Family      int      // comparisons in the largest Holm-Bonferroni family (one family per cell and unit)
+	Rows        []Row    // one per cell and variant with trials, medians over the trials
+	Knees       []Knee   // one per stepped load scenario and variant
+	Replicas    []string // per replica cell: admitted rate per client and × the limit
+	Faults      []string // per fault cell: its RELIABILITY.md criteria and verdicts
+	Failed      []string // "variant: why" for every variant that failed (not measured)
+
+	Stages []StageCost // per scenario and variant with stage counters (stages.go)
+	USL    []USLFit    // per closed-loop client sweep and variant (usl.go)
+	Steps  []StepRow   // "What each step buys": one per journey step (steps.go)
+
 	samples     map[sampleKey]*Sample
 	ix          trialIndex
 	better      map[string]int // unit -> direction, from the data's unit metadata
