@@ -189,13 +189,13 @@ type Analysis struct {
 	Faults      []string // per fault cell: its RELIABILITY.md criteria and verdicts
 	Failed      []string // "variant: why" for every variant that failed (not measured)
 
-	Stages []StageCost // per scenario and variant with stage counters (stages.go)
-	USL    []USLFit    // per closed-loop client sweep and variant (usl.go)
-	Steps  []StepRow   // "What each step buys": one per journey step (steps.go)
-
 	samples     map[sampleKey]*Sample
 	ix          trialIndex
 	better      map[string]int // unit -> direction, from the data's unit metadata
+
+	Stages []StageCost // per scenario and variant with stage counters (stages.go)
+	USL    []USLFit    // per closed-loop client sweep and variant (usl.go)
+	Steps  []StepRow   // "What each step buys": one per journey step (steps.go)
 }
 
 type sampleKey struct {
