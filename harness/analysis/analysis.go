@@ -188,7 +188,6 @@ type Analysis struct {
 	Replicas    []string // per replica cell: admitted rate per client and × the limit
 	Faults      []string // per fault cell: its RELIABILITY.md criteria and verdicts
 	Failed      []string // "variant: why" for every variant that failed (not measured)
-
 	samples     map[sampleKey]*Sample
 	ix          trialIndex
 	better      map[string]int // unit -> direction, from the data's unit metadata
