@@ -54,11 +54,11 @@ type StepRow struct {
 }
 
 // Significant reports whether the step's effect is significant.
-func (r *StepRow) Significant() bool { return r.Effect != nil && r.Effect.Significant() }
+func (r StepRow) Significant() bool { return r.Effect != nil && r.Effect.Significant() }
 
 // EffectText is the effect with its interval and adjusted p:
 // "+212% [+150%, +290%] p=0.002".
-func (r *StepRow) EffectText() string {
+func (r StepRow) EffectText() string {
 	if r.Effect == nil {
 		return "-"
 	}
@@ -74,7 +74,7 @@ func (r *StepRow) EffectText() string {
 }
 
 // CapacityText is the capacity change: "9.1k → 12.3k req/s (+35%, p=0.002)".
-func (r *StepRow) CapacityText() string {
+func (r StepRow) CapacityText() string {
 	c := r.Capacity
 	if c == nil {
 		return "not measured"
@@ -91,7 +91,7 @@ func (r *StepRow) CapacityText() string {
 }
 
 // PredictedText is Amdahl's prediction beside the measured effect.
-func (r *StepRow) PredictedText() string {
+func (r StepRow) PredictedText() string {
 	if r.Prediction == nil {
 		return "- (no stage costs)"
 	}

@@ -24,6 +24,7 @@ type Series struct {
 	Points []Point
 	Color  int
 	Dash   int
+	Line   bool // a line without point glyphs (a fitted curve)
 }
 
 // Marker is an annotated point, e.g. a saturation knee.
@@ -52,6 +53,7 @@ type Chart struct {
 	Series         []Series
 	Markers        []Marker
 	Note           string // said under the chart on the page
+	Stacked        bool   // with Bars: the series stack per category (stages-*.png)
 }
 
 // Skipped is a chart the run has no data for, and why.

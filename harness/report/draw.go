@@ -71,7 +71,11 @@ func RenderPNG(c *Chart) (out []byte, err error) {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
-	if c.Bars {
+	if c.Stacked {
+		if err := addStacked(p, c); err != nil {
+			return nil, err
+		}
+	} else if c.Bars {
 		if err := addBars(p, c); err != nil {
 			return nil, err
 		}
@@ -130,7 +134,7 @@ func addLines(p *plot.Plot, c *Chart) error {
 		l.Color = col
 		l.Width = vg.Points(1.5)
 		l.Dashes = plotutil.Dashes(s.Dash)
-		if s.Color < 0 { // a reference line: no points
+		if s.Color < 0 || s.Line { // a reference line or a fitted curve: no points
 			p.Add(l)
 			p.Legend.Add(s.Name, l)
 			continue

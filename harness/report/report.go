@@ -41,6 +41,10 @@ type Report struct {
 	Method      string
 	ImgWidth    int // pixel size of every PNG
 	ImgHeight   int
+
+	Steps       []StepView   // "What each step buys" (steps.go)
+	StageTables []StageTable // where the time goes, per scenario with stage costs
+	USLRows     []USLRow     // one per client sweep and variant
 }
 
 // KV is one line of the environment table.
@@ -97,6 +101,10 @@ func Build(run *results.Run) (*Report, error) {
 	rep.Knees = a.Knees
 	add(spectrumCharts(ix))
 	rep.Claims = checkClaims(a, ix, heads)
+	claimMechanisms(a, rep.Claims)
+	rep.Steps, rep.StageTables, rep.USLRows = stepViews(a), stageTables(a), uslRows(a)
+	add(stagesCharts(a))
+	add(uslCharts(a))
 	return rep, nil
 }
 
