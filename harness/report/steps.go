@@ -154,7 +154,6 @@ const uslPerPanel = 3
 // usl-<scenario>-2.png… when more than uslPerPanel variants were swept.
 func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 	var out []Chart
-	var skipped []Skipped
 	color := map[string]int{}
 	for i, v := range a.Variants {
 		color[v] = i
@@ -166,16 +165,7 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 				fits = append(fits, f)
 			}
 		}
-		var ok []string
-		for _, f := range fits {
-			if f.Fit.OK() {
-				ok = append(ok, f.Variant)
-			}
-		}
-		if len(ok) == 0 {
-			skipped = append(skipped, Skipped{"USL fit: " + sc, "no variant's fit could be made (" + fits[0].Fit.Reason + "; see the USL table)"})
-			continue
-		}
+		// drawn even when every fit is refused: the points show why
 		for p := 0; p*uslPerPanel < len(fits); p++ {
 			part := fits[p*uslPerPanel : min(len(fits), (p+1)*uslPerPanel)]
 			file := fileName("usl", sc)
@@ -189,7 +179,11 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 			var refused []string
 			for _, f := range part {
 				pts := meanPoints(f.Points)
-				c.Series = append(c.Series, Series{Name: f.Variant, Points: pts, Color: color[f.Variant]})
+				name := f.Variant
+				if !f.Fit.OK() {
+					name += " (no fit)"
+				}
+				c.Series = append(c.Series, Series{Name: name, Points: pts, Color: color[f.Variant]})
 				if !f.Fit.OK() {
 					refused = append(refused, f.Variant+": "+f.Fit.Reason)
 					continue
@@ -208,7 +202,7 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 			out = append(out, c)
 		}
 	}
-	return out, skipped
+	return out, nil
 }
 
 // meanPoints averages the points at each N, sorted by N.
