@@ -106,6 +106,9 @@ func (r StepRow) PredictedText() string {
 // steps fills a.Steps: one row per journey pair.
 func (a *Analysis) steps() {
 	cores := fmt.Sprintf("%d CPUs, GOMAXPROCS %d", a.Run.Meta.NumCPU, a.Run.Meta.GOMAXPROCS)
+	if strings.Contains(a.Run.Meta.Pinning, "server=cpu0") {
+		cores += ", server pinned to 1 CPU"
+	}
 	for _, p := range a.Pairs {
 		if p.Kind != "journey" {
 			continue
@@ -242,7 +245,7 @@ func (a *Analysis) explain(r *StepRow) {
 	switch r.Dimension {
 	case "lock", "metrics", "executor":
 		why = append(why, fmt.Sprintf("%s: at most %d requests run at once, so contention a %s variant removes needs more cores to show",
-			r.Cores, max(1, min(a.Run.Meta.NumCPU, a.Run.Meta.GOMAXPROCS)), r.Dimension))
+			r.Cores, a.serverCores(), r.Dimension))
 	default:
 		why = append(why, r.Cores)
 	}
@@ -269,4 +272,13 @@ func (a *Analysis) BoundSentences() []string {
 		}
 	}
 	return out
+}
+
+// serverCores is how many requests the server could run at once: its
+// CPUs, one when it was pinned to one.
+func (a *Analysis) serverCores() int {
+	if strings.Contains(a.Run.Meta.Pinning, "server=cpu0") {
+		return 1
+	}
+	return max(1, min(a.Run.Meta.NumCPU, a.Run.Meta.GOMAXPROCS))
 }
