@@ -47,17 +47,16 @@ type Meta struct {
 	Kernel     string    `json:"kernel"`
 	Commit     string    `json:"commit"`
 	Pinning    string    `json:"pinning"` // e.g. "server=cpu0 generator=cpu1" or "none"
+	Stages     string    `json:"stages,omitempty"` // servers' stage-timing sampling rate ("1/64"); "": not asked
 	Count      int       `json:"count"`   // trials per (scenario, step, variant) cell
 	Scenarios  []string  `json:"scenarios"`
 	Variants   []Variant `json:"variants"`
 	Target     string    `json:"target,omitempty"` // remote HOST:PORT when the server was not built here
 	Hosts      []string  `json:"hosts,omitempty"`  // generator hosts merged into this run
 	Notes      []string  `json:"notes,omitempty"`  // e.g. what verification was reduced to for a remote target
-	// Stages is the sampling rate servers were asked to time stages at
-	// ("1/64"; "" or "off": not asked).
-	Stages string `json:"stages,omitempty"`
-	// Targets maps a scenario to the journey dimension it was written to
-	// show (its "targets" field), for the report's "What each step buys".
+	// Targets maps a scenario to the journey dimension it is built to
+	// expose (its "targets" field: parser, writer, lock, metrics,
+	// executor, limiter), for the report's "what each step buys".
 	Targets map[string]string `json:"targets,omitempty"`
 }
 
@@ -141,6 +140,11 @@ type Trial struct {
 	HDR        string      `json:"hdr"` // hdrhistogram-go V2 compressed encoding (Histogram.Encode), base64; latency in ns of all answered requests
 	SLO        []SLOResult `json:"slo,omitempty"`
 	Host       string      `json:"host,omitempty"` // generator host, for merged runs
+	// Stages is where the server's time went during the trial: the
+	// difference of its /health "stages" snapshot (internal/stages) read
+	// before and after the trial, summed over replicas; nil when the
+	// server was not started with -stages or does not serve it.
+	Stages *stages.Snapshot `json:"stages,omitempty"`
 
 	// Durability trials (scenario kind "shutdown" or "crash") only.
 	Kind      string `json:"kind,omitempty"`       // "shutdown" or "crash"
@@ -151,12 +155,6 @@ type Trial struct {
 	// Fault trials (scenario kind "slowloris" or "overload") only; Kind
 	// says which, and Lost is then max(0, acknowledged − lines in the file).
 	Fault *FaultStats `json:"fault,omitempty"`
-
-	// Stages is where the server's time went during the trial: the
-	// difference of its /health "stages" snapshot (internal/stages) read
-	// before and after the trial, summed over replicas; nil when the
-	// server was not started with -stages or does not serve it.
-	Stages *stages.Snapshot `json:"stages,omitempty"`
 }
 
 // FaultStats is what a fault trial measured beyond its load. A slowloris
