@@ -47,9 +47,9 @@ type Meta struct {
 	Kernel     string    `json:"kernel"`
 	Commit     string    `json:"commit"`
 	Pinning    string    `json:"pinning"` // e.g. "server=cpu0 generator=cpu1" or "none"
-	Stages     string    `json:"stages,omitempty"` // servers' stage-timing sampling rate ("1/64"); "": not asked
 	Count      int       `json:"count"`   // trials per (scenario, step, variant) cell
 	Scenarios  []string  `json:"scenarios"`
+	Stages     string    `json:"stages,omitempty"`
 	Variants   []Variant `json:"variants"`
 	Target     string    `json:"target,omitempty"` // remote HOST:PORT when the server was not built here
 	Hosts      []string  `json:"hosts,omitempty"`  // generator hosts merged into this run
