@@ -79,11 +79,11 @@ func (a *Analysis) StageScenarios() []string {
 	return out
 }
 
-// Utilisation is the busy fraction of a dimension's section implied by
-// the stage costs and the measured throughput: X · S (utilisation law),
-// with S the stage's mean time per request. For a section one request
-// holds at a time (a global lock) it is that lock's utilisation; the stage
-// includes its own wait, so it is an upper bound.
+// Utilisation is X · S: the measured throughput times the stage's mean
+// time per request. By Little's law it is the mean number of requests in
+// the stage; for a section one request holds at a time (a global lock)
+// and below 1, it bounds that section's utilisation from above (the stage
+// includes its own wait); at 1 or more the section is saturated.
 func Utilisation(b stages.Bound, throughput float64) float64 {
 	return throughput * b.PerRequestNS * 1e-9
 }

@@ -38,8 +38,10 @@ type StepRow struct {
 	EffectLo, EffectHi float64
 	Capacity           *Comparison // capacity at SLO (unit capacity-req/s), when the run measured it
 	// Bound is the Amdahl bound of the dimension for Old in Cell's scenario
-	// (nil without stage costs); Utilisation is X·S of its stage there (NaN
-	// when unknown).
+	// (nil without stage costs); Utilisation is X·S of its stage there: by
+	// Little's law the mean number of requests in the stage, the section's
+	// utilisation when below 1 and it is held one at a time (NaN when
+	// unknown).
 	Bound       *stages.Bound
 	Utilisation float64
 	// Prediction is Amdahl's prediction from Old's and New's stage costs in
@@ -235,9 +237,14 @@ func (a *Analysis) explain(r *StepRow) {
 	}
 	if r.Bound != nil {
 		why = append(why, r.Bound.Sentence())
-		if !math.IsNaN(r.Utilisation) {
-			why = append(why, fmt.Sprintf("its section is busy %s of the time at %s (X·S, an upper bound: the stage includes its own wait)",
-				pctText(r.Utilisation), FormatValue(ThroughputUnit, r.Effect.Old.Center)))
+		switch u := r.Utilisation; {
+		case math.IsNaN(u):
+		case u >= 1:
+			why = append(why, fmt.Sprintf("%.3g requests are in its stage at once on average at %s (X·S, Little's law): a section held one at a time is saturated, requests queue for it",
+				u, FormatValue(ThroughputUnit, r.Effect.Old.Center)))
+		default:
+			why = append(why, fmt.Sprintf("its section is busy at most %s of the time at %s (X·S, Little's law; the stage includes its own wait)",
+				pctText(u), FormatValue(ThroughputUnit, r.Effect.Old.Center)))
 		}
 	} else if r.Effect != nil {
 		why = append(why, "no stage costs recorded for "+r.Old+" in "+r.Cell.Scenario+" (server without -stages), so its share is unmeasured")

@@ -89,7 +89,7 @@ func TestStepsRows(t *testing.T) {
 		t.Errorf("lock step: significant %v targeted %v cell %v; want not significant, in the targeted scenario big", lock.Significant(), lock.Targeted, lock.Cell)
 	}
 	for _, want := range []string{"no significant difference in big", "lock: 0.83% of request time here (rate_limit), so no lock variant can buy more than 0.83%",
-		"its section is busy 1% of the time at 19.9k/s", "2 CPUs, GOMAXPROCS 2"} {
+		"its section is busy at most 1% of the time at 19.9k/s", "2 CPUs, GOMAXPROCS 2"} {
 		if !strings.Contains(lock.Reason, want) {
 			t.Errorf("lock reason %q lacks %q", lock.Reason, want)
 		}
@@ -129,5 +129,28 @@ func TestStageCostsAndUSL(t *testing.T) {
 	f := a.USL[0].Fit
 	if !f.OK() || math.Abs(f.Sigma-0.05) > 0.01 || math.Abs(f.Kappa-0.001) > 0.0005 || f.Points != 6 {
 		t.Errorf("fit %+v, want σ≈0.05 κ≈0.001 over 6 levels", f)
+	}
+}
+
+// A stage holding more than one request on average (X·S ≥ 1, Little's
+// law) is called saturated, not "busy more than 100% of the time".
+func TestStepsSaturatedSection(t *testing.T) {
+	run := stepsRun()
+	for i := range run.Trials {
+		if s := run.Trials[i].Stages; s != nil {
+			for j := range s.Stages {
+				if s.Stages[j].Stage == "rate_limit" {
+					s.Stages[j].SumNS = 100000 * int64(s.Sampled) // 100 µs per request
+				}
+			}
+		}
+	}
+	a, err := Analyze(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := a.Steps[1]
+	if math.Abs(lock.Utilisation-2) > 0.1 || !strings.Contains(lock.Reason, "requests are in its stage at once on average") || strings.Contains(lock.Reason, "busy at most") {
+		t.Errorf("utilisation %v, reason %q", lock.Utilisation, lock.Reason)
 	}
 }
