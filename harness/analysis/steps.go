@@ -52,6 +52,9 @@ type StepRow struct {
 	Predicted  float64
 	Disagree   bool
 	Cores      string // "2 CPUs, GOMAXPROCS 2"
+	// Timed is how many requests Old's stage costs in Cell's scenario come
+	// from (0 without); below MinTimed the figures are rough, and said so.
+	Timed uint64
 	Reason     string // where not significant: the measured reason
 }
 
@@ -99,11 +102,18 @@ func (r StepRow) PredictedText() string {
 	}
 	p := r.Prediction
 	s := fmt.Sprintf("%s (%s: %s → %s per request)", FormatDelta(r.Predicted), strings.Join(stageList(stages.Owners[r.Dimension]).names(), "+"), FormatNS(p.StageNS), FormatNS(p.NewNS))
+	if r.Timed < MinTimed {
+		s += fmt.Sprintf(" [from only %d timed requests: rough]", r.Timed)
+	}
 	if r.Disagree {
 		s += "; the measured effect disagrees beyond its interval: the gap is what Amdahl leaves out (queueing, contention, batching)"
 	}
 	return s
 }
+
+// MinTimed is the fewest timed requests stage costs are stated from
+// without a warning: the mean of fewer samples of a skewed cost is rough.
+const MinTimed = 100
 
 // steps fills a.Steps: one row per journey pair.
 func (a *Analysis) steps() {
@@ -211,6 +221,7 @@ func (a *Analysis) explain(r *StepRow) {
 	oldCost, newCost := a.StageCostOf(r.Cell.Scenario, r.Old), a.StageCostOf(r.Cell.Scenario, r.New)
 	if b := oldCost.Bound(r.Dimension); b != nil {
 		r.Bound = b
+		r.Timed = oldCost.Snapshot.Sampled
 		if r.Effect != nil && r.Effect.Old.Center > 0 {
 			r.Utilisation = Utilisation(*b, r.Effect.Old.Center)
 		}
@@ -237,6 +248,9 @@ func (a *Analysis) explain(r *StepRow) {
 	}
 	if r.Bound != nil {
 		why = append(why, r.Bound.Sentence())
+		if r.Timed < MinTimed {
+			why = append(why, fmt.Sprintf("(stage costs from only %d timed requests: rough; a short scenario needs a higher -stages rate)", r.Timed))
+		}
 		switch u := r.Utilisation; {
 		case math.IsNaN(u):
 		case u >= 1:

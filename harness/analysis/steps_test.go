@@ -85,6 +85,9 @@ func TestStepsRows(t *testing.T) {
 	if !parser.Disagree || !strings.Contains(parser.PredictedText(), "disagrees") {
 		t.Errorf("measured ≈ +100%% against predicted +66.7%%: want the disagreement said, got %q", parser.PredictedText())
 	}
+	if parser.Timed != 600 || strings.Contains(parser.PredictedText(), "rough") {
+		t.Errorf("parser's costs from %d timed requests, said %q; want 600, not rough", parser.Timed, parser.PredictedText())
+	}
 	if lock.Significant() || !lock.Targeted || lock.Cell.Scenario != "big" {
 		t.Errorf("lock step: significant %v targeted %v cell %v; want not significant, in the targeted scenario big", lock.Significant(), lock.Targeted, lock.Cell)
 	}

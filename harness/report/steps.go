@@ -78,7 +78,7 @@ func stageTables(a *analysis.Analysis) []StageTable {
 			row := StageRow{Variant: v, Mean: analysis.FormatNS(c.Snapshot.MeanNS), Sampled: fmt.Sprintf("%d (%d trials, 1 in %d)", c.Snapshot.Sampled, c.Trials, c.Snapshot.Every)}
 			for _, name := range t.Stages {
 				st, _ := c.Snapshot.Get(name)
-				row.Cells = append(row.Cells, fmt.Sprintf("%s (%.1f%%)", analysis.FormatNS(st.PerRequestNS), 100*st.Share))
+				row.Cells = append(row.Cells, analysis.FormatNS(st.PerRequestNS)+" ("+sharePct(st.Share)+")")
 			}
 			t.Rows = append(t.Rows, row)
 			if t.Sentences == nil {
@@ -340,5 +340,17 @@ func stepsSummary(w io.Writer, a *analysis.Analysis) {
 		for _, r := range uslRows(a) {
 			fmt.Fprintf(w, "  %s %s: %s: %s (σ %s, κ %s, N* %s, R² %s)\n", r.Scenario, r.Variant, r.Verdict, r.Reason, r.Sigma, r.Kappa, r.PeakN, r.R2)
 		}
+	}
+}
+
+// sharePct formats a share of request time: "41.2%", "0.022%", "0%".
+func sharePct(f float64) string {
+	switch p := 100 * f; {
+	case p == 0:
+		return "0%"
+	case p < 1:
+		return fmt.Sprintf("%.2g%%", p)
+	default:
+		return fmt.Sprintf("%.1f%%", p)
 	}
 }
