@@ -54,8 +54,8 @@ type StepRow struct {
 	Cores      string // "2 CPUs, GOMAXPROCS 2"
 	// Timed is how many requests Old's stage costs in Cell's scenario come
 	// from (0 without); below MinTimed the figures are rough, and said so.
-	Timed uint64
-	Reason     string // where not significant: the measured reason
+	Timed  uint64
+	Reason string // where not significant: the measured reason
 }
 
 // Significant reports whether the step's effect is significant.
