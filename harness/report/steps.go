@@ -117,6 +117,21 @@ func uslRows(a *analysis.Analysis) []USLRow {
 	return out
 }
 
+// stageGroups are the stacked bars' segments: each dimension's own stage
+// apart (what a variant can change), the code every variant shares in one
+// (at most 6 series a panel; the stage table has every stage).
+var stageGroups = []struct {
+	name   string
+	stages []stages.Stage
+}{
+	{"shared: read, validate, encode, respond", []stages.Stage{stages.ReadHeader, stages.ReadBody, stages.Validate, stages.Encode, stages.Respond}},
+	{"queue (executor)", []stages.Stage{stages.Queue}},
+	{"rate_limit (lock)", []stages.Stage{stages.RateLimit}},
+	{"record (metrics)", []stages.Stage{stages.Record}},
+	{"parse (parser)", []stages.Stage{stages.Parse}},
+	{"write (writer)", []stages.Stage{stages.Write}},
+}
+
 // stagesCharts draws one stacked bar per variant of each scenario with
 // stage costs: stages-<scenario>.png.
 func stagesCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
@@ -124,7 +139,7 @@ func stagesCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 	for _, sc := range a.StageScenarios() {
 		c := Chart{File: fileName("stages", sc), Title: "Where the time goes: " + sc, XLabel: "variant",
 			YLabel: "µs per timed request (mean)", Bars: true, Stacked: true,
-			Note: "Each bar is a variant's mean time inside the server per timed request, split by stage (wall time: waits included). A stage's height over the bar's is its Amdahl bound: the most any variant of the dimension owning it can buy."}
+			Note: "Each bar is a variant's mean time inside the server per timed request, split by stage (wall time: waits included); the stages every variant shares are one segment. A dimension's segment over the bar is its Amdahl bound: the most any variant of it can buy."}
 		var vs []string
 		for _, v := range a.Variants {
 			if a.StageCostOf(sc, v) != nil {
@@ -132,11 +147,16 @@ func stagesCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 			}
 		}
 		c.Categories = vs
-		for i := stages.Stage(0); i < stages.NumStages; i++ {
-			s := Series{Name: i.String(), Color: int(i)}
+		for gi, g := range stageGroups {
+			s := Series{Name: g.name, Color: gi}
 			for j, v := range vs {
-				st, _ := a.StageCostOf(sc, v).Snapshot.Get(i.String())
-				s.Points = append(s.Points, Point{X: float64(j), Y: st.PerRequestNS / 1e3})
+				snap := a.StageCostOf(sc, v).Snapshot
+				var ns float64
+				for _, st := range g.stages {
+					x, _ := snap.Get(st.String())
+					ns += x.PerRequestNS
+				}
+				s.Points = append(s.Points, Point{X: float64(j), Y: ns / 1e3})
 			}
 			c.Series = append(c.Series, s)
 		}
@@ -145,13 +165,14 @@ func stagesCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 	return out, nil
 }
 
-// uslPerPanel is the most variants one USL chart shows: each has its
+// uslPerPanel is the most variants one USL panel shows: each has its
 // points and its fitted curve, so 3 variants are 6 series.
 const uslPerPanel = 3
 
 // uslCharts draws each client sweep's measured throughput (mean per level)
-// with the fitted USL curve dashed: usl-<scenario>.png, then
-// usl-<scenario>-2.png… when more than uslPerPanel variants were swept.
+// with the fitted USL curve dashed: usl-<scenario>.png, in panels of
+// uslPerPanel variants when more were swept. Drawn even when every fit is
+// refused: the points show why.
 func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 	var out []Chart
 	color := map[string]int{}
@@ -165,27 +186,21 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 				fits = append(fits, f)
 			}
 		}
-		// drawn even when every fit is refused: the points show why
+		c := Chart{File: fileName("usl", sc), Title: "USL fit: " + sc,
+			Note: "Points: measured throughput, mean over trials at each client count. Dashed: the fitted Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)); a refused fit draws no curve (see the USL table)."}
+		var refused []string
 		for p := 0; p*uslPerPanel < len(fits); p++ {
 			part := fits[p*uslPerPanel : min(len(fits), (p+1)*uslPerPanel)]
-			file := fileName("usl", sc)
-			title := "USL fit: " + sc
-			if p > 0 {
-				file = fileName("usl", sc, fmt.Sprint(p+1))
-				title += fmt.Sprintf(" (%d)", p+1)
-			}
-			c := Chart{File: file, Title: title, XLabel: "concurrent clients", YLabel: "2xx requests/s",
-				Note: "Points: measured throughput, mean over trials at each client count. Dashed: the fitted Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)); a refused fit draws no curve (see the table)."}
-			var refused []string
+			panel := Chart{Title: part[0].Variant + " … " + part[len(part)-1].Variant, XLabel: "concurrent clients", YLabel: "2xx requests/s"}
 			for _, f := range part {
 				pts := meanPoints(f.Points)
 				name := f.Variant
 				if !f.Fit.OK() {
 					name += " (no fit)"
-				}
-				c.Series = append(c.Series, Series{Name: name, Points: pts, Color: color[f.Variant]})
-				if !f.Fit.OK() {
 					refused = append(refused, f.Variant+": "+f.Fit.Reason)
+				}
+				panel.Series = append(panel.Series, Series{Name: name, Points: pts, Color: color[f.Variant]})
+				if !f.Fit.OK() {
 					continue
 				}
 				var curve []Point
@@ -194,13 +209,18 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 					n := lo + (hi-lo)*float64(k)/40
 					curve = append(curve, Point{X: n, Y: f.Fit.Throughput(n)})
 				}
-				c.Series = append(c.Series, Series{Name: f.Variant + " USL", Points: curve, Color: color[f.Variant], Dash: 1, Line: true})
+				panel.Series = append(panel.Series, Series{Name: f.Variant + " USL", Points: curve, Color: color[f.Variant], Dash: 1, Line: true})
 			}
-			if len(refused) > 0 {
-				c.Note += " Refused: " + strings.Join(refused, "; ") + "."
-			}
-			out = append(out, c)
+			c.Panels = append(c.Panels, panel)
 		}
+		if len(c.Panels) == 1 { // one panel: the chart itself
+			p := c.Panels[0]
+			c.Panels, c.Series, c.XLabel, c.YLabel = nil, p.Series, p.XLabel, p.YLabel
+		}
+		if len(refused) > 0 {
+			c.Note += " Refused: " + strings.Join(refused, "; ") + "."
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }
@@ -222,7 +242,7 @@ func meanPoints(pts []usl.Point) []Point {
 
 // addStacked draws c's series as bars stacked per category, the first
 // series at the bottom.
-func addStacked(p *plot.Plot, c *Chart) error {
+func addStacked(p *plot.Plot, c *Chart, legends *legendSet) error {
 	var below *plotter.BarChart
 	top := 0.0
 	totals := make([]float64, len(c.Categories))
@@ -245,7 +265,7 @@ func addStacked(p *plot.Plot, c *Chart) error {
 		}
 		below = b
 		p.Add(b)
-		p.Legend.Add(s.Name, b)
+		legends.add(s.Name, b)
 	}
 	for _, t := range totals {
 		top = math.Max(top, t)

@@ -88,7 +88,7 @@ func TestStepsStagesUSLPage(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	for _, want := range []string{`id="stages"`, `id="usl"`, "stages-big.png", "usl-sweep.png"} {
+	for _, want := range []string{`id="stages"`, `id="usl"`, `<img src="stages-big.png"`, `<img src="usl-sweep.png"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -122,7 +122,7 @@ func TestStagesAndUSLCharts(t *testing.T) {
 		t.Fatal(err)
 	}
 	cs, _ := stagesCharts(a)
-	if len(cs) != 1 || cs[0].File != "stages-big.png" || !cs[0].Stacked || len(cs[0].Categories) != 3 || len(cs[0].Series) != int(stages.NumStages) {
+	if len(cs) != 1 || cs[0].File != "stages-big.png" || !cs[0].Stacked || len(cs[0].Categories) != 3 || len(cs[0].Series) != 6 {
 		t.Fatalf("stage charts %+v", cs)
 	}
 	var total float64
@@ -136,7 +136,7 @@ func TestStagesAndUSLCharts(t *testing.T) {
 	if len(us) != 1 || len(sk) != 0 || us[0].File != "usl-sweep.png" {
 		t.Fatalf("USL charts %+v skipped %v", us, sk)
 	}
-	if n := len(us[0].Series); n != 6 {
+	if n := len(us[0].AllSeries()); n != 6 {
 		t.Errorf("%d series, want 3 variants × (points, curve)", n)
 	}
 	if !us[0].Series[1].Line || us[0].Series[0].Line {
