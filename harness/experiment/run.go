@@ -40,6 +40,9 @@ type Config struct {
 	KeepData bool
 	// OnTrial, when set, sees each trial as it is recorded (tests, live output).
 	OnTrial func(*results.Trial)
+	// CPUs runs the whole schedule once per entry with every server pinned
+	// to that many cores (cpus.go); empty: once, not limited.
+	CPUs []int
 }
 
 // armState is an arm's progress through the pipeline.
@@ -71,13 +74,17 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 		return nil, fmt.Errorf("experiment: %w", err)
 	}
 	r.verifyArms(ctx)
-	for _, group := range groupByServer(loadScenarios(cfg.Scenarios)) {
-		if ctx.Err() != nil {
-			break
+	if err := r.eachCPUs(ctx, func() {
+		for _, group := range groupByServer(loadScenarios(cfg.Scenarios)) {
+			if ctx.Err() != nil {
+				break
+			}
+			r.measureGroup(ctx, group)
 		}
-		r.measureGroup(ctx, group)
+		r.perTrialScenarios(ctx)
+	}); err != nil {
+		return nil, err
 	}
-	r.perTrialScenarios(ctx)
 	if r.bar != nil {
 		_ = r.bar.Finish()
 	}
@@ -100,6 +107,7 @@ type runner struct {
 	bar       *progressbar.ProgressBar // nil without cfg.Progress
 	host      string
 	serverDir string
+	cpus      int // the cores servers are pinned to now (0: not limited)
 }
 
 func newRunner(cfg Config) *runner {
@@ -121,7 +129,7 @@ func newRunner(cfg Config) *runner {
 	if cfg.Progress != nil {
 		total := 0
 		for _, s := range cfg.Scenarios {
-			total += len(s.LoadSteps()) * cfg.Count * len(r.arms)
+			total += len(s.LoadSteps()) * cfg.Count * len(r.arms) * max(len(cfg.CPUs), 1)
 		}
 		r.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(cfg.Progress),
@@ -156,7 +164,8 @@ func (r *runner) progress(n int, what string) {
 // record completes trial t of arm a in step st of sc (its identity and SLO
 // verdicts), and appends it to the run.
 func (r *runner) record(t results.Trial, sc *scenario.Scenario, st scenario.Step, a *armState, k int) {
-	t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, st.Name, r.host
+	t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, cpusStep(r.cpus, st.Name), r.host
+	t.CPUs = r.cpus
 	t.SLO = scenario.EvalAll(sc.SLOs(), &t)
 	r.run.Trials = append(r.run.Trials, t)
 	if r.cfg.OnTrial != nil {
