@@ -25,6 +25,7 @@ type CapacityParams struct {
 	MinRate     float64 `json:"min_rate,omitempty"`     // give up below [200]
 	MaxRate     float64 `json:"max_rate,omitempty"`     // never offer more [200000]
 	Tolerance   float64 `json:"tolerance,omitempty"`    // final bracket width [0.05]
+	Growth      float64 `json:"growth,omitempty"`       // bracketing factor [1.5]
 	MaxPoints   int     `json:"max_points,omitempty"`   // full points at most [24]
 }
 
@@ -50,7 +51,7 @@ func validateCapacity(s *Scenario, bad BadField) error {
 				return bad("capacity.probe_hold", "%q is not a positive duration like 300ms", clip.String(p.ProbeHold))
 			}
 		}
-		if p.MinRequests < 0 || p.MaxPoints < 0 || p.MinRate < 0 || p.MaxRate < 0 || p.ProbeRate < 0 || p.Tolerance < 0 {
+		if p.MinRequests < 0 || p.MaxPoints < 0 || p.MinRate < 0 || p.MaxRate < 0 || p.ProbeRate < 0 || p.Tolerance < 0 || p.Growth < 0 {
 			return bad("capacity", "every search parameter must be >= 0 (0 = the default)")
 		}
 	}
@@ -64,7 +65,7 @@ func (s *Scenario) CapacitySearch() load.CapacitySearch {
 	cs.MinHold, _ = time.ParseDuration(s.Duration)
 	if p := s.Capacity; p != nil {
 		cs.MinRequests, cs.ProbeRate, cs.MinRate, cs.MaxRate = p.MinRequests, p.ProbeRate, p.MinRate, p.MaxRate
-		cs.Tolerance, cs.MaxPoints = p.Tolerance, p.MaxPoints
+		cs.Tolerance, cs.MaxPoints, cs.Growth = p.Tolerance, p.MaxPoints, p.Growth
 		cs.ProbeHold, _ = time.ParseDuration(p.ProbeHold)
 	}
 	for _, o := range s.SLOs() {
