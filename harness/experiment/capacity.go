@@ -2,6 +2,8 @@ package experiment
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"math/rand/v2"
 	"path/filepath"
 	"time"
@@ -84,4 +86,21 @@ func capacityStats(c load.Capacity, objective []string) *results.CapacityStats {
 			Requests: p.Requests, Errors: p.Errors, Late: p.Late, HoldNS: int64(p.Hold), Probe: p.Probe, Cut: p.Cut, Pass: p.Pass})
 	}
 	return s
+}
+
+// pointsText lists a search's points for a problem's detail:
+// "1200/s→1190/s p99 3.1ms ok, ...".
+func pointsText(c *results.CapacityStats) string {
+	var ps []string
+	for _, p := range c.Points {
+		v := "fail"
+		switch {
+		case p.Probe:
+			v = "probe"
+		case p.Pass:
+			v = "ok"
+		}
+		ps = append(ps, fmt.Sprintf("%.0f/s→%.0f/s p99 %v errors %d %s", p.Offered, p.Achieved, time.Duration(p.P99), p.Errors, v))
+	}
+	return strings.Join(ps, ", ")
 }
