@@ -77,7 +77,7 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	if withVariant {
 		fs.StringVar(&f.variants, "variant", "", "variant `list`: presets or specs separated by '+' or spaces (default: the journey)")
 	}
-	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario `names`, \"quick\" (default) or \"all\"")
+	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario `names`, a set (\"quick\", the default; \"full\": the full capacity search, sweeps and one scenario per dimension) or \"all\"")
 	fs.IntVar(&f.count, "count", 6, "trials per scenario step and variant")
 	fs.BoolVar(&f.pprof, "pprof", false, "capture CPU, mutex and block profiles of one trial per scenario step into the run's profiles/")
 	fs.BoolVar(&f.pin, "pin", false, "pin servers to cpu0 and the generator to cpu1 (taskset)")
