@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"metricstream/harness/analysis"
+	"metricstream/harness/results"
 )
 
 // maxSeries is the most variants one chart panel draws; more become small
@@ -53,13 +54,14 @@ func capacityCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped) {
 			for _, r := range part {
 				s := Series{Name: r.Variant, Color: ix.color[r.Variant]}
 				var kneeY []float64
-				for _, p := range a.CapacityPoints(c, r.Variant) {
-					s.Points = append(s.Points, Point{p.Offered, p.Achieved})
+				pts := a.CapacityPoints(c, r.Variant)
+				for _, p := range pts {
 					lo, hi = math.Min(lo, p.Offered), math.Max(hi, p.Offered)
 					if p.Pass && math.Abs(p.Offered-r.Summary.Center) <= 0.05*r.Summary.Center {
 						kneeY = append(kneeY, p.Achieved)
 					}
 				}
+				s.Points = binned(pts)
 				if len(s.Points) == 0 {
 					continue
 				}
@@ -79,10 +81,32 @@ func capacityCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped) {
 			if hi > 0 {
 				ch.Series = append(ch.Series, Series{Name: "achieved = offered", Color: -1, Dash: 1, Points: []Point{{lo, lo}, {hi, hi}}})
 			}
-			ch.Note = "Every judged point of every trial's search (the probe left out), one line per variant through its points in offered order; " +
+			ch.Note = fmt.Sprintf("Every judged point of every trial's search (the probe left out), binned by offered rate (bins %.0f%% wide; the line joins each bin's median offered and median achieved rate); ", 100*(binRatio-1)) +
 				"knee = the variant's capacity at SLO (" + strings.Join(part[0].Objective, ", ") + "), the median over trials: " + strings.Join(notes, "; ") + "."
 			cs = append(cs, ch)
 		}
 	}
 	return cs, nil
+}
+
+// binRatio is the width of the knee chart's offered-rate bins: the trials'
+// searches try different rates, and a line through all their points in
+// offered order zigzags between trials.
+const binRatio = 1.15
+
+// binned groups points (sorted by offered rate) into bins binRatio wide
+// and returns each bin's median offered and median achieved rate.
+func binned(pts []results.CapacityPoint) []Point {
+	var out []Point
+	for i := 0; i < len(pts); {
+		j := i
+		var xs, ys []float64
+		for j < len(pts) && pts[j].Offered <= pts[i].Offered*binRatio {
+			xs, ys = append(xs, pts[j].Offered), append(ys, pts[j].Achieved)
+			j++
+		}
+		out = append(out, Point{analysis.Median(xs), analysis.Median(ys)})
+		i = j
+	}
+	return out
 }
