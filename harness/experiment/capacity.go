@@ -3,9 +3,9 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"strings"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"metricstream/harness/load"
