@@ -106,3 +106,15 @@ func TestCPUsPasses(t *testing.T) {
 		t.Errorf("%d server logs with gomaxprocs 1 (of %d: %d others), want the measured pass's one", pinned, len(logs), unpinned)
 	}
 }
+
+// A trial's step in a -cpus pass starts with cpus=N.
+func TestCPUsStep(t *testing.T) {
+	for _, c := range []struct {
+		n          int
+		step, want string
+	}{{0, "", ""}, {0, "rate=5", "rate=5"}, {2, "", "cpus=2"}, {1, "clients=10", "cpus=1/clients=10"}} {
+		if got := cpusStep(c.n, c.step); got != c.want {
+			t.Errorf("cpusStep(%d, %q) = %q, want %q", c.n, c.step, got, c.want)
+		}
+	}
+}
