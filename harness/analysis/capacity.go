@@ -28,10 +28,10 @@ type CapacityRow struct {
 	BelowMin  int      // trials in which no rate passed
 }
 
-// CI says the interval: "[9.8k, 10.4k]" or why there is none.
+// CI says the interval: "[9.8k/s, 10.4k/s]", or "none (n=3; need ≥ 6)".
 func (r CapacityRow) CI() string {
 	if !r.Summary.HasCI {
-		return fmt.Sprintf("n=%d: %s", r.Summary.N, r.Summary.Note)
+		return fmt.Sprintf("none (n=%d; need ≥ %d)", r.Summary.N, MinTrials)
 	}
 	return fmt.Sprintf("[%s, %s]", FormatValue(CapacityUnit, r.Summary.Lo), FormatValue(CapacityUnit, r.Summary.Hi))
 }
