@@ -117,6 +117,12 @@ func newRunner(cfg Config) *runner {
 	r.run.Meta.Count = cfg.Count
 	for _, s := range cfg.Scenarios {
 		r.run.Meta.Scenarios = append(r.run.Meta.Scenarios, s.Name)
+		if s.Targets != "" {
+			if r.run.Meta.Targets == nil {
+				r.run.Meta.Targets = map[string]string{}
+			}
+			r.run.Meta.Targets[s.Name] = s.Targets
+		}
 	}
 	for _, a := range cfg.Arms {
 		r.arms = append(r.arms, &armState{Arm: a, check: results.Check{Variant: a.Label}})

@@ -51,6 +51,10 @@ type Meta struct {
 	Target     string    `json:"target,omitempty"` // remote HOST:PORT when the server was not built here
 	Hosts      []string  `json:"hosts,omitempty"`  // generator hosts merged into this run
 	Notes      []string  `json:"notes,omitempty"`  // e.g. what verification was reduced to for a remote target
+	// Targets maps a scenario to the journey dimension it is built to
+	// expose (its "targets" field: parser, writer, lock, metrics,
+	// executor, limiter), for the report's "what each step buys".
+	Targets map[string]string `json:"targets,omitempty"`
 }
 
 // Variant is one arm of a run. Label is unique within a run ("phase3", or
