@@ -19,13 +19,16 @@ import (
 // the whole search is lost, and bench.txt has capacity-req/s. The SLO is
 // lenient so that a loaded test machine still finds a passing rate.
 func TestCapacityRealServer(t *testing.T) {
-	sc := parseScenario(t, "cap", `{"name":"cap","about":"t","kind":"capacity","model":"open","clients":16,"duration":"150ms","batch":1,
+	sc := parseScenario(t, "cap", `{"name":"cap","about":"t","kind":"capacity","targets":"executor","model":"open","clients":16,"duration":"150ms","batch":1,
 		"server":{"rate_limit":0},"capacity":{"min_requests":150,"probe_hold":"100ms","min_rate":300,"max_rate":20000,"max_points":5},
 		"slo":["success >= 99%","p99 <= 500ms"]}`)
 	run := runBuilt(t, "phase6", sc)
 	noProblems(t, run, "capacity")
 	if len(run.Trials) != 1 {
 		t.Fatalf("%d trials, want 1", len(run.Trials))
+	}
+	if run.Meta.Targets["cap"] != "executor" {
+		t.Errorf("meta targets %v", run.Meta.Targets)
 	}
 	tr := run.Trials[0]
 	c := tr.Capacity
