@@ -9,12 +9,9 @@ import (
 	"metricstream/internal/stages"
 )
 
-// ThroughputUnit and CapacityUnit are the units "What each step buys"
-// states a step's effect and capacity change in.
-const (
-	ThroughputUnit = "req/s"
-	CapacityUnit   = "capacity-req/s"
-)
+// ThroughputUnit is the unit "What each step buys" states a step's effect
+// in; its capacity change is in CapacityUnit (capacity.go).
+const ThroughputUnit = "req/s"
 
 // StepRow is one journey step in "What each step buys": the one dimension
 // it changes, the cell that shows it best, the effect there, the capacity

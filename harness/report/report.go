@@ -96,6 +96,7 @@ func Build(run *results.Run) (*Report, error) {
 	add(successCharts(ix))
 	add(latencyCharts(ix))
 	add(throughputCharts(a, ix))
+	add(capacityCharts(a, ix))
 	rep.Knees = a.Knees
 	add(spectrumCharts(ix))
 	rep.Claims = checkClaims(a, ix, heads)

@@ -155,6 +155,13 @@ type Trial struct {
 	// Fault trials (scenario kind "slowloris" or "overload") only; Kind
 	// says which, and Lost is then max(0, acknowledged − lines in the file).
 	Fault *FaultStats `json:"fault,omitempty"`
+	// Capacity trials (scenario kind "capacity") only: the search
+	// (capacity.go).
+	Capacity *CapacityStats `json:"capacity,omitempty"`
+	// CPUs is how many cores the server was pinned to (lab experiment
+	// -cpus; GOMAXPROCS set to match); 0: not limited. The step name then
+	// starts with cpus=N.
+	CPUs int `json:"cpus,omitempty"`
 }
 
 // FaultStats is what a fault trial measured beyond its load. A slowloris
@@ -172,7 +179,7 @@ type FaultStats struct {
 
 	// Overload: the open-loop phase the trial records ran at
 	// OfferedRate = 5 × CapacityRPS; latency is of 2xx answers only.
-	CapacityRPS float64 `json:"capacity_rps,omitempty"` // 2xx/s of the closed-loop probe
+	CapacityRPS float64 `json:"capacity_rps,omitempty"` // capacity at SLO found by a capacity search (success ≥ 99%, p99 ≤ 100ms)
 	// AchievedRPS is the requests per second the generator actually
 	// completed in the overload phase (every outcome); below OfferedRate
 	// when it could not keep the schedule (Counts.Late), and then latency,
