@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"metricstream/internal/stages"
 )
 
 // skimResponse reads one 200 response without allocating (the client's
@@ -46,28 +48,35 @@ func skimResponse(br *bufio.Reader) error {
 // whole process, client included; ns/op is per request. It is the check
 // that hostile-client hardening (bodies read before a worker, the Date
 // header, the id cap) costs this path nothing: run it on the code before
-// and after.
+// and after. stages= is the stage timer (Config.Stages, -stages): off,
+// 1 request in 64, every request; what timing costs is the difference
+// (benchstat -col /stages).
 func BenchmarkKeepAlive(b *testing.B) {
-	for _, spec := range []string{"baseline", "optimized"} {
-		b.Run("variant="+spec, func(b *testing.B) {
-			// a deep writer queue: a loaded disk must not turn a request into a 503
-			ts := start(b, spec, func(c *Config) { c.WriterQueue = 1 << 16 })
-			c := dial(b, ts.addr)
-			const depth = 64
-			batch := strings.Repeat(request("POST", "/metrics", "bench", `{"metrics":[{"name":"cpu","value":1}]}`), depth)
-			br := bufio.NewReaderSize(c.nc, 64<<10)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for n := 0; n < b.N; n += depth {
-				if _, err := io.WriteString(c.nc, batch); err != nil {
-					b.Fatal(err)
-				}
-				for range depth {
-					if err := skimResponse(br); err != nil {
+	for _, bc := range []struct {
+		spec   string
+		stages []stages.Every
+	}{{"baseline", []stages.Every{0}}, {"optimized", []stages.Every{0, 64, 1}}} {
+		for _, every := range bc.stages {
+			b.Run("variant="+bc.spec+"/stages="+strings.ReplaceAll(every.String(), "/", "in"), func(b *testing.B) {
+				// a deep writer queue: a loaded disk must not turn a request into a 503
+				ts := start(b, bc.spec, func(c *Config) { c.WriterQueue = 1 << 16; c.Stages = stages.New(every) })
+				c := dial(b, ts.addr)
+				const depth = 64
+				batch := strings.Repeat(request("POST", "/metrics", "bench", `{"metrics":[{"name":"cpu","value":1}]}`), depth)
+				br := bufio.NewReaderSize(c.nc, 64<<10)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for n := 0; n < b.N; n += depth {
+					if _, err := io.WriteString(c.nc, batch); err != nil {
 						b.Fatal(err)
 					}
+					for range depth {
+						if err := skimResponse(br); err != nil {
+							b.Fatal(err)
+						}
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"metricstream/internal/http1"
 	"metricstream/internal/metric"
+	"metricstream/internal/stages"
 	"metricstream/variants/executor"
 	"metricstream/variants/parser"
 )
@@ -48,6 +49,7 @@ type conn struct {
 	out    []byte        // response being written
 	lines  []byte        // JSON lines of the batch being ingested
 	body   []byte        // scratch for small JSON bodies
+	sample stages.Sample // the current request's stage timing (Config.Stages)
 
 	// What admit decided for the current request, from its head alone.
 	now     time.Time      // the request's clock reading: limiter, validation, Date
@@ -127,16 +129,22 @@ func (c *conn) WaitRequest() bool {
 			return false
 		}
 	}
+	// The request's first byte is there (read by Peek, or buffered behind
+	// the previous request of a pipelining client): its time starts now;
+	// the idle wait before it is no stage.
+	s.cfg.Stages.Begin(&c.sample)
 	if !c.wait(waitHead, s.cfg.HeaderTimeout) {
+		c.sample.End()
 		return false
 	}
 	if err := c.rd.ReadHeader(c.br, &c.req); err != nil {
 		c.wait(waitNone, 0)
-		c.readFailed(err)
+		c.readFailed(err, stages.ReadHeader)
 		return false
 	}
+	c.sample.Mark(stages.ReadHeader)
 	c.now = s.cfg.Now()
-	c.admit()
+	c.admit() // marks RateLimit and Record for POST /metrics
 	if c.req.Chunked || c.req.ContentLength > 0 {
 		if c.req.Expect100 && c.br.Buffered() == 0 {
 			// RFC 9110 section 10.1.1: a server that already has some of
@@ -147,16 +155,20 @@ func (c *conn) WaitRequest() bool {
 				resp := c.refusal
 				resp.Close, resp.ProtoMinor = true, c.req.ProtoMinor
 				c.linger = c.write(&resp)
+				c.sample.Mark(stages.Respond)
+				c.sample.End()
 				return false
 			}
 			c.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 			if _, err := io.WriteString(c.nc, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
 				c.wait(waitNone, 0)
+				c.sample.End()
 				return false
 			}
 		}
 		if c.req.Chunked || int64(c.br.Buffered()) < c.req.ContentLength {
 			if !c.wait(waitBody, s.cfg.BodyTimeout) {
+				c.sample.End()
 				return false
 			}
 		}
@@ -164,9 +176,10 @@ func (c *conn) WaitRequest() bool {
 	err := c.rd.ReadBody(c.br, &c.req)
 	c.wait(waitNone, 0)
 	if err != nil {
-		c.readFailed(err)
+		c.readFailed(err, stages.ReadBody)
 		return false
 	}
+	c.sample.Mark(stages.ReadBody)
 	return true
 }
 
@@ -202,6 +215,7 @@ func (c *conn) wakeIfWaiting() {
 // WaitRequest read and reports whether the connection stays open.
 func (c *conn) ServeRequest() bool {
 	s := c.s
+	c.sample.Mark(stages.Queue) // the executor's hand-off, from the end of the body
 	resp := c.route()
 	c.rd.Release() // the body is no longer needed (resp does not alias it)
 	keep := c.req.KeepAlive && !resp.Close && !s.shutting.Load()
@@ -209,6 +223,8 @@ func (c *conn) ServeRequest() bool {
 	resp.ProtoMinor = c.req.ProtoMinor
 	resp.Date = s.dates.Get(c.now)
 	ok := c.write(&resp)
+	c.sample.Mark(stages.Respond)
+	c.sample.End()
 	if cap(c.lines) > 1<<20 {
 		c.lines = nil // don't let one huge batch pin memory on an idle connection
 	}
@@ -217,10 +233,13 @@ func (c *conn) ServeRequest() bool {
 
 // readFailed answers a framing error (and closes, lingering so the client
 // reads the answer), or gives up silently on EOF, timeouts and broken
-// connections: nothing was acknowledged.
-func (c *conn) readFailed(err error) bool {
+// connections: nothing was acknowledged. in is the stage the read failed
+// in: an answered request is timed like any other (the failed read, then
+// Respond); an abandoned one stops being timed where it was.
+func (c *conn) readFailed(err error, in stages.Stage) bool {
 	var he *http1.Error
 	if errors.As(err, &he) {
+		c.sample.Mark(in)
 		resp := c.errorResponse(he.Status, he.Msg)
 		resp.Close = true
 		resp.ProtoMinor = 1
@@ -228,13 +247,18 @@ func (c *conn) readFailed(err error) bool {
 			resp.RetryAfter = 1
 		}
 		c.linger = c.write(&resp)
+		c.sample.Mark(stages.Respond)
 	}
+	c.sample.End()
 	return false
 }
 
 // Reject implements executor.Conn: 503 with Retry-After, then close.
 func (c *conn) Reject() {
+	c.sample.Mark(stages.Queue) // the hand-off that found no room
 	c.rejectWith(503, "server overloaded: worker queue full", 1)
+	c.sample.Mark(stages.Respond)
+	c.sample.End()
 }
 
 // rejectWith answers status with Retry-After and marks c to linger in

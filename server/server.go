@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"metricstream/internal/http1"
+	"metricstream/internal/stages"
 	"metricstream/variants/executor"
 	"metricstream/variants/limiter"
 	"metricstream/variants/lock"
@@ -56,6 +57,11 @@ type Config struct {
 	IdleTimeout   time.Duration // keep-alive connection without a request (default 30s)
 	WriteTimeout  time.Duration // to write a response (default 10s)
 	MaxConns      int           // open connections at most (default 4096); more get 503 and are closed
+
+	// Stages times a sample of requests stage by stage (stages.New(1/N),
+	// the -stages flag); nil or stages.New(0): off, at the cost of a nil
+	// check per hook. /health reports it under "stages".
+	Stages *stages.Timer
 
 	Logger *slog.Logger
 	Now    func() time.Time // for tests; default time.Now

@@ -34,6 +34,7 @@ import (
 
 	"metricstream/internal/http1"
 	"metricstream/internal/pprofserve"
+	"metricstream/internal/stages"
 	"metricstream/server"
 	"metricstream/variants"
 	"metricstream/variants/executor"
@@ -78,6 +79,7 @@ type options struct {
 	headerTO, bodyTO, idleTO, writeTO, shutdown time.Duration
 	fsyncEvery                                  time.Duration
 	variant                                     bool
+	stages                                      stages.Every
 }
 
 func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
@@ -108,6 +110,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.DurationVar(&o.writeTO, "write-timeout", 10*time.Second, "time to write a response")
 	fs.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "time to finish requests in flight on SIGTERM/SIGINT")
 	fs.StringVar(&o.pprof, "pprof", "", "serve /debug/pprof on this `address` (e.g. 127.0.0.1:6060), with mutex and block profiling on (empty: off)")
+	fs.Var(&o.stages, "stages", "time 1 request in N stage by stage: `rate` 1/N (1/64; 1/1 or all: every request) or off; GET /health reports it under \"stages\" (default off)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.BoolVar(&o.variant, "variant", false, "print the compiled variant as JSON and exit")
 	fs.Usage = func() {
@@ -177,7 +180,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 		Redis: limiter.RedisConfig{Addr: o.redis, FailOpen: o.redisFailOpen}, Workers: o.workers, Queue: o.queue, WriterQueue: o.writerQueue, MaxThreads: o.maxThreads,
 		Limits: http1.Limits{MaxHeaderBytes: o.maxHeader, MaxBodyBytes: o.maxBody}, BodyBuffer: o.bodyBuffer,
 		HeaderTimeout: o.headerTO, BodyTimeout: o.bodyTO, IdleTimeout: o.idleTO, WriteTimeout: o.writeTO,
-		MaxConns: o.maxConns, Logger: log,
+		MaxConns: o.maxConns, Logger: log, Stages: stages.New(o.stages),
 	})
 	if err != nil {
 		f.Close()
@@ -196,7 +199,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 		}
 	}
 	log.Info("started", "addr", ln.Addr().String(), "variant", compiled.Set.String(), "preset", compiled.Set.Preset(),
-		"data", o.data, "rate_limit", o.rateLimit, "fsync", policy.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
+		"data", o.data, "rate_limit", o.rateLimit, "stages", o.stages.String(), "fsync", policy.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
