@@ -82,4 +82,5 @@ var Variants = []struct {
 var (
 	_ Executor = (*Spawn)(nil)
 	_ Executor = (*Pool)(nil)
+	_ Executor = (*PoolHandoff)(nil)
 )
