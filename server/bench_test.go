@@ -94,7 +94,8 @@ func BenchmarkKeepAlive(b *testing.B) {
 // conn=close dials one per request ("Connection: close"). exec= picks the
 // pool executor: pool (requests served on the connection's goroutine under
 // a semaphore of worker tokens) or pool-handoff (the worker goroutines it
-// replaced). Client and server share the process and its cores, so ns/op
+// replaced); deadlines= coarse (reused while far enough away) or exact
+// (set afresh for every request, as before). Client and server share the process and its cores, so ns/op
 // is per request of both; compare rows, not against wrk's figures.
 // cpu-ns/op is the process's CPU time (user + system, client included)
 // per request: on a machine shared with other work it is steadier than
@@ -103,14 +104,20 @@ func BenchmarkPeers(b *testing.B) {
 	const ids = 50
 	body := `{"metrics":[{"name":"lab_load_0","value":0.5,"type":"gauge","timestamp":1732640000000,"tags":{"host":"h0"}}]}`
 	for _, ex := range []struct {
-		name string
-		new  func(executor.Config) executor.Executor
-	}{{"pool", executor.NewPool}, {"pool-handoff", executor.NewPoolHandoff}} {
+		name  string
+		new   func(executor.Config) executor.Executor
+		exact bool // deadlines set afresh per request (Config.exactDeadlines)
+	}{
+		{"pool/deadlines=coarse", executor.NewPool, false},
+		{"pool/deadlines=exact", executor.NewPool, true},
+		{"pool-handoff/deadlines=exact", executor.NewPoolHandoff, true},
+	} {
 		for _, mode := range []string{"keepalive", "close"} {
 			b.Run("exec="+ex.name+"/conn="+mode, func(b *testing.B) {
 				ts := start(b, "optimized", func(c *Config) {
 					c.RateLimit, c.WriterQueue = 100000, 1<<16
 					c.Components.NewExecutor = ex.new
+					c.exactDeadlines = ex.exact
 				})
 				reqs := make([][]byte, ids)
 				for i := range reqs {
@@ -181,4 +188,53 @@ func processCPU() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// BenchmarkDeadlines is what a keep-alive request whose head arrived whole
+// costs in deadlines alone: the waits WaitRequest goes through (idle,
+// head, none) and the answer's write deadline, on a real TCP connection
+// with the request buffered. deadlines=exact sets every deadline afresh
+// (a time.Now and a runtime timer update each); deadlines=coarse reuses
+// ones still far enough away and skips the header deadline for a head
+// already buffered.
+func BenchmarkDeadlines(b *testing.B) {
+	for _, exact := range []bool{false, true} {
+		name := "coarse"
+		if exact {
+			name = "exact"
+		}
+		b.Run("deadlines="+name, func(b *testing.B) {
+			ts := start(b, "optimized", func(c *Config) { c.exactDeadlines = exact })
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ln.Close()
+			cl, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cl.Close()
+			nc, err := ln.Accept()
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := ts.newConn(nc)
+			defer nc.Close()
+			if _, err := io.WriteString(cl, request("POST", "/metrics", "bench", `{"metrics":[{"name":"cpu","value":1}]}`)); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := c.br.Peek(1); err != nil {
+				b.Fatal(err)
+			}
+			cfg := ts.cfg
+			b.ReportAllocs()
+			for b.Loop() {
+				c.wait(waitIdle, cfg.IdleTimeout)
+				c.wait(waitHead, cfg.HeaderTimeout)
+				c.wait(waitNone, 0)
+				c.setWriteDeadline()
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -36,6 +37,12 @@ type conn struct {
 	mu      sync.Mutex
 	waiting waitState // guarded by mu: what WaitRequest is blocked reading
 	closed  bool      // guarded by mu
+	// The read deadline set on nc and what it was set for (guarded by mu),
+	// and the write deadline (owned by the serving goroutine): coarse
+	// deadlines reuse them while they are still far enough away.
+	rdl    time.Time
+	rdlFor waitState
+	wdl    time.Time
 
 	// linger: Close half-closes and drains the connection briefly before
 	// closing it, so that a client still sending (a body over the limit, a
@@ -159,7 +166,7 @@ func (c *conn) WaitRequest() bool {
 				c.sample.End()
 				return false
 			}
-			c.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+			c.setWriteDeadline()
 			if _, err := io.WriteString(c.nc, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
 				c.wait(waitNone, 0)
 				c.sample.End()
@@ -186,6 +193,14 @@ func (c *conn) WaitRequest() bool {
 // wait records what WaitRequest blocks on and sets the read deadline d from
 // now. It refuses (false) to start waiting once the server is shutting
 // down or c is closed, so Shutdown's wake cannot be missed.
+//
+// Unless Config.exactDeadlines, a deadline is not reset for every request: each is
+// set slack(d) later than d from now and kept while it is still at least
+// d away, so a keep-alive client gets between d and d + slack(d), and a
+// busy connection touches its timer a few times a second instead of
+// twice a request (a timer update is a lock and a heap operation in the
+// runtime). The header deadline is not set at all when the whole head is
+// already buffered: no read can block before the head is parsed.
 func (c *conn) wait(w waitState, d time.Duration) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -194,11 +209,54 @@ func (c *conn) wait(w waitState, d time.Duration) bool {
 		return false
 	}
 	c.waiting = w
-	if w != waitNone {
-		c.nc.SetReadDeadline(time.Now().Add(d))
+	coarse := !c.s.cfg.exactDeadlines
+	if w == waitNone || (coarse && w == waitHead && c.headBuffered()) {
+		return true
+	}
+	now := time.Now()
+	if !coarse {
+		c.nc.SetReadDeadline(now.Add(d))
+		return true
+	}
+	if w != c.rdlFor || now.Add(d).After(c.rdl) {
+		c.rdl, c.rdlFor = now.Add(d+slack(d)), w
+		c.nc.SetReadDeadline(c.rdl)
 	}
 	return true
 }
+
+// slack is how much later than d a coarse deadline is set: 1/16 of d, at
+// most 250 ms.
+func slack(d time.Duration) time.Duration { return min(d/16, 250*time.Millisecond) }
+
+// setWriteDeadline gives the next write WriteTimeout (coarsely: see wait).
+func (c *conn) setWriteDeadline() {
+	d := c.s.cfg.WriteTimeout
+	now := time.Now()
+	if c.s.cfg.exactDeadlines {
+		c.nc.SetWriteDeadline(now.Add(d))
+		return
+	}
+	if now.Add(d).After(c.wdl) {
+		c.wdl = now.Add(d + slack(d))
+		c.nc.SetWriteDeadline(c.wdl)
+	}
+}
+
+// headBuffered reports whether the request's head, up to its empty line,
+// is all in br's buffer (after at most a few empty lines before it, which
+// the reader skips).
+func (c *conn) headBuffered() bool {
+	b, _ := c.br.Peek(c.br.Buffered())
+	i := 0
+	for i < len(b) && i < 4 && (b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	b = b[i:]
+	return bytes.Contains(b, crlfcrlf) || bytes.Contains(b, lflf)
+}
+
+var crlfcrlf, lflf = []byte("\n\r\n"), []byte("\n\n")
 
 // wakeIfWaiting makes a connection blocked in WaitRequest return, for
 // Shutdown. A connection whose request is being served is left to finish
@@ -207,6 +265,7 @@ func (c *conn) wakeIfWaiting() {
 	c.mu.Lock()
 	if c.waiting != waitNone {
 		c.nc.SetReadDeadline(time.Unix(1, 0))
+		c.rdl = time.Unix(1, 0)
 	}
 	c.mu.Unlock()
 }
@@ -304,7 +363,7 @@ func (c *conn) write(resp *http1.Response) bool {
 	}
 	resp.Head = c.req.Method == "HEAD"
 	c.out = http1.AppendResponse(c.out[:0], resp)
-	c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+	c.setWriteDeadline()
 	_, err := c.nc.Write(c.out)
 	return err == nil
 }

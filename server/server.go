@@ -65,6 +65,11 @@ type Config struct {
 
 	Logger *slog.Logger
 	Now    func() time.Time // for tests; default time.Now
+
+	// exactDeadlines sets every read and write deadline afresh for each
+	// request, as the server did before coarse deadlines (conn.wait); the
+	// benchmarks set it to compare.
+	exactDeadlines bool
 }
 
 func (c *Config) defaults() {
