@@ -55,34 +55,51 @@ func skimResponse(br *bufio.Reader) error {
 // header, the id cap) costs this path nothing: run it on the code before
 // and after. stages= is the stage timer (Config.Stages, -stages): off,
 // 1 request in 64, every request; what timing costs is the difference
-// (benchstat -col /stages).
+// (benchstat -col /stages). write= batched: the answers to the pipelined
+// requests leave in as few writes as the buffered requests allow; each:
+// one write per answer, as before (benchstat -col /write).
 func BenchmarkKeepAlive(b *testing.B) {
 	for _, bc := range []struct {
-		spec   string
-		stages []stages.Every
-	}{{"baseline", []stages.Every{0}}, {"optimized", []stages.Every{0, 64, 1}}} {
-		for _, every := range bc.stages {
-			b.Run("variant="+bc.spec+"/stages="+strings.ReplaceAll(every.String(), "/", "in"), func(b *testing.B) {
-				// a deep writer queue: a loaded disk must not turn a request into a 503
-				ts := start(b, bc.spec, func(c *Config) { c.WriterQueue = 1 << 16; c.Stages = stages.New(every) })
-				c := dial(b, ts.addr)
-				const depth = 64
-				batch := strings.Repeat(request("POST", "/metrics", "bench", `{"metrics":[{"name":"cpu","value":1}]}`), depth)
-				br := bufio.NewReaderSize(c.nc, 64<<10)
-				b.ReportAllocs()
-				b.ResetTimer()
-				for n := 0; n < b.N; n += depth {
-					if _, err := io.WriteString(c.nc, batch); err != nil {
+		spec      string
+		stages    stages.Every
+		writeEach bool // every answer written at once (Config.writeEach), as before answers were held back
+	}{
+		{"baseline", 0, false},
+		{"optimized", 0, false}, {"optimized", 64, false}, {"optimized", 1, false},
+		{"optimized", 0, true},
+	} {
+		write := "batched"
+		if bc.writeEach {
+			write = "each"
+		}
+		name := "variant=" + bc.spec + "/stages=" + strings.ReplaceAll(bc.stages.String(), "/", "in") + "/write=" + write
+		b.Run(name, func(b *testing.B) {
+			// a deep writer queue: a loaded disk must not turn a request into a 503
+			ts := start(b, bc.spec, func(c *Config) {
+				c.WriterQueue = 1 << 16
+				c.Stages = stages.New(bc.stages)
+				c.writeEach = bc.writeEach
+			})
+			c := dial(b, ts.addr)
+			const depth = 64
+			batch := strings.Repeat(request("POST", "/metrics", "bench", `{"metrics":[{"name":"cpu","value":1}]}`), depth)
+			br := bufio.NewReaderSize(c.nc, 64<<10)
+			cpu0 := processCPU()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for n := 0; n < b.N; n += depth {
+				if _, err := io.WriteString(c.nc, batch); err != nil {
+					b.Fatal(err)
+				}
+				for range depth {
+					if err := skimResponse(br); err != nil {
 						b.Fatal(err)
 					}
-					for range depth {
-						if err := skimResponse(br); err != nil {
-							b.Fatal(err)
-						}
-					}
 				}
-			})
-		}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+		})
 	}
 }
 

@@ -53,7 +53,7 @@ type conn struct {
 	rd     http1.Reader
 	req    http1.Request
 	parser parser.Parser // created on the first POST /metrics
-	out    []byte        // response being written
+	out    []byte        // answers being written; between requests, those held back for a pipelined batch
 	lines  []byte        // JSON lines of the batch being ingested
 	body   []byte        // scratch for small JSON bodies
 	sample stages.Sample // the current request's stage timing (Config.Stages)
@@ -127,6 +127,11 @@ func (s *Server) newConn(nc net.Conn) *conn {
 // set for it and no read reaches the network.
 func (c *conn) WaitRequest() bool {
 	s := c.s
+	// Answers held back while a pipelining client's requests were
+	// buffered go out before anything can wait on the network.
+	if len(c.out) > 0 && (c.br.Buffered() == 0 || !c.headBuffered()) && !c.flush() {
+		return false
+	}
 	if c.br.Buffered() == 0 {
 		if !c.wait(waitIdle, s.cfg.IdleTimeout) {
 			return false
@@ -166,15 +171,16 @@ func (c *conn) WaitRequest() bool {
 				c.sample.End()
 				return false
 			}
-			c.setWriteDeadline()
-			if _, err := io.WriteString(c.nc, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
+			c.out = append(c.out, "HTTP/1.1 100 Continue\r\n\r\n"...) // after any answer held back
+			if !c.flush() {
 				c.wait(waitNone, 0)
 				c.sample.End()
 				return false
 			}
 		}
 		if c.req.Chunked || int64(c.br.Buffered()) < c.req.ContentLength {
-			if !c.wait(waitBody, s.cfg.BodyTimeout) {
+			if !c.flush() || !c.wait(waitBody, s.cfg.BodyTimeout) {
+				c.wait(waitNone, 0)
 				c.sample.End()
 				return false
 			}
@@ -281,7 +287,11 @@ func (c *conn) ServeRequest() bool {
 	resp.Close = !keep
 	resp.ProtoMinor = c.req.ProtoMinor
 	resp.Date = s.dates.Get(c.now)
-	ok := c.write(&resp)
+	c.appendResponse(&resp)
+	ok := true
+	if !keep || !c.holdBack() {
+		ok = c.flush()
+	}
 	c.sample.Mark(stages.Respond)
 	c.sample.End()
 	if cap(c.lines) > 1<<20 {
@@ -343,6 +353,7 @@ func (c *conn) Close() {
 	}
 	c.closed = true
 	c.mu.Unlock()
+	c.flush() // answers held back (a pipelined request refused by Shutdown)
 	if tc, ok := c.nc.(*net.TCPConn); ok && c.linger {
 		tc.CloseWrite()
 		tc.SetReadDeadline(time.Now().Add(lingerAfterReject))
@@ -353,20 +364,52 @@ func (c *conn) Close() {
 	c.s.untrack(c)
 }
 
-// write sends resp and counts its status; false when the connection broke.
+// write sends resp, after any answers held back, and counts its status;
+// false when the connection broke.
+func (c *conn) write(resp *http1.Response) bool {
+	c.appendResponse(resp)
+	return c.flush()
+}
+
+// appendResponse adds resp to the answers to send and counts its status.
 // It adds the Date header when the caller has not, and sends no content in
 // the answer to a HEAD request.
-func (c *conn) write(resp *http1.Response) bool {
+func (c *conn) appendResponse(resp *http1.Response) {
 	c.s.stats.count(resp.Status)
 	if resp.Date == nil {
 		resp.Date = c.s.dates.Get(c.s.cfg.Now())
 	}
 	resp.Head = c.req.Method == "HEAD"
-	c.out = http1.AppendResponse(c.out[:0], resp)
+	c.out = http1.AppendResponse(c.out, resp)
+}
+
+// flush writes the answers in c.out; false when the connection broke.
+func (c *conn) flush() bool {
+	if len(c.out) == 0 {
+		return true
+	}
 	c.setWriteDeadline()
 	_, err := c.nc.Write(c.out)
+	if cap(c.out) > maxHeldBack<<2 {
+		c.out = nil // a large answer (GET /metrics) must not stay pinned
+	} else {
+		c.out = c.out[:0]
+	}
 	return err == nil
 }
+
+// holdBack reports whether the answer just appended may wait for the next
+// ones: a pipelining client's next request head is already buffered
+// (serving it reads nothing from the network), and less than maxHeldBack
+// is waiting. The answers to a batch of pipelined requests then leave in
+// one write(2) instead of one each; WaitRequest sends them before it can
+// block on a read, and Close before closing.
+func (c *conn) holdBack() bool {
+	return !c.s.cfg.writeEach && len(c.out) < maxHeldBack && c.br.Buffered() > 0 && c.headBuffered()
+}
+
+// maxHeldBack bounds the answers held back for one write.
+const maxHeldBack = 16 << 10
 
 // errorResponse is status with the body {"error": msg}.
 func (c *conn) errorResponse(status int, msg string) http1.Response {

@@ -70,6 +70,10 @@ type Config struct {
 	// request, as the server did before coarse deadlines (conn.wait); the
 	// benchmarks set it to compare.
 	exactDeadlines bool
+	// writeEach writes every answer at once, as the server did before it
+	// held back the answers of pipelined requests (conn.holdBack); the
+	// benchmarks set it to compare.
+	writeEach bool
 }
 
 func (c *Config) defaults() {

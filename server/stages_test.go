@@ -123,3 +123,33 @@ func TestStagesOff(t *testing.T) {
 		assert.NotContains(t, string(r.body), `"stages"`)
 	}
 }
+
+// TestPipelinedAnswersNotHeldBack: answers held back for a batch of
+// pipelined requests are sent as soon as the next request is not whole in
+// the buffer: a client that sent two requests and half of a third gets its
+// two answers without sending more, then the third's once it completes.
+func TestPipelinedAnswersNotHeldBack(t *testing.T) {
+	for _, spec := range []string{"optimized", "baseline", "executor=thread"} {
+		t.Run("variant="+spec, func(t *testing.T) {
+			ts := start(t, spec, nil)
+			c := dial(t, ts.addr)
+			post := request("POST", "/metrics", "pipe", `{"metrics":[{"name":"cpu","value":1}]}`)
+			third := request("GET", "/health", "", "")
+			c.send(post + post + third[:10])
+			c.nc.SetReadDeadline(time.Now().Add(10 * time.Second)) // only a hang detector
+			for i := range 2 {
+				r := c.read()
+				require.Equal(t, 200, r.status, "answer %d: %s", i, r.body)
+			}
+			c.send(third[10:])
+			require.Equal(t, 200, c.read().status)
+			// a batch whose last request ends the connection: every answer arrives
+			c.send(post + post + strings.Replace(post, "Host: test\r\n", "Host: test\r\nConnection: close\r\n", 1))
+			for i := range 3 {
+				require.Equal(t, 200, c.read().status, "answer %d", i)
+			}
+			require.NoError(t, ts.stop())
+			assert.Len(t, lines(t, ts.data), 5)
+		})
+	}
+}
