@@ -94,7 +94,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.BoolVar(&o.redisFailOpen, "redis-fail-open", false, "limiter=redis: when Redis is unreachable admit requests (fail open) instead of answering 503 (fail closed)")
 	fs.IntVar(&o.maxClients, "max-clients", 100000, "clients the rate limiter tracks at most; idle ones are evicted after 10s, new ones beyond the cap get 503")
 	fs.IntVar(&o.maxIDsPerAddr, "max-ids-per-addr", server.DefaultMaxIDsPerAddr, "distinct Authorization values one remote address may use as rate-limit clients of their own; its further new values share one quota keyed by the address (at least 1)")
-	fs.IntVar(&o.workers, "workers", 0, "pool executor: worker goroutines (0: 2×GOMAXPROCS, at least 4)")
+	fs.IntVar(&o.workers, "workers", 0, "pool executor: requests served at once, each on its connection's goroutine (0: 2×GOMAXPROCS, at least 4)")
 	fs.IntVar(&o.queue, "queue", 0, "pool executor: requests waiting for a worker before 503 (0: 1024)")
 	fs.IntVar(&o.maxThreads, "max-threads", 0, "executor=thread (a seed design): connections served at once, one OS thread each; more are answered 503 (0: the ceiling below Go's 10000-thread limit, RLIMIT_NPROC and threads-max, now "+strconv.Itoa(executor.ThreadCeiling())+")")
 	fs.IntVar(&o.writerQueue, "writer-queue", 0, "async writer: batches waiting to be written before 503 (0: 1024)")
