@@ -48,8 +48,9 @@
 //	                   after recorder.Record:                  Mark(Record)
 //	conn.WaitRequest   after rd.ReadBody (100 Continue and any wait for the
 //	                   body's bytes included; every request):  Mark(ReadBody)
-//	conn.ServeRequest  first statement (the executor's hand-off: pool queue
-//	                   wait and a worker's wake-up, ~0 for spawn): Mark(Queue)
+//	conn.ServeRequest  first statement (the executor's hand-off: the pool's
+//	                   wait for a worker token, ~0 while one is free
+//	                   and for spawn):                         Mark(Queue)
 //	conn.ingest        after parser.Parse:                     Mark(Parse)
 //	                   after metric.ValidateBatchAt:           Mark(Validate)
 //	                   after metric.AppendBatch:               Mark(Encode)

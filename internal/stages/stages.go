@@ -23,7 +23,7 @@ const (
 	RateLimit               // routing, the client's key and limiter.Allow, its lock included (POST /metrics)
 	Record                  // the per-client metrics recorder (POST /metrics)
 	ReadBody                // the body (Content-Length or chunked), 100 Continue included
-	Queue                   // executor hand-off: the pool's queue wait and a worker's wake-up (spawn: ~0)
+	Queue                   // executor hand-off: the pool's wait for a worker token (~0 while one is free; spawn: ~0)
 	Parse                   // the JSON parser
 	Validate                // metric.ValidateBatch
 	Encode                  // metric.AppendBatch: the JSON lines
