@@ -62,7 +62,7 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	if err := report.Compare(run, stdout); err != nil {
+	if err := report.Compare(stdout, run); err != nil {
 		return err
 	}
 	index, err := writeReport(dir, f.reports)

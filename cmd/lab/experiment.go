@@ -15,7 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"metricstream/harness/analysis"
 	"metricstream/harness/experiment"
+	"metricstream/harness/launch"
 	"metricstream/harness/report"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
@@ -141,7 +143,7 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cwd, _ := os.Getwd()
-	root, rootErr := experiment.ModuleRoot(cwd)
+	root, rootErr := launch.ModuleRoot(cwd)
 	dir := f.dir
 	if dir == "" {
 		if rootErr != nil {
@@ -181,55 +183,17 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 		meta.Pinning = "server=cpu0 generator=cpu1 (taskset)"
 	}
 	cfg := experiment.Config{Scenarios: scs, Count: f.count, Dir: runDir, Meta: meta, Pprof: f.pprof, Progress: progress, Log: log, KeepData: f.keepData}
-	if f.target != "" {
-		cfg.Remote = true
-		cfg.Meta.Target = f.target
-		cfg.Launcher = experiment.RemoteLauncher{Addr: f.target}
-		if f.pin {
-			return "", fmt.Errorf("experiment: -pin pins local servers; with -target only the generator could be pinned")
-		}
-		if f.variants == "" {
-			set, err := remoteVariant(ctx, f.target)
-			if err != nil {
-				return "", err
-			}
-			f.variants = set.String()
-		}
-		if cfg.Arms, err = experiment.ParseArms(f.variants); err != nil {
-			return "", err
-		}
-		if len(cfg.Arms) != 1 {
-			return "", fmt.Errorf("experiment: -target drives one running server: give one variant, got %d", len(cfg.Arms))
-		}
-	} else {
-		if rootErr != nil {
-			return "", rootErr
-		}
-		if cfg.Arms, err = experiment.ParseArms(f.variants); err != nil {
-			return "", err
-		}
-		bin, err := os.MkdirTemp("", "lab-bin-")
-		if err != nil {
-			return "", fmt.Errorf("experiment: %w", err)
-		}
-		defer os.RemoveAll(bin)
-		pl, err := experiment.Build(ctx, root, bin, cfg.Arms, func(s string) {
-			if log != nil {
-				fmt.Fprintln(log, s)
-			}
-		})
-		if err != nil {
-			return "", err
-		}
-		pl.Pin, pl.Pprof = f.pin, f.pprof
-		cfg.Launcher = pl
+	cleanup, err := setLauncher(ctx, &f, &cfg, root, rootErr, log)
+	defer cleanup()
+	if err != nil {
+		return "", err
 	}
 	if f.pprof && !cfg.Remote {
 		cfg.Meta.Notes = append(cfg.Meta.Notes, "profiles: CPU, mutex and block (the server's -pprof turns mutex and block profiling on) of the first trial of each scenario step, in profiles/")
 	}
 	run, err := experiment.Run(ctx, cfg)
 	if run != nil {
-		if serr := experiment.Summarize(stdout, run); serr != nil && err == nil {
+		if serr := summarize(stdout, run); serr != nil && err == nil {
 			err = serr
 		}
 	}
@@ -237,6 +201,67 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 		return "", err
 	}
 	return runDir, nil
+}
+
+// setLauncher gives cfg its arms and launcher: the running server of
+// -target, or the variants built into a temporary directory that cleanup
+// removes.
+func setLauncher(ctx context.Context, f *experimentFlags, cfg *experiment.Config, root string, rootErr error, log io.Writer) (cleanup func(), err error) {
+	cleanup = func() {}
+	if f.target != "" {
+		cfg.Remote = true
+		cfg.Meta.Target = f.target
+		cfg.Launcher = launch.RemoteLauncher{Addr: f.target}
+		if f.pin {
+			return cleanup, fmt.Errorf("experiment: -pin pins local servers; with -target only the generator could be pinned")
+		}
+		if f.variants == "" {
+			set, err := remoteVariant(ctx, f.target)
+			if err != nil {
+				return cleanup, err
+			}
+			f.variants = set.String()
+		}
+		if cfg.Arms, err = launch.ParseArms(f.variants); err != nil {
+			return cleanup, err
+		}
+		if len(cfg.Arms) != 1 {
+			return cleanup, fmt.Errorf("experiment: -target drives one running server: give one variant, got %d", len(cfg.Arms))
+		}
+		return cleanup, nil
+	}
+	if rootErr != nil {
+		return cleanup, rootErr
+	}
+	if cfg.Arms, err = launch.ParseArms(f.variants); err != nil {
+		return cleanup, err
+	}
+	bin, err := os.MkdirTemp("", "lab-bin-")
+	if err != nil {
+		return cleanup, fmt.Errorf("experiment: %w", err)
+	}
+	cleanup = func() { os.RemoveAll(bin) }
+	pl, err := launch.Build(ctx, root, bin, cfg.Arms, func(s string) {
+		if log != nil {
+			fmt.Fprintln(log, s)
+		}
+	})
+	if err != nil {
+		return cleanup, err
+	}
+	pl.Pin, pl.Pprof = f.pin, f.pprof
+	cfg.Launcher = pl
+	return cleanup, nil
+}
+
+// summarize prints the run's terminal summary: the analysis every report
+// renders, as text.
+func summarize(w io.Writer, run *results.Run) error {
+	a, err := analysis.Analyze(run)
+	if err != nil {
+		return err
+	}
+	return report.Summary(w, a)
 }
 
 // remoteVariant asks a running server which variant it is.

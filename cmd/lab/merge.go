@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"metricstream/harness/experiment"
 	"metricstream/harness/results"
+	"metricstream/harness/scenario"
 )
 
 func init() {
@@ -56,7 +56,7 @@ Flags:
 		}
 		runs = append(runs, r)
 	}
-	m, err := experiment.Merge(*out, runs)
+	m, err := results.Merge(*out, runs, scenario.Remeasure)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"metricstream/harness/experiment"
+	"metricstream/harness/launch"
 	"metricstream/harness/scenario"
 )
 
@@ -26,7 +26,7 @@ func runScenarios(stdout, stderr io.Writer, args []string) error {
 	}
 	if *dir == "" {
 		cwd, _ := os.Getwd()
-		root, err := experiment.ModuleRoot(cwd)
+		root, err := launch.ModuleRoot(cwd)
 		if err != nil {
 			return err
 		}
@@ -37,13 +37,17 @@ func runScenarios(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tMODEL\tLOAD\tSERVER FLAGS\tQUICK")
+	fmt.Fprintln(tw, "NAME\tKIND\tMODEL\tLOAD\tSERVER FLAGS\tQUICK")
 	for _, s := range all {
 		quick := ""
 		if s.Quick {
 			quick = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Model, loadText(s), s.Server.Key(), quick)
+		kind := s.Kind
+		if kind == "" {
+			kind = scenario.KindLoad
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, kind, s.Model, loadText(s), s.Server.Key(), quick)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -1,16 +1,11 @@
 package experiment
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,8 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
+	"metricstream/harness/launch"
+	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
@@ -31,6 +26,11 @@ import (
 // same data file, stop it cleanly, and count the acknowledged metrics that
 // are missing from the file. One trial is one such cycle, so the report
 // shows each variant's loss next to its latency, per fsync policy.
+
+func init() {
+	registerRunner(scenario.KindShutdown, durabilityTrial)
+	registerRunner(scenario.KindCrash, durabilityTrial)
+}
 
 // killer is implemented by instances the harness can SIGKILL.
 type killer interface {
@@ -43,14 +43,14 @@ type killer interface {
 // a graceful stop), or is nil.
 func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, rng *rand.Rand) (results.Trial, *results.Step) {
 	dir := filepath.Join(cfg.Dir, "servers")
-	data := filepath.Join(dir, "durability-"+safe(id)+".jsonl")
+	data := filepath.Join(dir, "durability-"+launch.SafeName(id)+".jsonl")
 	flags := append(sc.Server.Flags(), "-data", data) // the last -data wins over the launcher's own
 	if st.Fsync != "" {
 		flags = append(flags, "-fsync", st.Fsync)
 	}
-	t := results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Kind: sc.Kind}
+	t := results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Kind: string(sc.Kind)}
 	problem := func(format string, args ...any) *results.Step {
-		return &results.Step{Name: sc.Kind + " " + st.Name + " (" + id + ")", Detail: fmt.Sprintf(format, args...)}
+		return &results.Step{Name: string(sc.Kind) + " " + st.Name + " (" + id + ")", Detail: fmt.Sprintf(format, args...)}
 	}
 	inst, err := cfg.Launcher.Start(ctx, a.Arm, flags, dir)
 	if err != nil {
@@ -58,24 +58,29 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 	}
 
 	// Load, then stop at a random point between 30% and 70% of the duration.
-	d := &durDriver{addr: inst.Addr(), batch: st.Config.Batch, id: id, timeout: st.Config.Timeout}
+	acks := newAckLog(st.Config.Batch)
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	d.start(lctx, st.Config.Clients)
+	began := time.Now()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = load.Attack(lctx, durabilityLoad(inst.Addr(), st.Config, id), acks)
+	}()
 	at := time.Duration(float64(st.Config.Duration) * (0.3 + 0.4*rng.Float64()))
 	select {
 	case <-time.After(at):
 	case <-ctx.Done():
 	}
-	d.stopping.Store(true)
-	t.Start, t.DurationNS = d.began, int64(time.Since(d.began))
+	acks.stopping.Store(true)
+	t.Start, t.DurationNS = began, int64(time.Since(began))
 	var stopErr error
 	code := 0
-	if sc.Kind == "crash" {
+	if sc.Kind == scenario.KindCrash {
 		k, ok := inst.(killer)
 		if !ok {
 			cancel()
-			d.wait()
+			<-done
 			_, _ = inst.Stop(ctx)
 			return t, problem("this launcher cannot SIGKILL its servers")
 		}
@@ -84,11 +89,11 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 		code, stopErr = inst.Stop(ctx)
 	}
 	cancel()
-	d.wait()
-	d.fill(&t)
+	<-done
+	acks.fill(&t)
 
 	var found *results.Step
-	if sc.Kind == "shutdown" && (stopErr != nil || code != 0) {
+	if sc.Kind == scenario.KindShutdown && (stopErr != nil || code != 0) {
 		found = problem("graceful stop under load: exit code %d, %v", code, stopErr)
 	}
 	if torn, err := tornTail(data); err == nil && torn {
@@ -110,8 +115,8 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 	if err != nil || partial > 0 {
 		return t, problem("after restart the file is not whole: %d partial lines, %v", partial, err)
 	}
-	t.Lost = d.lost(present)
-	if sc.Kind == "shutdown" && t.Lost > 0 && found == nil {
+	t.Lost = acks.lost(present)
+	if sc.Kind == scenario.KindShutdown && t.Lost > 0 && found == nil {
 		found = problem("SIGTERM lost %d acknowledged metrics", t.Lost)
 	}
 	if !cfg.KeepData && found == nil {
@@ -120,152 +125,77 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 	return t, found
 }
 
-// durDriver is a closed-loop keep-alive load whose every metric has a
-// unique name "<id>.<client>.<seq>.<i>", remembering which requests were
-// acknowledged.
-type durDriver struct {
-	addr, id string
-	batch    int
-	timeout  time.Duration
-
-	began    time.Time
-	stopping atomic.Bool // outcomes after the stop signal are not counted
-	wg       sync.WaitGroup
-
-	mu     sync.Mutex
-	acked  map[[2]int]bool // (client, seq) answered 2xx; guarded by mu
-	counts results.Counts  // guarded by mu
-	hist   *hdrhistogram.Histogram
-}
-
-func (d *durDriver) start(ctx context.Context, clients int) {
-	if d.timeout <= 0 {
-		d.timeout = 5 * time.Second
-	}
-	d.acked = map[[2]int]bool{}
-	d.hist = results.NewHDR()
-	d.began = time.Now()
-	for c := 0; c < clients; c++ {
-		d.wg.Add(1)
-		go d.client(ctx, c)
-	}
-}
-
-func (d *durDriver) wait() { d.wg.Wait() }
-
-func (d *durDriver) client(ctx context.Context, c int) {
-	defer d.wg.Done()
-	var conn net.Conn
-	var br *bufio.Reader
-	defer func() {
-		if conn != nil {
-			conn.Close()
-		}
-	}()
-	var body, req []byte
-	for seq := 0; ctx.Err() == nil; seq++ {
-		if conn == nil {
-			var err error
-			conn, err = (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", d.addr)
-			if err != nil {
-				d.outcome(0, 0, false, err)
-				select { // the server is gone (stopped) or refusing: back off
-				case <-ctx.Done():
-				case <-time.After(5 * time.Millisecond):
+// durabilityLoad is the closed-loop keep-alive load of a durability
+// trial against addr: every metric named "<id>.<client>.<seq>.<i>" by a
+// body hook, so the file tells which acknowledged metrics it kept. It runs
+// until its context is cancelled (the Duration only bounds it); after a
+// connection error (the server is being stopped) a client backs off 5ms.
+func durabilityLoad(addr string, step load.Config, id string) load.Config {
+	return load.Config{Addr: addr, Model: load.Closed, Clients: step.Clients, Batch: step.Batch, KeepAlive: true,
+		Timeout: step.Timeout, Duration: step.Duration + time.Minute, Backoff: 5 * time.Millisecond,
+		ClientPrefix: "durability-" + id + "-",
+		Body: func(buf []byte, c int, seq int64) []byte {
+			buf = append(buf, `{"metrics":[`...)
+			for i := 0; i < max(step.Batch, 1); i++ {
+				if i > 0 {
+					buf = append(buf, ',')
 				}
-				continue
+				buf = fmt.Appendf(buf, `{"name":"%s.%d.%d.%d","value":%d}`, id, c, seq, i, i)
 			}
-			br = bufio.NewReader(conn)
-		}
-		body = append(body[:0], `{"metrics":[`...)
-		for i := 0; i < d.batch; i++ {
-			if i > 0 {
-				body = append(body, ',')
-			}
-			body = fmt.Appendf(body, `{"name":"%s.%d.%d.%d","value":%d}`, d.id, c, seq, i, i)
-		}
-		body = append(body, "]}"...)
-		req = fmt.Appendf(req[:0], "POST /metrics HTTP/1.1\r\nHost: lab\r\nAuthorization: durability-%d\r\nContent-Length: %d\r\n\r\n%s", c, len(body), body)
-		conn.SetDeadline(time.Now().Add(d.timeout))
-		start := time.Now()
-		status, closeAfter, err := roundTrip(conn, br, req)
-		d.outcome(status, time.Since(start), status == 200, err)
-		if status == 200 {
-			d.mu.Lock()
-			d.acked[[2]int{c, seq}] = true
-			d.mu.Unlock()
-		}
-		if err != nil || closeAfter {
-			conn.Close()
-			conn = nil
-		}
+			return append(buf, "]}"...)
+		}}
+}
+
+// ackLog records a durability load: which requests (client, seq) were
+// acknowledged 200, whenever they were, and the outcomes (counts, 2xx
+// latency) of those that ended before the stop signal: an error after it
+// is the experiment's doing, not the server's.
+type ackLog struct {
+	batch    int
+	stopping atomic.Bool
+	counts   *load.Metrics
+	ok       *okHist
+
+	mu    sync.Mutex
+	acked map[[2]int64]bool // guarded by mu
+}
+
+func newAckLog(batch int) *ackLog {
+	return &ackLog{batch: max(batch, 1), counts: load.NewMetrics(), ok: newOKHist(), acked: map[[2]int64]bool{}}
+}
+
+// Add implements load.Recorder.
+func (l *ackLog) Add(r *load.Result) {
+	if r.Status == 200 {
+		l.mu.Lock()
+		l.acked[[2]int64{int64(r.Client), r.Seq}] = true
+		l.mu.Unlock()
+	}
+	if !l.stopping.Load() {
+		l.counts.Add(r)
+		l.ok.Add(r)
 	}
 }
 
-func roundTrip(conn net.Conn, br *bufio.Reader, req []byte) (status int, closeAfter bool, err error) {
-	if _, err := conn.Write(req); err != nil {
-		return 0, true, err
-	}
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		return 0, true, err
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, resp.Close, err
-}
-
-// outcome counts one request, unless it ended after the stop signal (an
-// error then is the experiment's doing, not the server's).
-func (d *durDriver) outcome(status int, lat time.Duration, ok bool, err error) {
-	if d.stopping.Load() {
-		return
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var ne net.Error
-	switch {
-	case err != nil && errors.As(err, &ne) && ne.Timeout():
-		d.counts.Timeout++
-	case err != nil:
-		d.counts.ConnError++
-	case status >= 200 && status < 300:
-		d.counts.Status2xx++
-	case status == 400:
-		d.counts.Status400++
-	case status == 429:
-		d.counts.Status429++
-	case status == 503:
-		d.counts.Status503++
-	default:
-		d.counts.Other++
-	}
-	if ok {
-		_ = d.hist.RecordValue(lat.Nanoseconds())
-	}
-}
-
-func (d *durDriver) fill(t *results.Trial) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	t.Counts = d.counts
-	t.Acked = int64(len(d.acked) * d.batch)
-	t.SuccessPct = d.counts.SuccessPct()
-	if t.DurationNS > 0 {
-		t.Throughput = float64(d.counts.Status2xx) / (float64(t.DurationNS) / 1e9)
-	}
-	t.Latency = results.LatencyOf(d.hist)
-	t.HDR, _ = results.EncodeHDR(d.hist)
+// fill writes the counted outcomes into t (whose DurationNS is the time to
+// the stop signal) and the metrics acknowledged at any time.
+func (l *ackLog) fill(t *results.Trial) {
+	s := l.counts.Summary(time.Duration(t.DurationNS))
+	t.Counts, t.SuccessPct, t.Throughput = s.Counts, s.Counts.SuccessPct(), s.Throughput()
+	l.ok.fill(t)
+	l.mu.Lock()
+	t.Acked = int64(len(l.acked) * l.batch)
+	l.mu.Unlock()
 }
 
 // lost counts acknowledged metrics whose names are not in present.
-func (d *durDriver) lost(present map[[3]int]bool) int64 {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (l *ackLog) lost(present map[[3]int]bool) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	var n int64
-	for k := range d.acked {
-		for i := 0; i < d.batch; i++ {
-			if !present[[3]int{k[0], k[1], i}] {
+	for k := range l.acked {
+		for i := 0; i < l.batch; i++ {
+			if !present[[3]int{int(k[0]), int(k[1]), i}] {
 				n++
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
@@ -31,6 +32,9 @@ func TestDurabilityRealServer(t *testing.T) {
 		t.Fatalf("%d trials, want 6", len(run.Trials))
 	}
 	for _, tr := range run.Trials {
+		if tr.Counts.Status2xx == 0 || tr.Latency.P50 <= 0 || tr.Acked < tr.Counts.Status2xx*5 {
+			t.Errorf("%s %s %s: load through harness/load recorded %+v, p50 %d, acked %d", tr.Scenario, tr.Step, tr.Variant, tr.Counts, tr.Latency.P50, tr.Acked)
+		}
 		if !tr.RestartOK || tr.Acked == 0 || tr.Kind == "" {
 			t.Errorf("%s %s %s: restart %v, acked %d, kind %q", tr.Scenario, tr.Step, tr.Variant, tr.RestartOK, tr.Acked, tr.Kind)
 		}
@@ -66,8 +70,11 @@ func TestReadNamesAndLost(t *testing.T) {
 	if err != nil || partial != 1 || len(present) != 3 {
 		t.Fatalf("readNames: %v partial %d present %v", err, partial, present)
 	}
-	d := &durDriver{batch: 2, acked: map[[2]int]bool{{0, 0}: true, {1, 4}: true, {2, 0}: true}}
-	if n := d.lost(present); n != 1+2 {
+	l := newAckLog(2)
+	for _, r := range []load.Result{{Client: 0, Seq: 0, Status: 200}, {Client: 1, Seq: 4, Status: 200}, {Client: 2, Seq: 0, Status: 200}, {Client: 3, Seq: 0, Status: 503}} {
+		l.Add(&r)
+	}
+	if n := l.lost(present); n != 1+2 {
 		t.Fatalf("lost = %d, want 3 (d1.1.4.1 torn, client 2 missing)", n)
 	}
 }

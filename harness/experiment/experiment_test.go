@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,44 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"metricstream/harness/analysis"
 	"metricstream/harness/internal/fakeserver"
+	"metricstream/harness/launch"
+	"metricstream/harness/report"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 	"metricstream/variants"
 )
 
-func TestParseArms(t *testing.T) {
-	for _, tc := range []struct {
-		list   string
-		labels []string
-	}{
-		{"", variants.Journey},
-		{"baseline+phase3", []string{"baseline", "phase3"}},
-		{"baseline phase3", []string{"baseline", "phase3"}},
-		{"phase3+phase3+phase3", []string{"phase3", "phase3#2", "phase3#3"}},
-		{"parser=find,writer=sync+optimized", []string{"parser:find,writer:sync", "optimized"}},
-		{"parser=fsm,writer=async,lock=global,metrics=mutex,executor=spawn", []string{"phase3"}},
-	} {
-		arms, err := ParseArms(tc.list)
-		if err != nil {
-			t.Fatalf("%q: %v", tc.list, err)
-		}
-		var got []string
-		for _, a := range arms {
-			got = append(got, a.Label)
-		}
-		if strings.Join(got, " ") != strings.Join(tc.labels, " ") {
-			t.Errorf("%q: labels %v, want %v", tc.list, got, tc.labels)
-		}
-	}
-	if _, err := ParseArms("baseline+phase9"); err == nil || !strings.Contains(err.Error(), `"phase9"`) {
-		t.Errorf("unknown preset: %v", err)
-	}
-}
-
 // fakeLauncher starts in-process fake servers; opts picks each arm's faults.
 type fakeLauncher struct {
-	opts func(Arm) fakeserver.Options
+	opts func(launch.Arm) fakeserver.Options
 	mu   sync.Mutex
 	n    int
 }
@@ -64,7 +39,7 @@ func (f *fakeInst) Stop(context.Context) (int, error) {
 	return 0, f.s.Close()
 }
 
-func (l *fakeLauncher) Start(ctx context.Context, arm Arm, flags []string, dir string) (Instance, error) {
+func (l *fakeLauncher) Start(ctx context.Context, arm launch.Arm, flags []string, dir string) (launch.Instance, error) {
 	l.mu.Lock()
 	l.n++
 	n := l.n
@@ -78,7 +53,7 @@ func (l *fakeLauncher) Start(ctx context.Context, arm Arm, flags []string, dir s
 			fmt.Sscan(flags[i+1], &opt.RateLimit)
 		}
 	}
-	opt.DataFile = filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", safe(arm.Label), n))
+	opt.DataFile = filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", launch.SafeName(arm.Label), n))
 	s, err := fakeserver.Start(opt)
 	if err != nil {
 		return nil, err
@@ -95,8 +70,8 @@ func tinyScenario(t *testing.T, name, extra string) *scenario.Scenario {
 	return s
 }
 
-func arms(t *testing.T, list string) []Arm {
-	a, err := ParseArms(list)
+func arms(t *testing.T, list string) []launch.Arm {
+	a, err := launch.ParseArms(list)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +130,7 @@ func TestRunInterleavesAndRecords(t *testing.T) {
 // A server reporting the wrong variant, and one that loses a line, are
 // reported as failed and not measured; an honest one beside them is.
 func TestRunFailsDishonestVariants(t *testing.T) {
-	l := &fakeLauncher{opts: func(a Arm) fakeserver.Options {
+	l := &fakeLauncher{opts: func(a launch.Arm) fakeserver.Options {
 		o := fakeserver.Options{Variant: a.Set}
 		switch a.Label {
 		case "baseline": // claims to be something else
@@ -226,40 +201,11 @@ func TestIntegrity(t *testing.T) {
 	}
 }
 
-func TestMerge(t *testing.T) {
-	mk := func(host string, vals ...int64) *results.Run {
-		h := results.NewHDR()
-		for _, v := range vals {
-			h.RecordValue(v)
-		}
-		enc, _ := results.EncodeHDR(h)
-		return &results.Run{Meta: results.Meta{RunID: "r"}, Trials: []results.Trial{{
-			Scenario: "s", Variant: "v", Host: host, Clients: 2, HDR: enc, Latency: results.LatencyOf(h), Throughput: 10,
-			Counts: results.Counts{Status2xx: int64(len(vals)), Status503: 1}, Acked: int64(len(vals)), DurationNS: 5,
-			SLO: []results.SLOResult{{Expr: "success >= 80%"}},
-		}}}
-	}
-	m, err := Merge("out", []*results.Run{mk("a", 1e3, 2e3, 3e3, 4e3), mk("b", 5e6, 6e6, 7e6, 8e6)})
+// summarize renders run's terminal summary as `lab experiment` prints it.
+func summarize(w io.Writer, run *results.Run) error {
+	a, err := analysis.Analyze(run)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if strings.Join(m.Meta.Hosts, ",") != "a,b" || len(m.Trials) != 1 {
-		t.Fatalf("%+v", m.Meta)
-	}
-	tr := m.Trials[0]
-	if tr.Counts.Status2xx != 8 || tr.Counts.Status503 != 2 || tr.Acked != 8 || tr.Throughput != 20 || tr.Clients != 4 {
-		t.Fatalf("%+v", tr)
-	}
-	h, _ := results.DecodeHDR(tr.HDR)
-	if h.TotalCount() != 8 || tr.Latency.Max < 8e6 || tr.Latency.P50 > 5e3 {
-		t.Fatalf("merged latency %+v count %d", tr.Latency, h.TotalCount())
-	}
-	if len(tr.SLO) != 1 || !tr.SLO[0].Pass || tr.SuccessPct != 80 {
-		t.Fatalf("slo %+v success %v", tr.SLO, tr.SuccessPct)
-	}
-	other := mk("c")
-	other.Meta.RunID = "other"
-	if _, err := Merge("out", []*results.Run{mk("a"), other}); err == nil {
-		t.Fatal("merged different run ids")
-	}
+	return report.Summary(w, a)
 }

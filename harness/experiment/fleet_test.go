@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"metricstream/harness/results"
+	"metricstream/harness/launch"
 	"metricstream/harness/scenario"
 )
 
@@ -26,12 +26,12 @@ type recordingLauncher struct {
 type start struct {
 	arm      string
 	flags    []string
-	inst     Instance
+	inst     launch.Instance
 	redisUp  bool   // -redis-addr answered PING at start
 	redisArg string // the -redis-addr value, if any
 }
 
-func (l *recordingLauncher) Start(ctx context.Context, arm Arm, flags []string, dir string) (Instance, error) {
+func (l *recordingLauncher) Start(ctx context.Context, arm launch.Arm, flags []string, dir string) (launch.Instance, error) {
 	inst, err := l.fakeLauncher.Start(ctx, arm, flags, dir)
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func TestReplicaScenarioRunsAFleet(t *testing.T) {
 		}
 	}
 	var sum strings.Builder
-	if err := Summarize(&sum, run); err != nil {
+	if err := summarize(&sum, run); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(sum.String(), "fleet, 3 replicas × 2/s per client: baseline ") {
@@ -220,24 +220,5 @@ func TestReplicaScenarioSkippedRemotely(t *testing.T) {
 	}
 	if len(l.starts) != 2 { // verify + the single-server group
 		t.Fatalf("%d starts", len(l.starts))
-	}
-}
-
-// The summary reads a replica cell's admitted rate per client against the
-// per-replica limit.
-func TestSummarizeReplicas(t *testing.T) {
-	run := &results.Run{Meta: results.Meta{Scenarios: []string{"replicas"}}}
-	for _, v := range []struct {
-		label string
-		rps   float64
-	}{{"window", 570}, {"window", 580}, {"window", 560}, {"redis", 200}} {
-		run.Trials = append(run.Trials, results.Trial{Scenario: "replicas", Variant: v.label, Clients: 20, Replicas: 3, RateLimit: 10, Throughput: v.rps})
-	}
-	var b strings.Builder
-	if err := Summarize(&b, run); err != nil {
-		t.Fatal(err)
-	}
-	if want := "  replicas, 3 replicas × 10/s per client: window 28.5/s (2.85×) · redis 10.0/s (1.00×)\n"; !strings.Contains(b.String(), want) {
-		t.Fatalf("summary\n%s\nlacks %q", b.String(), want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"metricstream/harness/launch"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
@@ -13,13 +14,13 @@ import (
 // runs scs once each against the real servers and returns the run.
 func runBuilt(t *testing.T, list string, scs ...*scenario.Scenario) *results.Run {
 	t.Helper()
-	root, err := ModuleRoot(".")
+	root, err := launch.ModuleRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := arms(t, list)
 	ctx := context.Background()
-	pl, err := Build(ctx, root, t.TempDir(), a, nil)
+	pl, err := launch.Build(ctx, root, t.TempDir(), a, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

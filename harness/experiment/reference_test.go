@@ -8,23 +8,10 @@ import (
 	"time"
 
 	"metricstream/harness/internal/fakeserver"
+	"metricstream/harness/launch"
 	"metricstream/harness/scenario"
 	"metricstream/variants"
 )
-
-func TestParseArmsReference(t *testing.T) {
-	a := arms(t, "reference+optimized+reference")
-	if len(a) != 3 || a[0].Label != "reference" || !a[0].Reference || a[1].Reference || a[2].Label != "reference#2" || !a[2].Reference {
-		t.Fatalf("arms %+v", a)
-	}
-	v := a[0].Variant()
-	if v.Spec != "server=reference" || v.Preset != "reference" || v.Tags != "" || v.Set["server"] != "reference" || len(v.Set) != 1 {
-		t.Errorf("reference recorded as %+v", v)
-	}
-	if a[0].pkg() != "./cmd/reference" || a[1].pkg() != "./cmd/metricstream" || a[0].buildKey() == a[1].buildKey() || a[0].buildKey() != a[2].buildKey() {
-		t.Errorf("build: %s %s %q %q", a[0].pkg(), a[1].pkg(), a[0].buildKey(), a[1].buildKey())
-	}
-}
 
 // Verification tells the reference server from the lab's, both ways.
 func TestVerifyReferenceVariant(t *testing.T) {
@@ -33,9 +20,9 @@ func TestVerifyReferenceVariant(t *testing.T) {
 		reports, want variants.Set
 		ok            bool
 	}{
-		{"reference", ReferenceSet(), ReferenceSet(), true},
-		{"lab-server-for-reference", variants.Default(), ReferenceSet(), false},
-		{"reference-for-optimized", ReferenceSet(), variants.Default(), false},
+		{"reference", launch.ReferenceSet(), launch.ReferenceSet(), true},
+		{"lab-server-for-reference", variants.Default(), launch.ReferenceSet(), false},
+		{"reference-for-optimized", launch.ReferenceSet(), variants.Default(), false},
 	} {
 		data := filepath.Join(t.TempDir(), "d.jsonl")
 		s, err := fakeserver.Start(fakeserver.Options{Variant: tc.reports, RateLimit: 10, DataFile: data})

@@ -5,16 +5,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
+	"metricstream/harness/launch"
 	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
@@ -22,13 +20,13 @@ import (
 
 // Config is one experiment.
 type Config struct {
-	Arms      []Arm
+	Arms      []launch.Arm
 	Scenarios []*scenario.Scenario
 	Count     int    // trials per (scenario, step, arm)
 	Dir       string // the run directory, results/<run-id>
 	Meta      results.Meta
-	Launcher  Launcher
-	// Remote: the Launcher drives a server running elsewhere; no data file,
+	Launcher  launch.Launcher
+	// Remote: the launch.Launcher drives a server running elsewhere; no data file,
 	// so verification and integrity are reduced to HTTP (said in Meta.Notes).
 	Remote bool
 	// Pprof captures CPU, mutex and block profiles of each arm's server
@@ -46,7 +44,7 @@ type Config struct {
 
 // armState is an arm's progress through the pipeline.
 type armState struct {
-	Arm
+	launch.Arm
 	check  results.Check
 	failed bool
 }
@@ -68,39 +66,64 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	if len(cfg.Arms) == 0 || len(cfg.Scenarios) == 0 {
 		return nil, fmt.Errorf("experiment: nothing to run (%d variants, %d scenarios)", len(cfg.Arms), len(cfg.Scenarios))
 	}
-	host, _ := os.Hostname()
-	serverDir := filepath.Join(cfg.Dir, "servers")
-	if err := os.MkdirAll(serverDir, 0o755); err != nil {
+	r := newRunner(cfg)
+	if err := os.MkdirAll(r.serverDir, 0o755); err != nil {
 		return nil, fmt.Errorf("experiment: %w", err)
 	}
-	logf := func(format string, args ...any) {
-		if cfg.Log != nil {
-			fmt.Fprintf(cfg.Log, format+"\n", args...)
+	r.verifyArms(ctx)
+	for _, group := range groupByServer(loadScenarios(cfg.Scenarios)) {
+		if ctx.Err() != nil {
+			break
 		}
+		r.measureGroup(ctx, group)
 	}
-	run := &results.Run{Dir: cfg.Dir, Meta: cfg.Meta}
-	run.Meta.Count = cfg.Count
+	r.perTrialScenarios(ctx)
+	if r.bar != nil {
+		_ = r.bar.Finish()
+	}
+	r.finish()
+	if err := results.Write(r.run); err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		return r.run, fmt.Errorf("experiment: interrupted: %w (partial results in %s)", ctx.Err(), cfg.Dir)
+	}
+	return r.run, nil
+}
+
+// runner is one Run's schedule: which arm, which step, which trial, in
+// what order.
+type runner struct {
+	cfg       Config
+	run       *results.Run
+	arms      []*armState
+	bar       *progressbar.ProgressBar // nil without cfg.Progress
+	host      string
+	serverDir string
+}
+
+func newRunner(cfg Config) *runner {
+	host, _ := os.Hostname()
+	r := &runner{cfg: cfg, host: host, serverDir: filepath.Join(cfg.Dir, "servers"),
+		run: &results.Run{Dir: cfg.Dir, Meta: cfg.Meta}}
+	r.run.Meta.Count = cfg.Count
 	for _, s := range cfg.Scenarios {
-		run.Meta.Scenarios = append(run.Meta.Scenarios, s.Name)
+		r.run.Meta.Scenarios = append(r.run.Meta.Scenarios, s.Name)
 	}
-	arms := make([]*armState, len(cfg.Arms))
-	for i, a := range cfg.Arms {
-		arms[i] = &armState{Arm: a, check: results.Check{Variant: a.Label}}
-		run.Meta.Variants = append(run.Meta.Variants, a.Variant())
+	for _, a := range cfg.Arms {
+		r.arms = append(r.arms, &armState{Arm: a, check: results.Check{Variant: a.Label}})
+		r.run.Meta.Variants = append(r.run.Meta.Variants, a.Variant())
 	}
 	if cfg.Remote {
-		run.Meta.Notes = append(run.Meta.Notes,
-			"remote target: the server was not built or started here; verification is reduced to HTTP (health variant, valid batch acknowledged, invalid batch 400, rate limit informational) and integrity cannot be checked (the data file is not reachable)",
+		r.note("remote target: the server was not built or started here; verification is reduced to HTTP (health variant, valid batch acknowledged, invalid batch 400, rate limit informational) and integrity cannot be checked (the data file is not reachable)",
 			"remote target: scenario server flags (rate_limit, workers, queue, fsync) could not be applied")
 	}
-
-	total := 0
-	for _, s := range cfg.Scenarios {
-		total += len(s.LoadSteps()) * cfg.Count * len(arms)
-	}
-	var bar *progressbar.ProgressBar
 	if cfg.Progress != nil {
-		bar = progressbar.NewOptions(total,
+		total := 0
+		for _, s := range cfg.Scenarios {
+			total += len(s.LoadSteps()) * cfg.Count * len(r.arms)
+		}
+		r.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(cfg.Progress),
 			progressbar.OptionSetDescription("trials"),
 			progressbar.OptionShowCount(),
@@ -108,24 +131,57 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish())
 	}
+	return r
+}
 
-	// Verify each arm on its own instance, started with -rate-limit 10 so
-	// the 429 check holds whatever the scenarios use.
-	for _, a := range arms {
+func (r *runner) logf(format string, args ...any) {
+	if r.cfg.Log != nil {
+		fmt.Fprintf(r.cfg.Log, format+"\n", args...)
+	}
+}
+
+func (r *runner) note(ns ...string) { r.run.Meta.Notes = append(r.run.Meta.Notes, ns...) }
+
+// progress counts n trials done (or skipped), naming the last one.
+func (r *runner) progress(n int, what string) {
+	if r.bar == nil {
+		return
+	}
+	if what != "" {
+		r.bar.Describe(what)
+	}
+	_ = r.bar.Add(n)
+}
+
+// record completes trial t of arm a in step st of sc (its identity and SLO
+// verdicts), and appends it to the run.
+func (r *runner) record(t results.Trial, sc *scenario.Scenario, st scenario.Step, a *armState, k int) {
+	t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, st.Name, r.host
+	t.SLO = scenario.EvalAll(sc.SLOs(), &t)
+	r.run.Trials = append(r.run.Trials, t)
+	if r.cfg.OnTrial != nil {
+		r.cfg.OnTrial(&r.run.Trials[len(r.run.Trials)-1])
+	}
+	r.progress(1, fmt.Sprintf("%s %s %s", sc.Name, st.Name, a.Label))
+}
+
+// verifyArms verifies each arm on its own instance, started with
+// -rate-limit 10 so the 429 check holds whatever the scenarios use.
+func (r *runner) verifyArms(ctx context.Context) {
+	for _, a := range r.arms {
 		if ctx.Err() != nil {
-			break
+			return
 		}
-		logf("verify %s", a.Label)
-		flags := []string{"-rate-limit", "10"}
-		inst, err := cfg.Launcher.Start(ctx, a.Arm, flags, serverDir)
+		r.logf("verify %s", a.Label)
+		inst, err := r.cfg.Launcher.Start(ctx, a.Arm, []string{"-rate-limit", "10"}, r.serverDir)
 		if err != nil {
 			a.check.Steps = append(a.check.Steps, results.Step{Name: "start", Detail: err.Error()})
 			a.fail("could not start for verification: " + err.Error())
 			continue
 		}
 		tally := &Tally{}
-		vo := cfg.Verify
-		vo.RateLimit = !cfg.Remote
+		vo := r.cfg.Verify
+		vo.RateLimit = !r.cfg.Remote
 		steps := Verify(ctx, inst, a.Set, tally, vo)
 		a.check.Steps = append(a.check.Steps, steps...)
 		a.check.Verified = true
@@ -135,173 +191,146 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 				a.fail("verification failed: " + s.Name + ": " + s.Detail)
 			}
 		}
-		stopAndCheck(ctx, cfg, a, []Instance{inst}, tally, "verify")
+		stopAndCheck(ctx, r.cfg, a, []launch.Instance{inst}, tally, "verify")
 	}
+}
 
-	// Measure: scenarios grouped by the server flags (and replicas) they
-	// need; within a group every live arm runs at once, each on its own
-	// port(s), so that interleaving (A B A B) costs no restarts.
-	for _, group := range groupByServer(loadScenarios(cfg.Scenarios)) {
-		if ctx.Err() != nil {
-			break
+// measureGroup runs a group of load scenarios that share server flags (and
+// replicas): every live arm's fleet runs at once, each on its own port(s),
+// so that interleaving (A B A B) costs no restarts.
+func (r *runner) measureGroup(ctx context.Context, group []*scenario.Scenario) {
+	flags := group[0].Server.Flags()
+	replicas := max(group[0].Replicas, 1)
+	if replicas > 1 && r.cfg.Remote {
+		for _, sc := range group {
+			r.note(fmt.Sprintf("remote target: the scenario %s needs %d replicas of each variant, which only a local run can start; skipped", sc.Name, replicas))
+			r.progress(len(sc.LoadSteps())*r.cfg.Count*len(r.arms), "")
 		}
-		flags := group[0].Server.Flags()
-		replicas := max(group[0].Replicas, 1)
-		if replicas > 1 && cfg.Remote {
-			for _, sc := range group {
-				run.Meta.Notes = append(run.Meta.Notes, fmt.Sprintf("remote target: the scenario %s needs %d replicas of each variant, which only a local run can start; skipped", sc.Name, replicas))
-				if bar != nil {
-					_ = bar.Add(len(sc.LoadSteps()) * cfg.Count * len(arms))
-				}
-			}
+		return
+	}
+	fleets := map[*armState]*fleet{}
+	for _, a := range r.arms {
+		if a.failed {
 			continue
 		}
-		fleets := map[*armState]*fleet{}
-		for _, a := range arms {
-			if a.failed {
-				continue
-			}
-			f, err := startFleet(ctx, cfg.Launcher, a.Arm, flags, replicas, serverDir)
-			if err != nil {
-				a.check.Steps = append(a.check.Steps, results.Step{Name: "start", Detail: err.Error()})
-				a.fail("could not start: " + err.Error())
-				continue
-			}
-			logf("started %s on %s %s", a.Label, f.describe(), strings.Join(flags, " "))
-			fleets[a] = f
+		f, err := startFleet(ctx, r.cfg.Launcher, a.Arm, flags, replicas, r.serverDir)
+		if err != nil {
+			a.check.Steps = append(a.check.Steps, results.Step{Name: "start", Detail: err.Error()})
+			a.fail("could not start: " + err.Error())
+			continue
 		}
-		for _, sc := range group {
-			steps := sc.LoadSteps()
-			slos := sc.SLOs()
-			// Warm-up: the first step, unrecorded, for at least sc.Warmup.
-			if w := sc.WarmupDuration(); w > 0 {
-				for _, a := range arms {
-					if f := fleets[a]; f != nil && !a.failed {
-						logf("warm up %s on %s", a.Label, sc.Name)
-						warmup(ctx, steps[0].Config, f.addrs(), w, f.tally, fmt.Sprintf("w-%s-%s-", sc.Name, safe(a.Label)))
-					}
-				}
-			}
-			for si, st := range steps {
-				for k := 0; k < cfg.Count; k++ {
-					for _, a := range arms {
-						f := fleets[a]
-						if f == nil || a.failed || ctx.Err() != nil {
-							if bar != nil {
-								_ = bar.Add(1)
-							}
-							continue
-						}
-						var prof func()
-						// replicas: the first one's profiles stand for the fleet
-						if pp := f.insts[0].PprofAddr(); cfg.Pprof && k == 0 && pp != "" {
-							prof = capture(ctx, pp, filepath.Join(cfg.Dir, "profiles"), profName(sc.Name, st.Name, a.Label), expected(st.Config))
-						}
-						t := trial(ctx, st, f.addrs(), f.tally, fmt.Sprintf("t%d-%d-%d-%s-", si, k, len(run.Trials), safe(a.Label)))
-						if prof != nil {
-							prof()
-						}
-						t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, st.Name, host
-						if replicas > 1 && sc.Server.RateLimit != nil {
-							t.RateLimit = *sc.Server.RateLimit
-						}
-						t.SLO = scenario.EvalAll(slos, &t)
-						run.Trials = append(run.Trials, t)
-						if cfg.OnTrial != nil {
-							cfg.OnTrial(&run.Trials[len(run.Trials)-1])
-						}
-						if bar != nil {
-							bar.Describe(fmt.Sprintf("%s %s %s", sc.Name, st.Name, a.Label))
-							_ = bar.Add(1)
-						}
-					}
-				}
-			}
+		r.logf("started %s on %s %s", a.Label, f.Describe(), strings.Join(flags, " "))
+		fleets[a] = f
+	}
+	for _, sc := range group {
+		r.measureScenario(ctx, sc, fleets)
+	}
+	for _, a := range r.arms {
+		if f := fleets[a]; f != nil {
+			f.stop(ctx, r.cfg, a, strings.Join(names(group), ","))
 		}
-		for _, a := range arms {
-			if f := fleets[a]; f != nil {
-				f.stop(ctx, cfg, a, strings.Join(names(group), ","))
+	}
+}
+
+// measureScenario warms each fleet up on the scenario's first step, then
+// runs every step Count times with the arms interleaved.
+func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fleets map[*armState]*fleet) {
+	steps := sc.LoadSteps()
+	if w := sc.WarmupDuration(); w > 0 {
+		for _, a := range r.arms {
+			if f := fleets[a]; f != nil && !a.failed {
+				r.logf("warm up %s on %s", a.Label, sc.Name)
+				warmup(ctx, steps[0].Config, f.Addrs(), w, f.tally, fmt.Sprintf("w-%s-%s-", sc.Name, launch.SafeName(a.Label)))
 			}
 		}
 	}
-	// Durability and faults: each trial is its own cycle (load → stop →
-	// restart, or a slowloris or overload run) on a server of its own, so
-	// there is no shared server; arms still interleave.
+	for si, st := range steps {
+		for k := 0; k < r.cfg.Count; k++ {
+			for _, a := range r.arms {
+				f := fleets[a]
+				if f == nil || a.failed || ctx.Err() != nil {
+					r.progress(1, "")
+					continue
+				}
+				var prof func()
+				// replicas: the first one's profiles stand for the fleet
+				if pp := f.Insts[0].PprofAddr(); r.cfg.Pprof && k == 0 && pp != "" {
+					prof = launch.CaptureProfiles(ctx, pp, filepath.Join(r.cfg.Dir, "profiles"), profName(sc.Name, st.Name, a.Label), expected(st.Config))
+				}
+				t := trial(ctx, st, f.Addrs(), f.tally, fmt.Sprintf("t%d-%d-%d-%s-", si, k, len(r.run.Trials), launch.SafeName(a.Label)))
+				if prof != nil {
+					prof()
+				}
+				if len(f.Insts) > 1 && sc.Server.RateLimit != nil {
+					t.RateLimit = *sc.Server.RateLimit
+				}
+				r.record(t, sc, st, a, k)
+			}
+		}
+	}
+}
+
+// perTrialScenarios runs the durability and fault scenarios: each trial is
+// its own cycle (load → stop → restart, or a slowloris or overload run) on
+// a server of its own, so there is no shared server; arms still interleave.
+func (r *runner) perTrialScenarios(ctx context.Context) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-	for _, sc := range cfg.Scenarios {
+	for _, sc := range r.cfg.Scenarios {
 		if !sc.PerTrial() {
 			continue
 		}
-		if cfg.Remote {
-			run.Meta.Notes = append(run.Meta.Notes, "remote target: the "+sc.Kind+" scenario "+sc.Name+" needs to start and stop a server of its own per trial, which only a local run can do; skipped")
+		if r.cfg.Remote {
+			r.note("remote target: the " + string(sc.Kind) + " scenario " + sc.Name + " needs to start and stop a server of its own per trial, which only a local run can do; skipped")
 			continue
 		}
 		for _, st := range sc.LoadSteps() {
-			for k := 0; k < cfg.Count; k++ {
-				for _, a := range arms {
+			for k := 0; k < r.cfg.Count; k++ {
+				for _, a := range r.arms {
 					if a.failed || ctx.Err() != nil {
-						if bar != nil {
-							_ = bar.Add(1)
-						}
+						r.progress(1, "")
 						continue
 					}
-					logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
-					t, problem := perTrial(ctx, cfg, a, sc, st, fmt.Sprintf("d%d", len(run.Trials)), rng)
-					t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, st.Name, host
-					t.SLO = scenario.EvalAll(sc.SLOs(), &t)
-					run.Trials = append(run.Trials, t)
+					r.logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
+					t, problem := perTrial(ctx, r.cfg, a, sc, st, fmt.Sprintf("d%d", len(r.run.Trials)), rng)
 					if problem != nil {
 						a.check.Steps = append(a.check.Steps, *problem)
-						logf("%s: %s", problem.Name, problem.Detail)
+						r.logf("%s: %s", problem.Name, problem.Detail)
 					}
-					if cfg.OnTrial != nil {
-						cfg.OnTrial(&run.Trials[len(run.Trials)-1])
-					}
-					if bar != nil {
-						bar.Describe(fmt.Sprintf("%s %s %s", sc.Name, st.Name, a.Label))
-						_ = bar.Add(1)
-					}
+					r.record(t, sc, st, a, k)
 				}
 			}
 		}
 	}
-	if bar != nil {
-		_ = bar.Finish()
-	}
+}
 
-	// Failed arms are reported, not measured.
+// finish records every arm's check and leaves failed arms' trials out:
+// failed arms are reported, not measured.
+func (r *runner) finish() {
 	failed := map[string]bool{}
-	for _, a := range arms {
+	for _, a := range r.arms {
 		a.check.Intact = !a.failed && a.check.Acked == a.check.Lines && a.check.Partial == 0
-		if cfg.Remote {
+		if r.cfg.Remote {
 			a.check.Intact = !a.failed
 		}
 		if a.failed {
 			failed[a.Label] = true
-			logf("FAILED %s: %s", a.Label, a.check.Failed)
+			r.logf("FAILED %s: %s", a.Label, a.check.Failed)
 		}
-		run.Checks = append(run.Checks, a.check)
+		r.run.Checks = append(r.run.Checks, a.check)
 	}
-	kept := run.Trials[:0]
-	for _, t := range run.Trials {
+	kept := r.run.Trials[:0]
+	for _, t := range r.run.Trials {
 		if !failed[t.Variant] {
 			kept = append(kept, t)
 		}
 	}
-	run.Trials = kept
-	if err := results.Write(run); err != nil {
-		return nil, err
-	}
-	if ctx.Err() != nil {
-		return run, fmt.Errorf("experiment: interrupted: %w (partial results in %s)", ctx.Err(), cfg.Dir)
-	}
-	return run, nil
+	r.run.Trials = kept
 }
 
 // stopAndCheck stops insts (one server, or a fleet of replicas) with
 // SIGTERM and checks integrity: the metrics tally counted as acknowledged
 // by any of them against the complete lines of all their data files.
-func stopAndCheck(ctx context.Context, cfg Config, a *armState, insts []Instance, tally *Tally, what string) {
+func stopAndCheck(ctx context.Context, cfg Config, a *armState, insts []launch.Instance, tally *Tally, what string) {
 	var files []string
 	for i, inst := range insts {
 		name := "sigterm (" + what + ")"
@@ -448,64 +477,5 @@ func profName(sc, step, label string) string {
 	if step != "" {
 		n += "_" + step
 	}
-	return safe(n + "_" + label)
-}
-
-// capture fetches CPU, mutex and block profiles from a pprof endpoint over
-// d (at least 1s) into dir/<name>-{cpu,mutex,block}.pprof; the returned func
-// waits for them. Mutex and block profiles hold samples only if the server
-// set runtime.SetMutexProfileFraction / SetBlockProfileRate.
-func capture(ctx context.Context, addr, dir, name string, d time.Duration) func() {
-	secs := int(d.Round(time.Second) / time.Second)
-	if secs < 1 {
-		secs = 1
-	}
-	_ = os.MkdirAll(dir, 0o755)
-	var wg sync.WaitGroup
-	for _, kind := range []string{"profile", "mutex", "block"} {
-		wg.Go(func() {
-			file := map[string]string{"profile": "cpu", "mutex": "mutex", "block": "block"}[kind]
-			url := fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", addr, kind, secs)
-			c := &http.Client{Timeout: time.Duration(secs+10) * time.Second}
-			req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-			resp, err := c.Do(req)
-			if err != nil {
-				return
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != 200 {
-				return
-			}
-			f, err := os.Create(filepath.Join(dir, name+"-"+file+".pprof"))
-			if err != nil {
-				return
-			}
-			_, _ = io.Copy(f, resp.Body)
-			f.Close()
-		})
-	}
-	return wg.Wait
-}
-
-// remote is a server running elsewhere.
-type remote struct{ addr string }
-
-func (r remote) Addr() string                          { return r.addr }
-func (r remote) DataFile() string                      { return "" }
-func (r remote) PprofAddr() string                     { return "" }
-func (r remote) Stop(ctx context.Context) (int, error) { return 0, nil }
-
-// RemoteLauncher drives a server already running at addr: Start returns it
-// as it is (flags cannot be applied).
-type RemoteLauncher struct{ Addr string }
-
-// Start implements Launcher.
-func (l RemoteLauncher) Start(ctx context.Context, arm Arm, flags []string, dir string) (Instance, error) {
-	if _, _, err := net.SplitHostPort(l.Addr); err != nil {
-		return nil, fmt.Errorf("experiment: target %q is not HOST:PORT", clip(l.Addr))
-	}
-	if err := waitHealthy(ctx, l.Addr, 5*time.Second, nil); err != nil {
-		return nil, fmt.Errorf("experiment: target %s: %v", l.Addr, err)
-	}
-	return remote{l.Addr}, nil
+	return launch.SafeName(n + "_" + label)
 }

@@ -13,8 +13,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"metricstream/harness/launch"
 	"metricstream/harness/load"
 	"metricstream/harness/results"
+	"metricstream/internal/clip"
 	"metricstream/variants"
 )
 
@@ -48,79 +50,97 @@ type VerifyOptions struct {
 // is acknowledged and its line reaches the data file; invalid input gets
 // 400; the 11th request of one client within a second gets 429. Metrics it
 // gets acknowledged are added to tally.
-func Verify(ctx context.Context, inst Instance, want variants.Set, tally *Tally, opt VerifyOptions) []results.Step {
+func Verify(ctx context.Context, inst launch.Instance, want variants.Set, tally *Tally, opt VerifyOptions) []results.Step {
 	if opt.LineWait <= 0 {
 		opt.LineWait = 3 * time.Second
 	}
-	c := &http.Client{Timeout: 5 * time.Second}
-	base := "http://" + inst.Addr()
-	nonce := fmt.Sprintf("%x", time.Now().UnixNano())
-	var steps []results.Step
+	v := &verifier{ctx: ctx, c: &http.Client{Timeout: 5 * time.Second}, base: "http://" + inst.Addr(),
+		nonce: fmt.Sprintf("%x", time.Now().UnixNano()), inst: inst, tally: tally, opt: opt}
+	return []results.Step{v.health(want), v.validBatch(), v.invalidBatches(), v.rateLimit()}
+}
 
-	// 1. /health reports the variant asked for.
+// verifier is one Verify: its client, target and the nonce that keeps its
+// metric names and client ids apart from any other run's.
+type verifier struct {
+	ctx         context.Context
+	c           *http.Client
+	base, nonce string
+	inst        launch.Instance
+	tally       *Tally
+	opt         VerifyOptions
+}
+
+// health: /health reports the variant asked for.
+func (v *verifier) health(want variants.Set) results.Step {
 	st := results.Step{Name: "health-variant"}
 	var health struct {
 		Status  string            `json:"status"`
 		Variant map[string]string `json:"variant"`
 		Preset  string            `json:"preset"`
 	}
-	if code, body, err := do(ctx, c, "GET", base+"/health", "", ""); err != nil {
+	if code, body, err := do(v.ctx, v.c, "GET", v.base+"/health", "", ""); err != nil {
 		st.Detail = err.Error()
 	} else if code != 200 {
-		st.Detail = fmt.Sprintf("GET /health: %d %s", code, clip(string(body)))
+		st.Detail = fmt.Sprintf("GET /health: %d %s", code, clip.String(string(body)))
 	} else if err := json.Unmarshal(body, &health); err != nil {
-		st.Detail = fmt.Sprintf("GET /health: not JSON: %v: %s", err, clip(string(body)))
-	} else if got := variants.Set(health.Variant); !sameVariant(got, want) {
-		st.Detail = fmt.Sprintf("server reports %s, want %s", describeSet(got), describeSet(want))
+		st.Detail = fmt.Sprintf("GET /health: not JSON: %v: %s", err, clip.String(string(body)))
+	} else if got := variants.Set(health.Variant); !launch.SameVariant(got, want) {
+		st.Detail = fmt.Sprintf("server reports %s, want %s", launch.DescribeSet(got), launch.DescribeSet(want))
 	} else {
-		st.OK, st.Detail = true, "reports "+describeSet(want)
+		st.OK, st.Detail = true, "reports "+launch.DescribeSet(want)
 	}
-	steps = append(steps, st)
+	return st
+}
 
-	// 2. A valid batch is acknowledged and lands in the file.
-	name := "lab_verify_" + nonce
-	st = results.Step{Name: "valid-batch"}
+// acked tallies the metrics a 2xx body acknowledges ({"accepted":n}; 1
+// when it does not say) and returns how many.
+func (v *verifier) acked(body []byte) int64 {
+	var a struct {
+		Accepted *int64 `json:"accepted"`
+	}
+	n := int64(1)
+	if json.Unmarshal(body, &a) == nil && a.Accepted != nil {
+		n = *a.Accepted
+	}
+	v.tally.n.Add(n)
+	return n
+}
+
+// validBatch: a valid batch is acknowledged and lands in the file.
+func (v *verifier) validBatch() results.Step {
+	name := "lab_verify_" + v.nonce
+	st := results.Step{Name: "valid-batch"}
 	valid := fmt.Sprintf(`{"metrics":[{"name":%q,"value":1.5,"type":"gauge","timestamp":1732640000000,"tags":{"check":"verify"}}]}`, name)
-	code, body, err := do(ctx, c, "POST", base+"/metrics", "lab-verify-"+nonce, valid)
+	code, body, err := do(v.ctx, v.c, "POST", v.base+"/metrics", "lab-verify-"+v.nonce, valid)
 	switch {
 	case err != nil:
 		st.Detail = err.Error()
 	case code < 200 || code > 299:
-		st.Detail = fmt.Sprintf("POST /metrics valid batch: %d %s", code, clip(string(body)))
+		st.Detail = fmt.Sprintf("POST /metrics valid batch: %d %s", code, clip.String(string(body)))
 	default:
-		var a struct {
-			Accepted *int64 `json:"accepted"`
-		}
-		_ = json.Unmarshal(body, &a)
-		n := int64(1)
-		if a.Accepted != nil {
-			n = *a.Accepted
-		}
-		tally.n.Add(n)
-		if n != 1 {
-			st.Detail = fmt.Sprintf("acknowledged %d metrics of a batch of 1: %s", n, clip(string(body)))
-			break
-		}
-		if inst.DataFile() == "" {
+		data := v.inst.DataFile()
+		if n := v.acked(body); n != 1 {
+			st.Detail = fmt.Sprintf("acknowledged %d metrics of a batch of 1: %s", n, clip.String(string(body)))
+		} else if data == "" {
 			st.OK, st.Detail = true, "acknowledged (data file not observable: line not checked)"
-			break
-		}
-		if waitForLine(ctx, inst.DataFile(), name, opt.LineWait) {
+		} else if waitForLine(v.ctx, data, name, v.opt.LineWait) {
 			st.OK, st.Detail = true, "acknowledged and found in the data file"
 		} else {
-			st.Detail = fmt.Sprintf("acknowledged, but no line with %q in %s after %s", name, inst.DataFile(), opt.LineWait)
+			st.Detail = fmt.Sprintf("acknowledged, but no line with %q in %s after %s", name, data, v.opt.LineWait)
 		}
 	}
-	steps = append(steps, st)
+	return st
+}
 
-	// 3. Invalid input gets 400.
-	st = results.Step{Name: "invalid-batch", OK: true}
+// invalidBatches: invalid input gets 400.
+func (v *verifier) invalidBatches() results.Step {
+	st := results.Step{Name: "invalid-batch", OK: true}
 	var bad []string
 	for _, b := range []string{`{"metrics":[{"name":"","value":1}]}`, `{"metrics":[`, `{"metrics":[{"name":"x","value":"1"}]}`} {
-		code, body, err := do(ctx, c, "POST", base+"/metrics", "lab-verify-bad-"+nonce, b)
+		code, body, err := do(v.ctx, v.c, "POST", v.base+"/metrics", "lab-verify-bad-"+v.nonce, b)
 		if err != nil || code != 400 {
 			st.OK = false
-			bad = append(bad, fmt.Sprintf("%s -> %d %v %s", b, code, err, clip(string(body))))
+			bad = append(bad, fmt.Sprintf("%s -> %d %v %s", b, code, err, clip.String(string(body))))
 		}
 	}
 	if st.OK {
@@ -128,27 +148,23 @@ func Verify(ctx context.Context, inst Instance, want variants.Set, tally *Tally,
 	} else {
 		st.Detail = strings.Join(bad, "; ")
 	}
-	steps = append(steps, st)
+	return st
+}
 
-	// 4. The 11th request of one client within a second gets 429.
-	st = results.Step{Name: "rate-limit"}
+// rateLimit: the 11th request of one client within a second gets 429
+// (informational when the target's limit is unknown).
+func (v *verifier) rateLimit() results.Step {
+	st := results.Step{Name: "rate-limit"}
 	var codes []int
-	client := "lab-verify-limit-" + nonce
+	client := "lab-verify-limit-" + v.nonce
 	for i := 0; i < 11; i++ {
 		one := fmt.Sprintf(`{"metrics":[{"name":"lab_verify_limit","value":%d}]}`, i)
-		code, body, err := do(ctx, c, "POST", base+"/metrics", client, one)
+		code, body, err := do(v.ctx, v.c, "POST", v.base+"/metrics", client, one)
 		if err != nil {
 			code = 0
 		}
 		if code >= 200 && code < 300 {
-			var a struct {
-				Accepted *int64 `json:"accepted"`
-			}
-			n := int64(1)
-			if json.Unmarshal(body, &a) == nil && a.Accepted != nil {
-				n = *a.Accepted
-			}
-			tally.n.Add(n)
+			v.acked(body)
 		}
 		codes = append(codes, code)
 	}
@@ -160,12 +176,11 @@ func Verify(ctx context.Context, inst Instance, want variants.Set, tally *Tally,
 	switch {
 	case first10ok && codes[10] == 429:
 		st.OK = true
-	case !opt.RateLimit:
+	case !v.opt.RateLimit:
 		st.OK = true
 		st.Detail += " (rate limit of the target unknown: informational)"
 	}
-	steps = append(steps, st)
-	return steps
+	return st
 }
 
 // do sends one request with Connection: close and returns status and body

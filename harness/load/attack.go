@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"metricstream/internal/clip"
 )
 
 // Model is a load model.
@@ -52,6 +54,17 @@ type Config struct {
 	LateAfter time.Duration
 	// Path is the request target (default /metrics).
 	Path string
+	// Body, when set, makes every request's body, as vegeta's targeter
+	// makes its targets: it appends the body of client's seq-th request
+	// (seq from 0, counted per client) to buf and returns it; Result.Seq
+	// says which request an answer is for. The durability scenarios give
+	// each metric a unique name through it. Nil: every request carries
+	// Body(Batch), encoded once. Called from the client's goroutine.
+	Body func(buf []byte, client int, seq int64) []byte
+	// Backoff, when > 0, is how long a client waits after a connection
+	// error before its next request (closed model), so a load against a
+	// server that is being stopped does not spin on refused dials.
+	Backoff time.Duration
 }
 
 func (c *Config) defaults() {
@@ -103,7 +116,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("load: open model needs a duration")
 		}
 	default:
-		return fmt.Errorf("load: unknown model %q (closed or open)", clip([]byte(c.Model)))
+		return fmt.Errorf("load: unknown model %q (closed or open)", clip.Bytes([]byte(c.Model)))
 	}
 	return nil
 }
@@ -146,7 +159,7 @@ func newClients(cfg Config) []*client {
 		// one sub-client (connection, Host header) per target; the first
 		// request goes to target i % n, so client i's request k goes to
 		// (i+k) % n
-		c := &client{id: i, replicas: make([]*client, len(targets)), next: i % len(targets)}
+		c := &client{id: i, replicas: make([]*client, len(targets)), next: i % len(targets), bodyFn: cfg.Body}
 		for j, addr := range targets {
 			c.replicas[j] = newClient(cfg, i, addr, body)
 		}
@@ -159,13 +172,18 @@ func newClients(cfg Config) []*client {
 // bytes pre-encoded.
 func newClient(cfg Config, i int, addr string, body []byte) *client {
 	var h strings.Builder
-	fmt.Fprintf(&h, "POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s%d\r\nContent-Type: application/json\r\nContent-Length: %d\r\n",
-		cfg.Path, addr, cfg.ClientPrefix, i, len(body))
+	fmt.Fprintf(&h, "POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s%d\r\nContent-Type: application/json\r\n",
+		cfg.Path, addr, cfg.ClientPrefix, i)
 	if !cfg.KeepAlive {
 		h.WriteString("Connection: close\r\n")
 	}
-	h.WriteString("\r\n")
 	c := &client{id: i, addr: addr, batch: cfg.Batch, keepAlive: cfg.KeepAlive, timeout: cfg.Timeout}
+	if cfg.Body != nil {
+		// the body, and so Content-Length, is made per request (send)
+		c.bodyFn, c.fixed = cfg.Body, []byte(h.String())
+		return c
+	}
+	fmt.Fprintf(&h, "Content-Length: %d\r\n\r\n", len(body))
 	if len(body) <= inlineBody {
 		c.head = append([]byte(h.String()), body...)
 	} else {
@@ -198,7 +216,7 @@ func Attack(ctx context.Context, cfg Config, rec Recorder) (time.Duration, error
 			stop = start.Add(cfg.Duration)
 		}
 		for _, c := range clients {
-			wg.Go(func() { closedLoop(ctx, c, cfg.Requests, stop, rec) })
+			wg.Go(func() { closedLoop(ctx, c, cfg.Requests, stop, cfg.Backoff, rec) })
 		}
 	case Open:
 		p := Constant{Rate: cfg.Rate, Duration: cfg.Duration}
@@ -211,7 +229,7 @@ func Attack(ctx context.Context, cfg Config, rec Recorder) (time.Duration, error
 	return time.Since(start), ctx.Err()
 }
 
-func closedLoop(ctx context.Context, c *client, n int, stop time.Time, rec Recorder) {
+func closedLoop(ctx context.Context, c *client, n int, stop time.Time, backoff time.Duration, rec Recorder) {
 	var r Result
 	for i := 0; n <= 0 || i < n; i++ {
 		if ctx.Err() != nil {
@@ -225,6 +243,12 @@ func closedLoop(ctx context.Context, c *client, n int, stop time.Time, rec Recor
 		c.do(&r)
 		r.Latency = time.Since(t0)
 		rec.Add(&r)
+		if backoff > 0 && r.Class == ClassConnError {
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+		}
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"metricstream/internal/clip"
 )
 
 // client is one virtual client: its own Authorization, its own connection.
@@ -31,6 +33,13 @@ type client struct {
 
 	replicas []*client // several targets: one client per target (same id and Authorization); nil for one target
 	next     int       // index in replicas of the next request's target
+
+	// Config.Body set: the request is made per request from fixed (request
+	// line and headers but Content-Length) and bodyFn; seq counts the
+	// virtual client's requests.
+	bodyFn func(buf []byte, client int, seq int64) []byte
+	fixed  []byte
+	seq    int64
 }
 
 // errMalformed marks an answer that is not HTTP/1.x.
@@ -43,6 +52,8 @@ const maxBody = 64 << 10
 // Intended, Latency and Late). With several targets it goes to the next
 // one in turn.
 func (c *client) do(res *Result) {
+	res.Seq = c.seq
+	c.seq++
 	if c.replicas != nil {
 		r := c.replicas[c.next]
 		if c.next++; c.next == len(c.replicas) {
@@ -81,6 +92,11 @@ func (c *client) send(res *Result) {
 			c.fail(res, err)
 			return
 		}
+	}
+	if c.bodyFn != nil {
+		c.body = c.bodyFn(c.body[:0], c.id, res.Seq)
+		c.head = append(append(c.head[:0], c.fixed...), "Content-Length: "...)
+		c.head = append(strconv.AppendInt(c.head, int64(len(c.body)), 10), "\r\n\r\n"...)
 	}
 	var err error
 	res.Sent = time.Now()
@@ -147,11 +163,11 @@ func (c *client) readResponse(res *Result) (closeAfter bool, err error) {
 	}
 	// "HTTP/1.1 200 OK\r\n"
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
-		return true, fmt.Errorf("%w: status line %q", errMalformed, clip(line))
+		return true, fmt.Errorf("%w: status line %q", errMalformed, clip.Bytes(line))
 	}
 	status, err := strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return true, fmt.Errorf("%w: status line %q", errMalformed, clip(line))
+		return true, fmt.Errorf("%w: status line %q", errMalformed, clip.Bytes(line))
 	}
 	res.Status = status
 	closeAfter = line[7] == '0' // HTTP/1.0 closes unless told otherwise
@@ -166,14 +182,14 @@ func (c *client) readResponse(res *Result) (closeAfter bool, err error) {
 		}
 		k, v, ok := bytes.Cut(line, []byte{':'})
 		if !ok {
-			return true, fmt.Errorf("%w: header %q", errMalformed, clip(line))
+			return true, fmt.Errorf("%w: header %q", errMalformed, clip.Bytes(line))
 		}
 		v = bytes.TrimSpace(v)
 		switch {
 		case asciiEqualFold(k, "content-length"):
 			n, err := strconv.Atoi(string(v))
 			if err != nil || n < 0 {
-				return true, fmt.Errorf("%w: content-length %q", errMalformed, clip(v))
+				return true, fmt.Errorf("%w: content-length %q", errMalformed, clip.Bytes(v))
 			}
 			length = n
 		case asciiEqualFold(k, "transfer-encoding"):
@@ -226,7 +242,7 @@ func (c *client) readChunked() error {
 		sz, _, _ := bytes.Cut(bytes.TrimSpace(line), []byte{';'})
 		n, err := strconv.ParseInt(string(sz), 16, 32)
 		if err != nil || n < 0 {
-			return fmt.Errorf("%w: chunk size %q", errMalformed, clip(line))
+			return fmt.Errorf("%w: chunk size %q", errMalformed, clip.Bytes(line))
 		}
 		if n == 0 { // trailers until the empty line
 			for {
@@ -304,13 +320,4 @@ func asciiEqualFold(b []byte, s string) bool {
 		}
 	}
 	return true
-}
-
-// clip bounds input quoted in errors.
-func clip(b []byte) string {
-	const n = 64
-	if len(b) > n {
-		return string(b[:n]) + "…"
-	}
-	return string(b)
 }

@@ -16,6 +16,11 @@
 //     corrected, as wrk2 does). Requests that no connection was free to send
 //     at their intended time are counted as late, not hidden.
 //
+// Every request carries the same pre-encoded batch, unless Config.Body
+// makes each one (client, seq) as vegeta's targeter does: the durability
+// experiments name every metric uniquely through it, and Result.Seq tells
+// which request an answer is for. It is the lab's only load client.
+//
 // The client is a minimal HTTP/1.1 client over one raw net.Conn per virtual
 // client, with the request bytes pre-encoded: net/http's client costs several
 // times the CPU per request, and on a 2-core machine every cycle the

@@ -47,6 +47,7 @@ func ClassOf(status int) Class {
 // Result is what one request observed.
 type Result struct {
 	Client int
+	Seq    int64 // the client's request number, from 0
 	// Intended is when the request should have been sent: the schedule's
 	// time in the open model, the actual send time in the closed model.
 	Intended time.Time

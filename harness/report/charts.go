@@ -3,13 +3,14 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	"golang.org/x/perf/benchmath"
-
+	"metricstream/harness/analysis"
 	"metricstream/harness/results"
+	"metricstream/internal/fsname"
 )
 
 // Point is one plotted value.
@@ -60,38 +61,27 @@ type Skipped struct {
 
 // trialIndex groups a run's trials by cell and variant.
 type trialIndex struct {
+	a        *analysis.Analysis
 	run      *results.Run
-	cells    []Cell
+	cells    []analysis.Cell
 	variants []string
-	byCell   map[Cell]map[string][]*results.Trial
+	byCell   map[analysis.Cell]map[string][]*results.Trial
 	color    map[string]int
 }
 
-func indexTrials(a *Analysis) *trialIndex {
-	ix := &trialIndex{run: a.Run, byCell: map[Cell]map[string][]*results.Trial{}, color: map[string]int{}}
-	seenV := map[string]bool{}
-	cellSet := map[Cell]bool{}
-	for i := range a.Run.Trials {
-		t := &a.Run.Trials[i]
-		c := Cell{t.Scenario, t.Step}
-		if ix.byCell[c] == nil {
-			ix.byCell[c] = map[string][]*results.Trial{}
-		}
-		ix.byCell[c][t.Variant] = append(ix.byCell[c][t.Variant], t)
-		seenV[t.Variant] = true
-		cellSet[c] = true
-	}
-	ix.variants = orderVariants(a.Run, seenV)
-	for c := range cellSet {
-		ix.cells = append(ix.cells, c)
-	}
-	rank := map[string]int{}
-	for i, s := range a.Run.Meta.Scenarios {
-		if _, ok := rank[s]; !ok {
-			rank[s] = i
+// indexTrials is the charts' view of the analysis's trials: every cell
+// and variant with trials, and a color per variant.
+func indexTrials(a *analysis.Analysis) *trialIndex {
+	ix := &trialIndex{a: a, run: a.Run, cells: a.TrialCells(), variants: a.TrialVariants(),
+		byCell: map[analysis.Cell]map[string][]*results.Trial{}, color: map[string]int{}}
+	for _, c := range ix.cells {
+		ix.byCell[c] = map[string][]*results.Trial{}
+		for _, v := range ix.variants {
+			if ts := a.Trials(c, v); len(ts) > 0 {
+				ix.byCell[c][v] = ts
+			}
 		}
 	}
-	sortCells(ix.cells, rank)
 	// Colors follow the Analysis order so tables and charts agree.
 	for i, v := range a.Variants {
 		ix.color[v] = i
@@ -119,30 +109,14 @@ func (ix *trialIndex) scenarios() []string {
 	return out
 }
 
-func (ix *trialIndex) cellsOf(scenario string) []Cell {
-	var out []Cell
+func (ix *trialIndex) cellsOf(scenario string) []analysis.Cell {
+	var out []analysis.Cell
 	for _, c := range ix.cells {
 		if c.Scenario == scenario {
 			out = append(out, c)
 		}
 	}
 	return out
-}
-
-// median is benchmath.AssumeNothing's center, as in the tables.
-func median(vs []float64) float64 {
-	if len(vs) == 0 {
-		return math.NaN()
-	}
-	return benchmath.AssumeNothing.Summary(benchmath.NewSample(vs, &benchmath.DefaultThresholds), Confidence).Center
-}
-
-func medianOf(ts []*results.Trial, f func(*results.Trial) float64) float64 {
-	vs := make([]float64, 0, len(ts))
-	for _, t := range ts {
-		vs = append(vs, f(t))
-	}
-	return median(vs)
 }
 
 // steppedBy returns the step key shared by all cells of a stepped scenario
@@ -154,7 +128,7 @@ func (ix *trialIndex) steppedBy(scenario string) string {
 	}
 	key := ""
 	for _, c := range cells {
-		k, _, ok := stepValue(c.Step)
+		k, _, ok := analysis.StepValue(c.Step)
 		if !ok || (key != "" && k != key) {
 			return ""
 		}
@@ -165,21 +139,21 @@ func (ix *trialIndex) steppedBy(scenario string) string {
 
 // loadAxis is the x value of a cell: its step's number for stepped
 // scenarios, else the trials' clients (closed) or offered rate (open).
-func cellX(c Cell, ts []*results.Trial, key string) float64 {
-	if _, v, ok := stepValue(c.Step); ok && key != "" {
+func cellX(c analysis.Cell, ts []*results.Trial, key string) float64 {
+	if _, v, ok := analysis.StepValue(c.Step); ok && key != "" {
 		return v
 	}
 	if key == "rate" {
-		return medianOf(ts, func(t *results.Trial) float64 { return t.OfferedRate })
+		return analysis.MedianOf(ts, func(t *results.Trial) float64 { return t.OfferedRate })
 	}
-	return medianOf(ts, func(t *results.Trial) float64 { return float64(t.Clients) })
+	return analysis.MedianOf(ts, func(t *results.Trial) float64 { return float64(t.Clients) })
 }
 
 // loadGroup is a set of cells plotted along one load axis.
 type loadGroup struct {
 	name  string // for titles and file names
 	key   string // "clients" or "rate"
-	cells []Cell
+	cells []analysis.Cell
 }
 
 // loadGroups returns the stepped scenarios (clients= or rate= steps) or,
@@ -195,10 +169,10 @@ func (ix *trialIndex) loadGroups(keys ...string) []loadGroup {
 			}
 		}
 	}
-	if len(gs) > 0 || !contains(keys, "clients") {
+	if len(gs) > 0 || !slices.Contains(keys, "clients") {
 		return gs
 	}
-	var cells []Cell
+	var cells []analysis.Cell
 	clients := map[float64]bool{}
 	for _, c := range ix.cells {
 		if c.Step != "" {
@@ -224,18 +198,20 @@ func (ix *trialIndex) loadGroups(keys ...string) []loadGroup {
 	return gs
 }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
+// cellValue is what a chart plots for variant v in cell c.
+type cellValue func(c analysis.Cell, v string, ts []*results.Trial) float64
+
+// median plots the analysis's median of unit (f over the trials where the
+// benchmark lines lack it), scaled by 1/div.
+func (ix *trialIndex) median(unit string, div float64, f func(*results.Trial) float64) cellValue {
+	return func(c analysis.Cell, v string, ts []*results.Trial) float64 {
+		return ix.a.CellMedian(c, v, unit, ts, f) / div
 	}
-	return false
 }
 
 // variantSeries builds one series per variant of y against the group's load
 // axis, points sorted by x.
-func (ix *trialIndex) variantSeries(g loadGroup, y func([]*results.Trial) float64, suffix string, dash int, dropNonPositive bool) []Series {
+func (ix *trialIndex) variantSeries(g loadGroup, y cellValue, suffix string, dash int, dropNonPositive bool) []Series {
 	var out []Series
 	for _, v := range ix.variants {
 		s := Series{Name: v + suffix, Color: ix.color[v], Dash: dash}
@@ -244,7 +220,7 @@ func (ix *trialIndex) variantSeries(g loadGroup, y func([]*results.Trial) float6
 			if len(ts) == 0 {
 				continue
 			}
-			p := Point{cellX(c, ts, g.key), y(ts)}
+			p := Point{cellX(c, ts, g.key), y(c, v, ts)}
 			if math.IsNaN(p.Y) || (dropNonPositive && (p.Y <= 0 || p.X <= 0)) {
 				continue
 			}
@@ -265,22 +241,9 @@ func axisLabel(key string) string {
 	return "concurrent clients"
 }
 
-// fileName makes a safe PNG name from parts.
+// fileName makes a safe, lower-case PNG name from parts.
 func fileName(parts ...string) string {
-	s := strings.Join(parts, "-")
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
-			b = append(b, c)
-		case c >= 'A' && c <= 'Z':
-			b = append(b, c+'a'-'A')
-		default:
-			b = append(b, '_')
-		}
-	}
-	return string(b) + ".png"
+	return strings.ToLower(fsname.Safe(strings.Join(parts, "-"))) + ".png"
 }
 
 // SuccessCharts plots success rate against clients, one series per variant.
@@ -297,10 +260,8 @@ func successCharts(ix *trialIndex) ([]Chart, []Skipped) {
 			Title:  title + " — " + g.name,
 			XLabel: axisLabel(g.key),
 			YLabel: "success (% of requests answered 2xx)",
-			Series: ix.variantSeries(g, func(ts []*results.Trial) float64 {
-				return medianOf(ts, func(t *results.Trial) float64 { return t.SuccessPct })
-			}, "", 0, false),
-			Note: "Median over trials of each cell.",
+			Series: ix.variantSeries(g, ix.median("success-%", 1, func(t *results.Trial) float64 { return t.SuccessPct }), "", 0, false),
+			Note:   "Median over trials of each cell.",
 		})
 		cs[len(cs)-1].XTicks = loadTicks(cs[len(cs)-1].Series)
 	}
@@ -309,12 +270,12 @@ func successCharts(ix *trialIndex) ([]Chart, []Skipped) {
 
 // percentiles plotted by the latency charts.
 var latencyPercentiles = []struct {
-	name string
-	get  func(*results.Trial) float64
+	name, unit string
+	get        func(*results.Trial) float64
 }{
-	{"p50", func(t *results.Trial) float64 { return float64(t.Latency.P50) }},
-	{"p99", func(t *results.Trial) float64 { return float64(t.Latency.P99) }},
-	{"p99.9", func(t *results.Trial) float64 { return float64(t.Latency.P999) }},
+	{"p50", "p50-ns", func(t *results.Trial) float64 { return float64(t.Latency.P50) }},
+	{"p99", "p99-ns", func(t *results.Trial) float64 { return float64(t.Latency.P99) }},
+	{"p99.9", "p99.9-ns", func(t *results.Trial) float64 { return float64(t.Latency.P999) }},
 }
 
 // latencyCharts plots p50, p99 and p99.9 (ms) against clients or offered
@@ -335,10 +296,7 @@ func latencyCharts(ix *trialIndex) ([]Chart, []Skipped) {
 			Note:   "Median over trials of each trial's percentile; solid p50, dashed p99, dotted p99.9.",
 		}
 		for i, pc := range latencyPercentiles {
-			get := pc.get
-			c.Series = append(c.Series, ix.variantSeries(g, func(ts []*results.Trial) float64 {
-				return medianOf(ts, get) / 1e6
-			}, " "+pc.name, i, true)...)
+			c.Series = append(c.Series, ix.variantSeries(g, ix.median(pc.unit, 1e6, pc.get), " "+pc.name, i, true)...)
 		}
 		sort.SliceStable(c.Series, func(i, j int) bool { return c.Series[i].Color < c.Series[j].Color })
 		c.LogY = spansDecade(c.Series)
@@ -386,36 +344,6 @@ func spansDecade(ss []Series) bool {
 	return lo > 0 && hi/lo >= 10
 }
 
-// Knee is the saturation knee of one variant in an open-loop ramp: the
-// highest offered rate whose trials all meet the scenario's SLOs (or ≥ 95%
-// success when the trials carry no SLO).
-type Knee struct {
-	Variant  string
-	Rate     float64 // offered; 0 when no rate met them
-	Achieved float64 // median achieved throughput at Rate
-	By       string  // "SLOs" or "≥ 95% success"
-}
-
-func meetsSLO(ts []*results.Trial) (bool, string) {
-	withSLO := false
-	for _, t := range ts {
-		if len(t.SLO) > 0 {
-			withSLO = true
-		}
-	}
-	if !withSLO {
-		return medianOf(ts, func(t *results.Trial) float64 { return t.SuccessPct }) >= 95, "≥ 95% success"
-	}
-	for _, t := range ts {
-		for _, r := range t.SLO {
-			if !r.Pass {
-				return false, "SLOs"
-			}
-		}
-	}
-	return true, "SLOs"
-}
-
 // addMarker adds m, or names its variant on an existing marker at a point
 // within 1% of it, so labels do not print over each other.
 func addMarker(ms []Marker, m Marker) []Marker {
@@ -430,13 +358,12 @@ func addMarker(ms []Marker, m Marker) []Marker {
 
 // throughputCharts plots achieved against offered throughput for open-loop
 // scenarios with rate steps, with y = x for reference and each variant's
-// knee marked.
-func throughputCharts(ix *trialIndex) ([]Chart, []Skipped, map[string][]Knee) {
+// knee (the analysis's) marked.
+func throughputCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped) {
 	const title = "Achieved vs offered throughput"
 	gs := ix.loadGroups("rate")
-	knees := map[string][]Knee{}
 	if len(gs) == 0 {
-		return nil, []Skipped{{title, "the run has no open-loop scenario stepped by rate=R"}}, knees
+		return nil, []Skipped{{title, "the run has no open-loop scenario stepped by rate=R"}}
 	}
 	var cs []Chart
 	for _, g := range gs {
@@ -445,9 +372,7 @@ func throughputCharts(ix *trialIndex) ([]Chart, []Skipped, map[string][]Knee) {
 			Title:  title + " — " + g.name,
 			XLabel: "offered (requests/s)",
 			YLabel: "achieved (2xx responses/s)",
-			Series: ix.variantSeries(g, func(ts []*results.Trial) float64 {
-				return medianOf(ts, func(t *results.Trial) float64 { return t.Throughput })
-			}, "", 0, false),
+			Series: ix.variantSeries(g, ix.median("req/s", 1, func(t *results.Trial) float64 { return t.Throughput }), "", 0, false),
 		}
 		var lo, hi float64 = math.Inf(1), 0
 		for _, s := range c.Series {
@@ -459,35 +384,15 @@ func throughputCharts(ix *trialIndex) ([]Chart, []Skipped, map[string][]Knee) {
 			c.Series = append(c.Series, Series{Name: "achieved = offered", Color: -1, Dash: 1, Points: []Point{{lo, lo}, {hi, hi}}})
 		}
 		var notes []string
-		for _, v := range ix.variants {
-			k := Knee{Variant: v}
-			for _, cell := range g.cells {
-				ts := ix.byCell[cell][v]
-				if len(ts) == 0 {
-					continue
-				}
-				ok, by := meetsSLO(ts)
-				k.By = by
-				x := cellX(cell, ts, "rate")
-				if ok && x > k.Rate {
-					k.Rate = x
-					k.Achieved = medianOf(ts, func(t *results.Trial) float64 { return t.Throughput })
-				}
+		for _, k := range a.KneesOf(g.name) {
+			if k.Step != "" {
+				c.Markers = addMarker(c.Markers, Marker{Point{k.Value, k.Achieved}, "knee " + k.Variant, ix.color[k.Variant]})
 			}
-			if k.By == "" {
-				continue
-			}
-			knees[g.name] = append(knees[g.name], k)
-			if k.Rate > 0 {
-				c.Markers = addMarker(c.Markers, Marker{Point{k.Rate, k.Achieved}, "knee " + v, ix.color[v]})
-				notes = append(notes, fmt.Sprintf("%s: knee at %s offered (%s)", v, formatSI(k.Rate)+"/s", k.By))
-			} else {
-				notes = append(notes, fmt.Sprintf("%s: no offered rate met %s", v, k.By))
-			}
+			notes = append(notes, k.Variant+": knee "+k.Text())
 		}
 		c.XTicks = loadTicks(c.Series)
-		c.Note = "Median over trials. Knee = highest offered rate whose trials all meet the scenario's SLOs (≥ 95% success where trials carry no SLO). " + strings.Join(notes, "; ") + "."
+		c.Note = fmt.Sprintf("Median over trials. Knee = highest offered rate whose trials all meet the scenario's SLOs (≥ %.0f%% success where trials carry no SLO). ", analysis.KneeSuccess) + strings.Join(notes, "; ") + "."
 		cs = append(cs, c)
 	}
-	return cs, nil, knees
+	return cs, nil
 }

@@ -1,21 +1,16 @@
-// Package report turns one lab run (the files results.Read loads) into a
-// self-contained HTML page with PNG charts and benchstat-style comparisons.
+// Package report renders one analysis of a lab run (harness/analysis):
+// a self-contained HTML page with PNG charts, the text of `lab compare`,
+// the terminal summary of `lab experiment`, a CSV of the medians and one
+// HdrHistogram percentile file (.hgrm) per variant and cell.
 //
-// The numbers come from one place: Analyze reads the run's benchmark lines
-// (bench.txt, or results.BenchText when the file is absent), groups them with
-// benchproc by cell (scenario and load step) and variant, summarises every
-// unit with benchmath.AssumeNothing (median, 95% confidence interval) and
-// compares pairs of variants with its Mann-Whitney U test. The p-values of
-// the comparisons of one cell (scenario and step) and one unit form one
-// Holm-Bonferroni family: the pairs one table of the report compares.
-// Write renders the page and the charts from that Analysis; Compare prints
-// the same Analysis as text, so `lab compare` and the page agree on every
-// number.
+// Nothing here computes a statistic: medians, confidence intervals,
+// p-values, Holm adjustments, SLO verdicts, knees and verdict sentences are
+// the analysis's, computed once per run, so every renderer states the same
+// numbers (TestTextAndHTMLAgree). The charts select and lay out the
+// analysis's trials and medians; they add no rule of their own.
 //
-// Which pairs are compared: consecutive presets of the journey (baseline,
-// phase2, …, phase6) when the run has two or more of them; every A/A arm
-// ("phase3#2") against its first arm ("phase3"); every other variant against
-// the run's first variant.
+// Every output function takes its writer first: Summary(w, a),
+// WriteText(w, a), Compare(w, run), WriteCSV(w, a), WriteHGRM(w, h).
 //
 // Rebuilding a report from stored results needs no server and is
 // deterministic: the page holds no time but the run's own, and everything is

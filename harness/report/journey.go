@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"metricstream/harness/analysis"
 	"metricstream/harness/results"
 )
 
@@ -33,7 +34,7 @@ var SeedClaims = []Claim{
 // ClaimCheck is a seed claim set against this run.
 type ClaimCheck struct {
 	Claim
-	Cell  Cell
+	Cell  analysis.Cell
 	Seed  string // the seed's figure, formatted
 	Ours  string // ours, formatted ("-" when the run cannot tell)
 	Met   string // "yes", "no" or "n/a"
@@ -43,7 +44,7 @@ type ClaimCheck struct {
 }
 
 // cellClients is the median number of closed-loop clients of a cell, or 0.
-func (ix *trialIndex) cellClients(c Cell) int {
+func (ix *trialIndex) cellClients(c analysis.Cell) int {
 	var all []*results.Trial
 	for _, v := range ix.variants {
 		all = append(all, ix.byCell[c][v]...)
@@ -51,14 +52,14 @@ func (ix *trialIndex) cellClients(c Cell) int {
 	if len(all) == 0 || all[0].Model == "open" {
 		return 0
 	}
-	return int(medianOf(all, func(t *results.Trial) float64 { return float64(t.Clients) }))
+	return int(analysis.MedianOf(all, func(t *results.Trial) float64 { return float64(t.Clients) }))
 }
 
 // headlineCells are the cells the journey is told at: seed-50x10 and
 // seed-100x10 when the run has them, else one cell of the first scenario
 // (a step at 100 or 50 clients when it has one, else its highest step).
-func headlineCells(ix *trialIndex) []Cell {
-	var out []Cell
+func headlineCells(ix *trialIndex) []analysis.Cell {
+	var out []analysis.Cell
 	for _, s := range []string{"seed-50x10", "seed-100x10"} {
 		if cs := ix.cellsOf(s); len(cs) > 0 {
 			out = append(out, cs[len(cs)-1])
@@ -71,20 +72,20 @@ func headlineCells(ix *trialIndex) []Cell {
 	for _, want := range []int{100, 50} {
 		for _, c := range cs {
 			if ix.cellClients(c) == want {
-				return []Cell{c}
+				return []analysis.Cell{c}
 			}
 		}
 	}
-	return []Cell{cs[len(cs)-1]}
+	return []analysis.Cell{cs[len(cs)-1]}
 }
 
 // claimCell finds the cell a claim is checked at: seed-<clients>x10, else
 // the first closed-loop cell with the claim's client count, else (claims at
 // any load) the first headline cell.
-func claimCell(ix *trialIndex, cl Claim, heads []Cell) (Cell, bool) {
+func claimCell(ix *trialIndex, cl Claim, heads []analysis.Cell) (analysis.Cell, bool) {
 	if cl.Clients == 0 {
 		if len(heads) == 0 {
-			return Cell{}, false
+			return analysis.Cell{}, false
 		}
 		return heads[0], true
 	}
@@ -96,20 +97,12 @@ func claimCell(ix *trialIndex, cl Claim, heads []Cell) (Cell, bool) {
 			return c, true
 		}
 	}
-	return Cell{}, false
-}
-
-func (a *Analysis) center(c Cell, label, unit string) (float64, bool) {
-	s := a.Sample(c, label, unit)
-	if s == nil {
-		return math.NaN(), false
-	}
-	return s.Summary.Center, true
+	return analysis.Cell{}, false
 }
 
 // checkClaims sets each seed claim against the run's medians.
-func checkClaims(a *Analysis, ix *trialIndex, heads []Cell) []ClaimCheck {
-	presets, labels := journeyLabels(a.Run, a.Variants)
+func checkClaims(a *analysis.Analysis, ix *trialIndex, heads []analysis.Cell) []ClaimCheck {
+	presets, labels := analysis.JourneyLabels(a.Run, a.Variants)
 	labelOf := map[string]string{}
 	for i, p := range presets {
 		labelOf[p] = labels[i]
@@ -120,7 +113,7 @@ func checkClaims(a *Analysis, ix *trialIndex, heads []Cell) []ClaimCheck {
 		if cl.Relative != "" {
 			cc.Seed = fmt.Sprintf("%g-%g× %s", cl.Value, cl.Upper, cl.Relative)
 		} else {
-			cc.Seed = FormatValue(cl.Unit, cl.Value)
+			cc.Seed = analysis.FormatValue(cl.Unit, cl.Value)
 		}
 		cell, ok := claimCell(ix, cl, heads)
 		label, have := labelOf[cl.Preset]
@@ -131,14 +124,14 @@ func checkClaims(a *Analysis, ix *trialIndex, heads []Cell) []ClaimCheck {
 			cc.Why = fmt.Sprintf("the run has no closed-loop cell at %d clients", cl.Clients)
 		default:
 			cc.Cell = cell
-			v, ok := a.center(cell, label, cl.Unit)
+			v, ok := a.Center(cell, label, cl.Unit)
 			if !ok {
 				cc.Why = "no " + cl.Unit + " for " + label + " in " + cell.String()
 				break
 			}
 			if cl.Relative != "" {
 				rl, have := labelOf[cl.Relative]
-				base, ok := a.center(cell, rl, cl.Unit)
+				base, ok := a.Center(cell, rl, cl.Unit)
 				if !have || !ok || base == 0 {
 					cc.Why = "no " + cl.Relative + " to compare with in " + cell.String()
 					break
@@ -146,7 +139,7 @@ func checkClaims(a *Analysis, ix *trialIndex, heads []Cell) []ClaimCheck {
 				v /= base
 				cc.Ours = fmt.Sprintf("%.2f× %s", v, cl.Relative)
 			} else {
-				cc.Ours = FormatValue(cl.Unit, v)
+				cc.Ours = analysis.FormatValue(cl.Unit, v)
 			}
 			cc.ours, cc.valid = v, true
 			met := false
@@ -170,9 +163,9 @@ func checkClaims(a *Analysis, ix *trialIndex, heads []Cell) []ClaimCheck {
 
 // journeyCharts draws, per headline cell, each journey preset's median
 // success and throughput as bars, with the seed's claims beside them.
-func journeyCharts(a *Analysis, ix *trialIndex, heads []Cell) ([]Chart, []Skipped) {
+func journeyCharts(a *analysis.Analysis, ix *trialIndex, heads []analysis.Cell) ([]Chart, []Skipped) {
 	const title = "The journey"
-	presets, labels := journeyLabels(a.Run, a.Variants)
+	presets, labels := analysis.JourneyLabels(a.Run, a.Variants)
 	if len(presets) == 0 {
 		return nil, []Skipped{{title, "the run measured none of the journey presets (baseline, phase2 … phase6)"}}
 	}
@@ -188,7 +181,7 @@ func journeyCharts(a *Analysis, ix *trialIndex, heads []Cell) ([]Chart, []Skippe
 		} {
 			c := Chart{
 				File:       fileName(m.file, cell.String()),
-				Title:      fmt.Sprintf("%s: %s — %s", title, unitLabel(m.unit), cell.String()),
+				Title:      fmt.Sprintf("%s: %s — %s", title, analysis.UnitLabel(m.unit), cell.String()),
 				XLabel:     "preset",
 				YLabel:     m.ylabel,
 				Bars:       true,
@@ -197,7 +190,7 @@ func journeyCharts(a *Analysis, ix *trialIndex, heads []Cell) ([]Chart, []Skippe
 			ours := Series{Name: "this run (median)", Color: 0}
 			seed := Series{Name: "seed's claim", Color: -1}
 			for i, label := range labels {
-				if v, ok := a.center(cell, label, m.unit); ok {
+				if v, ok := a.Center(cell, label, m.unit); ok {
 					ours.Points = append(ours.Points, Point{float64(i), v})
 				}
 				for _, cl := range SeedClaims {
@@ -212,7 +205,7 @@ func journeyCharts(a *Analysis, ix *trialIndex, heads []Cell) ([]Chart, []Skippe
 							if p != cl.Relative {
 								continue
 							}
-							if base, ok := a.center(cell, labels[j], m.unit); ok {
+							if base, ok := a.Center(cell, labels[j], m.unit); ok {
 								seed.Points = append(seed.Points, Point{float64(i), cl.Value * base})
 								c.Note = fmt.Sprintf("The seed claims %s for %s: the grey bar is the low end (%g× this run's %s).", cl.Text, cl.Preset, cl.Value, cl.Relative)
 							}

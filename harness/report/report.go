@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	_ "embed"
 	"errors"
 	"fmt"
 	"html/template"
@@ -15,26 +14,29 @@ import (
 	"strings"
 	"time"
 
+	_ "embed"
+
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"metricstream/harness/analysis"
 	"metricstream/harness/results"
 )
 
 // Report is everything the page shows, computed from one run.
 type Report struct {
 	RunID       string
-	Analysis    *Analysis
+	Analysis    *analysis.Analysis
 	Env         []KV
 	Variants    []results.Variant
 	Checks      []CheckView
 	SLOs        SLOTable
 	Summaries   []SummaryTable
 	Comparisons []CompareTable
-	Verdicts    []Verdict
+	Verdicts    []analysis.Verdict
 	Charts      []Chart
 	Skipped     []Skipped
-	Knees       map[string][]Knee // by scenario
+	Knees       []analysis.Knee
 	Claims      []ClaimCheck
 	Method      string
 	ImgWidth    int // pixel size of every PNG
@@ -71,17 +73,17 @@ type SLOCell struct {
 
 // Build computes a report from a run; it writes nothing.
 func Build(run *results.Run) (*Report, error) {
-	a, err := Analyze(run)
+	a, err := analysis.Analyze(run)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{RunID: runID(run), Analysis: a, Summaries: a.SummaryTables(), Comparisons: a.CompareTables(),
+	rep := &Report{RunID: runID(run), Analysis: a, Summaries: summaryTables(a), Comparisons: compareTables(a),
 		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants,
 		ImgWidth: pixels(chartWidth), ImgHeight: pixels(chartHeight)}
 	rep.Env = environment(run)
 	ix := indexTrials(a)
 	rep.Checks = checks(run, ix.variants)
-	rep.SLOs = sloTable(ix)
+	rep.SLOs = sloTable(a)
 
 	add := func(cs []Chart, sk []Skipped) {
 		rep.Charts = append(rep.Charts, cs...)
@@ -91,9 +93,8 @@ func Build(run *results.Run) (*Report, error) {
 	add(journeyCharts(a, ix, heads))
 	add(successCharts(ix))
 	add(latencyCharts(ix))
-	cs, sk, knees := throughputCharts(ix)
-	add(cs, sk)
-	rep.Knees = knees
+	add(throughputCharts(a, ix))
+	rep.Knees = a.Knees
 	add(spectrumCharts(ix))
 	rep.Claims = checkClaims(a, ix, heads)
 	return rep, nil
@@ -109,8 +110,8 @@ func runID(run *results.Run) string {
 	return filepath.Base(run.Dir)
 }
 
-// Write builds the report of run into dir (created if needed): index.html
-// and one PNG per chart. It returns the path of index.html. A chart that
+// Write builds the report of run into dir (created if needed): index.html,
+// one PNG per chart, medians.csv and hgrm/<cell>_<variant>.hgrm. It returns the path of index.html. A chart that
 // cannot be drawn is listed on the page as skipped, with the error.
 func Write(run *results.Run, dir string) (string, error) {
 	rep, err := Build(run)
@@ -134,6 +135,9 @@ func Write(run *results.Run, dir string) (string, error) {
 		drawn = append(drawn, *c)
 	}
 	rep.Charts = drawn
+	if err := writeData(dir, rep.Analysis); err != nil {
+		return "", err
+	}
 	var buf bytes.Buffer
 	if err := rep.WriteHTML(&buf); err != nil {
 		return "", err
@@ -234,42 +238,19 @@ func checks(run *results.Run, trialVariants []string) []CheckView {
 	return out
 }
 
-func sloTable(ix *trialIndex) SLOTable {
-	t := SLOTable{Variants: ix.variants}
-	for _, c := range ix.cells {
+// sloTable lays out the analysis's SLO verdicts: a row per cell, a column
+// per variant.
+func sloTable(a *analysis.Analysis) SLOTable {
+	t := SLOTable{Variants: a.TrialVariants()}
+	for _, c := range a.TrialCells() {
 		row := SLORow{Cell: c.String()}
-		for _, v := range ix.variants {
-			ts := ix.byCell[c][v]
-			if len(ts) == 0 {
+		for _, v := range t.Variants {
+			r := a.Row(c, v)
+			if r == nil {
 				row.Cells = append(row.Cells, SLOCell{Text: "-"})
 				continue
 			}
-			pass, with := 0, 0
-			failed := map[string]bool{}
-			for _, tr := range ts {
-				if len(tr.SLO) == 0 {
-					continue
-				}
-				with++
-				ok := true
-				for _, s := range tr.SLO {
-					if !s.Pass {
-						ok = false
-						failed[s.Expr] = true
-					}
-				}
-				if ok {
-					pass++
-				}
-			}
-			switch {
-			case with == 0:
-				row.Cells = append(row.Cells, SLOCell{Text: "no SLO"})
-			case pass == with:
-				row.Cells = append(row.Cells, SLOCell{Text: fmt.Sprintf("pass %d/%d", pass, with), Class: "pass"})
-			default:
-				row.Cells = append(row.Cells, SLOCell{Text: fmt.Sprintf("fail %d/%d: %s", pass, with, strings.Join(sortedKeys(failed), "; ")), Class: "fail"})
-			}
+			row.Cells = append(row.Cells, SLOCell{Text: r.SLO.Text(), Class: r.SLO.Class()})
 		}
 		t.Rows = append(t.Rows, row)
 	}

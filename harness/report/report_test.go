@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"html"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"metricstream/harness/analysis"
 	"metricstream/harness/results"
 )
 
@@ -72,7 +72,7 @@ func TestGoldenHTML(t *testing.T) {
 
 func TestGoldenCompareText(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Compare(fixture(t), &buf); err != nil {
+	if err := Compare(&buf, fixture(t)); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "compare.txt.golden", buf.Bytes())
@@ -89,7 +89,7 @@ func TestCompareAgreesWithPage(t *testing.T) {
 	if err := rep.WriteHTML(&page); err != nil {
 		t.Fatal(err)
 	}
-	if err := rep.Analysis.WriteText(&text); err != nil {
+	if err := WriteText(&text, rep.Analysis); err != nil {
 		t.Fatal(err)
 	}
 	p := html.UnescapeString(page.String())
@@ -109,148 +109,6 @@ func TestCompareAgreesWithPage(t *testing.T) {
 	}
 }
 
-func findVerdict(t *testing.T, a *Analysis, newLabel, cell string) string {
-	t.Helper()
-	for _, v := range a.Verdicts {
-		if v.New == newLabel && v.Cell.String() == cell {
-			return v.Text
-		}
-	}
-	t.Fatalf("no verdict for %s in %s", newLabel, cell)
-	return ""
-}
-
-func TestVerdictWording(t *testing.T) {
-	a, err := Analyze(fixture(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Source != results.BenchFile {
-		t.Errorf("source = %q, want bench.txt", a.Source)
-	}
-	sig := findVerdict(t, a, "phase3", "seed-100x10")
-	for _, want := range []string{"phase3 vs phase2 (parser fsm vs find), seed-100x10: ", "success +", "throughput +", "mean latency -", ", n=10)"} {
-		if !strings.Contains(sig, want) {
-			t.Errorf("significant verdict %q lacks %q", sig, want)
-		}
-	}
-	aa := findVerdict(t, a, "phase3#2", "seed-100x10")
-	if !strings.HasPrefix(aa, "phase3#2 vs phase3 (same build), seed-100x10: no significant difference (p=") {
-		t.Errorf("A/A verdict = %q", aa)
-	}
-	few := findVerdict(t, a, "phase3", "ramp rate=4000")
-	if want := "phase3 vs phase2 (parser fsm vs find), ramp rate=4000: too few trials to tell (n=3; need ≥ 6 per variant for a 95% confidence interval)"; few != want {
-		t.Errorf("too-few verdict\n got %q\nwant %q", few, want)
-	}
-
-	// Exact wording on hand-made comparisons.
-	p := Pair{Old: "phase2", New: "phase3", Diff: "parser fsm vs find"}
-	cell := Cell{Scenario: "seed-100x10"}
-	cs := []*Comparison{
-		{Pair: p, Cell: cell, Unit: "req/s", Delta: 212.3, P: 0.0001, PAdj: 0.002, N1: 10, N2: 10, Tested: true},
-		{Pair: p, Cell: cell, Unit: "p99-ns", Delta: -1, P: 0.3, PAdj: 0.9, N1: 10, N2: 10, Tested: true},
-	}
-	if got, want := verdictText(p, cell, cs), "phase3 vs phase2 (parser fsm vs find), seed-100x10: throughput +212% (p=0.002, n=10)"; got != want {
-		t.Errorf("got %q\nwant %q", got, want)
-	}
-	cs[0].PAdj = 0.41
-	if got, want := verdictText(p, cell, cs), "phase3 vs phase2 (parser fsm vs find), seed-100x10: no significant difference (p=0.410, n=10)"; got != want {
-		t.Errorf("got %q\nwant %q", got, want)
-	}
-	few2 := []*Comparison{{Pair: p, Cell: cell, Unit: "req/s", N1: 3, N2: 3, PAdj: math.NaN()}}
-	if got := verdictText(p, cell, few2); !strings.Contains(got, "too few trials to tell (n=3;") {
-		t.Errorf("got %q", got)
-	}
-}
-
-func TestTooFewTrialsHasNoCI(t *testing.T) {
-	a, err := Analyze(fixture(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := a.Sample(Cell{"ramp", "rate=1000"}, "phase2", "req/s")
-	if s == nil || s.Summary.HasCI || s.Summary.N != 3 || !strings.Contains(s.Summary.Note, "no confidence interval possible with n=3") {
-		t.Fatalf("ramp sample = %+v", s)
-	}
-	if got := FormatSummary("req/s", s.Summary); !strings.HasSuffix(got, "(n=3, no CI)") {
-		t.Errorf("FormatSummary = %q", got)
-	}
-	s = a.Sample(Cell{"steps", "clients=50"}, "phase2", "req/s")
-	if s == nil || !s.Summary.HasCI || s.Summary.N != 6 || !(s.Summary.Lo <= s.Summary.Center && s.Summary.Center <= s.Summary.Hi) {
-		t.Fatalf("steps sample = %+v", s)
-	}
-	if got := FormatSummary("req/s", s.Summary); !strings.Contains(got, " ± ") {
-		t.Errorf("FormatSummary = %q", got)
-	}
-}
-
-func TestDirection(t *testing.T) {
-	for unit, want := range map[string]int{
-		"success-%": +1, "req/s": +1, "ns/op": -1, "p50-ns": -1, "p99-ns": -1, "p99.9-ns": -1,
-		"p90-ns": -1, "B/op": -1, "MB/s": +1, "widgets": 0,
-	} {
-		if got := Direction(unit); got != want {
-			t.Errorf("Direction(%q) = %d, want %d", unit, got, want)
-		}
-	}
-	mk := func(unit string, delta float64) *Comparison {
-		return &Comparison{Unit: unit, Delta: delta, Tested: true, PAdj: 0.001}
-	}
-	for _, tc := range []struct {
-		c    *Comparison
-		want string
-	}{
-		{mk("success-%", +5), "better"}, {mk("success-%", -5), "worse"},
-		{mk("req/s", +5), "better"}, {mk("req/s", -5), "worse"},
-		{mk("ns/op", -5), "better"}, {mk("ns/op", +5), "worse"},
-		{mk("p99.9-ns", -5), "better"}, {mk("p99-ns", +5), "worse"},
-		{mk("widgets", +5), "changed"},
-		{&Comparison{Unit: "req/s", Delta: 50, Tested: true, PAdj: 0.2}, "~"},
-		{&Comparison{Unit: "req/s", Delta: 50, PAdj: math.NaN()}, "too few trials"},
-	} {
-		if got := tc.c.Outcome(); got != tc.want {
-			t.Errorf("%s %+v: outcome %q, want %q", tc.c.Unit, tc.c.Delta, got, tc.want)
-		}
-	}
-}
-
-func TestHolm(t *testing.T) {
-	for _, tc := range []struct{ p, want []float64 }{
-		// Sorted 0.01, 0.03, 0.04 -> 3×0.01, 2×0.03, max(0.06, 1×0.04).
-		{[]float64{0.01, 0.04, 0.03}, []float64{0.03, 0.06, 0.06}},
-		{[]float64{0.5, 0.001}, []float64{0.5, 0.002}},
-		{[]float64{0.9, 0.8, 0.7}, []float64{1, 1, 1}},
-		{nil, []float64{}},
-	} {
-		got := Holm(tc.p)
-		if len(got) != len(tc.want) {
-			t.Fatalf("Holm(%v) = %v", tc.p, got)
-		}
-		for i := range got {
-			if math.Abs(got[i]-tc.want[i]) > 1e-12 {
-				t.Errorf("Holm(%v) = %v, want %v", tc.p, got, tc.want)
-				break
-			}
-		}
-	}
-	// At α=0.05 only the first of the example is rejected.
-	adj := Holm([]float64{0.01, 0.04, 0.03})
-	if !(adj[0] < Alpha && adj[1] >= Alpha && adj[2] >= Alpha) {
-		t.Errorf("rejections wrong: %v", adj)
-	}
-}
-
-func TestMinUTestP(t *testing.T) {
-	for _, tc := range []struct {
-		n    int
-		want float64
-	}{{3, 0.1}, {6, 0.0021645021645021645}, {10, 2.0 / 184756}} {
-		if got := minUTestP(tc.n, tc.n); math.Abs(got-tc.want) > 1e-12 {
-			t.Errorf("minUTestP(%d) = %v, want %v", tc.n, got, tc.want)
-		}
-	}
-}
-
 func TestEmptyRun(t *testing.T) {
 	run := &results.Run{Meta: results.Meta{RunID: "empty", Variants: []results.Variant{{Label: "baseline"}, {Label: "phase2"}}}}
 	index, err := Write(run, t.TempDir())
@@ -264,58 +122,6 @@ func TestEmptyRun(t *testing.T) {
 	for _, want := range []string{"no verification recorded", "No pair of variants to compare", "Charts not drawn"} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("empty run page lacks %q", want)
-		}
-	}
-}
-
-func TestPairs(t *testing.T) {
-	a, err := Analyze(fixture(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Pair{
-		{Old: "phase2", New: "phase3", Kind: "journey", Diff: "parser fsm vs find"},
-		{Old: "phase3", New: "phase3#2", Kind: "A/A", Diff: "same build"},
-	}
-	if len(a.Pairs) != len(want) {
-		t.Fatalf("pairs = %+v", a.Pairs)
-	}
-	for i := range want {
-		if a.Pairs[i] != want[i] {
-			t.Errorf("pair %d = %+v, want %+v", i, a.Pairs[i], want[i])
-		}
-	}
-	// Comparisons with 3 trials are not in the Holm family.
-	n := 0
-	for _, c := range a.Comparisons {
-		if c.Cell.Scenario == "ramp" && c.Tested {
-			t.Errorf("ramp comparison tested: %+v", c)
-		}
-		if c.Tested {
-			n++
-		}
-	}
-	if n != a.Tested || n != 2*4*6 {
-		t.Errorf("tested = %d (a.Tested %d), want 48", n, a.Tested)
-	}
-	// One Holm family per cell and unit: the 2 pairs of the run, and every
-	// adjusted p is Holm over its own family only.
-	if a.Family != 2 {
-		t.Errorf("largest family = %d, want 2 (one family per cell and unit)", a.Family)
-	}
-	for _, cell := range a.Cells {
-		for _, unit := range a.UnitNames {
-			var ps, got []float64
-			for _, c := range a.Comparisons {
-				if c.Tested && c.Unit == unit && c.Cell == cell {
-					ps, got = append(ps, c.P), append(got, c.PAdj)
-				}
-			}
-			for i, want := range Holm(ps) {
-				if got[i] != want {
-					t.Errorf("%v %s comparison %d: PAdj %g, want %g (Holm within the family)", cell, unit, i, got[i], want)
-				}
-			}
 		}
 	}
 }
@@ -364,7 +170,7 @@ func trialMedian(run *results.Run, scenario, step, variant string, f func(*resul
 			vs = append(vs, f(tr))
 		}
 	}
-	return median(vs)
+	return analysis.Median(vs)
 }
 
 func TestCharts(t *testing.T) {
@@ -459,8 +265,8 @@ func TestCharts(t *testing.T) {
 	// Throughput: knees from the SLOs (phase2 saturates at 2500 req/s).
 	tc := chartByFile(t, rep, "throughput-ramp.png")
 	knees := map[string]float64{}
-	for _, k := range rep.Knees["ramp"] {
-		knees[k.Variant] = k.Rate
+	for _, k := range rep.Analysis.KneesOf("ramp") {
+		knees[k.Variant] = k.Value
 	}
 	if knees["phase2"] != 2000 || knees["phase3"] != 4000 {
 		t.Errorf("knees = %v", knees)
@@ -547,16 +353,78 @@ func TestChartsDegrade(t *testing.T) {
 	}
 }
 
-func TestSetDiffReference(t *testing.T) {
-	run := &results.Run{Meta: results.Meta{Variants: []results.Variant{
-		{Label: "reference", Set: map[string]string{"server": "reference"}},
-		{Label: "optimized", Set: map[string]string{"parser": "fsm", "writer": "async"}},
-		{Label: "phase2", Set: map[string]string{"parser": "find", "writer": "async"}},
-	}}}
-	if got := setDiff(run, "reference", "optimized"); got != "lab server vs reference server" {
-		t.Errorf("optimized vs reference: %q", got)
+// The terminal summary, `lab compare` and the page render one analysis:
+// from the same fixture they state the same medians, knees, SLO verdicts
+// and comparison verdicts.
+func TestTextAndHTMLAgree(t *testing.T) {
+	rep, err := Build(fixture(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := setDiff(run, "phase2", "optimized"); got != "parser fsm vs find" {
-		t.Errorf("optimized vs phase2: %q", got)
+	a := rep.Analysis
+	var page, text bytes.Buffer
+	if err := rep.WriteHTML(&page); err != nil {
+		t.Fatal(err)
 	}
+	if err := Summary(&text, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteText(&text, a); err != nil {
+		t.Fatal(err)
+	}
+	p, txt := html.UnescapeString(page.String()), text.String()
+	both := func(what, s string) {
+		t.Helper()
+		if !strings.Contains(txt, s) || !strings.Contains(p, s) {
+			t.Errorf("%s %q not in both the text and the page", what, s)
+		}
+	}
+	if len(a.Knees) == 0 || len(a.Verdicts) == 0 || len(a.Rows) == 0 {
+		t.Fatalf("fixture gives %d knees, %d verdicts, %d rows: nothing to compare", len(a.Knees), len(a.Verdicts), len(a.Rows))
+	}
+	for _, k := range a.Knees {
+		both("knee", k.Text())
+		if !strings.Contains(txt, k.Scenario+" "+k.Variant+": "+k.Text()) {
+			t.Errorf("text lacks the knee line of %s %s", k.Scenario, k.Variant)
+		}
+	}
+	for _, v := range a.Verdicts {
+		both("verdict", v.Text)
+	}
+	for _, r := range a.Rows {
+		both("SLO verdict", r.SLO.Text())
+		// The summary's medians are the page's medians (its tables add the CI).
+		for _, m := range []struct {
+			unit string
+			v    float64
+		}{{"success-%", r.Success}, {"p99-ns", r.P99}, {"req/s", r.Throughput}} {
+			s := analysis.FormatValue(m.unit, m.v)
+			if !strings.Contains(txt, s) {
+				t.Errorf("summary lacks %s median %s of %s %s", m.unit, s, r.Cell, r.Variant)
+			}
+			if got := pageMedian(rep, m.unit, r.Cell.String(), r.Variant); !strings.HasPrefix(got, s) {
+				t.Errorf("%s %s %s: page median %q, summary %q", r.Cell, r.Variant, m.unit, got, s)
+			}
+		}
+	}
+}
+
+// pageMedian is the formatted median of the page's table of unit.
+func pageMedian(rep *Report, unit, cell, variant string) string {
+	for _, st := range rep.Summaries {
+		if st.Unit != unit {
+			continue
+		}
+		for _, row := range st.Rows {
+			if row.Cell != cell {
+				continue
+			}
+			for i, v := range st.Variants {
+				if v == variant {
+					return row.Values[i]
+				}
+			}
+		}
+	}
+	return ""
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/base64"
 	"fmt"
 	"math"
 
@@ -10,19 +9,6 @@ import (
 	"metricstream/harness/results"
 )
 
-// decodeHDR decodes a trial's HDR field (base64 of Histogram.Encode).
-func decodeHDR(s string) (*hdrhistogram.Histogram, error) {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("report: hdr: %w", err)
-	}
-	h, err := hdrhistogram.Decode(b)
-	if err != nil {
-		return nil, fmt.Errorf("report: hdr: %w", err)
-	}
-	return h, nil
-}
-
 // mergeHDR merges the histograms of trials; nil when none has one. Trials
 // whose histogram does not decode are counted in bad.
 func mergeHDR(ts []*results.Trial) (h *hdrhistogram.Histogram, bad int) {
@@ -30,7 +16,7 @@ func mergeHDR(ts []*results.Trial) (h *hdrhistogram.Histogram, bad int) {
 		if t.HDR == "" {
 			continue
 		}
-		th, err := decodeHDR(t.HDR)
+		th, err := results.DecodeHDR(t.HDR)
 		if err != nil {
 			bad++
 			continue

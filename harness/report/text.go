@@ -3,11 +3,10 @@ package report
 import (
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"metricstream/harness/analysis"
 	"metricstream/harness/results"
 )
 
@@ -27,7 +26,7 @@ type SummaryRow struct {
 
 // CompareTable is one pair's comparisons, formatted.
 type CompareTable struct {
-	Pair
+	analysis.Pair
 	Rows []CompareRow
 }
 
@@ -37,11 +36,11 @@ type CompareRow struct {
 	Cell, Unit, Old, New, Delta, P, PAdj, N, Outcome string
 }
 
-// SummaryTables formats the medians of every unit.
-func (a *Analysis) SummaryTables() []SummaryTable {
+// summaryTables formats the medians of every unit.
+func summaryTables(a *analysis.Analysis) []SummaryTable {
 	var out []SummaryTable
 	for _, u := range a.UnitNames {
-		t := SummaryTable{Unit: u, Variants: a.Variants, Better: betterText(u)}
+		t := SummaryTable{Unit: u, Variants: a.Variants, Better: a.BetterText(u)}
 		for _, c := range a.Cells {
 			row := SummaryRow{Cell: c.String()}
 			any := false
@@ -52,7 +51,7 @@ func (a *Analysis) SummaryTables() []SummaryTable {
 					continue
 				}
 				any = true
-				row.Values = append(row.Values, FormatSummary(u, s.Summary))
+				row.Values = append(row.Values, analysis.FormatSummary(u, s.Summary))
 			}
 			if any {
 				t.Rows = append(t.Rows, row)
@@ -63,18 +62,8 @@ func (a *Analysis) SummaryTables() []SummaryTable {
 	return out
 }
 
-func betterText(unit string) string {
-	switch Direction(unit) {
-	case +1:
-		return "higher is better"
-	case -1:
-		return "lower is better"
-	}
-	return "direction unknown"
-}
-
-// CompareTables formats the comparisons, one table per pair.
-func (a *Analysis) CompareTables() []CompareTable {
+// compareTables formats the comparisons, one table per pair.
+func compareTables(a *analysis.Analysis) []CompareTable {
 	var out []CompareTable
 	for _, p := range a.Pairs {
 		t := CompareTable{Pair: p}
@@ -86,12 +75,12 @@ func (a *Analysis) CompareTables() []CompareTable {
 			t.Rows = append(t.Rows, CompareRow{
 				Cell:    c.Cell.String(),
 				Unit:    c.Unit,
-				Old:     FormatSummary(c.Unit, c.Old),
-				New:     FormatSummary(c.Unit, c.New),
-				Delta:   FormatDelta(c.Delta),
-				P:       FormatP(c.P),
-				PAdj:    FormatP(c.PAdj),
-				N:       formatN(c.N1, c.N2),
+				Old:     analysis.FormatSummary(c.Unit, c.Old),
+				New:     analysis.FormatSummary(c.Unit, c.New),
+				Delta:   analysis.FormatDelta(c.Delta),
+				P:       analysis.FormatP(c.P),
+				PAdj:    analysis.FormatP(c.PAdj),
+				N:       analysis.FormatN(c.N1, c.N2),
 				Outcome: c.Outcome(),
 			})
 		}
@@ -100,64 +89,20 @@ func (a *Analysis) CompareTables() []CompareTable {
 	return out
 }
 
-// Method says how the numbers were obtained, for the page and the text.
-func (a *Analysis) Method() string {
-	return fmt.Sprintf("Medians with %.0f%% confidence intervals (benchmath, assuming nothing about the distribution; "+
-		"an interval needs ≥ %d trials per cell). Comparisons: Mann-Whitney U test; p-values adjusted with Holm-Bonferroni "+
-		"within each family of comparisons of one scenario step and one unit (the pairs one table compares; %d tested in all) and judged at α=%.2f (comparisons with fewer than %d trials on a side are shown but not tested). "+
-		"Delta is the change of the median, new vs old; better/worse follows the unit: success-%% and req/s higher is better, ns/op and *-ns lower is better.",
-		Confidence*100, MinTrials, a.Tested, Alpha, MinTrials)
-}
-
-// minUTestP is the smallest two-sided p-value the Mann-Whitney U test can
-// give for samples of n1 and n2 distinct values: 2 / C(n1+n2, n1).
-func minUTestP(n1, n2 int) float64 {
-	c := 1.0
-	for i := 1; i <= n1; i++ {
-		c = c * float64(n2+i) / float64(i)
-	}
-	return math.Min(1, 2/c)
-}
-
-// Power warns when the trial count leaves the corrected test little
-// chance: the smallest p a cell can reach against the first Holm threshold
-// α/m.
-func (a *Analysis) Power() string {
-	if a.Tested == 0 {
-		return ""
-	}
-	n := 0
-	for _, c := range a.Comparisons {
-		if c.Tested && (n == 0 || min(c.N1, c.N2) < n) {
-			n = min(c.N1, c.N2)
-		}
-	}
-	minP := minUTestP(n, n)
-	first := Alpha / float64(a.Family)
-	if minP <= first {
-		return ""
-	}
-	return fmt.Sprintf("With %d trials per variant the smallest p-value the U test can give is %s, above %s (α/%d, the first Holm threshold): "+
-		"such cells reach significance only when many other comparisons do. %d trials per cell allow p down to %s.",
-		n, g2(minP), g2(first), a.Family, 10, g2(minUTestP(10, 10)))
-}
-
-func g2(p float64) string { return strconv.FormatFloat(p, 'g', 2, 64) }
-
 // Compare analyses run and writes its comparison tables as benchstat-like
 // text: the medians per unit, each compared pair with delta, raw and
 // Holm-adjusted p-values, and the verdict lines. The numbers are those of
 // the report page. `lab compare` prints this.
-func Compare(run *results.Run, w io.Writer) error {
-	a, err := Analyze(run)
+func Compare(w io.Writer, run *results.Run) error {
+	a, err := analysis.Analyze(run)
 	if err != nil {
 		return err
 	}
-	return a.WriteText(w)
+	return WriteText(w, a)
 }
 
 // WriteText writes the text form of the analysis (see Compare).
-func (a *Analysis) WriteText(w io.Writer) error {
+func WriteText(w io.Writer, a *analysis.Analysis) error {
 	ew := &errWriter{w: w}
 	id := a.Run.Meta.RunID
 	fmt.Fprintf(ew, "run: %s\nsource: %s\n", id, a.Source)
@@ -165,7 +110,7 @@ func (a *Analysis) WriteText(w io.Writer) error {
 	if w := a.Power(); w != "" {
 		fmt.Fprintln(ew, wrap("Note: "+w, 100))
 	}
-	for _, t := range a.SummaryTables() {
+	for _, t := range summaryTables(a) {
 		fmt.Fprintf(ew, "\n%s (%s)\n", t.Unit, t.Better)
 		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "cell\t"+strings.Join(t.Variants, "\t"))
@@ -174,7 +119,7 @@ func (a *Analysis) WriteText(w io.Writer) error {
 		}
 		tw.Flush()
 	}
-	for _, t := range a.CompareTables() {
+	for _, t := range compareTables(a) {
 		fmt.Fprintf(ew, "\n%s vs %s [%s]", t.New, t.Old, t.Kind)
 		if t.Diff != "" {
 			fmt.Fprintf(ew, " (%s)", t.Diff)

@@ -15,8 +15,12 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -214,26 +218,12 @@ func BenchName(t *Trial) string {
 //
 //	BenchmarkScenario/scenario=seed-100x10/variant=phase3 1 2.1e6 ns/op 97.5 success-% 1.9e6 p99-ns 4100 req/s
 //
-// ns/op is the mean latency; every unit's better direction is fixed:
-// success-% and req/s higher is better, *-ns and ns/op lower is better.
+// ns/op is the mean latency; each unit's better direction is in Units.
 func BenchLine(t *Trial) string {
 	s := fmt.Sprintf("%s 1 %.6g ns/op %.6g success-%% %d p50-ns %d p99-ns %d p99.9-ns %.6g req/s",
 		BenchName(t), t.Latency.Mean, t.SuccessPct, t.Latency.P50, t.Latency.P99, t.Latency.P999, t.Throughput)
-	if t.Kind != "" {
-		// durability and fault kinds: lost-metrics, lower is better
-		s += fmt.Sprintf(" %d lost-metrics", t.Lost)
-	}
-	switch t.Kind {
-	case "slowloris":
-		// attackers not closed within header timeout + 1 s, lower is better
-		s += fmt.Sprintf(" %d hostile-late", t.Fault.Late())
-	case "overload":
-		var rec int64
-		if t.Fault != nil {
-			rec = t.Fault.RecoveryNS
-		}
-		// last 503 of the recovery phase, lower is better
-		s += fmt.Sprintf(" %d recovery-ns", rec)
+	for _, u := range KindUnits[t.Kind] {
+		s += " " + strconv.FormatFloat(u.Value(t), 'f', -1, 64) + " " + u.Name
 	}
 	return s
 }
@@ -312,16 +302,92 @@ func Write(r *Run) error {
 	return os.WriteFile(filepath.Join(r.Dir, BenchFile), []byte(BenchText(r)), 0o644)
 }
 
+// Unit is one measurement unit of BenchLine, with the direction that is an
+// improvement. BenchText writes the direction as benchfmt unit metadata
+// ("Unit req/s better=higher"), so readers take it from the data.
+type Unit struct {
+	Name   string // as written in bench.txt, e.g. "success-%"
+	Label  string // as said in verdicts, e.g. "success"
+	Better string // "higher" or "lower"
+}
+
+// Units are the units every BenchLine writes, in the order reports show
+// them.
+var Units = []Unit{
+	{"success-%", "success", "higher"},
+	{"req/s", "throughput", "higher"},
+	{"ns/op", "mean latency", "lower"},
+	{"p50-ns", "p50 latency", "lower"},
+	{"p99-ns", "p99 latency", "lower"},
+	{"p99.9-ns", "p99.9 latency", "lower"},
+}
+
+// KindUnit is an extra unit the trials of one scenario kind carry.
+type KindUnit struct {
+	Unit
+	Value func(t *Trial) float64
+}
+
+var (
+	lostMetrics = KindUnit{Unit{"lost-metrics", "acknowledged metrics lost", "lower"},
+		func(t *Trial) float64 { return float64(t.Lost) }}
+	hostileLate = KindUnit{Unit{"hostile-late", "slowloris connections not closed in time", "lower"},
+		func(t *Trial) float64 { return float64(t.Fault.Late()) }}
+	recoveryNS = KindUnit{Unit{"recovery-ns", "503s after overload", "lower"},
+		func(t *Trial) float64 {
+			if t.Fault == nil {
+				return 0
+			}
+			return float64(t.Fault.RecoveryNS)
+		}}
+)
+
+// KindUnits are the extra units of each trial kind (Trial.Kind; a new kind
+// adds its entry here), in the order BenchLine writes them: every kind but
+// load counts the acknowledged metrics it lost.
+var KindUnits = map[string][]KindUnit{
+	"shutdown":  {lostMetrics},
+	"crash":     {lostMetrics},
+	"slowloris": {lostMetrics, hostileLate},
+	"overload":  {lostMetrics, recoveryNS},
+}
+
+// AllUnits are Units, then every kind's units (each once, sorted by kind):
+// the units bench.txt declares with their direction.
+func AllUnits() []Unit {
+	out := slices.Clone(Units)
+	seen := map[string]bool{}
+	for _, u := range out {
+		seen[u.Name] = true
+	}
+	kinds := slices.Sorted(maps.Keys(KindUnits))
+	for _, k := range kinds {
+		for _, u := range KindUnits[k] {
+			if !seen[u.Name] {
+				seen[u.Name] = true
+				out = append(out, u.Unit)
+			}
+		}
+	}
+	return out
+}
+
 // BenchText renders the run as a Go benchmark format file: configuration
-// lines from Meta, then one line per trial.
+// lines from Meta, one unit metadata line per unit (its better
+// direction), then one line per trial.
 func BenchText(r *Run) string {
 	m := r.Meta
-	s := fmt.Sprintf("goos: %s\ngoarch: %s\ncpu: %s\ngomaxprocs: %d\ngo: %s\ncommit: %s\npinning: %s\nrun: %s\n",
+	var b strings.Builder
+	fmt.Fprintf(&b, "goos: %s\ngoarch: %s\ncpu: %s\ngomaxprocs: %d\ngo: %s\ncommit: %s\npinning: %s\nrun: %s\n",
 		m.GOOS, m.GOARCH, m.CPUModel, m.GOMAXPROCS, m.GoVersion, m.Commit, m.Pinning, m.RunID)
-	for i := range r.Trials {
-		s += BenchLine(&r.Trials[i]) + "\n"
+	for _, u := range AllUnits() {
+		fmt.Fprintf(&b, "Unit %s better=%s\n", u.Name, u.Better)
 	}
-	return s
+	for i := range r.Trials {
+		b.WriteString(BenchLine(&r.Trials[i]))
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 func readJSON(path string, v any) error {

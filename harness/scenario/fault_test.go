@@ -73,7 +73,7 @@ func TestFaultValidationNamesFileAndField(t *testing.T) {
 		{`{` + ov + `,"clients":0}`, "clients", "must be > 0"},
 		{`{"name":"t","about":"a","kind":"overload","model":"closed","clients":8,"duration":"1s"}`, "model", "open-loop"},
 		{`{"name":"t","about":"a","kind":"overload","model":"open","clients":8}`, "duration", "needs a duration"},
-		{`{"name":"t","about":"a","kind":"slowlorris","model":"closed","clients":8,"duration":"1s"}`, "kind", "slowloris or overload"},
+		{`{"name":"t","about":"a","kind":"slowlorris","model":"closed","clients":8,"duration":"1s"}`, "kind", "one of crash, load, overload, shutdown, slowloris"},
 		{`{` + ov + `,"clients":8,"fsync_policies":["never"]}`, "fsync_policies", "only shutdown and crash"},
 	} {
 		_, err := Parse("scenarios/t.json", []byte(tc.json))
@@ -96,7 +96,7 @@ func TestShippedFaultScenarios(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Kind != n || !s.PerTrial() || s.Quick || !strings.Contains(s.About, "RELIABILITY") {
+		if string(s.Kind) != n || !s.PerTrial() || s.Quick || !strings.Contains(s.About, "RELIABILITY") {
 			t.Errorf("%s: kind %q, per-trial %v, quick %v, about %q", n, s.Kind, s.PerTrial(), s.Quick, s.About)
 		}
 	}

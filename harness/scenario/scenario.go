@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"metricstream/harness/load"
+	"metricstream/internal/clip"
 )
 
 // Scenario is one scenario file.
@@ -36,8 +37,9 @@ type Scenario struct {
 	// required) and "overload" (an open-loop phase at OverloadFactor × the
 	// capacity measured just before, then a recovery phase at
 	// RecoveryFactor × it). Every kind but load runs one self-contained
-	// server per trial (PerTrial).
-	Kind string `json:"kind,omitempty"`
+	// server per trial (PerTrial). Each kind is a KindSpec registered in its
+	// own file (kind_<name>.go).
+	Kind Kind `json:"kind,omitempty"`
 	// FsyncPolicies gives a durability scenario one step per policy
 	// ("fsync=never", ...); default: the server's fsync flag only.
 	FsyncPolicies []string `json:"fsync_policies,omitempty"`
@@ -126,16 +128,17 @@ const MaxReplicas = 8
 // Replicated reports whether s runs against more than one server instance.
 func (s *Scenario) Replicated() bool { return s.Replicas > 1 }
 
-// Durability reports whether s is a shutdown or crash experiment.
-func (s *Scenario) Durability() bool { return s.Kind == "shutdown" || s.Kind == "crash" }
+// Durability reports whether s is a durability experiment (shutdown, crash).
+func (s *Scenario) Durability() bool { return s.spec().Durability }
 
-// Fault reports whether s is a slowloris or overload experiment.
-func (s *Scenario) Fault() bool { return s.Kind == "slowloris" || s.Kind == "overload" }
+// Fault reports whether s is a per-trial experiment other than durability
+// (slowloris, overload).
+func (s *Scenario) Fault() bool { return s.spec().PerTrial && !s.spec().Durability }
 
 // PerTrial reports whether every trial of s is a self-contained cycle with
 // a server of its own (durability and fault kinds), rather than a load
 // measured on servers shared by the scenarios of a group.
-func (s *Scenario) PerTrial() bool { return s.Durability() || s.Fault() }
+func (s *Scenario) PerTrial() bool { return s.spec().PerTrial }
 
 // HeaderTimeoutDuration is the parsed server.header_timeout (0 when unset:
 // the server's default).
@@ -172,24 +175,10 @@ func (s *Scenario) LoadSteps() []Step {
 	}
 	base.Duration, _ = time.ParseDuration(s.Duration)
 	base.Timeout, _ = time.ParseDuration(s.Timeout)
-	if s.Durability() {
-		if len(s.FsyncPolicies) == 0 {
-			return []Step{{Config: base}}
-		}
-		var out []Step
-		for _, p := range s.FsyncPolicies {
-			out = append(out, Step{Name: "fsync=" + p, Config: base, Fsync: p})
-		}
-		return out
+	if steps := s.spec().Steps; steps != nil {
+		return steps(s, base)
 	}
-	if s.Kind == "slowloris" {
-		var out []Step
-		for _, v := range s.Steps {
-			out = append(out, Step{Name: "slowloris=" + strconv.Itoa(int(v)), Config: base, Attackers: int(v)})
-		}
-		return out
-	}
-	if len(s.Steps) == 0 || s.Kind == "overload" {
+	if len(s.Steps) == 0 {
 		return []Step{{Config: base}}
 	}
 	var out []Step
@@ -281,53 +270,83 @@ func (s *Scenario) validate() error {
 	bad := func(field, format string, args ...any) error {
 		return &Error{File: s.File, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
+	spec := KindOf(s.Kind)
+	if spec == nil {
+		return bad("kind", "%q must be one of %s", clip.String(string(s.Kind)), kindList())
+	}
+	for _, check := range []func(BadField) error{s.validateIdentity, s.validateLoad, s.validateModel, s.validateSteps, s.validateServer} {
+		if err := check(bad); err != nil {
+			return err
+		}
+	}
+	if spec.Validate != nil {
+		if err := spec.Validate(s, bad); err != nil {
+			return err
+		}
+	}
+	s.slo = nil
+	for i, e := range s.SLO {
+		slo, err := ParseSLO(e)
+		if err != nil {
+			return bad(fmt.Sprintf("slo[%d]", i), "%v", err)
+		}
+		s.slo = append(s.slo, slo)
+	}
+	return nil
+}
+
+func (s *Scenario) validateIdentity(bad BadField) error {
 	base := strings.TrimSuffix(filepath.Base(s.File), ".json")
 	switch {
 	case !nameRE.MatchString(s.Name):
-		return bad("name", "%q must be lower-case letters, digits and '-'", clip(s.Name))
+		return bad("name", "%q must be lower-case letters, digits and '-'", clip.String(s.Name))
 	case s.Name != base:
-		return bad("name", "%q must equal the file name %q", clip(s.Name), base)
+		return bad("name", "%q must equal the file name %q", clip.String(s.Name), base)
 	case strings.TrimSpace(s.About) == "":
 		return bad("about", "say what the scenario measures and which dimension it should expose")
 	}
-	switch s.Kind {
-	case "", "load", "shutdown", "crash", "slowloris", "overload":
-	default:
-		return bad("kind", "%q must be load, shutdown, crash, slowloris or overload", clip(s.Kind))
-	}
-	for i, p := range s.FsyncPolicies {
-		if !s.Durability() {
-			return bad("fsync_policies", "only shutdown and crash scenarios have fsync policies (use server.fsync)")
-		}
-		if p != "never" && p != "interval" && p != "always" {
-			return bad(fmt.Sprintf("fsync_policies[%d]", i), "%q must be never, interval or always", clip(p))
-		}
-	}
-	dur := time.Duration(0)
+	return validateFsyncPolicies(s, bad)
+}
+
+// validateLoad checks durations, batch, clients and replicas.
+func (s *Scenario) validateLoad(bad BadField) error {
 	if s.Duration != "" {
-		d, err := time.ParseDuration(s.Duration)
-		if err != nil || d <= 0 {
-			return bad("duration", "%q is not a positive duration like 2s", clip(s.Duration))
+		if d, err := time.ParseDuration(s.Duration); err != nil || d <= 0 {
+			return bad("duration", "%q is not a positive duration like 2s", clip.String(s.Duration))
 		}
-		dur = d
 	}
 	for _, f := range []struct{ name, v string }{{"timeout", s.Timeout}, {"warmup", s.Warmup}} {
 		if f.v == "" {
 			continue
 		}
 		if d, err := time.ParseDuration(f.v); err != nil || d < 0 {
-			return bad(f.name, "%q is not a duration like 500ms", clip(f.v))
+			return bad(f.name, "%q is not a duration like 500ms", clip.String(f.v))
 		}
 	}
 	if s.Batch == 0 {
 		s.Batch = 1
 	}
-	if s.Batch < 1 || s.Batch > 1000 {
+	if s.Replicas == 0 {
+		s.Replicas = 1
+	}
+	switch {
+	case s.Batch < 1 || s.Batch > 1000:
 		return bad("batch", "must be 1..1000 (the server's batch limit), got %d", s.Batch)
-	}
-	if s.Clients <= 0 && (len(s.Steps) == 0 || s.Model == "open") {
+	case s.Clients <= 0 && (len(s.Steps) == 0 || s.Model == "open"):
 		return bad("clients", "must be > 0, got %d", s.Clients)
+	case s.Clients > 5000:
+		return bad("clients", "%d is more than the 5000 this lab allows on one host", s.Clients)
+	case s.Replicas < 1 || s.Replicas > MaxReplicas:
+		return bad("replicas", "must be 1..%d (server instances per variant), got %d", MaxReplicas, s.Replicas)
+	case s.Replicas > 1 && s.PerTrial():
+		return bad("replicas", "a %s scenario stops and restarts one server; it cannot have %d replicas", s.Kind, s.Replicas)
 	}
+	return nil
+}
+
+// validateModel checks the load model against requests, rate and duration.
+func (s *Scenario) validateModel(bad BadField) error {
+	dur, _ := time.ParseDuration(s.Duration)
 	switch s.Model {
 	case "closed":
 		if s.Rate != 0 {
@@ -346,26 +365,22 @@ func (s *Scenario) validate() error {
 		if dur <= 0 {
 			return bad("duration", "the open model needs a duration")
 		}
-		if s.Kind == "overload" {
-			if s.Rate != 0 {
-				return bad("rate", "an overload scenario offers %g× the capacity it measures; leave rate out", OverloadFactor)
-			}
-		} else if s.Rate <= 0 && len(s.Steps) == 0 {
+		if !s.spec().OwnRate && s.Rate <= 0 && len(s.Steps) == 0 {
 			return bad("rate", "must be > 0 (or give steps of rates), got %v", s.Rate)
 		}
 	default:
-		return bad("model", "%q must be closed or open", clip(s.Model))
+		return bad("model", "%q must be closed or open", clip.String(s.Model))
 	}
-	if err := s.validateFault(bad); err != nil {
-		return err
+	return nil
+}
+
+// validateSteps checks a sweep of loads; a kind that makes its own steps
+// checks them itself.
+func (s *Scenario) validateSteps(bad BadField) error {
+	if s.spec().Steps != nil {
+		return nil
 	}
 	for i, v := range s.Steps {
-		if s.Kind == "slowloris" {
-			if v < 0 || v != float64(int(v)) || v > MaxAttackers {
-				return bad(fmt.Sprintf("steps[%d]", i), "%v must be a whole number of attackers, 0..%d", v, MaxAttackers)
-			}
-			continue
-		}
 		if v <= 0 || (s.Model == "closed" && v != float64(int(v))) {
 			return bad(fmt.Sprintf("steps[%d]", i), "%v must be a positive %s", v, map[string]string{"closed": "whole number of clients", "open": "rate"}[s.Model])
 		}
@@ -373,21 +388,11 @@ func (s *Scenario) validate() error {
 			return bad(fmt.Sprintf("steps[%d]", i), "%v clients is more than the 5000 this lab allows on one host", v)
 		}
 	}
-	if s.Durability() && (s.Model != "closed" || dur <= 0 || len(s.Steps) > 0) {
-		return bad("model", "a %s scenario is a closed-loop load with a duration and no steps", s.Kind)
-	}
-	if s.Clients > 5000 {
-		return bad("clients", "%d is more than the 5000 this lab allows on one host", s.Clients)
-	}
-	if s.Replicas == 0 {
-		s.Replicas = 1
-	}
-	if s.Replicas < 1 || s.Replicas > MaxReplicas {
-		return bad("replicas", "must be 1..%d (server instances per variant), got %d", MaxReplicas, s.Replicas)
-	}
-	if s.Replicas > 1 && s.PerTrial() {
-		return bad("replicas", "a %s scenario stops and restarts one server; it cannot have %d replicas", s.Kind, s.Replicas)
-	}
+	return nil
+}
+
+// validateServer checks the server flags.
+func (s *Scenario) validateServer(bad BadField) error {
 	sv := s.Server
 	if sv.RateLimit != nil && *sv.RateLimit < 0 {
 		return bad("server.rate_limit", "must be >= 0 (0 = off), got %d", *sv.RateLimit)
@@ -403,20 +408,12 @@ func (s *Scenario) validate() error {
 	switch sv.Fsync {
 	case "", "never", "interval", "always":
 	default:
-		return bad("server.fsync", "%q must be never, interval or always", clip(sv.Fsync))
+		return bad("server.fsync", "%q must be never, interval or always", clip.String(sv.Fsync))
 	}
 	if sv.HeaderTimeout != "" {
 		if d, err := time.ParseDuration(sv.HeaderTimeout); err != nil || d <= 0 {
-			return bad("server.header_timeout", "%q is not a positive duration like 1s", clip(sv.HeaderTimeout))
+			return bad("server.header_timeout", "%q is not a positive duration like 1s", clip.String(sv.HeaderTimeout))
 		}
-	}
-	s.slo = nil
-	for i, e := range s.SLO {
-		slo, err := ParseSLO(e)
-		if err != nil {
-			return bad(fmt.Sprintf("slo[%d]", i), "%v", err)
-		}
-		s.slo = append(s.slo, slo)
 	}
 	return nil
 }
@@ -480,46 +477,9 @@ func Select(all []*Scenario, list string) ([]*Scenario, error) {
 		n = strings.TrimSpace(n)
 		s, ok := byName[n]
 		if !ok {
-			return nil, fmt.Errorf("scenario: unknown scenario %q; known: %s", clip(n), strings.Join(names, ", "))
+			return nil, fmt.Errorf("scenario: unknown scenario %q; known: %s", clip.String(n), strings.Join(names, ", "))
 		}
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
-
-// validateFault checks what the fault kinds need of the other fields.
-func (s *Scenario) validateFault(bad func(field, format string, args ...any) error) error {
-	switch s.Kind {
-	case "slowloris":
-		if s.Model != "closed" {
-			return bad("model", "a slowloris scenario's honest load is closed-loop, got %q", clip(s.Model))
-		}
-		if s.Clients <= 0 {
-			return bad("clients", "a slowloris scenario needs honest clients (> 0) beside the attackers, got %d", s.Clients)
-		}
-		if s.KeepAlive != nil && !*s.KeepAlive {
-			return bad("keepalive", "a slowloris scenario's honest clients keep their connections alive")
-		}
-		if len(s.Steps) == 0 {
-			return bad("steps", "a slowloris scenario needs steps: attacker counts, e.g. [0, 1000] (0 gives the unloaded p99)")
-		}
-		if s.Server.HeaderTimeout == "" {
-			return bad("server.header_timeout", "a slowloris scenario needs the header timeout it checks, e.g. \"1s\"")
-		}
-	case "overload":
-		if s.Model != "open" {
-			return bad("model", "an overload scenario is open-loop (clients = most connections in flight), got %q", clip(s.Model))
-		}
-		if len(s.Steps) > 0 {
-			return bad("steps", "an overload scenario has one step: %g× the capacity it measures", OverloadFactor)
-		}
-	}
-	return nil
 }

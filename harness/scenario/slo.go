@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"metricstream/harness/results"
+	"metricstream/internal/clip"
 )
 
 // SLO is one threshold, e.g. "success >= 99%" or "p99 <= 5ms".
@@ -36,36 +37,36 @@ var latencyMetrics = map[string]func(results.Latency) float64{
 func ParseSLO(expr string) (SLO, error) {
 	f := strings.Fields(expr)
 	if len(f) != 3 {
-		return SLO{}, fmt.Errorf("%q is not METRIC OP VALUE, e.g. \"p99 <= 5ms\"", clip(expr))
+		return SLO{}, fmt.Errorf("%q is not METRIC OP VALUE, e.g. \"p99 <= 5ms\"", clip.String(expr))
 	}
 	s := SLO{Expr: expr, Metric: strings.ToLower(f[0]), Op: f[1]}
 	switch s.Op {
 	case "<", "<=", ">", ">=", "==":
 	default:
-		return SLO{}, fmt.Errorf("%q: unknown operator %q (< <= > >= ==)", clip(expr), clip(s.Op))
+		return SLO{}, fmt.Errorf("%q: unknown operator %q (< <= > >= ==)", clip.String(expr), clip.String(s.Op))
 	}
 	v := f[2]
 	switch {
 	case s.Metric == "success" || s.Metric == "late" || s.Metric == "errors":
 		n, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
 		if err != nil || !strings.HasSuffix(v, "%") || n < 0 || n > 100 {
-			return SLO{}, fmt.Errorf("%q: %s takes a percentage 0%%..100%%, got %q", clip(expr), s.Metric, clip(v))
+			return SLO{}, fmt.Errorf("%q: %s takes a percentage 0%%..100%%, got %q", clip.String(expr), s.Metric, clip.String(v))
 		}
 		s.Value = n
 	case s.Metric == "throughput":
 		n, err := strconv.ParseFloat(strings.TrimSuffix(v, "/s"), 64)
 		if err != nil || n < 0 {
-			return SLO{}, fmt.Errorf("%q: throughput takes requests per second, e.g. 1000/s, got %q", clip(expr), clip(v))
+			return SLO{}, fmt.Errorf("%q: throughput takes requests per second, e.g. 1000/s, got %q", clip.String(expr), clip.String(v))
 		}
 		s.Value = n
 	case latencyMetrics[s.Metric] != nil:
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
-			return SLO{}, fmt.Errorf("%q: %s takes a duration like 5ms, got %q", clip(expr), s.Metric, clip(v))
+			return SLO{}, fmt.Errorf("%q: %s takes a duration like 5ms, got %q", clip.String(expr), s.Metric, clip.String(v))
 		}
 		s.Value = float64(d)
 	default:
-		return SLO{}, fmt.Errorf("%q: unknown metric %q (success, errors, late, throughput, p50, p90, p99, p99.9, max, mean)", clip(expr), clip(f[0]))
+		return SLO{}, fmt.Errorf("%q: unknown metric %q (success, errors, late, throughput, p50, p90, p99, p99.9, max, mean)", clip.String(expr), clip.String(f[0]))
 	}
 	return s, nil
 }
@@ -127,4 +128,19 @@ func Passed(rs []results.SLOResult) bool {
 		}
 	}
 	return true
+}
+
+// Remeasure evaluates each SLO expression of t again on t as it is now
+// (after results.Merge combined the trials of several hosts); expressions
+// that no longer parse are dropped.
+func Remeasure(t *results.Trial) {
+	var out []results.SLOResult
+	for _, r := range t.SLO {
+		slo, err := ParseSLO(r.Expr)
+		if err != nil {
+			continue
+		}
+		out = append(out, slo.Eval(t))
+	}
+	t.SLO = out
 }

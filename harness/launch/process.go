@@ -1,4 +1,4 @@
-package experiment
+package launch
 
 import (
 	"bytes"
@@ -16,7 +16,9 @@ import (
 	"syscall"
 	"time"
 
-	"metricstream/internal/redistest"
+	"metricstream/internal/freeport"
+	"metricstream/internal/fsname"
+	"metricstream/internal/redisproc"
 )
 
 // Instance is one running server.
@@ -40,7 +42,7 @@ type Launcher interface {
 func ModuleRoot(dir string) (string, error) {
 	d, err := filepath.Abs(dir)
 	if err != nil {
-		return "", fmt.Errorf("experiment: %w", err)
+		return "", fmt.Errorf("launch: %w", err)
 	}
 	for {
 		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && bytes.HasPrefix(bytes.TrimSpace(b), []byte("module metricstream")) {
@@ -48,7 +50,7 @@ func ModuleRoot(dir string) (string, error) {
 		}
 		up := filepath.Dir(d)
 		if up == d {
-			return "", fmt.Errorf("experiment: no metricstream go.mod above %s", dir)
+			return "", fmt.Errorf("launch: no metricstream go.mod above %s", dir)
 		}
 		d = up
 	}
@@ -75,7 +77,7 @@ func Build(ctx context.Context, root, binDir string, arms []Arm, log func(string
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			return nil, fmt.Errorf("experiment: build %s (%s -tags %q): %v\n%s", a.Label, a.pkg(), tags, err, tail(out, 2000))
+			return nil, fmt.Errorf("launch: build %s (%s -tags %q): %v\n%s", a.Label, a.pkg(), tags, err, tail(out, 2000))
 		}
 		pl.bins[key] = bin
 	}
@@ -99,7 +101,7 @@ type ProcessLauncher struct {
 func (pl *ProcessLauncher) Start(ctx context.Context, arm Arm, flags []string, dir string) (Instance, error) {
 	bin, ok := pl.bins[arm.buildKey()]
 	if !ok {
-		return nil, fmt.Errorf("experiment: %s was not built", arm.Label)
+		return nil, fmt.Errorf("launch: %s was not built", arm.Label)
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // a free port can be taken between probe and bind
@@ -116,16 +118,16 @@ func (pl *ProcessLauncher) Start(ctx context.Context, arm Arm, flags []string, d
 }
 
 func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags []string, dir string) (*process, error) {
-	port, err := FreePort()
+	port, err := freeport.Port()
 	if err != nil {
 		return nil, err
 	}
 	pl.n++
-	name := fmt.Sprintf("%s-%d", safe(arm.Label), pl.n)
+	name := fmt.Sprintf("%s-%d", SafeName(arm.Label), pl.n)
 	p := &process{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), data: filepath.Join(dir, name+".jsonl"), done: make(chan struct{})}
 	args := []string{"-addr", p.addr, "-data", p.data}
 	if pl.Pprof {
-		pp, err := FreePort()
+		pp, err := freeport.Port()
 		if err != nil {
 			return nil, err
 		}
@@ -138,10 +140,10 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 		// (unless flags name one: replicas share their fleet's)
 		rdir, err := os.MkdirTemp(dir, name+"-redis-")
 		if err != nil {
-			return nil, fmt.Errorf("experiment: %w", err)
+			return nil, fmt.Errorf("launch: %w", err)
 		}
-		if p.redis, err = redistest.Run(rdir); err != nil {
-			return nil, fmt.Errorf("experiment: %s: %w", arm.Label, err)
+		if p.redis, err = redisproc.Run(rdir); err != nil {
+			return nil, fmt.Errorf("launch: %s: %w", arm.Label, err)
 		}
 		args = append(args, "-redis-addr", p.redis.Addr)
 	}
@@ -156,13 +158,13 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 	logf, err := os.Create(p.log)
 	if err != nil {
 		p.stopRedis()
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, fmt.Errorf("launch: %w", err)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		p.stopRedis()
-		return nil, fmt.Errorf("experiment: start %s: %w", arm.Label, err)
+		return nil, fmt.Errorf("launch: start %s: %w", arm.Label, err)
 	}
 	p.cmd = cmd
 	go func() {
@@ -178,7 +180,7 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 	if err := waitHealthy(ctx, p.addr, ready, p.done); err != nil {
 		_ = cmd.Process.Kill()
 		<-p.done
-		return nil, fmt.Errorf("experiment: %s (%s %s) did not become healthy: %v; log: %s", arm.Label, bin, strings.Join(args, " "), err, tail([]byte(readFile(p.log)), 800))
+		return nil, fmt.Errorf("launch: %s (%s %s) did not become healthy: %v; log: %s", arm.Label, bin, strings.Join(args, " "), err, tailOfFile(p.log, 800))
 	}
 	return p, nil
 }
@@ -188,7 +190,7 @@ type process struct {
 	cmd                    *exec.Cmd
 	done                   chan struct{}
 	waitErr                error             // valid after done is closed
-	redis                  *redistest.Server // limiter=redis: the instance's redis-server, or nil
+	redis                  *redisproc.Server // limiter=redis: the instance's redis-server, or nil
 }
 
 func (p *process) stopRedis() {
@@ -215,11 +217,11 @@ func (p *process) Stop(ctx context.Context) (int, error) {
 	case <-ctx.Done():
 		_ = p.cmd.Process.Kill()
 		<-p.done
-		return -1, fmt.Errorf("experiment: server %s killed: %w", p.addr, ctx.Err())
+		return -1, fmt.Errorf("launch: server %s killed: %w", p.addr, ctx.Err())
 	case <-t.C:
 		_ = p.cmd.Process.Kill()
 		<-p.done
-		return -1, fmt.Errorf("experiment: server %s did not exit within 20s of SIGTERM; killed", p.addr)
+		return -1, fmt.Errorf("launch: server %s did not exit within 20s of SIGTERM; killed", p.addr)
 	}
 	var ee *exec.ExitError
 	if errors.As(p.waitErr, &ee) {
@@ -240,20 +242,10 @@ func (p *process) Kill() error {
 	default:
 	}
 	if err := p.cmd.Process.Kill(); err != nil {
-		return fmt.Errorf("experiment: kill %s: %w", p.addr, err)
+		return fmt.Errorf("launch: kill %s: %w", p.addr, err)
 	}
 	<-p.done
 	return nil
-}
-
-// FreePort asks the kernel for a free 127.0.0.1 port.
-func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("experiment: free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // waitHealthy polls GET /health until it answers 200, the process exits
@@ -283,18 +275,18 @@ func waitHealthy(ctx context.Context, addr string, wait time.Duration, exited <-
 	}
 }
 
-func safe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
-			return r
-		}
-		return '_'
-	}, s)
-}
+// SafeName maps s to a file-name-safe string (fsname.Safe).
+func SafeName(s string) string { return fsname.Safe(s) }
 
 func tail(b []byte, n int) string {
 	if len(b) > n {
 		return "…" + string(b[len(b)-n:])
 	}
 	return string(b)
+}
+
+// tailOfFile is the last n bytes of the file at path ("" when unreadable).
+func tailOfFile(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	return tail(b, n)
 }

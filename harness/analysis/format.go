@@ -1,4 +1,4 @@
-package report
+package analysis
 
 import (
 	"fmt"
@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-func formatN(n1, n2 int) string {
+// FormatN is the trial counts of a comparison: "6", or "6+5" when they differ.
+func FormatN(n1, n2 int) string {
 	if n1 == n2 {
 		return strconv.Itoa(n1)
 	}
@@ -43,16 +44,17 @@ func FormatValue(unit string, v float64) string {
 	case math.IsNaN(v):
 		return "-"
 	case unit == "ns/op" || strings.HasSuffix(unit, "-ns"):
-		return formatNS(v)
+		return FormatNS(v)
 	case unit == "success-%":
 		return fmt.Sprintf("%.1f%%", v)
 	case unit == "req/s":
-		return formatSI(v) + "/s"
+		return FormatSI(v) + "/s"
 	}
-	return formatSI(v)
+	return FormatSI(v)
 }
 
-func formatNS(ns float64) string {
+// FormatNS formats nanoseconds as a duration with three significant digits.
+func FormatNS(ns float64) string {
 	a := math.Abs(ns)
 	switch {
 	case a >= 999.5e6:
@@ -65,7 +67,8 @@ func formatNS(ns float64) string {
 	return sig3(ns) + "ns"
 }
 
-func formatSI(v float64) string {
+// FormatSI formats v with three significant digits and an SI prefix.
+func FormatSI(v float64) string {
 	a := math.Abs(v)
 	switch {
 	case a >= 999.5e6:

@@ -1,4 +1,4 @@
-package report
+package analysis
 
 import (
 	"bytes"
@@ -29,54 +29,57 @@ const Alpha = 0.05
 // fewer trials on either side are reported but not tested.
 const MinTrials = 6
 
-// Unit is one measurement unit of the lab's benchmark lines.
-type Unit struct {
-	Name   string // as written in bench.txt, e.g. "success-%"
-	Label  string // as written in verdicts, e.g. "success"
-	Higher bool   // higher values are better
-}
-
-// Units are the units results.BenchLine writes, in the order reports show them.
-var Units = []Unit{
-	{"success-%", "success", true},
-	{"req/s", "throughput", true},
-	{"ns/op", "mean latency", false},
-	{"p50-ns", "p50 latency", false},
-	{"p99-ns", "p99 latency", false},
-	{"p99.9-ns", "p99.9 latency", false},
-	{"lost-metrics", "acknowledged metrics lost", false},
-	{"hostile-late", "slowloris connections not closed in time", false},
-	{"recovery-ns", "503s after overload", false},
-}
-
-// Direction reports which way unit improves: +1 when higher is better
-// (success-%, req/s, any */s), -1 when lower is better (ns/op, *-ns), 0 when
-// the unit is unknown.
-func Direction(unit string) int {
-	for _, u := range Units {
-		if u.Name == unit {
-			if u.Higher {
-				return +1
-			}
-			return -1
-		}
-	}
-	switch {
-	case strings.HasSuffix(unit, "-ns"), strings.HasSuffix(unit, "/op"):
-		return -1
-	case strings.HasSuffix(unit, "/s"), strings.HasPrefix(unit, "success"):
-		return +1
-	}
-	return 0
-}
-
-func unitLabel(unit string) string {
-	for _, u := range Units {
+// UnitLabel is how verdicts name unit ("throughput" for req/s).
+func UnitLabel(unit string) string {
+	for _, u := range results.AllUnits() {
 		if u.Name == unit {
 			return u.Label
 		}
 	}
 	return unit
+}
+
+// knownBetter is the direction results.AllUnits gives unit: for runs whose
+// bench.txt predates its "Unit … better=" lines.
+func knownBetter(unit string) int {
+	for _, u := range results.AllUnits() {
+		if u.Name == unit {
+			return betterOf(u.Better)
+		}
+	}
+	return 0
+}
+
+func betterOf(v string) int {
+	switch v {
+	case "higher":
+		return +1
+	case "lower":
+		return -1
+	}
+	return 0
+}
+
+// Direction reports which way unit improves, as the run's data says: +1
+// when higher is better, -1 when lower is better, 0 when the data does not
+// say (a unit without a "Unit <unit> better=…" line that the lab does not
+// write either).
+func (a *Analysis) Direction(unit string) int {
+	if d, ok := a.better[unit]; ok {
+		return d
+	}
+	return knownBetter(unit)
+}
+
+// BetterText says the direction of unit in words.
+func (a *Analysis) BetterText(unit string) string {
+	switch a.Direction(unit) {
+	case +1:
+		return "higher is better"
+	case -1:
+		return "lower is better"
+	}
+	return "direction unknown"
 }
 
 // Cell is one load condition: a scenario and, for stepped scenarios, its
@@ -99,8 +102,10 @@ type Summary struct {
 	N      int
 	Center float64
 	Lo, Hi float64
-	HasCI  bool   // false when N < MinTrials: the interval is unbounded
-	Note   string // why there is no interval
+	MAD    float64 // median absolute deviation
+	StdDev float64 // sample standard deviation; NaN when N < 2
+	HasCI  bool    // false when N < MinTrials: the interval is unbounded
+	Note   string  // why there is no interval
 }
 
 // Sample is the measurements of one unit for one variant in one cell.
@@ -131,6 +136,7 @@ type Comparison struct {
 	PAdj     float64 // Holm-Bonferroni adjusted; NaN when not tested
 	N1, N2   int     // trials of Old and New
 	Tested   bool    // both sides have at least MinTrials trials
+	Better   int     // the unit's direction: +1 higher is better, -1 lower, 0 unknown
 	Warnings []string
 }
 
@@ -147,7 +153,7 @@ func (c *Comparison) Outcome() string {
 	case !c.Significant():
 		return "~"
 	}
-	d := Direction(c.Unit)
+	d := c.Better
 	switch {
 	case d == 0 || c.Delta == 0:
 		return "changed"
@@ -175,9 +181,16 @@ type Analysis struct {
 	Pairs       []Pair   // compared pairs
 	Comparisons []Comparison
 	Verdicts    []Verdict
-	Tested      int // comparisons tested, all units together
-	Family      int // comparisons in the largest Holm-Bonferroni family (one family per cell and unit)
+	Tested      int      // comparisons tested, all units together
+	Family      int      // comparisons in the largest Holm-Bonferroni family (one family per cell and unit)
+	Rows        []Row    // one per cell and variant with trials, medians over the trials
+	Knees       []Knee   // one per stepped load scenario and variant
+	Replicas    []string // per replica cell: admitted rate per client and × the limit
+	Faults      []string // per fault cell: its RELIABILITY.md criteria and verdicts
+	Failed      []string // "variant: why" for every variant that failed (not measured)
 	samples     map[sampleKey]*Sample
+	ix          trialIndex
+	better      map[string]int // unit -> direction, from the data's unit metadata
 }
 
 type sampleKey struct {
@@ -190,6 +203,15 @@ func (a *Analysis) Sample(cell Cell, variant, unit string) *Sample {
 	return a.samples[sampleKey{cell, variant, unit}]
 }
 
+// Center is the median of unit for variant in cell, as the tables state it.
+func (a *Analysis) Center(cell Cell, variant, unit string) (float64, bool) {
+	s := a.Sample(cell, variant, unit)
+	if s == nil {
+		return math.NaN(), false
+	}
+	return s.Summary.Center, true
+}
+
 // benchData returns the run's benchmark lines: bench.txt when it exists,
 // else results.BenchText of the trials.
 func benchData(run *results.Run) ([]byte, string, error) {
@@ -200,7 +222,7 @@ func benchData(run *results.Run) ([]byte, string, error) {
 			return b, results.BenchFile, nil
 		}
 		if !errors.Is(err, os.ErrNotExist) {
-			return nil, "", fmt.Errorf("report: %w", err)
+			return nil, "", fmt.Errorf("analysis: %w", err)
 		}
 	}
 	return []byte(results.BenchText(run)), "trials (no " + results.BenchFile + ")", nil
@@ -213,21 +235,21 @@ func Analyze(run *results.Run) (*Analysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Analysis{Run: run, Source: source, samples: map[sampleKey]*Sample{}}
+	a := &Analysis{Run: run, Source: source, samples: map[sampleKey]*Sample{}, better: map[string]int{}}
 
 	filter, err := benchproc.NewFilter(".name:Scenario")
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("analysis: %w", err)
 	}
 	var pp benchproc.ProjectionParser
 	colBy, err := pp.Parse("/variant", filter)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("analysis: %w", err)
 	}
 	// .fullname after /variant excludes the variant: a row is a cell.
 	rowBy, err := pp.Parse(".fullname", filter)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("analysis: %w", err)
 	}
 	variantField := colBy.Fields()[0]
 
@@ -266,12 +288,17 @@ func Analyze(run *results.Run) (*Analysis, error) {
 		}
 	}
 	if err := r.Err(); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	for unit := range seenUnit {
+		if m := r.Units().Get(unit, "better"); m != nil {
+			a.better[unit] = betterOf(m.Value)
+		}
 	}
 
 	a.Variants = orderVariants(run, seenVariant)
 	a.Cells = orderCells(run, cells)
-	for _, u := range Units {
+	for _, u := range results.AllUnits() {
 		if seenUnit[u.Name] {
 			a.UnitNames = append(a.UnitNames, u.Name)
 			delete(seenUnit, u.Name)
@@ -288,12 +315,22 @@ func Analyze(run *results.Run) (*Analysis, error) {
 
 	a.Pairs = choosePairs(run, a.Variants)
 	a.compare()
+	a.ix = indexTrials(run)
+	a.trialRows()
+	a.knees()
+	a.replicas()
+	a.faults()
+	for _, c := range run.Checks {
+		if c.Failed != "" {
+			a.Failed = append(a.Failed, c.Variant+": "+c.Failed)
+		}
+	}
 	return a, nil
 }
 
 func summarize(s *benchmath.Sample) Summary {
 	sum := benchmath.AssumeNothing.Summary(s, Confidence)
-	out := Summary{N: len(s.Values), Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi}
+	out := Summary{N: len(s.Values), Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi, MAD: MAD(s.Values), StdDev: StdDev(s.Values)}
 	out.HasCI = !math.IsInf(sum.Lo, 0) && !math.IsInf(sum.Hi, 0) && out.N >= MinTrials
 	if !out.HasCI {
 		out.Note = fmt.Sprintf("no confidence interval possible with n=%d (need ≥ %d)", out.N, MinTrials)
@@ -311,7 +348,7 @@ func (a *Analysis) compare() {
 					continue
 				}
 				c := Comparison{Pair: p, Cell: cell, Unit: unit, Old: so.Summary, New: sn.Summary,
-					N1: len(so.Values), N2: len(sn.Values), PAdj: math.NaN()}
+					N1: len(so.Values), N2: len(sn.Values), PAdj: math.NaN(), Better: a.Direction(unit)}
 				c.Delta = pctDelta(so.Summary.Center, sn.Summary.Center)
 				bc := benchmath.AssumeNothing.Compare(so.bm, sn.bm)
 				c.P = bc.P
@@ -415,16 +452,16 @@ func verdictText(p Pair, cell Cell, cs []*Comparison) string {
 		tested = true
 		minP = math.Min(minP, c.PAdj)
 		if c.Significant() {
-			sig = append(sig, fmt.Sprintf("%s %s (p=%s, n=%s)", unitLabel(c.Unit), FormatDelta(c.Delta), FormatP(c.PAdj), formatN(c.N1, c.N2)))
+			sig = append(sig, fmt.Sprintf("%s %s (p=%s, n=%s)", UnitLabel(c.Unit), FormatDelta(c.Delta), FormatP(c.PAdj), FormatN(c.N1, c.N2)))
 		}
 	}
 	switch {
 	case len(sig) > 0:
 		return head + strings.Join(sig, ", ")
 	case !tested:
-		return head + fmt.Sprintf("too few trials to tell (n=%s; need ≥ %d per variant for a 95%% confidence interval)", formatN(n1, n2), MinTrials)
+		return head + fmt.Sprintf("too few trials to tell (n=%s; need ≥ %d per variant for a 95%% confidence interval)", FormatN(n1, n2), MinTrials)
 	}
-	return head + fmt.Sprintf("no significant difference (p=%s, n=%s)", FormatP(minP), formatN(n1, n2))
+	return head + fmt.Sprintf("no significant difference (p=%s, n=%s)", FormatP(minP), FormatN(n1, n2))
 }
 
 // cellOf reads the scenario and step of a name
@@ -526,14 +563,4 @@ func stepLess(a, b string) bool {
 		return fa < fb
 	}
 	return a < b
-}
-
-// stepValue returns the key and numeric value of a step "clients=100".
-func stepValue(step string) (string, float64, bool) {
-	k, v, ok := strings.Cut(step, "=")
-	if !ok {
-		return "", 0, false
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	return k, f, err == nil
 }

@@ -1,4 +1,4 @@
-package report
+package analysis
 
 import (
 	"sort"
@@ -51,9 +51,9 @@ func metaVariant(run *results.Run, label string) (results.Variant, bool) {
 	return results.Variant{}, false
 }
 
-// journeyLabels maps each journey preset present in the run to the label
+// JourneyLabels maps each journey preset present in the run to the label
 // measuring it (the first such label), in journey order.
-func journeyLabels(run *results.Run, labels []string) (presets, byPreset []string) {
+func JourneyLabels(run *results.Run, labels []string) (presets, byPreset []string) {
 	got := map[string]string{}
 	for _, l := range labels {
 		if j := journeyStep(run, l); j != "" {
@@ -77,7 +77,7 @@ func journeyLabels(run *results.Run, labels []string) (presets, byPreset []strin
 func choosePairs(run *results.Run, labels []string) []Pair {
 	var pairs []Pair
 	used := map[string]bool{}
-	_, js := journeyLabels(run, labels)
+	_, js := JourneyLabels(run, labels)
 	if len(js) >= 2 {
 		for i := 1; i < len(js); i++ {
 			pairs = append(pairs, Pair{Old: js[i-1], New: js[i], Kind: "journey"})

@@ -1,12 +1,11 @@
-package experiment
+package results
 
 import (
 	"fmt"
 	"sort"
 	"time"
 
-	"metricstream/harness/results"
-	"metricstream/harness/scenario"
+	"metricstream/internal/clip"
 )
 
 // Merge combines the runs of one run id made by several generator hosts
@@ -15,11 +14,13 @@ import (
 // acknowledged metrics summed, throughput summed (the hosts ran at the same
 // time), duration the longest, start the earliest — and Meta.Hosts lists the
 // hosts. Checks are kept per host, prefixed with the host in step names.
-func Merge(dir string, runs []*results.Run) (*results.Run, error) {
+// remeasure, when not nil, evaluates each merged trial's SLOs again
+// (scenario.Remeasure): they depend on the merged counts and latency.
+func Merge(dir string, runs []*Run, remeasure func(*Trial)) (*Run, error) {
 	if len(runs) == 0 {
-		return nil, fmt.Errorf("experiment: merge: no runs")
+		return nil, fmt.Errorf("results: merge: no runs")
 	}
-	out := &results.Run{Dir: dir, Meta: runs[0].Meta}
+	out := &Run{Dir: dir, Meta: runs[0].Meta}
 	out.Meta.Hosts = nil
 	hostSeen := map[string]bool{}
 	type key struct {
@@ -27,11 +28,11 @@ func Merge(dir string, runs []*results.Run) (*results.Run, error) {
 		k           int
 	}
 	var order []key
-	cells := map[key][]*results.Trial{}
+	cells := map[key][]*Trial{}
 	for i, r := range runs {
 		if r.Meta.RunID != out.Meta.RunID {
-			return nil, fmt.Errorf("experiment: merge: %s is run %q, %s is run %q: only runs of the same id merge",
-				runs[0].Dir, clip(out.Meta.RunID), r.Dir, clip(r.Meta.RunID))
+			return nil, fmt.Errorf("results: merge: %s is run %q, %s is run %q: only runs of the same id merge",
+				runs[0].Dir, clip.String(out.Meta.RunID), r.Dir, clip.String(r.Meta.RunID))
 		}
 		hosts := r.Meta.Hosts
 		if len(hosts) == 0 {
@@ -46,7 +47,7 @@ func Merge(dir string, runs []*results.Run) (*results.Run, error) {
 		}
 		for _, h := range hosts {
 			if hostSeen[h] {
-				return nil, fmt.Errorf("experiment: merge: host %q appears in more than one input (%s)", clip(h), r.Dir)
+				return nil, fmt.Errorf("results: merge: host %q appears in more than one input (%s)", clip.String(h), r.Dir)
 			}
 			hostSeen[h] = true
 			out.Meta.Hosts = append(out.Meta.Hosts, h)
@@ -71,7 +72,7 @@ func Merge(dir string, runs []*results.Run) (*results.Run, error) {
 		ts := cells[k]
 		m := *ts[0]
 		m.Host = ""
-		m.Counts = results.Counts{}
+		m.Counts = Counts{}
 		m.Acked, m.Throughput, m.DurationNS, m.Clients, m.OfferedRate = 0, 0, 0, 0, 0
 		var hdrs []string
 		for _, t := range ts {
@@ -86,29 +87,18 @@ func Merge(dir string, runs []*results.Run) (*results.Run, error) {
 			}
 			hdrs = append(hdrs, t.HDR)
 		}
-		enc, lat, err := results.MergeHDR(hdrs...)
+		enc, lat, err := MergeHDR(hdrs...)
 		if err != nil {
-			return nil, fmt.Errorf("experiment: merge %s: %w", results.BenchName(&m), err)
+			return nil, fmt.Errorf("results: merge %s: %w", BenchName(&m), err)
 		}
 		m.HDR, m.Latency = enc, lat
 		m.SuccessPct = m.Counts.SuccessPct()
-		m.SLO = remeasure(m.SLO, &m)
+		if remeasure != nil {
+			remeasure(&m)
+		}
 		out.Trials = append(out.Trials, m)
 	}
 	sort.SliceStable(out.Trials, func(i, j int) bool { return out.Trials[i].Start.Before(out.Trials[j].Start) })
 	out.Meta.Date = time.Now().UTC()
 	return out, nil
-}
-
-// remeasure evaluates each SLO expression again on the merged trial.
-func remeasure(rs []results.SLOResult, t *results.Trial) []results.SLOResult {
-	var out []results.SLOResult
-	for _, r := range rs {
-		slo, err := scenario.ParseSLO(r.Expr)
-		if err != nil {
-			continue
-		}
-		out = append(out, slo.Eval(t))
-	}
-	return out
 }

@@ -1,10 +1,11 @@
-package experiment
+package launch
 
 import (
 	"fmt"
 	"strings"
 
 	"metricstream/harness/results"
+	"metricstream/internal/clip"
 	"metricstream/variants"
 )
 
@@ -52,18 +53,18 @@ func (a Arm) buildKey() string {
 	return a.Set.Tags()
 }
 
-// describeSet renders a /health variant object for messages.
-func describeSet(s variants.Set) string {
+// DescribeSet renders a /health variant object for messages.
+func DescribeSet(s variants.Set) string {
 	if v, ok := s["server"]; ok {
 		return "server=" + v
 	}
 	return s.String()
 }
 
-// sameVariant reports whether a server that reports got is the arm that
+// SameVariant reports whether a server that reports got is the arm that
 // wants want: the lab's dimensions and the "server" key (the reference's)
 // must all agree.
-func sameVariant(got, want variants.Set) bool {
+func SameVariant(got, want variants.Set) bool {
 	return got.Equal(want) && got["server"] == want["server"]
 }
 
@@ -92,7 +93,7 @@ func ParseArms(list string) ([]Arm, error) {
 		}
 		set, err := variants.Parse(f)
 		if err != nil {
-			return nil, fmt.Errorf("experiment: variant list element %q: %w", clip(f), err)
+			return nil, fmt.Errorf("launch: variant list element %q: %w", clip.String(f), err)
 		}
 		label := f
 		if strings.Contains(f, "=") {
@@ -109,11 +110,4 @@ func ParseArms(list string) ([]Arm, error) {
 		arms = append(arms, Arm{Label: label, Set: set})
 	}
 	return arms, nil
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

@@ -1,0 +1,67 @@
+package analysis
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"metricstream/harness/results"
+)
+
+// The analysis reads a replica cell's admitted rate per client against the
+// per-replica limit.
+func TestSummarizeReplicas(t *testing.T) {
+	run := &results.Run{Meta: results.Meta{Scenarios: []string{"replicas"}, Variants: []results.Variant{{Label: "window"}, {Label: "redis"}}}}
+	for _, v := range []struct {
+		label string
+		rps   float64
+	}{{"window", 570}, {"window", 580}, {"window", 560}, {"redis", 200}} {
+		run.Trials = append(run.Trials, results.Trial{Scenario: "replicas", Variant: v.label, Clients: 20, Replicas: 3, RateLimit: 10, Throughput: v.rps})
+	}
+	a, err := Analyze(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "replicas, 3 replicas × 10/s per client: window 28.5/s (2.85×) · redis 10.0/s (1.00×)"; !slices.Contains(a.Replicas, want) {
+		t.Fatalf("replicas %q\nlack %q", a.Replicas, want)
+	}
+}
+
+// The analysis states each fault criterion: slowloris closes and the p99
+// ratio to the unloaded step; overload capacity, 503 share, recovery, loss.
+func TestSummarizeFaults(t *testing.T) {
+	sl := func(step string, p99 int64, f *results.FaultStats) results.Trial {
+		return results.Trial{Scenario: "slowloris", Step: step, Variant: "v", Kind: "slowloris", Latency: results.Latency{P99: p99}, Fault: f}
+	}
+	run := &results.Run{Meta: results.Meta{Scenarios: []string{"slowloris", "overload"}}, Trials: []results.Trial{
+		sl("slowloris=0", 1e6, &results.FaultStats{HeaderTimeoutNS: 1e9}),
+		sl("slowloris=1000", 3e6, &results.FaultStats{HeaderTimeoutNS: 1e9, Attackers: 1000, Connected: 1000, ClosedInTime: 998, SlowestCloseNS: 2.5e9}),
+		{Scenario: "overload", Variant: "v", Kind: "overload", OfferedRate: 5000, Latency: results.Latency{P99: 4e6},
+			Counts: results.Counts{Status2xx: 100, Status503: 300, Late: 40},
+			Fault:  &results.FaultStats{CapacityRPS: 1000, AchievedRPS: 4900, RecoveryNS: 5e8, Recovery503: 3}},
+	}}
+	a, err := Analyze(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := strings.Join(a.Faults, "\n")
+	for _, want := range []string{
+		"slowloris slowloris=1000 v: closed within 1.00s+1s 998/1000 connected (1000 asked, 1 trials), slowest 2.50s: FAIL",
+		"honest p99 3.00ms vs 1.00ms unloaded = 3.00× (≤ 2×): FAIL",
+		"overload v: capacity 1000/s, offered 5000/s, achieved 4900/s (late 10%: the generator fell behind its schedule; 2xx latency is timed from each actual send); 503 share 75.0% (503s in every trial: yes); 2xx p99 4.00ms; recovery 500ms (≤ 2s): ok; lost 0: ok",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("faults lack %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "slowloris slowloris=0 v:") {
+		t.Errorf("the unloaded step is the baseline, not a fault line:\n%s", out)
+	}
+	line := results.BenchLine(&run.Trials[1])
+	if !strings.HasSuffix(line, " 0 lost-metrics 2 hostile-late") {
+		t.Errorf("bench line %q", line)
+	}
+	if line := results.BenchLine(&run.Trials[2]); !strings.HasSuffix(line, " 0 lost-metrics 500000000 recovery-ns") {
+		t.Errorf("bench line %q", line)
+	}
+}

@@ -1,0 +1,328 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/montanaflynn/stats"
+
+	"metricstream/harness/results"
+)
+
+// Descriptive statistics come from montanaflynn/stats; inference
+// (confidence intervals, U tests) from golang.org/x/perf/benchmath.
+
+// Median is the median of vs, NaN when vs is empty. It equals benchmath's
+// AssumeNothing center, so the trial medians and the tables agree.
+func Median(vs []float64) float64 {
+	m, err := stats.Median(vs)
+	if err != nil {
+		return math.NaN()
+	}
+	return m
+}
+
+// MAD is the median absolute deviation of vs, NaN when vs is empty.
+func MAD(vs []float64) float64 {
+	m, err := stats.MedianAbsoluteDeviation(vs)
+	if err != nil {
+		return math.NaN()
+	}
+	return m
+}
+
+// StdDev is the sample standard deviation of vs, NaN with fewer than two values.
+func StdDev(vs []float64) float64 {
+	if len(vs) < 2 {
+		return math.NaN()
+	}
+	s, err := stats.StandardDeviationSample(vs)
+	if err != nil {
+		return math.NaN()
+	}
+	return s
+}
+
+// MedianOf is the median of f over ts.
+func MedianOf(ts []*results.Trial, f func(*results.Trial) float64) float64 {
+	vs := make([]float64, 0, len(ts))
+	for _, t := range ts {
+		vs = append(vs, f(t))
+	}
+	return Median(vs)
+}
+
+// Row is one variant in one cell over its trials: what the terminal
+// summary prints per line and the CSV holds.
+type Row struct {
+	Cell       Cell
+	Variant    string
+	Kind       string // the trials' scenario kind; "" for load scenarios
+	Trials     int
+	Success    float64 // median success-%
+	P99        float64 // median p99, ns
+	Throughput float64 // median 2xx/s
+	Lost       int64   // most acknowledged metrics one trial lost (durability and fault kinds)
+	SLO        SLOVerdict
+}
+
+// SLOVerdict is how many trials of a cell met every SLO of their scenario.
+// The one SLO rule: a trial meets its SLOs when it carries at least one and
+// every one passed; trials without SLOs are not counted.
+type SLOVerdict struct {
+	With   int      // trials that carry SLOs
+	Pass   int      // of those, trials that met every one
+	Failed []string // the expressions some trial failed, sorted
+}
+
+// Met reports whether every trial carrying SLOs met them (false when none did).
+func (s SLOVerdict) Met() bool { return s.With > 0 && s.Pass == s.With }
+
+// Text is "pass 6/6", "fail 3/6: p99 <= 5ms" or "no SLO".
+func (s SLOVerdict) Text() string {
+	switch {
+	case s.With == 0:
+		return "no SLO"
+	case s.Met():
+		return fmt.Sprintf("pass %d/%d", s.Pass, s.With)
+	}
+	return fmt.Sprintf("fail %d/%d: %s", s.Pass, s.With, strings.Join(s.Failed, "; "))
+}
+
+// Class is "pass", "fail" or "" (no SLO), for the page's styles.
+func (s SLOVerdict) Class() string {
+	switch {
+	case s.With == 0:
+		return ""
+	case s.Met():
+		return "pass"
+	}
+	return "fail"
+}
+
+func sloVerdict(ts []*results.Trial) SLOVerdict {
+	var v SLOVerdict
+	failed := map[string]bool{}
+	for _, t := range ts {
+		if len(t.SLO) == 0 {
+			continue
+		}
+		v.With++
+		ok := true
+		for _, s := range t.SLO {
+			if !s.Pass {
+				ok = false
+				failed[s.Expr] = true
+			}
+		}
+		if ok {
+			v.Pass++
+		}
+	}
+	v.Failed = sortedKeys(failed)
+	return v
+}
+
+// KneeSuccess is the success rate a step's median must reach to count
+// toward a knee when its trials carry no SLO.
+const KneeSuccess = 95.0
+
+// Knee is the saturation knee of one variant in a scenario stepped by load
+// (clients=N or rate=R): the highest step whose trials all met the
+// scenario's SLOs, or whose median success reached KneeSuccess when the
+// trials carry no SLO. This is the lab's one knee rule.
+type Knee struct {
+	Scenario string
+	Variant  string
+	Key      string  // "clients" or "rate"
+	Step     string  // the knee step, "rate=4000"; "" when no step met the rule
+	Value    float64 // the step's load; 0 when none
+	Achieved float64 // median 2xx/s at the knee step
+	By       string  // "SLOs" or "≥ 95% success"
+}
+
+// Text says the knee in words: "rate=4000 (3.98k/s achieved; SLOs)",
+// "no step met the SLOs" or "no step had ≥ 95% success".
+func (k Knee) Text() string {
+	switch {
+	case k.Step == "" && k.By == "SLOs":
+		return "no step met the SLOs"
+	case k.Step == "":
+		return "no step had " + k.By
+	}
+	return fmt.Sprintf("%s (%s/s achieved; %s)", k.Step, FormatSI(k.Achieved), k.By)
+}
+
+func meetsKneeRule(ts []*results.Trial) (bool, string) {
+	v := sloVerdict(ts)
+	if v.With == 0 {
+		return MedianOf(ts, func(t *results.Trial) float64 { return t.SuccessPct }) >= KneeSuccess, fmt.Sprintf("≥ %.0f%% success", KneeSuccess)
+	}
+	return v.Pass == len(ts), "SLOs"
+}
+
+// trialIndex groups a run's trials by cell and variant.
+type trialIndex struct {
+	cells    []Cell
+	variants []string
+	byCell   map[Cell]map[string][]*results.Trial
+}
+
+func indexTrials(run *results.Run) trialIndex {
+	ix := trialIndex{byCell: map[Cell]map[string][]*results.Trial{}}
+	seen := map[string]bool{}
+	for i := range run.Trials {
+		t := &run.Trials[i]
+		c := Cell{t.Scenario, t.Step}
+		if ix.byCell[c] == nil {
+			ix.byCell[c] = map[string][]*results.Trial{}
+			ix.cells = append(ix.cells, c)
+		}
+		ix.byCell[c][t.Variant] = append(ix.byCell[c][t.Variant], t)
+		seen[t.Variant] = true
+	}
+	ix.variants = orderVariants(run, seen)
+	sortCells(ix.cells, scenarioRank(run))
+	return ix
+}
+
+// TrialCells are the cells that have trials, in report order.
+func (a *Analysis) TrialCells() []Cell { return a.ix.cells }
+
+// TrialVariants are the variants that have trials, in report order.
+func (a *Analysis) TrialVariants() []string { return a.ix.variants }
+
+// Trials are variant's trials in cell.
+func (a *Analysis) Trials(cell Cell, variant string) []*results.Trial {
+	return a.ix.byCell[cell][variant]
+}
+
+// SteppedBy returns the step key shared by all cells of a scenario stepped
+// by load ("clients" or "rate"), or "" when it is not stepped that way.
+func (a *Analysis) SteppedBy(scenario string) string {
+	key, n := "", 0
+	for _, c := range a.ix.cells {
+		if c.Scenario != scenario {
+			continue
+		}
+		n++
+		k, _, ok := StepValue(c.Step)
+		if !ok || (key != "" && k != key) {
+			return ""
+		}
+		key = k
+	}
+	if n < 2 {
+		return ""
+	}
+	return key
+}
+
+// trialRows computes one Row per cell and variant.
+func (a *Analysis) trialRows() {
+	for _, c := range a.ix.cells {
+		for _, v := range a.ix.variants {
+			ts := a.ix.byCell[c][v]
+			if len(ts) == 0 {
+				continue
+			}
+			r := Row{Cell: c, Variant: v, Kind: ts[0].Kind, Trials: len(ts), SLO: sloVerdict(ts),
+				Success:    a.CellMedian(c, v, "success-%", ts, func(t *results.Trial) float64 { return t.SuccessPct }),
+				P99:        a.CellMedian(c, v, "p99-ns", ts, func(t *results.Trial) float64 { return float64(t.Latency.P99) }),
+				Throughput: a.CellMedian(c, v, "req/s", ts, func(t *results.Trial) float64 { return t.Throughput })}
+			for _, t := range ts {
+				r.Lost = max(r.Lost, t.Lost)
+			}
+			a.Rows = append(a.Rows, r)
+		}
+	}
+}
+
+// CellMedian is the median of unit for variant v in cell c as the tables
+// state it (the sample of the benchmark lines), else the median of f over
+// ts: rows and charts state the tables' numbers.
+func (a *Analysis) CellMedian(c Cell, v, unit string, ts []*results.Trial, f func(*results.Trial) float64) float64 {
+	if m, ok := a.Center(c, v, unit); ok {
+		return m
+	}
+	return MedianOf(ts, f)
+}
+
+// Row returns variant's row in cell, or nil.
+func (a *Analysis) Row(cell Cell, variant string) *Row {
+	for i := range a.Rows {
+		if r := &a.Rows[i]; r.Cell == cell && r.Variant == variant {
+			return r
+		}
+	}
+	return nil
+}
+
+// knees applies the knee rule to every load scenario stepped by clients or
+// rate, for every variant measured in it.
+func (a *Analysis) knees() {
+	var scenarios []string
+	for _, c := range a.ix.cells {
+		if !slices.Contains(scenarios, c.Scenario) {
+			scenarios = append(scenarios, c.Scenario)
+		}
+	}
+	for _, s := range scenarios {
+		key := a.SteppedBy(s)
+		if key != "clients" && key != "rate" {
+			continue
+		}
+		for _, v := range a.ix.variants {
+			k := Knee{Scenario: s, Variant: v, Key: key}
+			for _, c := range a.ix.cells {
+				ts := a.ix.byCell[c][v]
+				if c.Scenario != s || len(ts) == 0 || ts[0].Kind != "" {
+					continue
+				}
+				ok, by := meetsKneeRule(ts)
+				k.By = by
+				if _, x, _ := StepValue(c.Step); ok && x > k.Value {
+					k.Step, k.Value = c.Step, x
+					k.Achieved = a.CellMedian(c, v, "req/s", ts, func(t *results.Trial) float64 { return t.Throughput })
+				}
+			}
+			if k.By != "" {
+				a.Knees = append(a.Knees, k)
+			}
+		}
+	}
+}
+
+// KneesOf are the knees of scenario, in variant order.
+func (a *Analysis) KneesOf(scenario string) []Knee {
+	var out []Knee
+	for _, k := range a.Knees {
+		if k.Scenario == scenario {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func scenarioRank(run *results.Run) map[string]int {
+	rank := map[string]int{}
+	for i, s := range run.Meta.Scenarios {
+		if _, ok := rank[s]; !ok {
+			rank[s] = i
+		}
+	}
+	return rank
+}
+
+// StepValue returns the key and numeric value of a step "clients=100".
+func StepValue(step string) (string, float64, bool) {
+	k, v, ok := strings.Cut(step, "=")
+	if !ok {
+		return "", 0, false
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	return k, f, err == nil
+}

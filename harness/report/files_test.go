@@ -1,0 +1,119 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"metricstream/harness/analysis"
+)
+
+// The CSV holds the analysis's medians, one row per cell, variant and unit.
+func TestWriteCSV(t *testing.T) {
+	a, err := analysis.Analyze(fixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, a); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(recs[0], ",") != strings.Join(csvHeader, ",") {
+		t.Fatalf("header %v", recs[0])
+	}
+	rows := 0
+	for _, r := range recs[1:] {
+		s := a.Sample(analysis.Cell{Scenario: r[0], Step: r[1]}, r[2], r[3])
+		if s == nil {
+			t.Fatalf("row %v has no sample", r)
+		}
+		if m, _ := strconv.ParseFloat(r[6], 64); m != s.Summary.Center {
+			t.Errorf("row %v: median %v, analysis %v", r, m, s.Summary.Center)
+		}
+		if want := map[int]string{+1: "higher", -1: "lower"}[a.Direction(r[3])]; r[4] != want {
+			t.Errorf("row %v: better %q, want %q", r, r[4], want)
+		}
+		if (r[7] == "") == s.Summary.HasCI {
+			t.Errorf("row %v: CI %q but HasCI %v", r, r[7], s.Summary.HasCI)
+		}
+		rows++
+	}
+	want := 0
+	for _, c := range a.Cells {
+		for _, v := range a.Variants {
+			for _, u := range a.UnitNames {
+				if a.Sample(c, v, u) != nil {
+					want++
+				}
+			}
+		}
+	}
+	if rows != want || rows == 0 {
+		t.Errorf("%d rows, want %d", rows, want)
+	}
+}
+
+// Write puts one .hgrm per variant and cell next to the page, in
+// HdrHistogram's percentile format, whose last percentile line is the
+// merged histogram's maximum.
+func TestWriteHGRMFiles(t *testing.T) {
+	run := fixture(t)
+	dir := t.TempDir()
+	if _, err := Write(run, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, CSVFile)); err != nil {
+		t.Fatal(err)
+	}
+	a, err := analysis.Analyze(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	for _, c := range a.TrialCells() {
+		for _, v := range a.TrialVariants() {
+			h, _ := mergeHDR(a.Trials(c, v))
+			if h == nil {
+				continue
+			}
+			files++
+			b, err := os.ReadFile(filepath.Join(dir, HGRMDir, HGRMName(c, v)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(bytes.NewReader(b))
+			sc.Scan()
+			if !strings.Contains(sc.Text(), "Percentile") {
+				t.Fatalf("%s: header %q", HGRMName(c, v), sc.Text())
+			}
+			var last []string
+			for sc.Scan() {
+				if f := strings.Fields(sc.Text()); len(f) == 4 && !strings.HasPrefix(f[0], "#") {
+					last = f
+				}
+			}
+			if !bytes.Contains(b, []byte("#[Max     =")) || last == nil {
+				t.Fatalf("%s lacks its footer or lines:\n%s", HGRMName(c, v), b)
+			}
+			ms, _ := strconv.ParseFloat(last[0], 64)
+			if want := float64(h.Max()) / 1e6; ms < want*0.999 || ms > want*1.001 {
+				t.Errorf("%s: last value %v ms, max %v ms", HGRMName(c, v), ms, want)
+			}
+			if n, _ := strconv.ParseInt(last[2], 10, 64); n != h.TotalCount() {
+				t.Errorf("%s: total %d, histogram %d", HGRMName(c, v), n, h.TotalCount())
+			}
+		}
+	}
+	if files == 0 {
+		t.Fatal("fixture has no histograms")
+	}
+}
