@@ -233,6 +233,18 @@ func (s *Server) evictIdle() time.Duration {
 	return idle
 }
 
+// Listen is the listener cmd/metricstream serves on: TCP on addr, with
+// TCP keep-alive probes off on accepted connections. Go's net.Listen turns
+// them on (15 s), which costs four setsockopt(2) calls per accepted
+// connection (SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT) on
+// the path of every connection-per-request client, to detect dead peers
+// the server already drops: an idle connection is closed at IdleTimeout
+// and every read and write has a deadline.
+func Listen(ctx context.Context, addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	return lc.Listen(ctx, "tcp", addr)
+}
+
 // Serve accepts connections on ln and hands them to the executor until
 // Shutdown; it then returns ErrServerClosed.
 func (s *Server) Serve(ln net.Listener) error {

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -186,7 +185,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 		f.Close()
 		return err
 	}
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := server.Listen(ctx, o.addr) // TCP keep-alive probes off: the deadlines already drop dead peers
 	if err != nil {
 		srv.Shutdown(context.Background())
 		return err
