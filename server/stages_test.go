@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -95,11 +96,18 @@ func TestStages(t *testing.T) {
 // own first byte.
 func TestStagesRefusals(t *testing.T) {
 	ts := start(t, "optimized", func(c *Config) { c.Stages = stages.New(1) })
+	// Each connection is read to its end: the server closes it after
+	// marking the request's last stage, so /health then sees every mark.
 	c := dial(t, ts.addr)
-	require.Equal(t, 404, c.do("GET", "/nowhere", "", "").status)
+	c.send("GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	require.Equal(t, 404, c.read().status)
+	_, err := io.ReadAll(c.br)
+	require.NoError(t, err)
 	bad := dial(t, ts.addr)
 	bad.send("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n")
 	require.Equal(t, 400, bad.read().status)
+	_, err = io.ReadAll(bad.br)
+	require.NoError(t, err)
 	snap := healthStages(t, dial(t, ts.addr))
 	require.NotNil(t, snap)
 	// 404: read_header, read_body, queue, respond; 400: read_header,
