@@ -62,7 +62,7 @@ type Stats struct {
 
 // Config configures any variant.
 type Config struct {
-	Workers  int // Pool: worker goroutines (default 2×GOMAXPROCS, at least 4)
+	Workers  int // Pool: requests served at once, its worker tokens (default 2×GOMAXPROCS, at least 4)
 	QueueLen int // Pool: requests waiting for a worker (default 1024)
 	// MaxThreads caps Thread's OS threads, one per connection (0 or more
 	// than ThreadCeiling(): ThreadCeiling()); the others ignore it.
