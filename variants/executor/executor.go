@@ -1,6 +1,7 @@
 // Package executor decides which goroutine serves a connection's requests.
 // Its variants are the seed's chapter 11: Spawn (a goroutine per accepted
-// connection) and Pool (a fixed number of workers fed by a bounded queue).
+// connection) and Pool (at most Workers requests served at once, a bounded
+// queue of more, 503 beyond it).
 package executor
 
 import "context"
