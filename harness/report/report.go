@@ -39,8 +39,7 @@ type Report struct {
 	Knees       []analysis.Knee
 	Claims      []ClaimCheck
 	Method      string
-	ImgWidth    int // pixel size of every PNG
-	ImgHeight   int
+	Medians     []MedianTable // the page's medians, one table per scenario
 }
 
 // KV is one line of the environment table.
@@ -78,8 +77,7 @@ func Build(run *results.Run) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{RunID: runID(run), Analysis: a, Summaries: summaryTables(a), Comparisons: compareTables(a),
-		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants,
-		ImgWidth: pixels(chartWidth), ImgHeight: pixels(chartHeight)}
+		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants, Medians: medianTables(a)}
 	rep.Env = environment(run)
 	ix := indexTrials(a)
 	rep.Checks = checks(run, ix.variants)
@@ -97,6 +95,9 @@ func Build(run *results.Run) (*Report, error) {
 	rep.Knees = a.Knees
 	add(spectrumCharts(ix))
 	rep.Claims = checkClaims(a, ix, heads)
+	for i := range rep.Charts {
+		rep.Charts[i].Width, rep.Charts[i].Height = rep.Charts[i].PixelSize()
+	}
 	return rep, nil
 }
 
@@ -153,7 +154,8 @@ func Write(run *results.Run, dir string) (string, error) {
 var pageText string
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
-	"join": strings.Join,
+	"join":  strings.Join,
+	"value": pageValue,
 }).Parse(pageText))
 
 // WriteHTML renders the page. Charts are linked by their File names,
