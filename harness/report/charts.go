@@ -23,6 +23,7 @@ type Series struct {
 	Points []Point
 	Color  int
 	Dash   int
+	Line   bool // a line without point glyphs (a fitted curve)
 }
 
 // Marker is an annotated point, e.g. a saturation knee.
@@ -51,6 +52,7 @@ type Chart struct {
 	Series         []Series
 	Markers        []Marker
 	Note           string // said under the chart on the page
+	Stacked        bool   // with Bars: the series stack per category (stages-*.png)
 	// YMin < YMax fixes the Y axis (success: 0-100%); else it fits the data.
 	YMin, YMax float64
 	// Panels, when set, are small multiples drawn side by side under the

@@ -249,7 +249,11 @@ func makePlot(c *Chart, legends *legendSet, multi bool) (*plot.Plot, error) {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = readableLogTicks{}
 	}
-	if c.Bars {
+	if c.Stacked {
+		if err := addStacked(p, c, legends); err != nil {
+			return nil, err
+		}
+	} else if c.Bars {
 		if err := addBars(p, c, legends); err != nil {
 			return nil, err
 		}
@@ -304,8 +308,8 @@ func addLines(p *plot.Plot, c *Chart, legends *legendSet) error {
 		l.Color = col
 		l.Width = vg.Points(2)
 		l.Dashes = seriesDash(s.Dash)
-		if s.Color < 0 || len(s.Points) > markerMaxPoints {
-			// a reference line or a dense curve: the line alone
+		if s.Color < 0 || s.Line || len(s.Points) > markerMaxPoints {
+			// a reference line, a fitted or a dense curve: the line alone
 			l.Width = vg.Points(1.75)
 			p.Add(l)
 			legends.add(s.Name, l)

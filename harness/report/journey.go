@@ -42,6 +42,8 @@ type ClaimCheck struct {
 	Why   string // why n/a
 	ours  float64
 	valid bool
+
+	Mechanism string // for a claim not met: what this run measured of why (steps.go)
 }
 
 // cellClients is the median number of closed-loop clients of a cell, or 0.

@@ -40,6 +40,10 @@ type Report struct {
 	Claims      []ClaimCheck
 	Method      string
 	Medians     []MedianTable // the page's medians, one table per scenario
+
+	Steps       []StepView   // "What each step buys" (steps.go)
+	StageTables []StageTable // where the time goes, per scenario with stage costs
+	USLRows     []USLRow     // one per client sweep and variant
 }
 
 // KV is one line of the environment table.
@@ -92,9 +96,14 @@ func Build(run *results.Run) (*Report, error) {
 	add(successCharts(ix))
 	add(latencyCharts(ix))
 	add(throughputCharts(a, ix))
+	add(capacityCharts(a, ix))
 	rep.Knees = a.Knees
 	add(spectrumCharts(ix))
 	rep.Claims = checkClaims(a, ix, heads)
+	claimMechanisms(a, rep.Claims)
+	rep.Steps, rep.StageTables, rep.USLRows = stepViews(a), stageTables(a), uslRows(a)
+	add(stagesCharts(a))
+	add(uslCharts(a))
 	for i := range rep.Charts {
 		rep.Charts[i].Width, rep.Charts[i].Height = rep.Charts[i].PixelSize()
 	}
