@@ -159,6 +159,9 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	if sd := seedDefault(f, all); sd != nil {
+		scs = sd
+	}
 	if f.runID == "" {
 		f.runID = time.Now().Format("20060102-150405")
 	}

@@ -143,6 +143,8 @@ type Trial struct {
 	// Fault trials (scenario kind "slowloris" or "overload") only; Kind
 	// says which, and Lost is then max(0, acknowledged − lines in the file).
 	Fault *FaultStats `json:"fault,omitempty"`
+	// Seed-design trials (Trial.Kind "seed-…", issue 13) only.
+	Seed *SeedStats `json:"seed,omitempty"`
 }
 
 // FaultStats is what a fault trial measured beyond its load. A slowloris
