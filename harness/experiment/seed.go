@@ -135,7 +135,9 @@ type driveOpts struct {
 	Clients   int
 	PerClient int           // requests per client; 0: until Duration
 	Duration  time.Duration // bound on the whole load
-	Rate      float64       // total requests/s over all clients; 0: closed loop unpaced
+	// Rate is the total requests/s over all clients, sent in bursts: every
+	// client sends at start + k·Clients/Rate; 0: closed loop unpaced.
+	Rate float64
 	Auth      func(client int, seq int64) string
 	Body      []byte
 	Timeout   time.Duration
@@ -189,11 +191,10 @@ func (ds *driveStats) client(ctx context.Context, o driveOpts, c int, start time
 			conn.Close()
 		}
 	}()
-	// spread the paced clients' first sends over one interval
+	// paced clients all send at the same due times: bursts of Clients
+	// requests, so that requests of one client id are in the server at
+	// once (what a shared single-producer index cannot take)
 	next := start
-	if every > 0 {
-		next = start.Add(time.Duration(int64(every) * int64(c) / int64(o.Clients)))
-	}
 	for seq := int64(0); o.PerClient == 0 || seq < int64(o.PerClient); seq++ {
 		if every > 0 {
 			if d := time.Until(next); d > 0 {
