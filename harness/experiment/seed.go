@@ -137,10 +137,10 @@ type driveOpts struct {
 	Duration  time.Duration // bound on the whole load
 	// Rate is the total requests/s over all clients, sent in bursts: every
 	// client sends at start + k·Clients/Rate; 0: closed loop unpaced.
-	Rate float64
-	Auth      func(client int, seq int64) string
-	Body      []byte
-	Timeout   time.Duration
+	Rate    float64
+	Auth    func(client int, seq int64) string
+	Body    []byte
+	Timeout time.Duration
 	// Stop is polled after a connection error: true ends the client (the
 	// server has exited).
 	Stop func() bool
