@@ -66,6 +66,7 @@ type experimentFlags struct {
 	reports                                      string
 	count                                        int
 	pprof, pin, quiet, keepData                  bool
+	countSet                                     bool // -count was given
 }
 
 func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
@@ -97,6 +98,7 @@ func runExperimentCmd(stdout, stderr io.Writer, args []string) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("experiment: unexpected argument %q (variant lists go in -variant)", fs.Arg(0))
 	}
+	fs.Visit(func(fl *flag.Flag) { f.countSet = f.countSet || fl.Name == "count" })
 	if f.pin && os.Getenv("LAB_PINNED") == "" {
 		return reexecPinned(stdout, stderr, "experiment", args)
 	}
@@ -161,6 +163,9 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	}
 	if sd := seedDefault(f, all); sd != nil {
 		scs = sd
+		if !f.countSet {
+			f.count = seedCount
+		}
 	}
 	if f.runID == "" {
 		f.runID = time.Now().Format("20060102-150405")
