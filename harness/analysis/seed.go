@@ -3,7 +3,6 @@ package analysis
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"metricstream/harness/results"
 )
@@ -166,12 +165,21 @@ func seedHeadline(kind string, ts []*results.Trial) string {
 	}
 	switch kind {
 	case "seed-naive":
-		most := 0
+		most, crashed := 0, 0
 		var n int64
+		var first *results.Trial
 		for _, t := range seed {
 			if t.Seed.Crashed {
-				return fmt.Sprintf("%s %s (%s, same load: %s)", t.Variant, SeedText(t), fixVar, fixAt(fix, t, "no crash"))
+				crashed++
+				if first == nil || t.Clients < first.Clients {
+					first = t
+				}
 			}
+		}
+		if first != nil {
+			return fmt.Sprintf("%s %s; %d of %d trials crashed (%s, same load: %s)", first.Variant, SeedText(first), crashed, len(seed), fixVar, fixAt(fix, first, "no crash"))
+		}
+		for _, t := range seed {
 			if t.Clients > most {
 				most, n = t.Clients, t.Seed.Requests/int64(max(1, t.Clients))
 			}
@@ -210,9 +218,6 @@ func fixAt(fix []*results.Trial, t *results.Trial, none string) string {
 		if f.Step == t.Step {
 			if f.Kind == "seed-spsc" {
 				return lossLine(f)
-			}
-			if f.Kind == "seed-naive" {
-				return strings.TrimPrefix(SeedText(f), "")
 			}
 			return SeedText(f)
 		}
