@@ -97,8 +97,8 @@ func SeedText(t *results.Trial) string {
 		if s.Crashed {
 			return fmt.Sprintf("crashed after %d requests at %d clients: %s", s.Requests, t.Clients, s.CrashReason)
 		}
-		return fmt.Sprintf("did not crash at %d clients × %d requests (%d fresh client ids, success %.1f%%)",
-			t.Clients, s.Requests/int64(max(1, t.Clients)), s.FreshIDs, t.SuccessPct)
+		return fmt.Sprintf("did not crash at %d clients: %d requests answered in %s, each a fresh client id (success %.1f%%)",
+			t.Clients, s.Requests, FormatNS(float64(t.DurationNS)), t.SuccessPct)
 	case "seed-spsc":
 		return fmt.Sprintf("%d clients on %d client id(s): offered %d events, flushed %d, lost %d (%s), torn %d, overrun %d",
 			t.Clients, s.IDs, s.Offered, s.Flushed, s.Lost, lossPct(s), s.Torn, s.Overrun)
@@ -181,10 +181,10 @@ func seedHeadline(kind string, ts []*results.Trial) string {
 		}
 		for _, t := range seed {
 			if t.Clients > most {
-				most, n = t.Clients, t.Seed.Requests/int64(max(1, t.Clients))
+				most, n = t.Clients, t.Seed.Requests
 			}
 		}
-		return fmt.Sprintf("%s did not crash at up to %d clients × %d requests (every request a fresh client id); Go's map-write check fires only when two inserts overlap, and an insert is a sliver of a request", seed[0].Variant, most, n)
+		return fmt.Sprintf("%s did not crash at up to %d clients (%d requests at that step, every one a fresh client id); Go's map-write check fires only when two inserts overlap, and an insert is a sliver of a request", seed[0].Variant, most, n)
 	case "seed-spsc":
 		var first *results.Trial
 		for _, t := range seed {

@@ -2,13 +2,17 @@ package experiment
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"metricstream/harness/launch"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
+	"metricstream/harness/sink"
 	"metricstream/variants"
 )
 
@@ -140,6 +144,30 @@ func TestEverySeedDesignHasAScenario(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s: no seed-design scenario", spec)
+		}
+	}
+}
+
+// drive counts every answer: clients × requests 2xx against a sink that
+// acknowledges one metric each, with fresh or shared ids, paced or not.
+func TestDrive(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = sink.Serve(ln) }()
+	t.Cleanup(func() { ln.Close() })
+	for _, rate := range []float64{0, 400} {
+		ds := drive(context.Background(), driveOpts{Addr: ln.Addr().String(), Clients: 4, PerClient: 10, Duration: 10 * time.Second, Rate: rate,
+			Auth: func(c int, seq int64) string { return fmt.Sprint(c, "-", seq) }, Body: []byte(`{}`)})
+		var tr results.Trial
+		ds.fill(&tr)
+		if tr.Counts.Status2xx != 40 || tr.Counts.Total() != 40 || tr.Acked != 40 || ds.answered.Load() != 40 {
+			t.Errorf("rate %v: counts %+v acked %d answered %d, want 40 2xx", rate, tr.Counts, tr.Acked, ds.answered.Load())
+		}
+		// 10 bursts at 100/s per client take at least 90 ms
+		if rate > 0 && ds.dur < 90*time.Millisecond {
+			t.Errorf("paced at %v/s: took %v", rate, ds.dur)
 		}
 	}
 }
