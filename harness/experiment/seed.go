@@ -21,7 +21,6 @@ import (
 	"metricstream/harness/launch"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
-	"metricstream/variants"
 )
 
 // The seed-design experiments (issue 13): one per-trial kind per seed
@@ -325,10 +324,4 @@ func (ds *driveStats) fill(t *results.Trial) {
 func seedTrial(sc *scenario.Scenario, st scenario.Step) results.Trial {
 	return results.Trial{Model: "closed", Clients: st.Config.Clients, Requests: st.Config.Requests, Batch: max(1, st.Config.Batch),
 		KeepAlive: true, Kind: string(sc.Kind), Seed: &results.SeedStats{}}
-}
-
-// isSeed reports whether arm a runs the seed design sc exercises.
-func isSeed(sc *scenario.Scenario, a launch.Arm) bool {
-	sk, _ := scenario.SeedKindOf(sc.Kind)
-	return variants.IsSeedDesign(sk.Dimension, a.Set[sk.Dimension])
 }
