@@ -56,6 +56,8 @@ Examples:
   lab experiment -variant "phase3 phase3" -scenarios seed-50x10        A/A run
   lab experiment -variant parser=find+parser=fsm -scenarios large-batch -pprof
   lab experiment -target 10.0.0.5:8080 -scenarios rate-ramp -run-id ramp1   remote server
+  lab experiment -variant seed-designs              the seed's five designs beside optimized: the seed-* scenarios, 1 trial each
+  lab experiment -variant "lock=pooled lock=naive"   seed-naive only (a list naming a seed design defaults to its scenarios)
 
 Flags:
 `
