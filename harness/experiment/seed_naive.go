@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
@@ -63,8 +64,8 @@ func naiveTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scena
 		// The finding: the server died under the load. Reap it; its data
 		// file is not audited (what a crashed async writer had queued is
 		// the crash scenario's subject, not this one's).
-		_, _ = inst.Stop(ctx)
-		ss.Crashed, ss.CrashReason = true, crashReason(inst)
+		code, _ := inst.Stop(ctx)
+		ss.Crashed, ss.CrashReason = true, fmt.Sprintf("%s (exit status %d)", crashReason(inst), code)
 		return t, nil
 	}
 	return t, stopAndAudit(ctx, cfg, inst, t.Acked, &t, problem)
