@@ -9,6 +9,7 @@ GO         ?= go
 VARIANT    ?=
 SCENARIOS  ?=
 COUNT      ?=
+CPUS       ?=
 RUN        ?=
 ARGS       ?=
 FUZZTIME   ?= 5s
@@ -94,8 +95,8 @@ fuzz-short: ## a short fuzz pass over every fuzz target (FUZZTIME each)
 fuzz: ## a longer fuzz pass (FUZZTIME=5m by default here)
 	@$(MAKE) --no-print-directory fuzz-short FUZZTIME=$(if $(filter 5s,$(FUZZTIME)),5m,$(FUZZTIME))
 
-experiment: tools ## run VARIANT (default: the journey) on SCENARIOS, COUNT times each, then report
-	$(BIN)/lab experiment $(if $(strip $(VARIANT)),-variant '$(VARIANT)') $(if $(SCENARIOS),-scenarios '$(SCENARIOS)') $(if $(COUNT),-count $(COUNT)) $(ARGS)
+experiment: tools ## run VARIANT (default: the journey) on SCENARIOS (quick, full, all or names), COUNT times each, CPUS=1,2 once per core count, then report
+	$(BIN)/lab experiment $(if $(strip $(VARIANT)),-variant '$(VARIANT)') $(if $(SCENARIOS),-scenarios '$(SCENARIOS)') $(if $(COUNT),-count $(COUNT)) $(if $(CPUS),-cpus '$(CPUS)') $(ARGS)
 
 compare: tools ## run A and B interleaved and print the benchstat table
 	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make compare A=<variant> B=<variant> [SCENARIOS=...] [COUNT=n]"; exit 2; }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 
 	"metricstream/internal/http1"
 	"metricstream/internal/metric"
+	"metricstream/internal/stages"
 	"metricstream/variants/executor"
 	"metricstream/variants/parser"
 )
@@ -35,6 +37,12 @@ type conn struct {
 	mu      sync.Mutex
 	waiting waitState // guarded by mu: what WaitRequest is blocked reading
 	closed  bool      // guarded by mu
+	// The read deadline set on nc and what it was set for (guarded by mu),
+	// and the write deadline (owned by the serving goroutine): coarse
+	// deadlines reuse them while they are still far enough away.
+	rdl    time.Time
+	rdlFor waitState
+	wdl    time.Time
 
 	// linger: Close half-closes and drains the connection briefly before
 	// closing it, so that a client still sending (a body over the limit, a
@@ -45,9 +53,10 @@ type conn struct {
 	rd     http1.Reader
 	req    http1.Request
 	parser parser.Parser // created on the first POST /metrics
-	out    []byte        // response being written
+	out    []byte        // answers being written; between requests, those held back for a pipelined batch
 	lines  []byte        // JSON lines of the batch being ingested
 	body   []byte        // scratch for small JSON bodies
+	sample stages.Sample // the current request's stage timing (Config.Stages)
 
 	// What admit decided for the current request, from its head alone.
 	now     time.Time      // the request's clock reading: limiter, validation, Date
@@ -118,6 +127,11 @@ func (s *Server) newConn(nc net.Conn) *conn {
 // set for it and no read reaches the network.
 func (c *conn) WaitRequest() bool {
 	s := c.s
+	// Answers held back while a pipelining client's requests were
+	// buffered go out before anything can wait on the network.
+	if len(c.out) > 0 && (c.br.Buffered() == 0 || !c.headBuffered()) && !c.flush() {
+		return false
+	}
 	if c.br.Buffered() == 0 {
 		if !c.wait(waitIdle, s.cfg.IdleTimeout) {
 			return false
@@ -127,16 +141,22 @@ func (c *conn) WaitRequest() bool {
 			return false
 		}
 	}
+	// The request's first byte is there (read by Peek, or buffered behind
+	// the previous request of a pipelining client): its time starts now;
+	// the idle wait before it is no stage.
+	s.cfg.Stages.Begin(&c.sample)
 	if !c.wait(waitHead, s.cfg.HeaderTimeout) {
+		c.sample.End()
 		return false
 	}
 	if err := c.rd.ReadHeader(c.br, &c.req); err != nil {
 		c.wait(waitNone, 0)
-		c.readFailed(err)
+		c.readFailed(err, stages.ReadHeader)
 		return false
 	}
+	c.sample.Mark(stages.ReadHeader)
 	c.now = s.cfg.Now()
-	c.admit()
+	c.admit() // marks RateLimit and Record for POST /metrics
 	if c.req.Chunked || c.req.ContentLength > 0 {
 		if c.req.Expect100 && c.br.Buffered() == 0 {
 			// RFC 9110 section 10.1.1: a server that already has some of
@@ -147,16 +167,21 @@ func (c *conn) WaitRequest() bool {
 				resp := c.refusal
 				resp.Close, resp.ProtoMinor = true, c.req.ProtoMinor
 				c.linger = c.write(&resp)
+				c.sample.Mark(stages.Respond)
+				c.sample.End()
 				return false
 			}
-			c.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-			if _, err := io.WriteString(c.nc, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
+			c.out = append(c.out, "HTTP/1.1 100 Continue\r\n\r\n"...) // after any answer held back
+			if !c.flush() {
 				c.wait(waitNone, 0)
+				c.sample.End()
 				return false
 			}
 		}
 		if c.req.Chunked || int64(c.br.Buffered()) < c.req.ContentLength {
-			if !c.wait(waitBody, s.cfg.BodyTimeout) {
+			if !c.flush() || !c.wait(waitBody, s.cfg.BodyTimeout) {
+				c.wait(waitNone, 0)
+				c.sample.End()
 				return false
 			}
 		}
@@ -164,15 +189,24 @@ func (c *conn) WaitRequest() bool {
 	err := c.rd.ReadBody(c.br, &c.req)
 	c.wait(waitNone, 0)
 	if err != nil {
-		c.readFailed(err)
+		c.readFailed(err, stages.ReadBody)
 		return false
 	}
+	c.sample.Mark(stages.ReadBody)
 	return true
 }
 
 // wait records what WaitRequest blocks on and sets the read deadline d from
 // now. It refuses (false) to start waiting once the server is shutting
 // down or c is closed, so Shutdown's wake cannot be missed.
+//
+// Unless Config.exactDeadlines, a deadline is not reset for every request: each is
+// set slack(d) later than d from now and kept while it is still at least
+// d away, so a keep-alive client gets between d and d + slack(d), and a
+// busy connection touches its timer a few times a second instead of
+// twice a request (a timer update is a lock and a heap operation in the
+// runtime). The header deadline is not set at all when the whole head is
+// already buffered: no read can block before the head is parsed.
 func (c *conn) wait(w waitState, d time.Duration) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -181,11 +215,54 @@ func (c *conn) wait(w waitState, d time.Duration) bool {
 		return false
 	}
 	c.waiting = w
-	if w != waitNone {
-		c.nc.SetReadDeadline(time.Now().Add(d))
+	coarse := !c.s.cfg.exactDeadlines
+	if w == waitNone || (coarse && w == waitHead && c.headBuffered()) {
+		return true
+	}
+	now := time.Now()
+	if !coarse {
+		c.nc.SetReadDeadline(now.Add(d))
+		return true
+	}
+	if w != c.rdlFor || now.Add(d).After(c.rdl) {
+		c.rdl, c.rdlFor = now.Add(d+slack(d)), w
+		c.nc.SetReadDeadline(c.rdl)
 	}
 	return true
 }
+
+// slack is how much later than d a coarse deadline is set: 1/16 of d, at
+// most 250 ms.
+func slack(d time.Duration) time.Duration { return min(d/16, 250*time.Millisecond) }
+
+// setWriteDeadline gives the next write WriteTimeout (coarsely: see wait).
+func (c *conn) setWriteDeadline() {
+	d := c.s.cfg.WriteTimeout
+	now := time.Now()
+	if c.s.cfg.exactDeadlines {
+		c.nc.SetWriteDeadline(now.Add(d))
+		return
+	}
+	if now.Add(d).After(c.wdl) {
+		c.wdl = now.Add(d + slack(d))
+		c.nc.SetWriteDeadline(c.wdl)
+	}
+}
+
+// headBuffered reports whether the request's head, up to its empty line,
+// is all in br's buffer (after at most a few empty lines before it, which
+// the reader skips).
+func (c *conn) headBuffered() bool {
+	b, _ := c.br.Peek(c.br.Buffered())
+	i := 0
+	for i < len(b) && i < 4 && (b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	b = b[i:]
+	return bytes.Contains(b, crlfcrlf) || bytes.Contains(b, lflf)
+}
+
+var crlfcrlf, lflf = []byte("\n\r\n"), []byte("\n\n")
 
 // wakeIfWaiting makes a connection blocked in WaitRequest return, for
 // Shutdown. A connection whose request is being served is left to finish
@@ -194,6 +271,7 @@ func (c *conn) wakeIfWaiting() {
 	c.mu.Lock()
 	if c.waiting != waitNone {
 		c.nc.SetReadDeadline(time.Unix(1, 0))
+		c.rdl = time.Unix(1, 0)
 	}
 	c.mu.Unlock()
 }
@@ -202,13 +280,20 @@ func (c *conn) wakeIfWaiting() {
 // WaitRequest read and reports whether the connection stays open.
 func (c *conn) ServeRequest() bool {
 	s := c.s
+	c.sample.Mark(stages.Queue) // the executor's hand-off, from the end of the body
 	resp := c.route()
 	c.rd.Release() // the body is no longer needed (resp does not alias it)
 	keep := c.req.KeepAlive && !resp.Close && !s.shutting.Load()
 	resp.Close = !keep
 	resp.ProtoMinor = c.req.ProtoMinor
 	resp.Date = s.dates.Get(c.now)
-	ok := c.write(&resp)
+	c.appendResponse(&resp)
+	ok := true
+	if !keep || !c.holdBack() {
+		ok = c.flush()
+	}
+	c.sample.Mark(stages.Respond)
+	c.sample.End()
 	if cap(c.lines) > 1<<20 {
 		c.lines = nil // don't let one huge batch pin memory on an idle connection
 	}
@@ -217,10 +302,13 @@ func (c *conn) ServeRequest() bool {
 
 // readFailed answers a framing error (and closes, lingering so the client
 // reads the answer), or gives up silently on EOF, timeouts and broken
-// connections: nothing was acknowledged.
-func (c *conn) readFailed(err error) bool {
+// connections: nothing was acknowledged. in is the stage the read failed
+// in: an answered request is timed like any other (the failed read, then
+// Respond); an abandoned one stops being timed where it was.
+func (c *conn) readFailed(err error, in stages.Stage) bool {
 	var he *http1.Error
 	if errors.As(err, &he) {
+		c.sample.Mark(in)
 		resp := c.errorResponse(he.Status, he.Msg)
 		resp.Close = true
 		resp.ProtoMinor = 1
@@ -228,13 +316,18 @@ func (c *conn) readFailed(err error) bool {
 			resp.RetryAfter = 1
 		}
 		c.linger = c.write(&resp)
+		c.sample.Mark(stages.Respond)
 	}
+	c.sample.End()
 	return false
 }
 
 // Reject implements executor.Conn: 503 with Retry-After, then close.
 func (c *conn) Reject() {
+	c.sample.Mark(stages.Queue) // the hand-off that found no room
 	c.rejectWith(503, "server overloaded: worker queue full", 1)
+	c.sample.Mark(stages.Respond)
+	c.sample.End()
 }
 
 // rejectWith answers status with Retry-After and marks c to linger in
@@ -260,6 +353,7 @@ func (c *conn) Close() {
 	}
 	c.closed = true
 	c.mu.Unlock()
+	c.flush() // answers held back (a pipelined request refused by Shutdown)
 	if tc, ok := c.nc.(*net.TCPConn); ok && c.linger {
 		tc.CloseWrite()
 		tc.SetReadDeadline(time.Now().Add(lingerAfterReject))
@@ -270,20 +364,52 @@ func (c *conn) Close() {
 	c.s.untrack(c)
 }
 
-// write sends resp and counts its status; false when the connection broke.
+// write sends resp, after any answers held back, and counts its status;
+// false when the connection broke.
+func (c *conn) write(resp *http1.Response) bool {
+	c.appendResponse(resp)
+	return c.flush()
+}
+
+// appendResponse adds resp to the answers to send and counts its status.
 // It adds the Date header when the caller has not, and sends no content in
 // the answer to a HEAD request.
-func (c *conn) write(resp *http1.Response) bool {
+func (c *conn) appendResponse(resp *http1.Response) {
 	c.s.stats.count(resp.Status)
 	if resp.Date == nil {
 		resp.Date = c.s.dates.Get(c.s.cfg.Now())
 	}
 	resp.Head = c.req.Method == "HEAD"
-	c.out = http1.AppendResponse(c.out[:0], resp)
-	c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+	c.out = http1.AppendResponse(c.out, resp)
+}
+
+// flush writes the answers in c.out; false when the connection broke.
+func (c *conn) flush() bool {
+	if len(c.out) == 0 {
+		return true
+	}
+	c.setWriteDeadline()
 	_, err := c.nc.Write(c.out)
+	if cap(c.out) > maxHeldBack<<2 {
+		c.out = nil // a large answer (GET /metrics) must not stay pinned
+	} else {
+		c.out = c.out[:0]
+	}
 	return err == nil
 }
+
+// holdBack reports whether the answer just appended may wait for the next
+// ones: a pipelining client's next request head is already buffered
+// (serving it reads nothing from the network), and less than maxHeldBack
+// is waiting. The answers to a batch of pipelined requests then leave in
+// one write(2) instead of one each; WaitRequest sends them before it can
+// block on a read, and Close before closing.
+func (c *conn) holdBack() bool {
+	return !c.s.cfg.writeEach && len(c.out) < maxHeldBack && c.br.Buffered() > 0 && c.headBuffered()
+}
+
+// maxHeldBack bounds the answers held back for one write.
+const maxHeldBack = 16 << 10
 
 // errorResponse is status with the body {"error": msg}.
 func (c *conn) errorResponse(status int, msg string) http1.Response {

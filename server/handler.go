@@ -8,6 +8,7 @@ import (
 
 	"metricstream/internal/http1"
 	"metricstream/internal/metric"
+	"metricstream/internal/stages"
 	"metricstream/variants/executor"
 	"metricstream/variants/metrics"
 	"metricstream/variants/writer"
@@ -56,6 +57,7 @@ func (c *conn) limit() {
 	s := c.s
 	client := c.clientKey()
 	d := s.limiter.Allow(client, c.now)
+	c.sample.Mark(stages.RateLimit)
 	if d.TableFull {
 		c.refuse(c.errorResponse(503, "too many distinct clients tracked by the rate limiter; retry later"))
 		c.refusal.RetryAfter = 1
@@ -70,6 +72,7 @@ func (c *conn) limit() {
 		}
 	}
 	s.recorder.Record(client, d.Allowed)
+	c.sample.Mark(stages.Record)
 	if !d.Allowed {
 		c.refuse(c.errorResponse(429, "rate limit exceeded: at most "+strconv.Itoa(s.cfg.RateLimit)+" requests per second per client"))
 		c.refusal.RetryAfter = retrySeconds(d.RetryAfter)
@@ -112,15 +115,20 @@ func (c *conn) ingest() http1.Response {
 		c.parser = s.comp.NewParser()
 	}
 	ms, err := c.parser.Parse(c.req.Body)
+	c.sample.Mark(stages.Parse)
 	if err == nil {
 		err = metric.ValidateBatchAt(ms, c.now)
+		c.sample.Mark(stages.Validate)
 	}
 	if err != nil {
 		return c.errorResponse(400, err.Error())
 	}
 	now := c.now
 	c.lines = metric.AppendBatch(c.lines[:0], ms, now.UnixMilli())
-	if err := s.writer.Append(c.lines); err != nil {
+	c.sample.Mark(stages.Encode)
+	err = s.writer.Append(c.lines)
+	c.sample.Mark(stages.Write)
+	if err != nil {
 		var r http1.Response
 		switch {
 		case errors.Is(err, writer.ErrQueueFull):
@@ -182,6 +190,11 @@ type Health struct {
 	SeedDesign bool              `json:"seed_design"` // a seed design runs in some dimension (issue 13)
 	Process    executor.Process  `json:"process"`     // OS threads and RSS from /proc/self/status
 	Seed       *SeedDesignHealth `json:"seed,omitempty"`
+
+	// Stages is the stage timer's cumulative counters (Config.Stages,
+	// -stages 1/N); absent when timing is off. Read it before and after a
+	// trial and Sub the two.
+	Stages *stages.Snapshot `json:"stages,omitempty"`
 }
 
 func (c *conn) health() http1.Response {
@@ -197,6 +210,10 @@ func (c *conn) health() http1.Response {
 		SeedDesign: s.comp.Set.SeedDesign(),
 		Process:    executor.ReadProcess(),
 		Seed:       s.seedHealth(),
+	}
+	if s.cfg.Stages.Every() != 0 {
+		snap := s.cfg.Stages.Snapshot()
+		h.Stages = &snap
 	}
 	if h.Writer.LastError != "" {
 		h.Status, h.Error = "degraded", "storage: "+h.Writer.LastError

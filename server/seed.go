@@ -2,6 +2,7 @@ package server
 
 import (
 	"net"
+	"time"
 
 	"metricstream/variants/executor"
 	"metricstream/variants/metrics"
@@ -61,4 +62,5 @@ func (c *conn) SetNetConn(nc net.Conn) {
 	defer c.mu.Unlock()
 	c.nc = nc
 	c.br.Reset(nc)
+	c.rdl, c.wdl = time.Time{}, time.Time{} // nc has no deadlines yet
 }

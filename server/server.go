@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"metricstream/internal/http1"
+	"metricstream/internal/stages"
 	"metricstream/variants/executor"
 	"metricstream/variants/limiter"
 	"metricstream/variants/lock"
@@ -57,8 +58,22 @@ type Config struct {
 	WriteTimeout  time.Duration // to write a response (default 10s)
 	MaxConns      int           // open connections at most (default 4096); more get 503 and are closed
 
+	// Stages times a sample of requests stage by stage (stages.New(1/N),
+	// the -stages flag); nil or stages.New(0): off, at the cost of a nil
+	// check per hook. /health reports it under "stages".
+	Stages *stages.Timer
+
 	Logger *slog.Logger
 	Now    func() time.Time // for tests; default time.Now
+
+	// exactDeadlines sets every read and write deadline afresh for each
+	// request, as the server did before coarse deadlines (conn.wait); the
+	// benchmarks set it to compare.
+	exactDeadlines bool
+	// writeEach writes every answer at once, as the server did before it
+	// held back the answers of pipelined requests (conn.holdBack); the
+	// benchmarks set it to compare.
+	writeEach bool
 }
 
 func (c *Config) defaults() {
@@ -216,6 +231,18 @@ func (s *Server) evictIdle() time.Duration {
 		idle = time.Duration(s.cfg.Burst/s.cfg.RateLimit+1) * time.Second
 	}
 	return idle
+}
+
+// Listen is the listener cmd/metricstream serves on: TCP on addr, with
+// TCP keep-alive probes off on accepted connections. Go's net.Listen turns
+// them on (15 s), which costs four setsockopt(2) calls per accepted
+// connection (SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT) on
+// the path of every connection-per-request client, to detect dead peers
+// the server already drops: an idle connection is closed at IdleTimeout
+// and every read and write has a deadline.
+func Listen(ctx context.Context, addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	return lc.Listen(ctx, "tcp", addr)
 }
 
 // Serve accepts connections on ln and hands them to the executor until

@@ -55,8 +55,17 @@ func newClock() *fixedClock {
 	return c
 }
 
-// start runs a server for spec on 127.0.0.1 with a fresh data file.
+// start runs a server for spec on 127.0.0.1 with a fresh data file, on
+// the listener cmd/metricstream uses (Listen).
 func start(t testing.TB, spec string, mod func(*Config)) *testServer {
+	t.Helper()
+	ln, err := Listen(context.Background(), "127.0.0.1:0")
+	require.NoError(t, err)
+	return startOn(t, ln, spec, mod)
+}
+
+// startOn is start on ln.
+func startOn(t testing.TB, ln net.Listener, spec string, mod func(*Config)) *testServer {
 	t.Helper()
 	set, err := variants.Parse(spec)
 	require.NoError(t, err)
@@ -78,8 +87,9 @@ func start(t testing.TB, spec string, mod func(*Config)) *testServer {
 		f.Close() // the test injected a sink of its own
 	}
 	s, err := New(cfg)
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+	}
 	require.NoError(t, err)
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(ln) }()

@@ -87,6 +87,31 @@ func TestSlowloris(t *testing.T) {
 	}
 }
 
+// TestSlowlorisAfterKeepAlive: the header timeout still holds on a
+// keep-alive connection whose earlier requests arrived whole (their heads
+// were buffered, so no header deadline was set for them and the idle one
+// was reused): a head trickled next is cut at the header timeout, not at
+// the far longer idle timeout.
+func TestSlowlorisAfterKeepAlive(t *testing.T) {
+	for _, spec := range []string{"baseline", "optimized"} {
+		t.Run("variant="+spec, func(t *testing.T) {
+			ts := start(t, spec, func(c *Config) {
+				slowConfig(c)
+				c.IdleTimeout = 3 * hangLimit // a cut at the idle timeout shows as a hang
+			})
+			c := dial(t, ts.addr)
+			for range 5 {
+				require.Equal(t, 200, c.do("POST", "/metrics", "ka", `{"metrics":[{"name":"cpu","value":1}]}`).status)
+			}
+			d, got, err := trickle(c.nc, "POST /metrics HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 100*time.Millisecond)
+			require.False(t, isTimeout(err), "not closed within %v: the header timeout did not apply", hangLimit)
+			require.Zero(t, len(got), "slowloris got an answer: %q", got)
+			require.GreaterOrEqual(t, d, slowHeaderTimeout, "closed before the header timeout")
+			t.Logf("closed %v after its first byte (header timeout %v)", d.Round(time.Millisecond), slowHeaderTimeout)
+		})
+	}
+}
+
 // TestSlowBody: a body trickled after a prompt head is cut at the body
 // timeout; nothing is written or acknowledged.
 func TestSlowBody(t *testing.T) {

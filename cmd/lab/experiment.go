@@ -11,6 +11,9 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +24,7 @@ import (
 	"metricstream/harness/report"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
+	"metricstream/internal/stages"
 	"metricstream/variants"
 )
 
@@ -55,6 +59,7 @@ Examples:
   lab experiment -variant baseline+phase6 -scenarios seed-100x10,large-batch -count 10
   lab experiment -variant "phase3 phase3" -scenarios seed-50x10        A/A run
   lab experiment -variant parser=find+parser=fsm -scenarios large-batch -pprof
+  lab experiment -variant phase3+phase6 -cpus 1,2    each variant's 1 -> 2 core scaling
   lab experiment -target 10.0.0.5:8080 -scenarios rate-ramp -run-id ramp1   remote server
   lab experiment -variant seed-designs              the seed's five designs beside optimized: the seed-* scenarios, 1 trial each
   lab experiment -variant "lock=pooled lock=naive"   seed-naive only (a list naming a seed design defaults to its scenarios)
@@ -67,7 +72,9 @@ type experimentFlags struct {
 	variants, scenarios, target, out, runID, dir string
 	reports                                      string
 	count                                        int
+	cpus                                         string
 	pprof, pin, quiet, keepData                  bool
+	stages                                       stages.Every
 	countSet                                     bool // -count was given
 }
 
@@ -75,10 +82,13 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	if withVariant {
 		fs.StringVar(&f.variants, "variant", "", "variant `list`: presets or specs separated by '+' or spaces (default: the journey)")
 	}
-	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario `names`, \"quick\" (default) or \"all\"")
+	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario `names`, a set (\"quick\", the default; \"full\": the full capacity search, sweeps and one scenario per dimension) or \"all\"")
 	fs.IntVar(&f.count, "count", 6, "trials per scenario step and variant")
 	fs.BoolVar(&f.pprof, "pprof", false, "capture CPU, mutex and block profiles of one trial per scenario step into the run's profiles/")
+	f.stages = 64
+	fs.Var(&f.stages, "stages", "time each server's request stages on a `sample` of requests (\"1/64\", \"all\" or \"off\"; -stages on the server) and record each trial's stage costs")
 	fs.BoolVar(&f.pin, "pin", false, "pin servers to cpu0 and the generator to cpu1 (taskset)")
+	fs.StringVar(&f.cpus, "cpus", "", "comma-separated core `counts` (e.g. 1,2): run the schedule once per count with servers pinned to cores 0..N-1 and GOMAXPROCS=N; trials are named cpus=N")
 	fs.StringVar(&f.target, "target", "", "drive a server already running at `HOST:PORT` (no build, start or integrity check)")
 	fs.StringVar(&f.out, "out", "results", "results `directory`")
 	fs.StringVar(&f.runID, "run-id", "", "run `id` (default: the start time); give the same id on several hosts to merge them")
@@ -136,13 +146,14 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	if f.count < 1 {
 		return "", fmt.Errorf("experiment: -count must be >= 1, got %d", f.count)
 	}
-	// The generator plays many clients, each its own Authorization, from
-	// one address: lift the servers' cap on ids per address (default 64)
-	// unless the caller set it, or scenarios with more clients than the cap
-	// (seed-100x10, many-clients) would measure the cap. The servers inherit
-	// the environment; the launcher may pass -max-ids-per-addr instead.
-	if os.Getenv("METRICSTREAM_MAX_IDS_PER_ADDR") == "" {
-		os.Setenv("METRICSTREAM_MAX_IDS_PER_ADDR", "1000000")
+	// The servers' cap on ids per address is lifted by the launcher
+	// (launch.MaxIDsPerAddr, passed as -max-ids-per-addr).
+	cpus, err := parseCPUs(f.cpus)
+	if err != nil {
+		return "", err
+	}
+	if len(cpus) > 0 && (f.pin || f.target != "") {
+		return "", fmt.Errorf("experiment: -cpus pins the servers it starts to cores 0..N-1; it cannot be combined with -pin or -target")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -192,16 +203,32 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	if f.pin {
 		meta.Pinning = "server=cpu0 generator=cpu1 (taskset)"
 	}
-	cfg := experiment.Config{Scenarios: scs, Count: f.count, Dir: runDir, Meta: meta, Pprof: f.pprof, Progress: progress, Log: log, KeepData: f.keepData}
+	if len(cpus) > 0 {
+		meta.Pinning = "per pass: server=cpus 0..N-1 (taskset) with GOMAXPROCS=N for N in " + f.cpus + "; generator unpinned"
+		meta.Notes = append(meta.Notes, "-cpus "+f.cpus+": the schedule ran once per core count, one pass after the other (not interleaved across core counts); trials are named cpus=N")
+	}
+	cfg := experiment.Config{Scenarios: scs, Count: f.count, Dir: runDir, Meta: meta, Pprof: f.pprof, Progress: progress, Log: log, KeepData: f.keepData, CPUs: cpus}
 	cleanup, err := setLauncher(ctx, &f, &cfg, root, rootErr, log)
 	defer cleanup()
 	if err != nil {
 		return "", err
 	}
+	if f.stages != 0 {
+		cfg.Stages = true
+		cfg.Meta.Stages = f.stages.String()
+		cfg.Meta.Notes = append(cfg.Meta.Notes, "stages: servers time their request stages on 1 request in "+strconv.FormatUint(uint64(f.stages), 10)+" (-stages "+f.stages.String()+"); each load trial records the difference of /health's stage counters before and after it")
+	}
 	if f.pprof && !cfg.Remote {
 		cfg.Meta.Notes = append(cfg.Meta.Notes, "profiles: CPU, mutex and block (the server's -pprof turns mutex and block profiling on) of the first trial of each scenario step, in profiles/")
 	}
 	run, err := experiment.Run(ctx, cfg)
+	if pl, ok := cfg.Launcher.(*launch.ProcessLauncher); ok && run != nil && len(pl.NoStages) > 0 {
+		// the binary predates the server's -stages: measured without it
+		run.Meta.Notes = append(run.Meta.Notes, "stages: not timed for "+strings.Join(pl.NoStages, ", ")+" (the server binary has no -stages flag)")
+		if werr := results.Write(run); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	if run != nil {
 		if serr := summarize(stdout, run); serr != nil && err == nil {
 			err = serr
@@ -259,7 +286,7 @@ func setLauncher(ctx context.Context, f *experimentFlags, cfg *experiment.Config
 	if err != nil {
 		return cleanup, err
 	}
-	pl.Pin, pl.Pprof = f.pin, f.pprof
+	pl.Pin, pl.Pprof, pl.Stages = f.pin, f.pprof, f.stages
 	cfg.Launcher = pl
 	return cleanup, nil
 }
@@ -324,4 +351,25 @@ func isTTY(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// parseCPUs reads -cpus: a comma-separated list of distinct core counts,
+// each 1..runtime.NumCPU().
+func parseCPUs(list string) ([]int, error) {
+	list = strings.TrimSpace(list)
+	if list == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, p := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n < 1 || n > runtime.NumCPU() {
+			return nil, fmt.Errorf("experiment: -cpus %q: each entry must be a core count 1..%d", list, runtime.NumCPU())
+		}
+		if slices.Contains(out, n) {
+			return nil, fmt.Errorf("experiment: -cpus %q: %d given twice", list, n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,6 +62,21 @@ func TestExperimentFlagErrors(t *testing.T) {
 	} {
 		if err := run(&bytes.Buffer{}, &bytes.Buffer{}, args); err == nil {
 			t.Errorf("%v succeeded", args)
+		}
+	}
+}
+
+// -cpus: distinct core counts within the machine's.
+func TestParseCPUs(t *testing.T) {
+	if got, err := parseCPUs(" 1 "); err != nil || len(got) != 1 || got[0] != 1 {
+		t.Errorf("1: %v %v", got, err)
+	}
+	if got, err := parseCPUs(""); err != nil || got != nil {
+		t.Errorf("empty: %v %v", got, err)
+	}
+	for _, bad := range []string{"0", "1,1", "x", "1,,2", strconv.Itoa(runtime.NumCPU() + 1)} {
+		if _, err := parseCPUs(bad); err == nil {
+			t.Errorf("%q accepted", bad)
 		}
 	}
 }

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -34,6 +33,7 @@ import (
 
 	"metricstream/internal/http1"
 	"metricstream/internal/pprofserve"
+	"metricstream/internal/stages"
 	"metricstream/server"
 	"metricstream/variants"
 	"metricstream/variants/executor"
@@ -78,6 +78,7 @@ type options struct {
 	headerTO, bodyTO, idleTO, writeTO, shutdown time.Duration
 	fsyncEvery                                  time.Duration
 	variant                                     bool
+	stages                                      stages.Every
 }
 
 func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
@@ -92,7 +93,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.BoolVar(&o.redisFailOpen, "redis-fail-open", false, "limiter=redis: when Redis is unreachable admit requests (fail open) instead of answering 503 (fail closed)")
 	fs.IntVar(&o.maxClients, "max-clients", 100000, "clients the rate limiter tracks at most; idle ones are evicted after 10s, new ones beyond the cap get 503")
 	fs.IntVar(&o.maxIDsPerAddr, "max-ids-per-addr", server.DefaultMaxIDsPerAddr, "distinct Authorization values one remote address may use as rate-limit clients of their own; its further new values share one quota keyed by the address (at least 1)")
-	fs.IntVar(&o.workers, "workers", 0, "pool executor: worker goroutines (0: 2×GOMAXPROCS, at least 4)")
+	fs.IntVar(&o.workers, "workers", 0, "pool executor: requests served at once, each on its connection's goroutine (0: 2×GOMAXPROCS, at least 4)")
 	fs.IntVar(&o.queue, "queue", 0, "pool executor: requests waiting for a worker before 503 (0: 1024)")
 	fs.IntVar(&o.maxThreads, "max-threads", 0, "executor=thread (a seed design): connections served at once, one OS thread each; more are answered 503 (0: the ceiling below Go's 10000-thread limit, RLIMIT_NPROC and threads-max, now "+strconv.Itoa(executor.ThreadCeiling())+")")
 	fs.IntVar(&o.writerQueue, "writer-queue", 0, "async writer: batches waiting to be written before 503 (0: 1024)")
@@ -108,6 +109,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.DurationVar(&o.writeTO, "write-timeout", 10*time.Second, "time to write a response")
 	fs.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "time to finish requests in flight on SIGTERM/SIGINT")
 	fs.StringVar(&o.pprof, "pprof", "", "serve /debug/pprof on this `address` (e.g. 127.0.0.1:6060), with mutex and block profiling on (empty: off)")
+	fs.Var(&o.stages, "stages", "time 1 request in N stage by stage: `rate` 1/N (1/64; 1/1 or all: every request) or off; GET /health reports it under \"stages\" (default off)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.BoolVar(&o.variant, "variant", false, "print the compiled variant as JSON and exit")
 	fs.Usage = func() {
@@ -177,13 +179,13 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 		Redis: limiter.RedisConfig{Addr: o.redis, FailOpen: o.redisFailOpen}, Workers: o.workers, Queue: o.queue, WriterQueue: o.writerQueue, MaxThreads: o.maxThreads,
 		Limits: http1.Limits{MaxHeaderBytes: o.maxHeader, MaxBodyBytes: o.maxBody}, BodyBuffer: o.bodyBuffer,
 		HeaderTimeout: o.headerTO, BodyTimeout: o.bodyTO, IdleTimeout: o.idleTO, WriteTimeout: o.writeTO,
-		MaxConns: o.maxConns, Logger: log,
+		MaxConns: o.maxConns, Logger: log, Stages: stages.New(o.stages),
 	})
 	if err != nil {
 		f.Close()
 		return err
 	}
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := server.Listen(ctx, o.addr) // TCP keep-alive probes off: the deadlines already drop dead peers
 	if err != nil {
 		srv.Shutdown(context.Background())
 		return err
@@ -196,7 +198,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 		}
 	}
 	log.Info("started", "addr", ln.Addr().String(), "variant", compiled.Set.String(), "preset", compiled.Set.Preset(),
-		"data", o.data, "rate_limit", o.rateLimit, "fsync", policy.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
+		"data", o.data, "rate_limit", o.rateLimit, "stages", o.stages.String(), "fsync", policy.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -248,7 +248,7 @@ func TestFlags(t *testing.T) {
 	for _, name := range []string{"addr", "data", "rate-limit", "workers", "queue", "fsync", "pprof", "variant",
 		"max-conns", "max-header-bytes", "max-body-bytes", "header-timeout", "body-timeout", "idle-timeout",
 		"write-timeout", "max-clients", "writer-queue", "shutdown-timeout", "log-level",
-		"burst", "redis-addr", "redis-fail-open"} {
+		"burst", "redis-addr", "redis-fail-open", "stages"} {
 		if fs.Lookup(name) == nil {
 			t.Errorf("no flag -%s", name)
 		}
@@ -280,11 +280,16 @@ func TestFlags(t *testing.T) {
 		t.Fatalf("defaults: max-ids-per-addr %d, body-buffer-bytes %d; want 64, 256 MiB", o.maxIDsPerAddr, o.bodyBuffer)
 	}
 	env := map[string]string{"METRICSTREAM_RATE_LIMIT": "0", "METRICSTREAM_WORKERS": "9", "METRICSTREAM_FSYNC": "always",
-		"METRICSTREAM_MAX_IDS_PER_ADDR": "8"}
+		"METRICSTREAM_MAX_IDS_PER_ADDR": "8", "METRICSTREAM_STAGES": "1/64"}
+	require.Equal(t, "off", o.stages.String(), "-stages is off by default")
 	require.NoError(t, applyEnv(fs, func(k string) string { return env[k] }))
-	if o.rateLimit != 0 || o.workers != 3 || o.fsync != "always" || o.maxIDsPerAddr != 8 {
-		t.Fatalf("after env: rate-limit %d workers %d fsync %s max-ids-per-addr %d; want 0, 3 (flag wins), always, 8",
-			o.rateLimit, o.workers, o.fsync, o.maxIDsPerAddr)
+	if o.rateLimit != 0 || o.workers != 3 || o.fsync != "always" || o.maxIDsPerAddr != 8 || o.stages != 64 {
+		t.Fatalf("after env: rate-limit %d workers %d fsync %s max-ids-per-addr %d stages %v; want 0, 3 (flag wins), always, 8, 1/64",
+			o.rateLimit, o.workers, o.fsync, o.maxIDsPerAddr, o.stages)
+	}
+	if err := run(context.Background(), io.Discard, io.Discard, []string{"-stages", "1/0"}, func(string) string { return "" }); err == nil ||
+		!strings.Contains(err.Error(), "stages") {
+		t.Fatalf("-stages 1/0: err = %v, want a refusal naming the flag", err)
 	}
 	if err := run(context.Background(), io.Discard, io.Discard, []string{"-max-ids-per-addr", "0"}, func(string) string { return "" }); err == nil ||
 		!strings.Contains(err.Error(), "-max-ids-per-addr") {

@@ -192,6 +192,10 @@ type Analysis struct {
 	samples     map[sampleKey]*Sample
 	ix          trialIndex
 	better      map[string]int // unit -> direction, from the data's unit metadata
+
+	Stages []StageCost // per scenario and variant with stage counters (stages.go)
+	USL    []USLFit    // per closed-loop client sweep and variant (usl.go)
+	Steps  []StepRow   // "What each step buys": one per journey step (steps.go)
 }
 
 type sampleKey struct {
@@ -321,6 +325,9 @@ func Analyze(run *results.Run) (*Analysis, error) {
 	a.knees()
 	a.replicas()
 	a.faults()
+	a.stageCosts()
+	a.uslFits()
+	a.steps()
 	a.seedDesigns()
 	for _, c := range run.Checks {
 		if c.Failed != "" {

@@ -61,7 +61,7 @@ func TestSummarizeFaults(t *testing.T) {
 	if !strings.HasSuffix(line, " 0 lost-metrics 2 hostile-late") {
 		t.Errorf("bench line %q", line)
 	}
-	if line := results.BenchLine(&run.Trials[2]); !strings.HasSuffix(line, " 0 lost-metrics 500000000 recovery-ns") {
+	if line := results.BenchLine(&run.Trials[2]); !strings.HasSuffix(line, " 0 lost-metrics 500000000 recovery-ns 1000 capacity-req/s") {
 		t.Errorf("bench line %q", line)
 	}
 }

@@ -47,7 +47,7 @@ func FormatValue(unit string, v float64) string {
 		return FormatNS(v)
 	case unit == "success-%":
 		return fmt.Sprintf("%.1f%%", v)
-	case unit == "req/s":
+	case unit == "req/s" || unit == "capacity-req/s":
 		return FormatSI(v) + "/s"
 	}
 	return FormatSI(v)

@@ -28,8 +28,8 @@ import (
 //     keep-alive clients run, and the trial records their load. The
 //     criterion: every attacker closed within header timeout + 1 s of its
 //     first byte, and the honest p99 at most 2× the slowloris=0 step's.
-//   - overload: a 1 s closed-loop probe measures the capacity C (2xx/s of
-//     probeClients clients), an open-loop phase offers 5×C for the
+//   - overload: a capacity search (overload.go: overloadObjective) finds
+//     the capacity C, an open-loop phase offers 5×C for the
 //     scenario's duration (recorded; latency of 2xx answers only), then a
 //     recovery phase offers 0.5×C for 3 s and notes the last 503 in it.
 //     The criterion: 503s appear, 2xx latency stays bounded, nothing

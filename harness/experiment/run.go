@@ -38,8 +38,15 @@ type Config struct {
 	// KeepData keeps the servers' data files after a passing integrity
 	// check (failed ones are always kept, next to the server logs).
 	KeepData bool
+	// Stages reads each server's /health "stages" snapshot before and
+	// after every load trial and records the difference in Trial.Stages
+	// (the launcher starts servers with -stages; see launch.ProcessLauncher).
+	Stages bool
 	// OnTrial, when set, sees each trial as it is recorded (tests, live output).
 	OnTrial func(*results.Trial)
+	// CPUs runs the whole schedule once per entry with every server pinned
+	// to that many cores (cpus.go); empty: once, not limited.
+	CPUs []int
 }
 
 // armState is an arm's progress through the pipeline.
@@ -71,13 +78,17 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 		return nil, fmt.Errorf("experiment: %w", err)
 	}
 	r.verifyArms(ctx)
-	for _, group := range groupByServer(loadScenarios(cfg.Scenarios)) {
-		if ctx.Err() != nil {
-			break
+	if err := r.eachCPUs(ctx, func() {
+		for _, group := range groupByServer(loadScenarios(cfg.Scenarios)) {
+			if ctx.Err() != nil {
+				break
+			}
+			r.measureGroup(ctx, group)
 		}
-		r.measureGroup(ctx, group)
+		r.perTrialScenarios(ctx)
+	}); err != nil {
+		return nil, err
 	}
-	r.perTrialScenarios(ctx)
 	if r.bar != nil {
 		_ = r.bar.Finish()
 	}
@@ -100,6 +111,7 @@ type runner struct {
 	bar       *progressbar.ProgressBar // nil without cfg.Progress
 	host      string
 	serverDir string
+	cpus      int // the cores servers are pinned to now (0: not limited)
 }
 
 func newRunner(cfg Config) *runner {
@@ -109,6 +121,12 @@ func newRunner(cfg Config) *runner {
 	r.run.Meta.Count = cfg.Count
 	for _, s := range cfg.Scenarios {
 		r.run.Meta.Scenarios = append(r.run.Meta.Scenarios, s.Name)
+		if s.Targets != "" {
+			if r.run.Meta.Targets == nil {
+				r.run.Meta.Targets = map[string]string{}
+			}
+			r.run.Meta.Targets[s.Name] = s.Targets
+		}
 	}
 	for _, a := range cfg.Arms {
 		r.arms = append(r.arms, &armState{Arm: a, check: results.Check{Variant: a.Label}})
@@ -121,7 +139,7 @@ func newRunner(cfg Config) *runner {
 	if cfg.Progress != nil {
 		total := 0
 		for _, s := range cfg.Scenarios {
-			total += len(s.LoadSteps()) * cfg.Count * len(r.arms)
+			total += len(s.LoadSteps()) * cfg.Count * len(r.arms) * max(len(cfg.CPUs), 1)
 		}
 		r.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(cfg.Progress),
@@ -156,7 +174,8 @@ func (r *runner) progress(n int, what string) {
 // record completes trial t of arm a in step st of sc (its identity and SLO
 // verdicts), and appends it to the run.
 func (r *runner) record(t results.Trial, sc *scenario.Scenario, st scenario.Step, a *armState, k int) {
-	t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, st.Name, r.host
+	t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, cpusStep(r.cpus, st.Name), r.host
+	t.CPUs = r.cpus
 	t.SLO = scenario.EvalAll(sc.SLOs(), &t)
 	r.run.Trials = append(r.run.Trials, t)
 	if r.cfg.OnTrial != nil {
@@ -257,10 +276,12 @@ func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fle
 				if pp := f.Insts[0].PprofAddr(); r.cfg.Pprof && k == 0 && pp != "" {
 					prof = launch.CaptureProfiles(ctx, pp, filepath.Join(r.cfg.Dir, "profiles"), profName(sc.Name, st.Name, a.Label), expected(st.Config))
 				}
+				before := r.readStages(ctx, f.Insts)
 				t := trial(ctx, st, f.Addrs(), f.tally, fmt.Sprintf("t%d-%d-%d-%s-", si, k, len(r.run.Trials), launch.SafeName(a.Label)))
 				if prof != nil {
 					prof()
 				}
+				t.Stages = stagesBetween(before, r.readStages(ctx, f.Insts))
 				if len(f.Insts) > 1 && sc.Server.RateLimit != nil {
 					t.RateLimit = *sc.Server.RateLimit
 				}

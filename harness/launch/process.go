@@ -19,6 +19,7 @@ import (
 	"metricstream/internal/freeport"
 	"metricstream/internal/fsname"
 	"metricstream/internal/redisproc"
+	"metricstream/internal/stages"
 )
 
 // Instance is one running server.
@@ -92,9 +93,40 @@ type ProcessLauncher struct {
 	Pin bool
 	// Pprof starts servers with -pprof on a second free port.
 	Pprof bool
+	// Stages starts servers with -stages (stage timing at this sampling
+	// rate; 0: off), where the binary accepts the flag; NoStages lists the
+	// labels whose binary did not (their trials carry no stage costs).
+	Stages   stages.Every
+	NoStages []string
 	// Ready bounds the wait for /health after start (default 15s).
 	Ready time.Duration
-	n     int
+	// CPUs, when > 0, pins servers to cores 0..CPUs-1 (taskset) and sets
+	// their GOMAXPROCS to CPUs (lab experiment -cpus); it replaces Pin.
+	CPUs int
+	n    int
+}
+
+// MaxIDsPerAddr is the -max-ids-per-addr every lab server is started with
+// (unless the scenario's flags give one): the generator plays all its
+// clients, each with its own Authorization, from 127.0.0.1, so the
+// server's default cap (64 ids per remote address) would otherwise measure
+// the cap in every scenario with more clients than that. The reference
+// server has no such cap and no such flag.
+const MaxIDsPerAddr = 1000000
+
+// SetCPUs implements CPULimiter.
+func (pl *ProcessLauncher) SetCPUs(n int) error {
+	if n < 0 {
+		return fmt.Errorf("launch: cpus must be >= 0, got %d", n)
+	}
+	pl.CPUs = n
+	return nil
+}
+
+// CPULimiter is a Launcher that can pin the servers it starts from now on
+// to n cores (0: no limit).
+type CPULimiter interface {
+	SetCPUs(n int) error
 }
 
 // Start implements Launcher.
@@ -147,11 +179,25 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 		}
 		args = append(args, "-redis-addr", p.redis.Addr)
 	}
+	if pl.Stages != 0 && !slices.Contains(flags, "-stages") {
+		if SupportsFlag(bin, "stages") {
+			args = append(args, StagesFlags(pl.Stages)...)
+		} else if !slices.Contains(pl.NoStages, arm.Label) {
+			pl.NoStages = append(pl.NoStages, arm.Label)
+		}
+	}
+	if !arm.Reference && !slices.Contains(flags, "-max-ids-per-addr") {
+		args = append(args, "-max-ids-per-addr", strconv.Itoa(MaxIDsPerAddr))
+	}
 	args = append(args, flags...)
 	var cmd *exec.Cmd
-	if pl.Pin {
+	switch {
+	case pl.CPUs > 0:
+		cmd = exec.Command("taskset", append([]string{"-c", fmt.Sprintf("0-%d", pl.CPUs-1), bin}, args...)...)
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(pl.CPUs))
+	case pl.Pin:
 		cmd = exec.Command("taskset", append([]string{"-c", "0", bin}, args...)...)
-	} else {
+	default:
 		cmd = exec.Command(bin, args...)
 	}
 	p.log = filepath.Join(dir, name+".log")

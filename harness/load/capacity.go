@@ -340,7 +340,12 @@ func clamp(v, lo, hi float64) float64 {
 // their answer or their timeout): far beyond capacity, the schedule's
 // backlog would otherwise keep a 1 s point running for as long as the
 // target takes to work through it. The search fails such a point (Cut).
-func OpenRunner(cfg Config) RunFunc {
+func OpenRunner(cfg Config) RunFunc { return OpenRunnerTee(cfg, nil) }
+
+// OpenRunnerTee is OpenRunner whose every result also goes to also (when
+// not nil): the harness counts the metrics the server acknowledged, for
+// its integrity check.
+func OpenRunnerTee(cfg Config, also Recorder) RunFunc {
 	n := 0
 	prefix := cfg.ClientPrefix
 	if prefix == "" {
@@ -352,9 +357,13 @@ func OpenRunner(cfg Config) RunFunc {
 		c.ClientPrefix = fmt.Sprintf("%sc%d-", prefix, n)
 		n++
 		m := NewMetrics()
+		var rec Recorder = m
+		if also != nil {
+			rec = Tee(m, also)
+		}
 		start := time.Now()
 		cut, cancel := context.WithTimeout(ctx, cutAfter*hold)
-		d, err := Attack(cut, c, m)
+		d, err := Attack(cut, c, rec)
 		cancel()
 		if err != nil && (ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded)) {
 			return results.Trial{}, err // a bad config or the caller's cancellation, not the cut

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,6 +23,7 @@ type Series struct {
 	Points []Point
 	Color  int
 	Dash   int
+	Line   bool // a line without point glyphs (a fitted curve)
 }
 
 // Marker is an annotated point, e.g. a saturation knee.
@@ -52,6 +52,24 @@ type Chart struct {
 	Series         []Series
 	Markers        []Marker
 	Note           string // said under the chart on the page
+	Stacked        bool   // with Bars: the series stack per category (stages-*.png)
+	// YMin < YMax fixes the Y axis (success: 0-100%); else it fits the data.
+	YMin, YMax float64
+	// Panels, when set, are small multiples drawn side by side under the
+	// chart's Title with one legend (each panel's Title heads it); the
+	// chart's own Series are then unused.
+	Panels []Chart
+	// Width and Height are the PNG's size in pixels (set by Build).
+	Width, Height int
+}
+
+// AllSeries is every series the chart draws, over its panels.
+func (c *Chart) AllSeries() []Series {
+	var out []Series
+	for _, p := range c.panels() {
+		out = append(out, p.Series...)
+	}
+	return out
 }
 
 // Skipped is a chart the run has no data for, and why.
@@ -156,9 +174,10 @@ type loadGroup struct {
 	cells []analysis.Cell
 }
 
-// loadGroups returns the stepped scenarios (clients= or rate= steps) or,
-// when there is none, the closed-loop single-step scenarios taken together
-// along their client counts (when they have at least two).
+// loadGroups returns the scenarios stepped by clients=N or rate=R, one
+// group each. Different scenarios are never put on one axis: batch 1 and
+// batch 10, keep-alive and a connection per request are not one sweep, and
+// a line through them draws a shape that means nothing.
 func (ix *trialIndex) loadGroups(keys ...string) []loadGroup {
 	var gs []loadGroup
 	for _, s := range ix.scenarios() {
@@ -168,32 +187,6 @@ func (ix *trialIndex) loadGroups(keys ...string) []loadGroup {
 				gs = append(gs, loadGroup{name: s, key: k, cells: ix.cellsOf(s)})
 			}
 		}
-	}
-	if len(gs) > 0 || !slices.Contains(keys, "clients") {
-		return gs
-	}
-	var cells []analysis.Cell
-	clients := map[float64]bool{}
-	for _, c := range ix.cells {
-		if c.Step != "" {
-			continue
-		}
-		closed := true
-		for _, ts := range ix.byCell[c] {
-			for _, t := range ts {
-				closed = closed && t.Model != "open"
-			}
-		}
-		if !closed {
-			continue
-		}
-		cells = append(cells, c)
-		for _, ts := range ix.byCell[c] {
-			clients[cellX(c, ts, "clients")] = true
-		}
-	}
-	if len(clients) >= 2 {
-		gs = append(gs, loadGroup{name: "closed-loop scenarios", key: "clients", cells: cells})
 	}
 	return gs
 }
@@ -210,11 +203,14 @@ func (ix *trialIndex) median(unit string, div float64, f func(*results.Trial) fl
 }
 
 // variantSeries builds one series per variant of y against the group's load
-// axis, points sorted by x.
+// axis, points sorted by x; dash < 0 gives each variant its own dash.
 func (ix *trialIndex) variantSeries(g loadGroup, y cellValue, suffix string, dash int, dropNonPositive bool) []Series {
 	var out []Series
 	for _, v := range ix.variants {
 		s := Series{Name: v + suffix, Color: ix.color[v], Dash: dash}
+		if dash < 0 { // a dash per variant, as well as a colour
+			s.Dash = ix.color[v]
+		}
 		for _, c := range g.cells {
 			ts := ix.byCell[c][v]
 			if len(ts) == 0 {
@@ -246,26 +242,91 @@ func fileName(parts ...string) string {
 	return strings.ToLower(fsname.Safe(strings.Join(parts, "-"))) + ".png"
 }
 
-// SuccessCharts plots success rate against clients, one series per variant.
+// successCharts plots, per scenario stepped by clients, the success rate
+// against clients, one series per variant, on a fixed 0-100% axis (a flat
+// line at 100% reads as "all answered", not as noise magnified).
 func successCharts(ix *trialIndex) ([]Chart, []Skipped) {
 	const title = "Success rate vs clients"
 	gs := ix.loadGroups("clients")
 	if len(gs) == 0 {
-		return nil, []Skipped{{title, "the run has no closed-loop scenario stepped by clients=N, nor closed-loop scenarios with two or more client counts"}}
+		return nil, []Skipped{{title, "the run has no closed-loop scenario stepped by clients=N (different scenarios are not drawn on one axis)"}}
 	}
 	var cs []Chart
 	for _, g := range gs {
-		cs = append(cs, Chart{
+		c := Chart{
 			File:   fileName("success", g.name),
 			Title:  title + " — " + g.name,
 			XLabel: axisLabel(g.key),
-			YLabel: "success (% of requests answered 2xx)",
-			Series: ix.variantSeries(g, ix.median("success-%", 1, func(t *results.Trial) float64 { return t.SuccessPct }), "", 0, false),
-			Note:   "Median over trials of each cell.",
-		})
-		cs[len(cs)-1].XTicks = loadTicks(cs[len(cs)-1].Series)
+			YLabel: "answered 2xx (%)",
+			YMin:   0, YMax: 100,
+			Series: ix.variantSeries(g, ix.median("success-%", 1, func(t *results.Trial) float64 { return t.SuccessPct }), "", -1, false),
+			Note:   "Median over trials of each step.",
+		}
+		full := true
+		for _, s := range c.Series {
+			for _, p := range s.Points {
+				full = full && p.Y >= 99.95
+			}
+		}
+		if full {
+			c.Note += " Every variant answered ≥ 99.95% 2xx at every step: the lines lie on each other at 100%."
+		}
+		setLoadAxis(&c)
+		cs = append(cs, splitPanels(c))
 	}
 	return cs, nil
+}
+
+// setLoadAxis puts a load axis on a log scale when it spans a factor of
+// ten or more (client sweeps double), labelled at the steps.
+func setLoadAxis(c *Chart) {
+	lo, hi := math.Inf(1), 0.0
+	for _, s := range c.AllSeries() {
+		for _, p := range s.Points {
+			lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
+		}
+	}
+	c.LogX = lo > 0 && hi/lo >= 10
+	c.XTicks = loadTicks(c.AllSeries())
+	for i := range c.Panels {
+		c.Panels[i].LogX, c.Panels[i].XTicks = c.LogX, c.XTicks
+	}
+}
+
+// splitPanels turns a chart of more than MaxSeriesPerPanel series into
+// small multiples of at most that many each (reference lines, Color < 0,
+// repeated in every panel), titled by the variants they hold.
+func splitPanels(c Chart) Chart {
+	if len(c.Series) <= MaxSeriesPerPanel {
+		return c
+	}
+	var refs, data []Series
+	for _, s := range c.Series {
+		if s.Color < 0 {
+			refs = append(refs, s)
+		} else {
+			data = append(data, s)
+		}
+	}
+	per := max(MaxSeriesPerPanel-len(refs), 1)
+	for i := 0; i < len(data); i += per {
+		p := c
+		p.Panels, p.Markers, p.File, p.Note = nil, nil, "", ""
+		chunk := data[i:min(i+per, len(data))]
+		p.Title = chunk[0].Name + " … " + chunk[len(chunk)-1].Name
+		p.Series = append(append([]Series{}, chunk...), refs...)
+		for _, m := range c.Markers {
+			for _, s := range chunk {
+				if s.Color == m.Color {
+					p.Markers = append(p.Markers, m)
+					break
+				}
+			}
+		}
+		c.Panels = append(c.Panels, p)
+	}
+	c.Series, c.Markers = nil, nil
+	return c
 }
 
 // percentiles plotted by the latency charts.
@@ -278,29 +339,43 @@ var latencyPercentiles = []struct {
 	{"p99.9", "p99.9-ns", func(t *results.Trial) float64 { return float64(t.Latency.P999) }},
 }
 
-// latencyCharts plots p50, p99 and p99.9 (ms) against clients or offered
-// rate: color is the variant, dash the percentile.
+// latencyCharts plots, per scenario stepped by clients or rate, p50, p99
+// and p99.9 (ms) against the load as small multiples: one panel per
+// percentile, one series (colour) per variant, at most MaxSeriesPerPanel
+// a panel (more variants make more rows of panels).
 func latencyCharts(ix *trialIndex) ([]Chart, []Skipped) {
-	const title = "Latency percentiles vs load"
+	const title = "Latency vs load"
 	gs := ix.loadGroups("clients", "rate")
 	if len(gs) == 0 {
-		return nil, []Skipped{{title, "the run has no scenario stepped by clients=N or rate=R, nor closed-loop scenarios with two or more client counts"}}
+		return nil, []Skipped{{"Latency percentiles vs load", "the run has no scenario stepped by clients=N or rate=R (different scenarios are not drawn on one axis)"}}
 	}
 	var cs []Chart
 	for _, g := range gs {
 		c := Chart{
-			File:   fileName("latency", g.name),
-			Title:  title + " — " + g.name,
-			XLabel: axisLabel(g.key),
-			YLabel: "latency (ms)",
-			Note:   "Median over trials of each trial's percentile; solid p50, dashed p99, dotted p99.9.",
+			File:  fileName("latency", g.name),
+			Title: title + " — " + g.name,
+			Note:  "Median over trials of each trial's percentile; one panel per percentile, each on its own scale.",
 		}
-		for i, pc := range latencyPercentiles {
-			c.Series = append(c.Series, ix.variantSeries(g, ix.median(pc.unit, 1e6, pc.get), " "+pc.name, i, true)...)
+		for _, pc := range latencyPercentiles {
+			p := Chart{Title: pc.name, XLabel: axisLabel(g.key), YLabel: pc.name + " latency (ms)",
+				Series: ix.variantSeries(g, ix.median(pc.unit, 1e6, pc.get), "", -1, true)}
+			if len(p.Series) == 0 {
+				continue
+			}
+			p.LogY = spansDecade(p.Series)
+			if sp := splitPanels(p); len(sp.Panels) > 0 {
+				for _, q := range sp.Panels {
+					q.Title = pc.name + ": " + q.Title
+					c.Panels = append(c.Panels, q)
+				}
+			} else {
+				c.Panels = append(c.Panels, p)
+			}
 		}
-		sort.SliceStable(c.Series, func(i, j int) bool { return c.Series[i].Color < c.Series[j].Color })
-		c.LogY = spansDecade(c.Series)
-		c.XTicks = loadTicks(c.Series)
+		if len(c.Panels) == 0 {
+			continue
+		}
+		setLoadAxis(&c)
 		cs = append(cs, c)
 	}
 	return cs, nil
@@ -331,6 +406,22 @@ func loadTicks(ss []Series) []Tick {
 		ts[i] = Tick{x, strconv.FormatFloat(x, 'g', -1, 64)}
 	}
 	return ts
+}
+
+// loadTicksAll is every distinct X of the series, sorted.
+func loadTicksAll(ss []Series) []float64 {
+	seen := map[float64]bool{}
+	var xs []float64
+	for _, s := range ss {
+		for _, p := range s.Points {
+			if !seen[p.X] {
+				seen[p.X] = true
+				xs = append(xs, p.X)
+			}
+		}
+	}
+	sort.Float64s(xs)
+	return xs
 }
 
 // spansDecade reports whether the Y values span a factor of 10 or more.
@@ -372,16 +463,15 @@ func throughputCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped)
 			Title:  title + " — " + g.name,
 			XLabel: "offered (requests/s)",
 			YLabel: "achieved (2xx responses/s)",
-			Series: ix.variantSeries(g, ix.median("req/s", 1, func(t *results.Trial) float64 { return t.Throughput }), "", 0, false),
+			Series: ix.variantSeries(g, ix.median("req/s", 1, func(t *results.Trial) float64 { return t.Throughput }), "", -1, false),
 		}
-		var lo, hi float64 = math.Inf(1), 0
-		for _, s := range c.Series {
-			for _, p := range s.Points {
-				lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
-			}
+		// y = x through every step, so it stays the diagonal on a log X axis
+		var ref []Point
+		for _, t := range loadTicksAll(c.Series) {
+			ref = append(ref, Point{t, t})
 		}
-		if hi > 0 {
-			c.Series = append(c.Series, Series{Name: "achieved = offered", Color: -1, Dash: 1, Points: []Point{{lo, lo}, {hi, hi}}})
+		if len(ref) > 0 {
+			c.Series = append(c.Series, Series{Name: "achieved = offered", Color: -1, Dash: 1, Points: ref})
 		}
 		var notes []string
 		for _, k := range a.KneesOf(g.name) {
@@ -390,7 +480,8 @@ func throughputCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped)
 			}
 			notes = append(notes, k.Variant+": knee "+k.Text())
 		}
-		c.XTicks = loadTicks(c.Series)
+		setLoadAxis(&c)
+		c = splitPanels(c)
 		c.Note = fmt.Sprintf("Median over trials. Knee = highest offered rate whose trials all meet the scenario's SLOs (≥ %.0f%% success where trials carry no SLO). ", analysis.KneeSuccess) + strings.Join(notes, "; ") + "."
 		cs = append(cs, c)
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"metricstream/harness/analysis"
 	"metricstream/harness/results"
@@ -41,6 +42,8 @@ type ClaimCheck struct {
 	Why   string // why n/a
 	ours  float64
 	valid bool
+
+	Mechanism string // for a claim not met: what this run measured of why (steps.go)
 }
 
 // cellClients is the median number of closed-loop clients of a cell, or 0.
@@ -162,7 +165,12 @@ func checkClaims(a *analysis.Analysis, ix *trialIndex, heads []analysis.Cell) []
 }
 
 // journeyCharts draws, per headline cell, each journey preset's median
-// success and throughput as bars, with the seed's claims beside them.
+// success and throughput as bars, with the seed's own figures (absolute
+// ones stated at this cell's load) as grey bars beside them. A claim
+// relative to another preset ("2-3x phase2") is not a seed figure: it is
+// said under the chart with the factor this run measured, not drawn as a
+// bar computed from this run. A success chart whose bars would all be 100%
+// with no seed figure beside them carries no information and is not drawn.
 func journeyCharts(a *analysis.Analysis, ix *trialIndex, heads []analysis.Cell) ([]Chart, []Skipped) {
 	const title = "The journey"
 	presets, labels := analysis.JourneyLabels(a.Run, a.Variants)
@@ -173,25 +181,33 @@ func journeyCharts(a *analysis.Analysis, ix *trialIndex, heads []analysis.Cell) 
 		return nil, []Skipped{{title, "the run has no trials"}}
 	}
 	var cs []Chart
+	var sk []Skipped
 	for _, cell := range heads {
 		clients := ix.cellClients(cell)
-		for _, m := range []struct{ unit, file, ylabel string }{
-			{"success-%", "journey-success", "success (%)"},
-			{"req/s", "journey-throughput", "throughput (2xx responses/s)"},
+		for _, m := range []struct{ unit, file, what, ylabel string }{
+			{"success-%", "journey-success", "% answered 2xx", "answered 2xx (%)"},
+			{"req/s", "journey-throughput", "2xx responses/s", "2xx responses/s"},
 		} {
 			c := Chart{
 				File:       fileName(m.file, cell.String()),
-				Title:      fmt.Sprintf("%s: %s — %s", title, analysis.UnitLabel(m.unit), cell.String()),
+				Title:      fmt.Sprintf("%s — %s (scenario %s)", title, m.what, cell.String()),
 				XLabel:     "preset",
 				YLabel:     m.ylabel,
 				Bars:       true,
 				Categories: presets,
 			}
+			if m.unit == "success-%" {
+				c.YMin, c.YMax = 0, 112 // room for the value labels above 100%
+			}
 			ours := Series{Name: "this run (median)", Color: 0}
-			seed := Series{Name: "seed's claim", Color: -1}
+			seed := Series{Name: "the seed's figure", Color: -1}
+			var notes []string
+			allFull := true
 			for i, label := range labels {
-				if v, ok := a.Center(cell, label, m.unit); ok {
+				v, ok := a.Center(cell, label, m.unit)
+				if ok {
 					ours.Points = append(ours.Points, Point{float64(i), v})
+					allFull = allFull && v >= 99.95
 				}
 				for _, cl := range SeedClaims {
 					if cl.Preset != presets[i] || cl.Unit != m.unit {
@@ -205,9 +221,8 @@ func journeyCharts(a *analysis.Analysis, ix *trialIndex, heads []analysis.Cell) 
 							if p != cl.Relative {
 								continue
 							}
-							if base, ok := a.Center(cell, labels[j], m.unit); ok {
-								seed.Points = append(seed.Points, Point{float64(i), cl.Value * base})
-								c.Note = fmt.Sprintf("The seed claims %s for %s: the grey bar is the low end (%g× this run's %s).", cl.Text, cl.Preset, cl.Value, cl.Relative)
+							if base, okb := a.Center(cell, labels[j], m.unit); okb && ok && base > 0 {
+								notes = append(notes, fmt.Sprintf("The seed claims %s for %s (%g-%g× %s); this run: %.2f× %s.", cl.Text, cl.Preset, cl.Value, cl.Upper, cl.Relative, v/base, cl.Relative))
 							}
 						}
 					}
@@ -216,17 +231,24 @@ func journeyCharts(a *analysis.Analysis, ix *trialIndex, heads []analysis.Cell) 
 			if len(ours.Points) == 0 {
 				continue
 			}
+			if m.unit == "success-%" && allFull && len(seed.Points) == 0 {
+				sk = append(sk, Skipped{c.Title, "every preset answered ≥ 99.95% of requests 2xx and the seed states no success figure at this load: six bars at 100% would say nothing"})
+				continue
+			}
 			c.Series = append(c.Series, ours)
 			if len(seed.Points) > 0 {
 				c.Series = append(c.Series, seed)
-			} else if c.Note == "" {
-				c.Note = "The seed states no figure for this unit at this load."
+				notes = append([]string{"Grey bars: the seed's own figure at this load."}, notes...)
 			}
+			if len(notes) == 0 {
+				notes = append(notes, "The seed states no figure for this unit at this load.")
+			}
+			c.Note = strings.Join(notes, " ")
 			cs = append(cs, c)
 		}
 	}
 	if len(cs) == 0 {
-		return nil, []Skipped{{title, "no journey preset has success or throughput in the headline cells"}}
+		return nil, append(sk, Skipped{title, "no journey preset has success or throughput in the headline cells"})
 	}
-	return cs, nil
+	return cs, sk
 }

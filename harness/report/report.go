@@ -39,8 +39,11 @@ type Report struct {
 	Knees       []analysis.Knee
 	Claims      []ClaimCheck
 	Method      string
-	ImgWidth    int // pixel size of every PNG
-	ImgHeight   int
+	Medians     []MedianTable // the page's medians, one table per scenario
+
+	Steps       []StepView   // "What each step buys" (steps.go)
+	StageTables []StageTable // where the time goes, per scenario with stage costs
+	USLRows     []USLRow     // one per client sweep and variant
 }
 
 // KV is one line of the environment table.
@@ -78,8 +81,7 @@ func Build(run *results.Run) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{RunID: runID(run), Analysis: a, Summaries: summaryTables(a), Comparisons: compareTables(a),
-		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants,
-		ImgWidth: pixels(chartWidth), ImgHeight: pixels(chartHeight)}
+		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants, Medians: medianTables(a)}
 	rep.Env = environment(run)
 	ix := indexTrials(a)
 	rep.Checks = checks(run, ix.variants)
@@ -94,9 +96,17 @@ func Build(run *results.Run) (*Report, error) {
 	add(successCharts(ix))
 	add(latencyCharts(ix))
 	add(throughputCharts(a, ix))
+	add(capacityCharts(a, ix))
 	rep.Knees = a.Knees
 	add(spectrumCharts(ix))
 	rep.Claims = checkClaims(a, ix, heads)
+	claimMechanisms(a, rep.Claims)
+	rep.Steps, rep.StageTables, rep.USLRows = stepViews(a), stageTables(a), uslRows(a)
+	add(stagesCharts(a))
+	add(uslCharts(a))
+	for i := range rep.Charts {
+		rep.Charts[i].Width, rep.Charts[i].Height = rep.Charts[i].PixelSize()
+	}
 	return rep, nil
 }
 
@@ -153,7 +163,8 @@ func Write(run *results.Run, dir string) (string, error) {
 var pageText string
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
-	"join": strings.Join,
+	"join":  strings.Join,
+	"value": pageValue,
 }).Parse(pageText))
 
 // WriteHTML renders the page. Charts are linked by their File names,

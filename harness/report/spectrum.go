@@ -53,16 +53,23 @@ func Spectrum(h *hdrhistogram.Histogram) []Point {
 	return pts
 }
 
-// spectrumTicks labels the percentile axis up to max.
+// spectrumFrom is where the drawn spectrum starts: p50 (x = 2). Below the
+// median the curve only adds the single fastest request (p0), which
+// stretched the log latency axis down by a decade of empty space.
+const spectrumFrom = 2
+
+// spectrumTicks labels the percentile axis from p50 up to max, with 75%
+// and 95% between p50 and p99 so the body of the distribution is not one
+// unlabelled stretch.
 func spectrumTicks(max float64) []Tick {
-	labels := []string{"0%", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%"}
+	labels := []Tick{{2, "50%"}, {4, "75%"}, {10, "90%"}, {20, "95%"}, {100, "99%"}, {1e3, "99.9%"},
+		{1e4, "99.99%"}, {1e5, "99.999%"}, {1e6, "99.9999%"}}
 	var ts []Tick
-	for i, l := range labels {
-		v := math.Pow(10, float64(i))
-		if v > max*1.0001 {
+	for _, t := range labels {
+		if t.Value > max*1.0001 {
 			break
 		}
-		ts = append(ts, Tick{v, l})
+		ts = append(ts, t)
 	}
 	return ts
 }
@@ -83,7 +90,7 @@ func spectrumCharts(ix *trialIndex) ([]Chart, []Skipped) {
 			XLabel: "percentile",
 			YLabel: "latency (ms)",
 			LogX:   true,
-			Note:   "HDR histograms merged across all trials of each variant; latency from the intended send time in open-loop scenarios.",
+			Note:   "HDR histograms merged across all trials of each variant; latency from the intended send time in open-loop scenarios. Curves start at p50; each decade right on the percentile axis (1/(1−q), log scale) is one more nine; colour and dash tell the variants apart.",
 		}
 		if len(cells) > 1 {
 			c.Note += " Highest step of the scenario."
@@ -99,13 +106,13 @@ func spectrumCharts(ix *trialIndex) ([]Chart, []Skipped) {
 			pts := Spectrum(h)
 			var keep []Point
 			for _, p := range pts {
-				if p.Y > 0 {
+				if p.Y > 0 && p.X >= spectrumFrom*0.99 {
 					keep = append(keep, p)
 					maxX = math.Max(maxX, p.X)
 				}
 			}
 			if len(keep) > 0 {
-				c.Series = append(c.Series, Series{Name: fmt.Sprintf("%s (n=%d)", v, h.TotalCount()), Color: ix.color[v], Points: keep})
+				c.Series = append(c.Series, Series{Name: fmt.Sprintf("%s (n=%d)", v, h.TotalCount()), Color: ix.color[v], Dash: ix.color[v], Points: keep})
 			}
 		}
 		if bad > 0 {
@@ -117,7 +124,7 @@ func spectrumCharts(ix *trialIndex) ([]Chart, []Skipped) {
 		}
 		c.LogY = spansDecade(c.Series)
 		c.XTicks = spectrumTicks(maxX)
-		cs = append(cs, c)
+		cs = append(cs, splitPanels(c))
 	}
 	if len(ix.scenarios()) == 0 {
 		sk = append(sk, Skipped{title, "the run has no trials"})

@@ -37,6 +37,9 @@ func Summary(w io.Writer, a *analysis.Analysis) error {
 			fmt.Fprintf(ew, "  %s %s: %s\n", k.Scenario, k.Variant, k.Text())
 		}
 	}
+	stepsSummary(ew, a)
+	section(ew, "Capacity at SLO (highest offered open-loop rate meeting every SLO; median over trials, 95% CI):", a.CapacityLines())
+	section(ew, "Scaling with the server's cores (-cpus; median per core count, last/first):", a.ScalingLines())
 	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica rate limit):", a.Replicas)
 	section(ew, "Faults (RELIABILITY.md criteria; medians over trials, worst case for closes, recovery and loss):", a.Faults)
 	seedSection(ew, a.SeedDesigns)

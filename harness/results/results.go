@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"metricstream/internal/stages"
 )
 
 // File names inside a run directory.
@@ -47,10 +49,15 @@ type Meta struct {
 	Pinning    string    `json:"pinning"` // e.g. "server=cpu0 generator=cpu1" or "none"
 	Count      int       `json:"count"`   // trials per (scenario, step, variant) cell
 	Scenarios  []string  `json:"scenarios"`
+	Stages     string    `json:"stages,omitempty"`
 	Variants   []Variant `json:"variants"`
 	Target     string    `json:"target,omitempty"` // remote HOST:PORT when the server was not built here
 	Hosts      []string  `json:"hosts,omitempty"`  // generator hosts merged into this run
 	Notes      []string  `json:"notes,omitempty"`  // e.g. what verification was reduced to for a remote target
+	// Targets maps a scenario to the journey dimension it is built to
+	// expose (its "targets" field: parser, writer, lock, metrics,
+	// executor, limiter), for the report's "what each step buys".
+	Targets map[string]string `json:"targets,omitempty"`
 }
 
 // Variant is one arm of a run. Label is unique within a run ("phase3", or
@@ -133,6 +140,11 @@ type Trial struct {
 	HDR        string      `json:"hdr"` // hdrhistogram-go V2 compressed encoding (Histogram.Encode), base64; latency in ns of all answered requests
 	SLO        []SLOResult `json:"slo,omitempty"`
 	Host       string      `json:"host,omitempty"` // generator host, for merged runs
+	// Stages is where the server's time went during the trial: the
+	// difference of its /health "stages" snapshot (internal/stages) read
+	// before and after the trial, summed over replicas; nil when the
+	// server was not started with -stages or does not serve it.
+	Stages *stages.Snapshot `json:"stages,omitempty"`
 
 	// Durability trials (scenario kind "shutdown" or "crash") only.
 	Kind      string `json:"kind,omitempty"`       // "shutdown" or "crash"
@@ -143,6 +155,13 @@ type Trial struct {
 	// Fault trials (scenario kind "slowloris" or "overload") only; Kind
 	// says which, and Lost is then max(0, acknowledged − lines in the file).
 	Fault *FaultStats `json:"fault,omitempty"`
+	// Capacity trials (scenario kind "capacity") only: the search
+	// (capacity.go).
+	Capacity *CapacityStats `json:"capacity,omitempty"`
+	// CPUs is how many cores the server was pinned to (lab experiment
+	// -cpus; GOMAXPROCS set to match); 0: not limited. The step name then
+	// starts with cpus=N.
+	CPUs int `json:"cpus,omitempty"`
 	// Seed-design trials (Trial.Kind "seed-…", issue 13) only.
 	Seed *SeedStats `json:"seed,omitempty"`
 }
@@ -162,7 +181,7 @@ type FaultStats struct {
 
 	// Overload: the open-loop phase the trial records ran at
 	// OfferedRate = 5 × CapacityRPS; latency is of 2xx answers only.
-	CapacityRPS float64 `json:"capacity_rps,omitempty"` // 2xx/s of the closed-loop probe
+	CapacityRPS float64 `json:"capacity_rps,omitempty"` // capacity at SLO found by a capacity search (success ≥ 99%, p99 ≤ 100ms)
 	// AchievedRPS is the requests per second the generator actually
 	// completed in the overload phase (every outcome); below OfferedRate
 	// when it could not keep the schedule (Counts.Late), and then latency,

@@ -17,7 +17,7 @@ const (
 	KindShutdown  Kind = "shutdown"  // SIGTERM mid-load, restart, count acknowledged metrics lost
 	KindCrash     Kind = "crash"     // SIGKILL mid-load, restart, count acknowledged metrics lost
 	KindSlowloris Kind = "slowloris" // trickling attackers beside an honest load
-	KindOverload  Kind = "overload"  // 5× a probed capacity, then half of it
+	KindOverload  Kind = "overload"  // 5× the capacity a search found, then half of it
 )
 
 // BadField reports field of the scenario being validated as wrong.

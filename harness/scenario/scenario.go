@@ -65,6 +65,16 @@ type Scenario struct {
 	SLO    []string `json:"slo"`
 	Quick  bool     `json:"quick"` // part of the default quick set
 
+	// Sets names the scenario sets it belongs to besides quick (e.g.
+	// "full"): -scenarios <set> selects every scenario naming it.
+	Sets []string `json:"sets,omitempty"`
+	// Targets is the journey dimension the scenario is built to expose
+	// (parser, writer, lock, metrics, executor), for the report's "what
+	// each step buys"; "" when it targets none in particular.
+	Targets string `json:"targets,omitempty"`
+	// Capacity tunes a capacity scenario's search (kind_capacity.go).
+	Capacity *CapacityParams `json:"capacity,omitempty"`
+
 	File string `json:"-"` // where it was read from
 	slo  []SLO
 }
@@ -274,7 +284,7 @@ func (s *Scenario) validate() error {
 	if spec == nil {
 		return bad("kind", "%q must be one of %s", clip.String(string(s.Kind)), kindList())
 	}
-	for _, check := range []func(BadField) error{s.validateIdentity, s.validateLoad, s.validateModel, s.validateSteps, s.validateServer} {
+	for _, check := range []func(BadField) error{s.validateIdentity, s.validateLoad, s.validateModel, s.validateSteps, s.validateServer, s.validateTargets} {
 		if err := check(bad); err != nil {
 			return err
 		}
@@ -467,6 +477,9 @@ func Select(all []*Scenario, list string) ([]*Scenario, error) {
 	case "all":
 		return all, nil
 	}
+	if set := inSet(all, list); len(set) > 0 {
+		return set, nil
+	}
 	byName := map[string]*Scenario{}
 	var names []string
 	for _, s := range all {
@@ -482,4 +495,19 @@ func Select(all []*Scenario, list string) ([]*Scenario, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// inSet is every scenario whose sets name list (a set name such as "full"),
+// or nil.
+func inSet(all []*Scenario, list string) []*Scenario {
+	var out []*Scenario
+	for _, s := range all {
+		for _, n := range s.Sets {
+			if n == list {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
 }

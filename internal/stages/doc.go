@@ -32,29 +32,44 @@
 // snapshot into each dimension's Amdahl bound and the predicted effect of
 // swapping its variant.
 //
-// Where the hooks go in the server (server/conn.go, server/handler.go):
+// Where the hooks are in the server (server/conn.go, server/handler.go).
+// The connection's own goroutine reads the whole request in WaitRequest,
+// head then body, deciding the rate limit from the head, before the
+// executor hands it to whoever serves it:
 //
-//	conn.WaitRequest   after the `if c.br.Buffered() == 0 {...}` block, i.e.
-//	                   once the first byte is there (just read by Peek(1),
-//	                   or already buffered by a pipelining client); idle
-//	                   keep-alive time is not a stage:         Begin
+//	conn.WaitRequest   once the first byte is there (just read by Peek(1),
+//	                   or already buffered behind the previous request of a
+//	                   pipelining client); idle keep-alive time
+//	                   is not a stage:                         Begin
 //	                   after rd.ReadHeader:                    Mark(ReadHeader)
-//	conn.ServeRequest  first statement (the executor's hand-off: pool queue
-//	                   wait, ~0 for spawn):                    Mark(Queue)
-//	                   after rd.ReadBody:                      Mark(ReadBody)
-//	conn.ingest        after limiter.Allow:                    Mark(RateLimit)
+//	conn.limit         (from admit, POST /metrics only)
+//	                   after limiter.Allow (routing, the client's key, its
+//	                   lock table):                            Mark(RateLimit)
 //	                   after recorder.Record:                  Mark(Record)
-//	                   after parser.Parse:                     Mark(Parse)
-//	                   after metric.ValidateBatch:             Mark(Validate)
+//	conn.WaitRequest   after rd.ReadBody (100 Continue and any wait for the
+//	                   body's bytes included; every request):  Mark(ReadBody)
+//	conn.ServeRequest  first statement (the executor's hand-off: the pool's
+//	                   wait for a worker token, ~0 while one is free
+//	                   and for spawn):                         Mark(Queue)
+//	conn.ingest        after parser.Parse:                     Mark(Parse)
+//	                   after metric.ValidateBatchAt:           Mark(Validate)
 //	                   after metric.AppendBatch:               Mark(Encode)
 //	                   after writer.Append:                    Mark(Write)
 //	conn.ServeRequest  after c.write (the answer is sent):     Mark(Respond), End
 //	conn.Reject        (pool queue full: 503 without a worker) first
 //	                   statement: Mark(Queue); after c.write:  Mark(Respond), End
-//	conn.readFailed    (a framing error answered):             End
+//	conn.readFailed    a framing error answered: Mark(ReadHeader or
+//	                   ReadBody, where it failed); after c.write: Mark(Respond);
+//	                   EOF, timeout, broken connection: End only
+//	conn.WaitRequest   a refused "Expect: 100-continue" answered without its
+//	                   body: Mark(Respond), End
 //
-// A request answered early (429, 400, 503) skips the marks it never
-// reaches and goes on to Respond; GET requests have only the read, queue
-// and respond stages. Both count in the shares like any other: they are
-// part of the load.
+// A request answered early (429, 400, 404, 503) skips the marks it never
+// reaches and goes on to Respond; GET requests have only read_header,
+// read_body, queue and respond (routing is charged to read_body); a
+// request the client abandons (a header or body timeout, a reset) is
+// counted in Sampled with the stages it finished. All of them count in
+// the shares like any other: they are part of the load. /health reads the
+// timer while answering, so its own request shows in every stage but
+// Respond.
 package stages

@@ -16,8 +16,8 @@ func Example() {
 		for _, st := range []struct {
 			d     time.Duration
 			stage Stage
-		}{{2 * time.Microsecond, ReadHeader}, {0, Queue}, {time.Microsecond, ReadBody}, {40 * time.Nanosecond, RateLimit},
-			{160 * time.Nanosecond, Record}, {3 * time.Microsecond, Parse}, {time.Microsecond, Validate},
+		}{{2 * time.Microsecond, ReadHeader}, {40 * time.Nanosecond, RateLimit}, {160 * time.Nanosecond, Record},
+			{time.Microsecond, ReadBody}, {0, Queue}, {3 * time.Microsecond, Parse}, {time.Microsecond, Validate},
 			{800 * time.Nanosecond, Encode}, {time.Microsecond, Write}, {time.Microsecond, Respond}} {
 			clock.advance(st.d)
 			s.Mark(st.stage)

@@ -10,16 +10,20 @@ import (
 )
 
 // Stage is one step of a request's path through the server, in the order
-// a POST /metrics goes through them.
+// a POST /metrics goes through them: the connection's goroutine reads the
+// head, decides the rate limit from it (and records the decision), reads
+// the body, then hands the request to the executor; parse to respond run
+// on whatever goroutine the executor serves it on.
 type Stage uint8
 
-// Stages.
+// Stages. Their names (String) are what Snapshot, the harness and reports
+// use; the numeric values follow the order above and may change with it.
 const (
 	ReadHeader Stage = iota // request line and headers, from the first byte being there
-	Queue                   // executor hand-off: the pool's queue wait (spawn: ~0)
-	ReadBody                // the body (Content-Length or chunked)
-	RateLimit               // routing and limiter.Allow, its lock included
-	Record                  // the per-client metrics recorder
+	RateLimit               // routing, the client's key and limiter.Allow, its lock included (POST /metrics)
+	Record                  // the per-client metrics recorder (POST /metrics)
+	ReadBody                // the body (Content-Length or chunked), 100 Continue included
+	Queue                   // executor hand-off: the pool's wait for a worker token (~0 while one is free; spawn: ~0)
 	Parse                   // the JSON parser
 	Validate                // metric.ValidateBatch
 	Encode                  // metric.AppendBatch: the JSON lines
@@ -28,7 +32,7 @@ const (
 	NumStages               // the number of stages
 )
 
-var names = [NumStages]string{"read_header", "queue", "read_body", "rate_limit", "record", "parse", "validate", "encode", "write", "respond"}
+var names = [NumStages]string{"read_header", "rate_limit", "record", "read_body", "queue", "parse", "validate", "encode", "write", "respond"}
 
 // String is the stage's name in JSON and reports ("read_header").
 func (s Stage) String() string {

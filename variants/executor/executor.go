@@ -1,6 +1,7 @@
 // Package executor decides which goroutine serves a connection's requests.
 // Its variants are the seed's chapter 11: Spawn (a goroutine per accepted
-// connection) and Pool (a fixed number of workers fed by a bounded queue).
+// connection) and Pool (at most Workers requests served at once, a bounded
+// queue of more, 503 beyond it).
 package executor
 
 import "context"
@@ -62,7 +63,7 @@ type Stats struct {
 
 // Config configures any variant.
 type Config struct {
-	Workers  int // Pool: worker goroutines (default 2×GOMAXPROCS, at least 4)
+	Workers  int // Pool: requests served at once, its worker tokens (default 2×GOMAXPROCS, at least 4)
 	QueueLen int // Pool: requests waiting for a worker (default 1024)
 	// MaxThreads caps Thread's OS threads, one per connection (0 or more
 	// than ThreadCeiling(): ThreadCeiling()); the others ignore it.
@@ -82,4 +83,5 @@ var Variants = []struct {
 var (
 	_ Executor = (*Spawn)(nil)
 	_ Executor = (*Pool)(nil)
+	_ Executor = (*PoolHandoff)(nil)
 )

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -98,12 +99,13 @@ func (a *antsExec) Stats() Stats { return Stats{} }
 
 // BenchmarkExecute measures serving b.N requests spread over conns
 // keep-alive connections, connections created and closed inside the timed
-// region. variant=ants is the reference: the same per-request task on a
+// region. variant=pool-handoff is the pool design Pool replaced (worker
+// goroutines fed by a channel). variant=ants is the reference: the same per-request task on a
 // github.com/panjf2000/ants/v2 pool of the same size and queue.
 func BenchmarkExecute(b *testing.B) {
 	workers := max(4, 2*runtime.GOMAXPROCS(0))
 	cfg := Config{Workers: workers, QueueLen: 1024}
-	news := append(Variants[:len(Variants):len(Variants)], struct {
+	news := append(slices.Concat(Variants, poolHandoff), struct {
 		Name string
 		New  func(Config) Executor
 	}{"ants", func(c Config) Executor { return newAntsExec(c) }})

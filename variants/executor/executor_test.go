@@ -145,8 +145,25 @@ func servedLog(n int) []string {
 }
 
 func forEachVariant(t *testing.T, test func(t *testing.T, name string, newExec func(Config) Executor)) {
-	for _, v := range slices.Concat(Variants, SeedVariants) { // thread, a seed design, keeps the contract
+	// thread, a seed design, keeps the contract; so does PoolHandoff, the
+	// pool design Pool replaced, kept as its benchmarks' baseline
+	for _, v := range slices.Concat(Variants, SeedVariants, poolHandoff) {
 		t.Run("variant="+v.Name, func(t *testing.T) { test(t, v.Name, v.New) })
+	}
+}
+
+var poolHandoff = []struct {
+	Name string
+	New  func(Config) Executor
+}{{"pool-handoff", NewPoolHandoff}}
+
+// forEachPool runs test on Pool and on PoolHandoff.
+func forEachPool(t *testing.T, test func(t *testing.T, newPool func(Config) Executor)) {
+	for _, v := range []struct {
+		name string
+		new  func(Config) Executor
+	}{{"pool", NewPool}, {"pool-handoff", NewPoolHandoff}} {
+		t.Run("variant="+v.name, func(t *testing.T) { test(t, v.new) })
 	}
 }
 
@@ -322,112 +339,116 @@ func TestIdleConnsHoldNoWorker(t *testing.T) {
 // TestPoolRejectsWhenFull: with 2 workers blocked and a queue of 1, of the
 // next two requests one is queued and the other answered 503.
 func TestPoolRejectsWhenFull(t *testing.T) {
-	ex := NewPool(Config{Workers: 2, QueueLen: 1})
-	release := make(chan struct{})
-	serving := make(chan int, 4)
-	newBlocked := func() *fakeConn {
-		c := newFakeConn(1)
-		c.serveBlock = map[int]chan struct{}{0: release}
-		c.serving = serving
-		return c
-	}
-	started := func(what string) {
-		t.Helper()
+	forEachPool(t, func(t *testing.T, newPool func(Config) Executor) {
+		ex := newPool(Config{Workers: 2, QueueLen: 1})
+		release := make(chan struct{})
+		serving := make(chan int, 4)
+		newBlocked := func() *fakeConn {
+			c := newFakeConn(1)
+			c.serveBlock = map[int]chan struct{}{0: release}
+			c.serving = serving
+			return c
+		}
+		started := func(what string) {
+			t.Helper()
+			select {
+			case <-serving:
+			case <-time.After(hangTimeout):
+				t.Fatalf("hang: %s not served", what)
+			}
+		}
+		a, b := newBlocked(), newBlocked()
+		ex.Execute(a)
+		started("first request")
+		ex.Execute(b)
+		started("second request")
+		if st := ex.Stats(); st.Active != 2 || st.Workers != 2 || st.QueueCap != 1 {
+			t.Fatalf("Stats with both workers busy = %+v", st)
+		}
+
+		// Both workers are blocked. c and d race for the one queue slot.
+		c, d := newBlocked(), newBlocked()
+		ex.Execute(c)
+		ex.Execute(d)
+		var rejected, queued *fakeConn
 		select {
-		case <-serving:
+		case <-c.closed:
+			rejected, queued = c, d
+		case <-d.closed:
+			rejected, queued = d, c
 		case <-time.After(hangTimeout):
-			t.Fatalf("hang: %s not served", what)
+			t.Fatal("hang: neither request rejected with the queue full")
 		}
-	}
-	a, b := newBlocked(), newBlocked()
-	ex.Execute(a)
-	started("first request")
-	ex.Execute(b)
-	started("second request")
-	if st := ex.Stats(); st.Active != 2 || st.Workers != 2 || st.QueueCap != 1 {
-		t.Fatalf("Stats with both workers busy = %+v", st)
-	}
-
-	// Both workers are blocked. c and d race for the one queue slot.
-	c, d := newBlocked(), newBlocked()
-	ex.Execute(c)
-	ex.Execute(d)
-	var rejected, queued *fakeConn
-	select {
-	case <-c.closed:
-		rejected, queued = c, d
-	case <-d.closed:
-		rejected, queued = d, c
-	case <-time.After(hangTimeout):
-		t.Fatal("hang: neither request rejected with the queue full")
-	}
-	if got, want := rejected.events(t), []string{"W", "R", "C"}; !slices.Equal(got, want) {
-		t.Errorf("rejected conn: calls %v, want %v", got, want)
-	}
-	if st := ex.Stats(); st.Rejected != 1 || st.Queue != 1 || st.Active != 2 {
-		t.Errorf("Stats = %+v, want Rejected 1, Queue 1, Active 2", st)
-	}
-
-	close(release)
-	for _, c := range []*fakeConn{a, b, queued} {
-		waitFor(t, c.closed, "conn closed")
-		if got, want := c.events(t), servedLog(1); !slices.Equal(got, want) {
-			t.Errorf("calls %v, want %v", got, want)
+		if got, want := rejected.events(t), []string{"W", "R", "C"}; !slices.Equal(got, want) {
+			t.Errorf("rejected conn: calls %v, want %v", got, want)
 		}
-	}
-	if st := ex.Stats(); st.Rejected != 1 {
-		t.Errorf("Rejected = %d, want exactly 1", st.Rejected)
-	}
-	shutdown(t, ex)
+		if st := ex.Stats(); st.Rejected != 1 || st.Queue != 1 || st.Active != 2 {
+			t.Errorf("Stats = %+v, want Rejected 1, Queue 1, Active 2", st)
+		}
+
+		close(release)
+		for _, c := range []*fakeConn{a, b, queued} {
+			waitFor(t, c.closed, "conn closed")
+			if got, want := c.events(t), servedLog(1); !slices.Equal(got, want) {
+				t.Errorf("calls %v, want %v", got, want)
+			}
+		}
+		if st := ex.Stats(); st.Rejected != 1 {
+			t.Errorf("Rejected = %d, want exactly 1", st.Rejected)
+		}
+		shutdown(t, ex)
+	})
 }
 
 // TestPoolShutdownRunsQueuedJobs: a job still in the queue when Shutdown
 // starts is served before Shutdown returns.
 func TestPoolShutdownRunsQueuedJobs(t *testing.T) {
-	ex := NewPool(Config{Workers: 1, QueueLen: 4})
-	release := make(chan struct{})
-	serving := make(chan int, 4)
-	busy := newFakeConn(1)
-	busy.serveBlock = map[int]chan struct{}{0: release}
-	busy.serving = serving
-	ex.Execute(busy)
-	select {
-	case <-serving:
-	case <-time.After(hangTimeout):
-		t.Fatal("hang: first request not served")
-	}
-	queued := newFakeConn(1)
-	ex.Execute(queued)
-	// Wait until its job is in the queue (the one worker is blocked, so it
-	// stays there). Polling a condition, bounded only to detect a hang.
-	deadline := time.Now().Add(hangTimeout)
-	for ex.Stats().Queue != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("hang: request never queued")
+	forEachPool(t, func(t *testing.T, newPool func(Config) Executor) {
+		ex := newPool(Config{Workers: 1, QueueLen: 4})
+		release := make(chan struct{})
+		serving := make(chan int, 4)
+		busy := newFakeConn(1)
+		busy.serveBlock = map[int]chan struct{}{0: release}
+		busy.serving = serving
+		ex.Execute(busy)
+		select {
+		case <-serving:
+		case <-time.After(hangTimeout):
+			t.Fatal("hang: first request not served")
 		}
-		runtime.Gosched()
-	}
+		queued := newFakeConn(1)
+		ex.Execute(queued)
+		// Wait until its job is in the queue (the one worker is blocked, so it
+		// stays there). Polling a condition, bounded only to detect a hang.
+		deadline := time.Now().Add(hangTimeout)
+		for ex.Stats().Queue != 1 {
+			if time.Now().After(deadline) {
+				t.Fatal("hang: request never queued")
+			}
+			runtime.Gosched()
+		}
 
-	done := make(chan error)
-	go func() { done <- ex.Shutdown(context.Background()) }()
-	select {
-	case err := <-done:
-		t.Fatalf("Shutdown returned (%v) with a request blocked and one queued", err)
-	default:
-	}
-	close(release)
-	select {
-	case err := <-done:
-		require.NoError(t, err, "Shutdown =")
-	case <-time.After(hangTimeout):
-		t.Fatal("hang: Shutdown")
-	}
-	queued.mu.Lock()
-	n := queued.next
-	queued.mu.Unlock()
-	assert.Equal(t, 1, n, "Shutdown returned before the queued request was served")
-	waitFor(t, queued.closed, "queued conn closed")
-	if got, want := queued.events(t), servedLog(1); !slices.Equal(got, want) {
-		t.Errorf("queued conn: calls %v, want %v", got, want)
-	}
+		done := make(chan error)
+		go func() { done <- ex.Shutdown(context.Background()) }()
+		select {
+		case err := <-done:
+			t.Fatalf("Shutdown returned (%v) with a request blocked and one queued", err)
+		default:
+		}
+		close(release)
+		select {
+		case err := <-done:
+			require.NoError(t, err, "Shutdown =")
+		case <-time.After(hangTimeout):
+			t.Fatal("hang: Shutdown")
+		}
+		queued.mu.Lock()
+		n := queued.next
+		queued.mu.Unlock()
+		assert.Equal(t, 1, n, "Shutdown returned before the queued request was served")
+		waitFor(t, queued.closed, "queued conn closed")
+		if got, want := queued.events(t), servedLog(1); !slices.Equal(got, want) {
+			t.Errorf("queued conn: calls %v, want %v", got, want)
+		}
+	})
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"metricstream/internal/stages"
 )
 
 // Options configure a fake server and its faults.
@@ -23,6 +25,9 @@ type Options struct {
 	StallOnce time.Duration     // the Nth POST (StallAt, default 1st) answers after this long
 	StallAt   int64
 	DataFile  string // where lines go; required for POST /metrics
+	// Stages times every POST like the server's -stages 1/1 (read_body,
+	// parse, write, respond) and serves the counters as /health "stages".
+	Stages bool
 }
 
 // Server is a running fake.
@@ -35,6 +40,7 @@ type Server struct {
 	lost bool
 	seen map[string][]time.Time
 	n    atomic.Int64
+	st   *stages.Timer // nil unless Options.Stages
 }
 
 // Start serves on a free 127.0.0.1 port.
@@ -44,6 +50,9 @@ func Start(opt Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opt: opt, ln: ln, seen: map[string][]time.Time{}}
+	if opt.Stages {
+		s.st = stages.New(1)
+	}
 	if opt.DataFile != "" {
 		if s.f, err = os.OpenFile(opt.DataFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
 			ln.Close()
@@ -52,7 +61,11 @@ func Start(opt Options) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "variant": opt.Variant})
+		h := map[string]any{"status": "ok", "variant": opt.Variant}
+		if s.st != nil {
+			h["stages"] = s.st.Snapshot()
+		}
+		_ = json.NewEncoder(w).Encode(h)
 	})
 	mux.HandleFunc("POST /metrics", s.metrics)
 	s.srv = &http.Server{Handler: mux}
@@ -73,6 +86,9 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	var smp stages.Sample
+	s.st.Begin(&smp)
+	defer func() { smp.Mark(stages.Respond); smp.End() }()
 	n := s.n.Add(1)
 	at := s.opt.StallAt
 	if at == 0 {
@@ -91,7 +107,9 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		} `json:"metrics"`
 	}
 	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(&body); err != nil || len(body.Metrics) == 0 {
+	err := dec.Decode(&body)
+	smp.Mark(stages.Parse)
+	if err != nil || len(body.Metrics) == 0 {
 		http.Error(w, `{"error":"invalid batch"}`, http.StatusBadRequest)
 		return
 	}

@@ -1,0 +1,302 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"metricstream/internal/stages"
+)
+
+// ThroughputUnit is the unit "What each step buys" states a step's effect
+// in; its capacity change is in CapacityUnit (capacity.go).
+const ThroughputUnit = "req/s"
+
+// StepRow is one journey step in "What each step buys": the one dimension
+// it changes, the cell that shows it best, the effect there, the capacity
+// change, and — where the effect is not significant — the measured reason.
+// Beside the measured effect: the effect Amdahl predicts from the earlier
+// variant's stage costs, the dimension's stage shrinking (or growing) to
+// the new variant's cost.
+type StepRow struct {
+	Dimension string // the dimension(s) the step changes: "writer"
+	Old, New  string // variant labels
+	Change    string // "writer async vs sync"
+	Cell      Cell   // the cell shown; zero when the pair has no throughput comparison
+	// Targeted: Cell's scenario was written for this dimension (the run's
+	// Meta.Targets); otherwise it is the cell with the largest significant
+	// effect (or, with none, the smallest p).
+	Targeted bool
+	Effect   *Comparison // throughput in Cell; nil when none
+	// EffectLo, EffectHi bound the change in percent, from the two medians'
+	// 95% intervals (new.lo/old.hi − 1 … new.hi/old.lo − 1: conservative);
+	// NaN without intervals.
+	EffectLo, EffectHi float64
+	Capacity           *Comparison // capacity at SLO (unit capacity-req/s), when the run measured it
+	// Bound is the Amdahl bound of the dimension for Old in Cell's scenario
+	// (nil without stage costs); Utilisation is X·S of its stage there: by
+	// Little's law the mean number of requests in the stage, the section's
+	// utilisation when below 1 and it is held one at a time (NaN when
+	// unknown).
+	Bound       *stages.Bound
+	Utilisation float64
+	// Prediction is Amdahl's prediction from Old's and New's stage costs in
+	// Cell's scenario (nil without both); Predicted is its throughput change
+	// in percent (NaN when none). Disagree: the prediction lies outside the
+	// measured effect's interval.
+	Prediction *stages.Prediction
+	Predicted  float64
+	Disagree   bool
+	Cores      string // "2 CPUs, GOMAXPROCS 2"
+	// Timed is how many requests Old's stage costs in Cell's scenario come
+	// from (0 without); below MinTimed the figures are rough, and said so.
+	Timed  uint64
+	Reason string // where not significant: the measured reason
+}
+
+// Significant reports whether the step's effect is significant.
+func (r StepRow) Significant() bool { return r.Effect != nil && r.Effect.Significant() }
+
+// EffectText is the effect with its interval and adjusted p:
+// "+212% [+150%, +290%] p=0.002".
+func (r StepRow) EffectText() string {
+	if r.Effect == nil {
+		return "-"
+	}
+	c := r.Effect
+	s := FormatDelta(c.Delta)
+	if !math.IsNaN(r.EffectLo) {
+		s += fmt.Sprintf(" [%s, %s]", FormatDelta(r.EffectLo), FormatDelta(r.EffectHi))
+	}
+	if c.Tested {
+		s += " p=" + FormatP(c.PAdj)
+	}
+	return s + " (" + c.Outcome() + ")"
+}
+
+// CapacityText is the capacity change: "9.1k → 12.3k req/s (+35%, p=0.002)".
+func (r StepRow) CapacityText() string {
+	c := r.Capacity
+	if c == nil {
+		return "not measured"
+	}
+	s := fmt.Sprintf("%s → %s (%s", FormatValue(c.Unit, c.Old.Center), FormatValue(c.Unit, c.New.Center), FormatDelta(c.Delta))
+	if c.Tested {
+		s += ", p=" + FormatP(c.PAdj)
+	}
+	s += ")"
+	if c.Cell.Scenario != r.Cell.Scenario {
+		s += " in " + c.Cell.String()
+	}
+	return s
+}
+
+// PredictedText is Amdahl's prediction beside the measured effect.
+func (r StepRow) PredictedText() string {
+	if r.Prediction == nil {
+		return "- (no stage costs)"
+	}
+	p := r.Prediction
+	s := fmt.Sprintf("%s (%s: %s → %s per request)", FormatDelta(r.Predicted), strings.Join(stageList(stages.Owners[r.Dimension]).names(), "+"), FormatNS(p.StageNS), FormatNS(p.NewNS))
+	if r.Timed < MinTimed {
+		s += fmt.Sprintf(" [from only %d timed requests: rough]", r.Timed)
+	}
+	if r.Disagree {
+		s += "; the measured effect disagrees beyond its interval: the gap is what Amdahl leaves out (queueing, contention, batching)"
+	}
+	return s
+}
+
+// MinTimed is the fewest timed requests stage costs are stated from
+// without a warning: the mean of fewer samples of a skewed cost is rough.
+const MinTimed = 100
+
+// steps fills a.Steps: one row per journey pair.
+func (a *Analysis) steps() {
+	cores := fmt.Sprintf("%d CPUs, GOMAXPROCS %d", a.Run.Meta.NumCPU, a.Run.Meta.GOMAXPROCS)
+	if strings.Contains(a.Run.Meta.Pinning, "server=cpu0") {
+		cores += ", server pinned to 1 CPU"
+	}
+	for _, p := range a.Pairs {
+		if p.Kind != "journey" {
+			continue
+		}
+		r := StepRow{Old: p.Old, New: p.New, Change: p.Diff, Dimension: a.stepDimension(p), Cores: cores,
+			EffectLo: math.NaN(), EffectHi: math.NaN(), Utilisation: math.NaN(), Predicted: math.NaN()}
+		r.Effect, r.Targeted = a.bestComparison(p, ThroughputUnit, r.Dimension, "")
+		if r.Effect != nil {
+			r.Cell = r.Effect.Cell
+			r.EffectLo, r.EffectHi = effectInterval(r.Effect)
+		}
+		r.Capacity, _ = a.bestComparison(p, CapacityUnit, r.Dimension, r.Cell.Scenario)
+		a.explain(&r)
+		a.Steps = append(a.Steps, r)
+	}
+}
+
+// stepDimension names the dimensions p changes, in the lab's order.
+func (a *Analysis) stepDimension(p Pair) string {
+	so, sn := variantSet(a.Run, p.Old), variantSet(a.Run, p.New)
+	var dims []string
+	for _, d := range stages.Dimensions {
+		if so[d] != sn[d] {
+			dims = append(dims, d)
+		}
+	}
+	if len(dims) == 0 {
+		return p.Diff
+	}
+	return strings.Join(dims, "+")
+}
+
+// bestComparison picks the comparison of unit for p that shows the step
+// best: in a scenario targeting dim when the run has one (in scenario
+// when given), the significant one with the largest change, else the one
+// with the smallest adjusted p.
+func (a *Analysis) bestComparison(p Pair, unit, dim, scenario string) (*Comparison, bool) {
+	var all, targeted, same []*Comparison
+	for i := range a.Comparisons {
+		c := &a.Comparisons[i]
+		if c.Pair != p || c.Unit != unit {
+			continue
+		}
+		all = append(all, c)
+		if a.Run.Meta.Targets[c.Cell.Scenario] == dim && dim != "" {
+			targeted = append(targeted, c)
+		}
+		if c.Cell.Scenario == scenario && scenario != "" {
+			same = append(same, c)
+		}
+	}
+	switch {
+	case len(same) > 0:
+		return pickComparison(same), a.Run.Meta.Targets[scenario] == dim
+	case len(targeted) > 0:
+		return pickComparison(targeted), true
+	}
+	return pickComparison(all), false
+}
+
+func pickComparison(cs []*Comparison) *Comparison {
+	if len(cs) == 0 {
+		return nil
+	}
+	s := append([]*Comparison(nil), cs...)
+	sort.SliceStable(s, func(i, j int) bool {
+		a, b := s[i], s[j]
+		if a.Significant() != b.Significant() {
+			return a.Significant()
+		}
+		if a.Significant() {
+			return math.Abs(a.Delta) > math.Abs(b.Delta)
+		}
+		pa, pb := a.PAdj, b.PAdj
+		if math.IsNaN(pa) {
+			pa = 2
+		}
+		if math.IsNaN(pb) {
+			pb = 2
+		}
+		return pa < pb
+	})
+	return s[0]
+}
+
+// effectInterval bounds the percent change from the medians' intervals.
+func effectInterval(c *Comparison) (lo, hi float64) {
+	if !c.Old.HasCI || !c.New.HasCI || c.Old.Lo <= 0 || c.Old.Hi <= 0 {
+		return math.NaN(), math.NaN()
+	}
+	return (c.New.Lo/c.Old.Hi - 1) * 100, (c.New.Hi/c.Old.Lo - 1) * 100
+}
+
+// explain fills the stage figures of r and, where its effect is not
+// significant, the measured reason.
+func (a *Analysis) explain(r *StepRow) {
+	var why []string
+	oldCost, newCost := a.StageCostOf(r.Cell.Scenario, r.Old), a.StageCostOf(r.Cell.Scenario, r.New)
+	if b := oldCost.Bound(r.Dimension); b != nil {
+		r.Bound = b
+		r.Timed = oldCost.Snapshot.Sampled
+		if r.Effect != nil && r.Effect.Old.Center > 0 {
+			r.Utilisation = Utilisation(*b, r.Effect.Old.Center)
+		}
+		if newCost != nil {
+			if pr, err := stages.PredictSwap(oldCost.Snapshot, newCost.Snapshot, r.Dimension); err == nil {
+				r.Prediction = &pr
+				r.Predicted = (pr.Speedup - 1) * 100
+				if !math.IsNaN(r.EffectLo) && (r.Predicted < r.EffectLo || r.Predicted > r.EffectHi) {
+					r.Disagree = true
+				}
+			}
+		}
+	}
+	if r.Significant() {
+		return
+	}
+	switch {
+	case r.Effect == nil:
+		why = append(why, "no throughput comparison of "+r.New+" and "+r.Old+" in this run")
+	case !r.Effect.Tested:
+		why = append(why, fmt.Sprintf("too few trials to test (n=%s; need ≥ %d)", FormatN(r.Effect.N1, r.Effect.N2), MinTrials))
+	default:
+		why = append(why, fmt.Sprintf("no significant difference in %s (p=%s)", r.Cell, FormatP(r.Effect.PAdj)))
+	}
+	if r.Bound != nil {
+		why = append(why, r.Bound.Sentence())
+		if r.Timed < MinTimed {
+			why = append(why, fmt.Sprintf("(stage costs from only %d timed requests: rough; a short scenario needs a higher -stages rate)", r.Timed))
+		}
+		switch u := r.Utilisation; {
+		case math.IsNaN(u):
+		case u >= 1:
+			why = append(why, fmt.Sprintf("%.3g requests are in its stage at once on average at %s (X·S, Little's law): a section held one at a time is saturated, requests queue for it",
+				u, FormatValue(ThroughputUnit, r.Effect.Old.Center)))
+		default:
+			why = append(why, fmt.Sprintf("its section is busy at most %s of the time at %s (X·S, Little's law; the stage includes its own wait)",
+				pctText(u), FormatValue(ThroughputUnit, r.Effect.Old.Center)))
+		}
+	} else if r.Effect != nil {
+		why = append(why, "no stage costs recorded for "+r.Old+" in "+r.Cell.Scenario+" (server without -stages), so its share is unmeasured")
+	}
+	switch r.Dimension {
+	case "lock", "metrics", "executor":
+		why = append(why, fmt.Sprintf("%s: at most %d requests run at once, so contention a %s variant removes needs more cores to show",
+			r.Cores, a.serverCores(), r.Dimension))
+	default:
+		why = append(why, r.Cores)
+	}
+	r.Reason = strings.Join(why, "; ")
+}
+
+func pctText(f float64) string {
+	switch p := 100 * f; {
+	case p < 1:
+		return fmt.Sprintf("%.2g%%", p)
+	default:
+		return fmt.Sprintf("%.1f%%", p)
+	}
+}
+
+// BoundSentences are one Amdahl sentence per dimension, from the first
+// scenario with stage costs of each journey step's old variant (the
+// variant the step starts from).
+func (a *Analysis) BoundSentences() []string {
+	var out []string
+	for _, r := range a.Steps {
+		if r.Bound != nil {
+			out = append(out, r.Bound.Sentence()+" ("+r.Old+", "+r.Cell.Scenario+")")
+		}
+	}
+	return out
+}
+
+// serverCores is how many requests the server could run at once: its
+// CPUs, one when it was pinned to one.
+func (a *Analysis) serverCores() int {
+	if strings.Contains(a.Run.Meta.Pinning, "server=cpu0") {
+		return 1
+	}
+	return max(1, min(a.Run.Meta.NumCPU, a.Run.Meta.GOMAXPROCS))
+}

@@ -1,0 +1,159 @@
+package analysis
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+
+	"metricstream/harness/results"
+	"metricstream/harness/usl"
+	"metricstream/internal/stages"
+	"metricstream/variants"
+)
+
+// stageSnap is a snapshot of n timed requests whose stages cost ns each
+// per request (by stage name; the others 0).
+func stageSnap(n uint64, ns map[string]int64) *stages.Snapshot {
+	s := &stages.Snapshot{Every: 64, Sampled: n}
+	for i := stages.Stage(0); i < stages.NumStages; i++ {
+		s.Stages = append(s.Stages, stages.StageStat{Stage: i.String(), Count: n, SumNS: ns[i.String()] * int64(n)})
+	}
+	d := results.AddStages(s)
+	return &d
+}
+
+// stepsRun is a run of phase2, phase3 and phase4 with stage counters: the
+// parser step (phase2→phase3) doubles throughput in "big", the lock step
+// (phase3→phase4) changes nothing, and the lock's stage is 0.83% of
+// phase3's request time; "sweep" is a closed-loop client sweep following a known USL curve.
+func stepsRun() *results.Run {
+	run := &results.Run{Meta: results.Meta{NumCPU: 2, GOMAXPROCS: 2, Scenarios: []string{"big", "sweep"},
+		Targets: map[string]string{"big": "lock"}}}
+	for _, p := range []string{"phase2", "phase3", "phase4"} {
+		run.Meta.Variants = append(run.Meta.Variants, results.Variant{Label: p, Preset: p, Set: variants.Set(presetSet(p))})
+	}
+	rate := map[string]float64{"phase2": 10000, "phase3": 20000, "phase4": 20000}
+	parse := map[string]int64{"phase2": 50000, "phase3": 10000, "phase4": 10000}
+	m := usl.Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}
+	for k := 0; k < 6; k++ {
+		for _, v := range []string{"phase2", "phase3", "phase4"} {
+			x := rate[v] * (1 + 0.01*float64((k*7+len(v))%5-2))
+			run.Trials = append(run.Trials, results.Trial{Scenario: "big", Variant: v, Trial: k, Model: "closed", Clients: 50,
+				Throughput: x, SuccessPct: 100, Counts: results.Counts{Status2xx: 1000},
+				Stages: stageSnap(100, map[string]int64{"read_header": 40000, "parse": parse[v], "rate_limit": 500, "write": 9500})})
+			for _, n := range []int{1, 2, 4, 8, 16, 32} {
+				run.Trials = append(run.Trials, results.Trial{Scenario: "sweep", Variant: v, Trial: k, Step: "clients=" + strconv.Itoa(n), Model: "closed",
+					Clients: n, Throughput: m.Throughput(float64(n)) * (1 + 0.002*float64(k%3-1)), SuccessPct: 100, Counts: results.Counts{Status2xx: 1000}})
+			}
+		}
+	}
+	return run
+}
+
+func presetSet(name string) map[string]string {
+	for _, p := range variants.Presets {
+		if p.Name == name {
+			return p.Set
+		}
+	}
+	return nil
+}
+
+func TestStepsRows(t *testing.T) {
+	a, err := Analyze(stepsRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Steps) != 2 {
+		t.Fatalf("%d step rows, want 2 (phase2→phase3, phase3→phase4)", len(a.Steps))
+	}
+	parser, lock := a.Steps[0], a.Steps[1]
+	if parser.Dimension != "parser" || lock.Dimension != "lock" {
+		t.Fatalf("dimensions %q %q, want parser lock", parser.Dimension, lock.Dimension)
+	}
+	if !parser.Significant() || parser.Reason != "" || parser.Effect.Delta < 90 {
+		t.Errorf("parser step: significant %v, delta %v, reason %q; want significant ≈ +100%% with no reason", parser.Significant(), parser.Effect.Delta, parser.Reason)
+	}
+	if math.IsNaN(parser.EffectLo) || parser.EffectLo > parser.Effect.Delta || parser.EffectHi < parser.Effect.Delta {
+		t.Errorf("parser effect interval [%v, %v] does not hold its delta %v", parser.EffectLo, parser.EffectHi, parser.Effect.Delta)
+	}
+	// Amdahl from phase2's costs: request 100 µs, parse 50 → 10 µs: 60 µs, +66.7%.
+	if parser.Prediction == nil || math.Abs(parser.Predicted-100*(100.0/60-1)) > 0.01 {
+		t.Fatalf("parser prediction %v (%v), want +66.7%%", parser.Predicted, parser.Prediction)
+	}
+	if !parser.Disagree || !strings.Contains(parser.PredictedText(), "disagrees") {
+		t.Errorf("measured ≈ +100%% against predicted +66.7%%: want the disagreement said, got %q", parser.PredictedText())
+	}
+	if parser.Timed != 600 || strings.Contains(parser.PredictedText(), "rough") {
+		t.Errorf("parser's costs from %d timed requests, said %q; want 600, not rough", parser.Timed, parser.PredictedText())
+	}
+	if lock.Significant() || !lock.Targeted || lock.Cell.Scenario != "big" {
+		t.Errorf("lock step: significant %v targeted %v cell %v; want not significant, in the targeted scenario big", lock.Significant(), lock.Targeted, lock.Cell)
+	}
+	for _, want := range []string{"no significant difference in big", "lock: 0.83% of request time here (rate_limit), so no lock variant can buy more than 0.83%",
+		"its section is busy at most 1% of the time at 19.9k/s", "2 CPUs, GOMAXPROCS 2"} {
+		if !strings.Contains(lock.Reason, want) {
+			t.Errorf("lock reason %q lacks %q", lock.Reason, want)
+		}
+	}
+	if lock.Predicted != 0 || lock.Disagree {
+		t.Errorf("lock prediction %v disagree %v; want 0 and agreeing", lock.Predicted, lock.Disagree)
+	}
+	if lock.Capacity != nil || lock.CapacityText() != "not measured" {
+		t.Errorf("capacity %q without capacity-req/s", lock.CapacityText())
+	}
+	if got := a.BoundSentences(); len(got) != 2 || !strings.HasPrefix(got[0], "parser: 50.0% of request time here (parse)") {
+		t.Errorf("bound sentences %q", got)
+	}
+}
+
+func TestStageCostsAndUSL(t *testing.T) {
+	a, err := Analyze(stepsRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := a.StageCostOf("big", "phase2")
+	if sc == nil || sc.Trials != 6 || sc.Snapshot.Sampled != 600 {
+		t.Fatalf("phase2 big stage cost %+v", sc)
+	}
+	if b := sc.Bound("parser"); b == nil || math.Abs(b.Share-0.5) > 1e-9 {
+		t.Errorf("parser bound %+v, want share 0.5", b)
+	}
+	if a.StageCostOf("sweep", "phase2") != nil {
+		t.Error("stage costs for a scenario whose trials carry none")
+	}
+	if got := a.USLScenarios(); len(got) != 1 || got[0] != "sweep" {
+		t.Fatalf("USL scenarios %q, want [sweep]", got)
+	}
+	if len(a.USL) != 3 {
+		t.Fatalf("%d fits, want one per variant", len(a.USL))
+	}
+	f := a.USL[0].Fit
+	if !f.OK() || math.Abs(f.Sigma-0.05) > 0.01 || math.Abs(f.Kappa-0.001) > 0.0005 || f.Points != 6 {
+		t.Errorf("fit %+v, want σ≈0.05 κ≈0.001 over 6 levels", f)
+	}
+}
+
+// A stage holding more than one request on average (X·S ≥ 1, Little's
+// law) is called saturated, not "busy more than 100% of the time".
+func TestStepsSaturatedSection(t *testing.T) {
+	run := stepsRun()
+	for i := range run.Trials {
+		if s := run.Trials[i].Stages; s != nil {
+			for j := range s.Stages {
+				if s.Stages[j].Stage == "rate_limit" {
+					s.Stages[j].SumNS = 100000 * int64(s.Sampled) // 100 µs per request
+				}
+			}
+		}
+	}
+	a, err := Analyze(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := a.Steps[1]
+	if math.Abs(lock.Utilisation-2) > 0.1 || !strings.Contains(lock.Reason, "requests are in its stage at once on average") || strings.Contains(lock.Reason, "busy at most") {
+		t.Errorf("utilisation %v, reason %q", lock.Utilisation, lock.Reason)
+	}
+}

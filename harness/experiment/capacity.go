@@ -1,0 +1,106 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"metricstream/harness/load"
+	"metricstream/harness/results"
+	"metricstream/harness/scenario"
+)
+
+// The capacity kind's runner: one trial is one capacity search
+// (load.CapacitySearch) against a server of its own, started with the
+// scenario's flags, then SIGTERM and the integrity check of every metric
+// acknowledged over all the search's points. The trial records the knee
+// point's load (the highest offered rate that met every SLO; the last
+// point when none did) and, in Trial.Capacity, the capacity and every
+// point tried.
+func init() {
+	registerRunner(scenario.KindCapacity, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
+		return capacityTrial(ctx, cfg, a, sc, st, id)
+	})
+}
+
+func capacityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
+	t := results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Kind: string(sc.Kind)}
+	problem := faultProblem(sc, st, id)
+	inst, err := cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
+	if err != nil {
+		return t, problem("start: %v", err)
+	}
+	tally := &Tally{}
+	cs := sc.CapacitySearch()
+	kt, stats, err := searchCapacity(ctx, inst.Addr(), st.Config, cs, sc.SLO, tally, "k-"+id+"-")
+	if err == nil {
+		t = kt
+	}
+	t.Kind, t.Capacity = string(sc.Kind), stats
+	found := stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)
+	if err != nil {
+		p := problem("capacity search: %v", err)
+		if found != nil {
+			p.Detail += "; " + found.Detail
+		}
+		return t, p
+	}
+	return t, found
+}
+
+// searchCapacity runs search cs (its Objectives set) against addr with the
+// load of base (clients, batch, keep-alive, timeout), counting acknowledged
+// metrics in tally. It returns the knee point's trial (the last point's
+// when none passed), the search as results.CapacityStats, and the search's
+// error (the stats then hold the points so far).
+func searchCapacity(ctx context.Context, addr string, base load.Config, cs load.CapacitySearch, objective []string, tally *Tally, prefix string) (results.Trial, *results.CapacityStats, error) {
+	c := base
+	c.Addr, c.Addrs, c.ClientPrefix = addr, nil, prefix
+	run := load.OpenRunnerTee(c, tally)
+	byRate := map[float64]results.Trial{}
+	var last results.Trial
+	cs.Run = func(ctx context.Context, rate float64, hold time.Duration) (results.Trial, error) {
+		t, err := run(ctx, rate, hold)
+		if err == nil {
+			byRate[rate], last = t, t
+		}
+		return t, err
+	}
+	capa, err := cs.Find(ctx)
+	stats := capacityStats(capa, objective)
+	kt := last
+	if k := capa.Knee(); k != nil {
+		kt = byRate[k.Offered]
+	}
+	return kt, stats, err
+}
+
+// capacityStats is c as the results files keep it.
+func capacityStats(c load.Capacity, objective []string) *results.CapacityStats {
+	s := &results.CapacityStats{RPS: c.RPS, Failing: c.Failing, Converged: c.Converged, AtMax: c.AtMax, BelowMin: c.BelowMin, Objective: objective}
+	for _, p := range c.Points {
+		s.Points = append(s.Points, results.CapacityPoint{Offered: p.Offered, Achieved: p.Achieved, P99: p.P99,
+			Requests: p.Requests, Errors: p.Errors, Late: p.Late, HoldNS: int64(p.Hold), Probe: p.Probe, Cut: p.Cut, Pass: p.Pass})
+	}
+	return s
+}
+
+// pointsText lists a search's points for a problem's detail:
+// "1200/s→1190/s p99 3.1ms ok, ...".
+func pointsText(c *results.CapacityStats) string {
+	var ps []string
+	for _, p := range c.Points {
+		v := "fail"
+		switch {
+		case p.Probe:
+			v = "probe"
+		case p.Pass:
+			v = "ok"
+		}
+		ps = append(ps, fmt.Sprintf("%.0f/s→%.0f/s p99 %v errors %d %s", p.Offered, p.Achieved, time.Duration(p.P99), p.Errors, v))
+	}
+	return strings.Join(ps, ", ")
+}

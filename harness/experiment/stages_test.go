@@ -1,0 +1,98 @@
+package experiment
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"metricstream/harness/internal/fakeserver"
+	"metricstream/harness/launch"
+	"metricstream/harness/results"
+	"metricstream/harness/scenario"
+)
+
+// With Stages, each load trial carries the difference of its server's
+// stage counters: with every request timed (the fake's 1/1), exactly the
+// trial's own requests, none of verification's or warm-up's or another
+// arm's. Without, none.
+func TestRunRecordsStageCounters(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		l := &fakeLauncher{opts: func(a launch.Arm) fakeserver.Options {
+			return fakeserver.Options{Variant: a.Set, Stages: true}
+		}}
+		cfg := Config{
+			Arms: arms(t, "baseline+phase3"), Scenarios: []*scenario.Scenario{tinyScenario(t, "one", `,"steps":[1,3]`)}, Count: 2,
+			Dir: filepath.Join(t.TempDir(), "run"), Launcher: l, Stages: on,
+		}
+		run, err := Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(run.Trials) != 8 {
+			t.Fatalf("%d trials, want 8", len(run.Trials))
+		}
+		for _, tr := range run.Trials {
+			if !on {
+				if tr.Stages != nil {
+					t.Fatalf("stages recorded without Config.Stages: %+v", tr.Stages)
+				}
+				continue
+			}
+			if tr.Stages == nil {
+				t.Fatalf("trial %s %s has no stage counters", tr.Step, tr.Variant)
+			}
+			if n := uint64(tr.Counts.Total()); tr.Stages.Sampled != n || n == 0 {
+				t.Errorf("trial %s %s: %d timed requests, want its %d", tr.Step, tr.Variant, tr.Stages.Sampled, n)
+			}
+			if p, _ := tr.Stages.Get("parse"); p.Count != tr.Stages.Sampled || p.SumNS <= 0 {
+				t.Errorf("parse stage %+v", p)
+			}
+		}
+		if on {
+			got, err := results.Read(cfg.Dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Trials[0].Stages == nil || got.Trials[0].Stages.Sampled != run.Trials[0].Stages.Sampled {
+				t.Errorf("stage counters not read back from trials.jsonl: %+v", got.Trials[0].Stages)
+			}
+		}
+	}
+}
+
+// Readings of a fleet are summed over its instances; a missing reading
+// gives none.
+func TestStagesBetween(t *testing.T) {
+	if stagesBetween(nil, nil) != nil {
+		t.Fatal("no readings gave counters")
+	}
+	s, err := fakeserver.Start(fakeserver.Options{Stages: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	before, err := launch.ReadStages(context.Background(), s.Addr())
+	if err != nil || before == nil || before.Sampled != 0 {
+		t.Fatalf("fresh fake: %+v %v", before, err)
+	}
+	plain, err := fakeserver.Start(fakeserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if got, err := launch.ReadStages(context.Background(), plain.Addr()); got != nil || err != nil {
+		t.Fatalf("a server without stages: %+v %v", got, err)
+	}
+	b := stageReading{before, before}
+	a := *before
+	a.Sampled = 5
+	a.Stages = append(a.Stages[:0:0], a.Stages...)
+	a.Stages[0].Count, a.Stages[0].SumNS = 5, 500
+	sum := stagesBetween(b, stageReading{&a, &a})
+	if sum == nil || sum.Sampled != 10 || sum.TotalNS != 1000 || sum.MeanNS != 100 {
+		t.Fatalf("sum of two replicas %+v", sum)
+	}
+	if stagesBetween(b, stageReading{&a}) != nil {
+		t.Error("a reading missing for one replica still gave counters")
+	}
+}

@@ -1,0 +1,219 @@
+package report
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"metricstream/harness/analysis"
+)
+
+// MedianTable is the page's medians of one scenario: a row per variant
+// (per step and variant in a stepped scenario), a column per unit the
+// scenario has. The trial count is said once per row, and that a median
+// has no confidence interval once per table, instead of "(n=2, no CI)" in
+// every cell.
+type MedianTable struct {
+	Scenario string
+	Stepped  bool
+	Units    []MedianUnit
+	Rows     []MedianRow
+	NoCI     bool // some median has no interval (fewer than MinTrials trials)
+}
+
+// MedianUnit is one column: the unit and which way is better.
+type MedianUnit struct {
+	Name   string
+	Better string // "↑" higher is better, "↓" lower is better, "" unknown
+	Title  string // "higher is better" …
+}
+
+// MedianRow is one variant (in one step) of a MedianTable.
+type MedianRow struct {
+	Cell    string
+	Step    string
+	Variant string
+	N       string   // trials, e.g. "6" (a range "5-6" when units differ)
+	Values  []string // per unit: "2.10ms ± 3%", "2.10ms" (no CI) or "-"
+	NoCI    []bool   // per unit: the value has no interval
+	First   bool     // first row of its step (the page starts a group)
+	StepLen int      // rows in its step (for the first row's rowspan)
+}
+
+// medianTables lays out the analysis's medians one table per scenario.
+func medianTables(a *analysis.Analysis) []MedianTable {
+	var out []MedianTable
+	byScenario := map[string]int{}
+	for _, c := range a.Cells {
+		i, ok := byScenario[c.Scenario]
+		if !ok {
+			i = len(out)
+			byScenario[c.Scenario] = i
+			out = append(out, MedianTable{Scenario: c.Scenario})
+		}
+		t := &out[i]
+		if c.Step != "" {
+			t.Stepped = true
+		}
+		first := len(t.Rows)
+		for _, v := range a.Variants {
+			row := MedianRow{Cell: c.String(), Step: c.Step, Variant: v}
+			lo, hi := 0, 0
+			any := false
+			for _, u := range a.UnitNames {
+				s := a.Sample(c, v, u)
+				if s == nil {
+					continue
+				}
+				any = true
+				if lo == 0 || s.Summary.N < lo {
+					lo = s.Summary.N
+				}
+				hi = max(hi, s.Summary.N)
+			}
+			if !any {
+				continue
+			}
+			row.N = strconv.Itoa(hi)
+			if lo != hi {
+				row.N = strconv.Itoa(lo) + "-" + row.N
+			}
+			t.Rows = append(t.Rows, row)
+		}
+		if n := len(t.Rows) - first; n > 0 {
+			t.Rows[first].First, t.Rows[first].StepLen = true, n
+		}
+	}
+	// columns: the units any row of the scenario has, in the analysis's order
+	for ti := range out {
+		t := &out[ti]
+		for _, u := range a.UnitNames {
+			has := false
+			for _, r := range t.Rows {
+				if a.Sample(cellOf(a, r.Cell), r.Variant, u) != nil {
+					has = true
+					break
+				}
+			}
+			if !has {
+				continue
+			}
+			mu := MedianUnit{Name: u, Title: a.BetterText(u)}
+			switch a.Direction(u) {
+			case +1:
+				mu.Better = "↑"
+			case -1:
+				mu.Better = "↓"
+			}
+			t.Units = append(t.Units, mu)
+		}
+		for ri := range t.Rows {
+			r := &t.Rows[ri]
+			c := cellOf(a, r.Cell)
+			for _, u := range t.Units {
+				s := a.Sample(c, r.Variant, u.Name)
+				switch {
+				case s == nil:
+					r.Values, r.NoCI = append(r.Values, "-"), append(r.NoCI, false)
+				case !s.Summary.HasCI:
+					r.Values, r.NoCI = append(r.Values, analysis.FormatValue(u.Name, s.Summary.Center)), append(r.NoCI, true)
+					t.NoCI = true
+				default:
+					r.Values, r.NoCI = append(r.Values, analysis.FormatSummary(u.Name, s.Summary)), append(r.NoCI, false)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// cellOf finds the analysis cell named name.
+func cellOf(a *analysis.Analysis, name string) analysis.Cell {
+	for _, c := range a.Cells {
+		if c.String() == name {
+			return c
+		}
+	}
+	return analysis.Cell{}
+}
+
+// StepsPassed says how many of the variant's verification steps passed,
+// "7/7", for the page's one-line summary (the steps unfold below it).
+func (c CheckView) StepsPassed() string {
+	ok := 0
+	for _, s := range c.Steps {
+		if s.OK {
+			ok++
+		}
+	}
+	return strconv.Itoa(ok) + "/" + strconv.Itoa(len(c.Steps))
+}
+
+// StepsFailed reports whether a verification step failed (the page then
+// shows the steps unfolded).
+func (c CheckView) StepsFailed() bool {
+	for _, s := range c.Steps {
+		if !s.OK {
+			return true
+		}
+	}
+	return false
+}
+
+// tooFew marks a verdict that could not be tested for lack of trials.
+const tooFew = "too few trials to tell"
+
+// ToldVerdicts are the verdicts that say something; FewVerdicts those that
+// had too few trials, which the page folds under one line.
+func (r *Report) ToldVerdicts() []analysis.Verdict { return r.verdicts(false) }
+
+// FewVerdicts are the verdicts with too few trials to tell.
+func (r *Report) FewVerdicts() []analysis.Verdict { return r.verdicts(true) }
+
+func (r *Report) verdicts(few bool) []analysis.Verdict {
+	var out []analysis.Verdict
+	for _, v := range r.Verdicts {
+		if strings.Contains(v.Text, tooFew) == few {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Tally counts a comparison table's outcomes for the page's one-line
+// summary of it: "3 better, 1 worse, 20 ~, 24 too few trials".
+func (t CompareTable) Tally() string {
+	n := map[string]int{}
+	for _, r := range t.Rows {
+		n[r.Outcome]++
+	}
+	var parts []string
+	for _, o := range []string{"better", "worse", "changed", "~", "too few trials"} {
+		if n[o] > 0 {
+			parts = append(parts, strconv.Itoa(n[o])+" "+o)
+		}
+	}
+	if len(parts) == 0 {
+		return "no rows"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Decided reports whether a row of the table is better, worse or changed
+// (the page then shows the table unfolded).
+func (t CompareTable) Decided() bool {
+	for _, r := range t.Rows {
+		if r.Outcome == "better" || r.Outcome == "worse" || r.Outcome == "changed" {
+			return true
+		}
+	}
+	return false
+}
+
+// noCINote matches the " (n=3, no CI)" FormatSummary appends to a median
+// without an interval; the page's comparison tables have an n column and
+// say once that such values have no interval.
+var noCINote = regexp.MustCompile(` \(n=[0-9]+, no CI\)$`)
+
+// pageValue is a formatted summary without its "(n=…, no CI)" note.
+func pageValue(s string) string { return noCINote.ReplaceAllString(s, "") }

@@ -1,0 +1,376 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"metricstream/harness/analysis"
+	"metricstream/harness/usl"
+	"metricstream/internal/stages"
+)
+
+// StepView is one row of "What each step buys", as the page and the
+// terminal summary print it.
+type StepView struct {
+	Dimension, Change, Cell, Effect, Capacity, Predicted, Reason string
+	Class                                                        string // "better", "worse" or "" (not significant)
+}
+
+// stepViews lays out the analysis's step rows.
+func stepViews(a *analysis.Analysis) []StepView {
+	var out []StepView
+	for _, r := range a.Steps {
+		v := StepView{Dimension: r.Dimension, Change: r.New + " vs " + r.Old, Cell: "-", Effect: r.EffectText(),
+			Capacity: r.CapacityText(), Predicted: r.PredictedText(), Reason: r.Reason}
+		if r.Change != "" {
+			v.Change += " (" + r.Change + ")"
+		}
+		if r.Effect != nil {
+			v.Cell = r.Cell.String()
+			if r.Targeted {
+				v.Cell += " (targets " + r.Dimension + ")"
+			}
+			if o := r.Effect.Outcome(); o == "better" || o == "worse" {
+				v.Class = o
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// StageTable is where the time goes in one scenario: per variant, each
+// stage's mean cost per timed request and its share, then per dimension
+// its Amdahl bound.
+type StageTable struct {
+	Scenario  string
+	Stages    []string
+	Rows      []StageRow
+	Sentences []string // one Amdahl sentence per dimension, for the first variant
+}
+
+// StageRow is one variant in a StageTable.
+type StageRow struct {
+	Variant, Mean, Sampled string
+	Cells                  []string // "12.3µs (41%)" per stage
+}
+
+func stageTables(a *analysis.Analysis) []StageTable {
+	var out []StageTable
+	for _, sc := range a.StageScenarios() {
+		t := StageTable{Scenario: sc}
+		for i := stages.Stage(0); i < stages.NumStages; i++ {
+			t.Stages = append(t.Stages, i.String())
+		}
+		for _, v := range a.Variants {
+			c := a.StageCostOf(sc, v)
+			if c == nil {
+				continue
+			}
+			row := StageRow{Variant: v, Mean: analysis.FormatNS(c.Snapshot.MeanNS), Sampled: fmt.Sprintf("%d (%d trials, 1 in %d)", c.Snapshot.Sampled, c.Trials, c.Snapshot.Every)}
+			for _, name := range t.Stages {
+				st, _ := c.Snapshot.Get(name)
+				row.Cells = append(row.Cells, analysis.FormatNS(st.PerRequestNS)+" ("+sharePct(st.Share)+")")
+			}
+			t.Rows = append(t.Rows, row)
+			if t.Sentences == nil {
+				for _, b := range c.Bounds {
+					t.Sentences = append(t.Sentences, b.Sentence()+" ["+v+"]")
+				}
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// USLRow is one fit in the USL table.
+type USLRow struct {
+	Scenario, Variant, Sigma, Kappa, Lambda, PeakN, R2, Verdict, Reason string
+}
+
+func uslRows(a *analysis.Analysis) []USLRow {
+	var out []USLRow
+	for _, f := range a.USL {
+		r := USLRow{Scenario: f.Scenario, Variant: f.Variant, Sigma: "-", Kappa: "-", Lambda: "-", PeakN: "-", R2: "-",
+			Verdict: string(f.Fit.Verdict), Reason: f.Fit.Reason}
+		if f.Fit.R2 != 0 {
+			r.R2 = fmt.Sprintf("%.3f", f.Fit.R2)
+		}
+		if f.Fit.OK() {
+			r.Sigma, r.Kappa = fmt.Sprintf("%.3g", f.Fit.Sigma), fmt.Sprintf("%.3g", f.Fit.Kappa)
+			r.Lambda = analysis.FormatValue("req/s", f.Fit.Lambda)
+			if f.Fit.PeakN > 0 {
+				r.PeakN = fmt.Sprintf("%.0f", f.Fit.PeakN)
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// stageGroups are the stacked bars' segments: each dimension's own stage
+// apart (what a variant can change), the code every variant shares in one
+// (at most 6 series a panel; the stage table has every stage).
+var stageGroups = []struct {
+	name   string
+	stages []stages.Stage
+}{
+	{"shared: read, validate, encode, respond", []stages.Stage{stages.ReadHeader, stages.ReadBody, stages.Validate, stages.Encode, stages.Respond}},
+	{"queue (executor)", []stages.Stage{stages.Queue}},
+	{"rate_limit (lock)", []stages.Stage{stages.RateLimit}},
+	{"record (metrics)", []stages.Stage{stages.Record}},
+	{"parse (parser)", []stages.Stage{stages.Parse}},
+	{"write (writer)", []stages.Stage{stages.Write}},
+}
+
+// stagesCharts draws one stacked bar per variant of each scenario with
+// stage costs: stages-<scenario>.png.
+func stagesCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
+	var out []Chart
+	for _, sc := range a.StageScenarios() {
+		c := Chart{File: fileName("stages", sc), Title: "Where the time goes: " + sc, XLabel: "variant",
+			YLabel: "µs per timed request (mean)", Bars: true, Stacked: true,
+			Note: "Each bar is a variant's mean time inside the server per timed request, split by stage (wall time: waits included); the stages every variant shares are one segment. A dimension's segment over the bar is its Amdahl bound: the most any variant of it can buy."}
+		var vs []string
+		for _, v := range a.Variants {
+			if a.StageCostOf(sc, v) != nil {
+				vs = append(vs, v)
+			}
+		}
+		c.Categories = vs
+		for gi, g := range stageGroups {
+			s := Series{Name: g.name, Color: gi}
+			for j, v := range vs {
+				snap := a.StageCostOf(sc, v).Snapshot
+				var ns float64
+				for _, st := range g.stages {
+					x, _ := snap.Get(st.String())
+					ns += x.PerRequestNS
+				}
+				s.Points = append(s.Points, Point{X: float64(j), Y: ns / 1e3})
+			}
+			c.Series = append(c.Series, s)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// uslPerPanel is the most variants one USL panel shows: each has its
+// points and its fitted curve, so 3 variants are 6 series.
+const uslPerPanel = 3
+
+// uslCharts draws each client sweep's measured throughput (mean per level)
+// with the fitted USL curve dashed: usl-<scenario>.png, in panels of
+// uslPerPanel variants when more were swept. Drawn even when every fit is
+// refused: the points show why.
+func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
+	var out []Chart
+	color := map[string]int{}
+	for i, v := range a.Variants {
+		color[v] = i
+	}
+	for _, sc := range a.USLScenarios() {
+		var fits []analysis.USLFit
+		for _, f := range a.USL {
+			if f.Scenario == sc {
+				fits = append(fits, f)
+			}
+		}
+		c := Chart{File: fileName("usl", sc), Title: "USL fit: " + sc,
+			Note: "Points: measured throughput, mean over trials at each client count. Dashed: the fitted Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)); a refused fit draws no curve (see the USL table)."}
+		var refused []string
+		for p := 0; p*uslPerPanel < len(fits); p++ {
+			part := fits[p*uslPerPanel : min(len(fits), (p+1)*uslPerPanel)]
+			panel := Chart{Title: part[0].Variant + " … " + part[len(part)-1].Variant, XLabel: "concurrent clients", YLabel: "2xx requests/s"}
+			for _, f := range part {
+				pts := meanPoints(f.Points)
+				name := f.Variant
+				if !f.Fit.OK() {
+					name += " (no fit)"
+					refused = append(refused, f.Variant+": "+f.Fit.Reason)
+				}
+				panel.Series = append(panel.Series, Series{Name: name, Points: pts, Color: color[f.Variant]})
+				if !f.Fit.OK() {
+					continue
+				}
+				var curve []Point
+				lo, hi := pts[0].X, pts[len(pts)-1].X
+				for k := 0; k <= 40; k++ {
+					n := lo + (hi-lo)*float64(k)/40
+					curve = append(curve, Point{X: n, Y: f.Fit.Throughput(n)})
+				}
+				panel.Series = append(panel.Series, Series{Name: f.Variant + " USL", Points: curve, Color: color[f.Variant], Dash: 1, Line: true})
+			}
+			c.Panels = append(c.Panels, panel)
+		}
+		if len(c.Panels) == 1 { // one panel: the chart itself
+			p := c.Panels[0]
+			c.Panels, c.Series, c.XLabel, c.YLabel = nil, p.Series, p.XLabel, p.YLabel
+		}
+		if len(refused) > 0 {
+			c.Note += " Refused: " + strings.Join(refused, "; ") + "."
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// meanPoints averages the points at each N, sorted by N.
+func meanPoints(pts []usl.Point) []Point {
+	sum, n := map[float64]float64{}, map[float64]int{}
+	for _, p := range pts {
+		sum[p.N] += p.X
+		n[p.N]++
+	}
+	var out []Point
+	for x, s := range sum {
+		out = append(out, Point{X: x, Y: s / float64(n[x])})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].X < out[j].X })
+	return out
+}
+
+// addStacked draws c's series as bars stacked per category, the first
+// series at the bottom.
+func addStacked(p *plot.Plot, c *Chart, legends *legendSet) error {
+	var below *plotter.BarChart
+	top := 0.0
+	totals := make([]float64, len(c.Categories))
+	for _, s := range c.Series {
+		vals := make(plotter.Values, len(c.Categories))
+		for _, pt := range s.Points {
+			if i := int(pt.X); i >= 0 && i < len(vals) && !math.IsNaN(pt.Y) {
+				vals[i] = pt.Y
+				totals[i] += pt.Y
+			}
+		}
+		b, err := plotter.NewBarChart(vals, vg.Points(36))
+		if err != nil {
+			return fmt.Errorf("report: chart %s: %w", c.File, err)
+		}
+		b.Color = seriesColor(s.Color)
+		b.LineStyle.Width = 0
+		if below != nil {
+			b.StackOn(below)
+		}
+		below = b
+		p.Add(b)
+		legends.add(s.Name, b)
+	}
+	for _, t := range totals {
+		top = math.Max(top, t)
+	}
+	p.NominalX(c.Categories...)
+	p.X.Min, p.X.Max = -0.6, float64(len(c.Categories))-0.4
+	p.Y.Min, p.Y.Max = 0, top*1.1
+	return nil
+}
+
+// claimMechanisms gives each seed claim not met the measured mechanism:
+// the step that introduced the claim's preset (its reason, or its Amdahl
+// bound), and where the time went in the claim's scenario.
+func claimMechanisms(a *analysis.Analysis, claims []ClaimCheck) {
+	labels := map[string]string{}
+	presets, byPreset := analysis.JourneyLabels(a.Run, a.Variants)
+	for i, p := range presets {
+		labels[p] = byPreset[i]
+	}
+	for i := range claims {
+		cc := &claims[i]
+		if cc.Met != "no" {
+			continue
+		}
+		label := labels[cc.Preset]
+		var parts []string
+		for _, r := range a.Steps {
+			if r.New != label {
+				continue
+			}
+			switch {
+			case r.Reason != "":
+				parts = append(parts, r.Dimension+" step: "+r.Reason)
+			case r.Bound != nil:
+				parts = append(parts, r.Dimension+" step: "+r.Bound.Sentence())
+			}
+		}
+		if c := a.StageCostOf(cc.Cell.Scenario, label); c != nil {
+			parts = append(parts, "where "+label+"'s time went in "+cc.Cell.Scenario+": "+topStages(c, 3))
+		}
+		if len(parts) == 0 {
+			parts = append(parts, "no stage costs recorded for "+orDash(label)+" in this run (servers without -stages)")
+		}
+		cc.Mechanism = strings.Join(parts, "; ")
+	}
+}
+
+// topStages names the n stages taking the most time: "read_header 41%
+// (12.3µs), write 30% (9µs), parse 10% (3µs)".
+func topStages(c *analysis.StageCost, n int) string {
+	st := append([]stages.StageStat(nil), c.Snapshot.Stages...)
+	sort.SliceStable(st, func(i, j int) bool { return st[i].Share > st[j].Share })
+	var out []string
+	for _, s := range st[:min(n, len(st))] {
+		out = append(out, fmt.Sprintf("%s %.0f%% (%s)", s.Stage, 100*s.Share, analysis.FormatNS(s.PerRequestNS)))
+	}
+	return strings.Join(out, ", ") + " of " + analysis.FormatNS(c.Snapshot.MeanNS) + " per request"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// stepsSummary prints "What each step buys", the Amdahl sentences and the
+// USL fits for the terminal.
+func stepsSummary(w io.Writer, a *analysis.Analysis) {
+	if vs := stepViews(a); len(vs) > 0 {
+		fmt.Fprintln(w, "What each step buys (throughput effect in the cell that shows it best; 95% interval; Holm-adjusted p):")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  STEP\tCHANGE\tCELL\tEFFECT\tCAPACITY\tPREDICTED (AMDAHL)")
+		for _, v := range vs {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", v.Dimension, v.Change, v.Cell, v.Effect, v.Capacity, v.Predicted)
+		}
+		tw.Flush()
+		for _, v := range vs {
+			if v.Reason != "" {
+				fmt.Fprintf(w, "  %s, why not significant: %s\n", v.Dimension, v.Reason)
+			}
+		}
+	}
+	if ss := a.BoundSentences(); len(ss) > 0 {
+		fmt.Fprintln(w, "Amdahl bounds (stage shares of request time, each step's earlier variant):")
+		for _, s := range ss {
+			fmt.Fprintln(w, "  "+s)
+		}
+	}
+	if len(a.USL) > 0 {
+		fmt.Fprintln(w, "USL fits (closed-loop client sweeps):")
+		for _, r := range uslRows(a) {
+			fmt.Fprintf(w, "  %s %s: %s: %s (σ %s, κ %s, N* %s, R² %s)\n", r.Scenario, r.Variant, r.Verdict, r.Reason, r.Sigma, r.Kappa, r.PeakN, r.R2)
+		}
+	}
+}
+
+// sharePct formats a share of request time: "41.2%", "0.022%", "0%".
+func sharePct(f float64) string {
+	switch p := 100 * f; {
+	case p == 0:
+		return "0%"
+	case p < 1:
+		return fmt.Sprintf("%.2g%%", p)
+	default:
+		return fmt.Sprintf("%.1f%%", p)
+	}
+}
