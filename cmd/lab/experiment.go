@@ -61,6 +61,8 @@ Examples:
   lab experiment -variant parser=find+parser=fsm -scenarios large-batch -pprof
   lab experiment -variant phase3+phase6 -cpus 1,2    each variant's 1 -> 2 core scaling
   lab experiment -target 10.0.0.5:8080 -scenarios rate-ramp -run-id ramp1   remote server
+  lab experiment -variant seed-designs              the seed's five designs beside optimized: the seed-* scenarios, 1 trial each
+  lab experiment -variant "lock=pooled lock=naive"   seed-naive only (a list naming a seed design defaults to its scenarios)
 
 Flags:
 `
@@ -73,6 +75,7 @@ type experimentFlags struct {
 	cpus                                         string
 	pprof, pin, quiet, keepData                  bool
 	stages                                       stages.Every
+	countSet                                     bool // -count was given
 }
 
 func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
@@ -107,6 +110,7 @@ func runExperimentCmd(stdout, stderr io.Writer, args []string) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("experiment: unexpected argument %q (variant lists go in -variant)", fs.Arg(0))
 	}
+	fs.Visit(func(fl *flag.Flag) { f.countSet = f.countSet || fl.Name == "count" })
 	if f.pin && os.Getenv("LAB_PINNED") == "" {
 		return reexecPinned(stdout, stderr, "experiment", args)
 	}
@@ -169,6 +173,12 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	scs, err := scenario.Select(all, f.scenarios)
 	if err != nil {
 		return "", err
+	}
+	if sd := seedDefault(f, all); sd != nil {
+		scs = sd
+		if !f.countSet {
+			f.count = seedCount
+		}
 	}
 	if f.runID == "" {
 		f.runID = time.Now().Format("20060102-150405")

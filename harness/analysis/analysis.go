@@ -187,6 +187,7 @@ type Analysis struct {
 	Knees       []Knee   // one per stepped load scenario and variant
 	Replicas    []string // per replica cell: admitted rate per client and × the limit
 	Faults      []string // per fault cell: its RELIABILITY.md criteria and verdicts
+	SeedDesigns []Seed   // per seed-design scenario: what broke, at what load, beside the fix
 	Failed      []string // "variant: why" for every variant that failed (not measured)
 	samples     map[sampleKey]*Sample
 	ix          trialIndex
@@ -327,6 +328,7 @@ func Analyze(run *results.Run) (*Analysis, error) {
 	a.stageCosts()
 	a.uslFits()
 	a.steps()
+	a.seedDesigns()
 	for _, c := range run.Checks {
 		if c.Failed != "" {
 			a.Failed = append(a.Failed, c.Variant+": "+c.Failed)

@@ -307,7 +307,7 @@ func (r *runner) perTrialScenarios(ctx context.Context) {
 		for _, st := range sc.LoadSteps() {
 			for k := 0; k < r.cfg.Count; k++ {
 				for _, a := range r.arms {
-					if a.failed || ctx.Err() != nil {
+					if a.failed || ctx.Err() != nil || !seedApplies(sc, a.Arm) {
 						r.progress(1, "")
 						continue
 					}

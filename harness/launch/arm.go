@@ -79,6 +79,7 @@ func ParseArms(list string) ([]Arm, error) {
 	if len(fields) == 0 {
 		fields = variants.Journey
 	}
+	fields = expandSeedSet(fields)
 	var arms []Arm
 	seen := map[string]int{}
 	for _, f := range fields {
@@ -103,6 +104,7 @@ func ParseArms(list string) ([]Arm, error) {
 				label = strings.ReplaceAll(strings.ReplaceAll(f, " ", ""), "=", ":")
 			}
 		}
+		label = markSeed(label, set)
 		seen[label]++
 		if n := seen[label]; n > 1 {
 			label = fmt.Sprintf("%s#%d", label, n)

@@ -162,6 +162,8 @@ type Trial struct {
 	// -cpus; GOMAXPROCS set to match); 0: not limited. The step name then
 	// starts with cpus=N.
 	CPUs int `json:"cpus,omitempty"`
+	// Seed-design trials (Trial.Kind "seed-…", issue 13) only.
+	Seed *SeedStats `json:"seed,omitempty"`
 }
 
 // FaultStats is what a fault trial measured beyond its load. A slowloris
