@@ -51,8 +51,13 @@ type StepRow struct {
 	Cores      string // "2 CPUs, GOMAXPROCS 2"
 	// Timed is how many requests Old's stage costs in Cell's scenario come
 	// from (0 without); below MinTimed the figures are rough, and said so.
-	Timed  uint64
-	Reason string // where not significant: the measured reason
+	Timed uint64
+	// StageScenario is the scenario the stage figures come from: Cell's,
+	// or, when Cell's trials carry no stage costs for Old and New (a
+	// per-trial kind such as capacity), the scenario whose stage costs of
+	// Old rest on the most timed requests; said so in Reason.
+	StageScenario string
+	Reason        string // where not significant: the measured reason
 }
 
 // Significant reports whether the step's effect is significant.
@@ -215,7 +220,14 @@ func effectInterval(c *Comparison) (lo, hi float64) {
 // significant, the measured reason.
 func (a *Analysis) explain(r *StepRow) {
 	var why []string
+	r.StageScenario = r.Cell.Scenario
 	oldCost, newCost := a.StageCostOf(r.Cell.Scenario, r.Old), a.StageCostOf(r.Cell.Scenario, r.New)
+	if oldCost.Bound(r.Dimension) == nil {
+		if sc := a.stageFallback(r.Old, r.New, r.Dimension); sc != "" {
+			r.StageScenario = sc
+			oldCost, newCost = a.StageCostOf(sc, r.Old), a.StageCostOf(sc, r.New)
+		}
+	}
 	if b := oldCost.Bound(r.Dimension); b != nil {
 		r.Bound = b
 		r.Timed = oldCost.Snapshot.Sampled
@@ -244,6 +256,9 @@ func (a *Analysis) explain(r *StepRow) {
 		why = append(why, fmt.Sprintf("no significant difference in %s (p=%s)", r.Cell, FormatP(r.Effect.PAdj)))
 	}
 	if r.Bound != nil {
+		if r.StageScenario != r.Cell.Scenario {
+			why = append(why, "stage costs from "+r.StageScenario+" (no stage costs in "+r.Cell.Scenario+")")
+		}
 		why = append(why, r.Bound.Sentence())
 		if r.Timed < MinTimed {
 			why = append(why, fmt.Sprintf("(stage costs from only %d timed requests: rough; a short scenario needs a higher -stages rate)", r.Timed))
@@ -286,10 +301,27 @@ func (a *Analysis) BoundSentences() []string {
 	var out []string
 	for _, r := range a.Steps {
 		if r.Bound != nil {
-			out = append(out, r.Bound.Sentence()+" ("+r.Old+", "+r.Cell.Scenario+")")
+			out = append(out, r.Bound.Sentence()+" ("+r.Old+", "+r.StageScenario+")")
 		}
 	}
 	return out
+}
+
+// stageFallback is the scenario whose stage costs of old (with nw's
+// beside them when there are) rest on the most timed requests and bound
+// dim; "" when no scenario has them.
+func (a *Analysis) stageFallback(old, nw, dim string) string {
+	best, most := "", uint64(0)
+	for _, sc := range a.StageScenarios() {
+		c := a.StageCostOf(sc, old)
+		if c == nil || c.Bound(dim) == nil || a.StageCostOf(sc, nw) == nil {
+			continue
+		}
+		if c.Snapshot.Sampled > most {
+			best, most = sc, c.Snapshot.Sampled
+		}
+	}
+	return best
 }
 
 // serverCores is how many requests the server could run at once: its

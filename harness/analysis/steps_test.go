@@ -157,3 +157,27 @@ func TestStepsSaturatedSection(t *testing.T) {
 		t.Errorf("utilisation %v, reason %q", lock.Utilisation, lock.Reason)
 	}
 }
+
+// A step whose cell carries no stage costs (a per-trial kind such as
+// capacity runs without them) takes them from the scenario of the same
+// variants that has the most timed requests, and says where from.
+func TestStepsStageFallback(t *testing.T) {
+	run := stepsRun()
+	run.Meta.Targets = map[string]string{"sweep": "lock"}
+	a, err := Analyze(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := a.Steps[1]
+	if lock.Cell.Scenario != "sweep" || lock.StageScenario != "big" || lock.Bound == nil {
+		t.Fatalf("lock cell %v, stage scenario %q, bound %v; want sweep, big, a bound", lock.Cell, lock.StageScenario, lock.Bound)
+	}
+	for _, want := range []string{"stage costs from big (no stage costs in sweep)", "lock: 0.83% of request time here (rate_limit)"} {
+		if !strings.Contains(lock.Reason, want) {
+			t.Errorf("lock reason %q lacks %q", lock.Reason, want)
+		}
+	}
+	if got := a.BoundSentences(); len(got) != 2 || !strings.HasSuffix(got[1], "(phase3, big)") {
+		t.Errorf("bound sentences %q; want the lock one from phase3 in big", got)
+	}
+}
