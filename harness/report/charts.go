@@ -436,16 +436,22 @@ func spansDecade(ss []Series) bool {
 }
 
 // addMarker adds m, or names its variant on an existing marker at a point
-// within 1% of it, so labels do not print over each other.
+// within markerNear of it, so labels do not print over each other (a
+// label is about a tenth of a chart's width: knees a few percent apart
+// would overlap).
 func addMarker(ms []Marker, m Marker) []Marker {
 	for i := range ms {
-		if math.Abs(ms[i].X-m.X) <= 0.01*math.Abs(m.X) && math.Abs(ms[i].Y-m.Y) <= 0.01*math.Abs(m.Y) {
+		if math.Abs(ms[i].X-m.X) <= markerNear*math.Abs(m.X) && math.Abs(ms[i].Y-m.Y) <= markerNear*math.Abs(m.Y) {
 			ms[i].Label += ", " + strings.TrimPrefix(m.Label, "knee ")
 			return ms
 		}
 	}
 	return append(ms, m)
 }
+
+// markerNear is how close (relative, in x and in y) two markers are for
+// addMarker to print one label naming both.
+const markerNear = 0.08
 
 // throughputCharts plots achieved against offered throughput for open-loop
 // scenarios with rate steps, with y = x for reference and each variant's
