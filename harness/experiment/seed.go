@@ -325,3 +325,26 @@ func seedTrial(sc *scenario.Scenario, st scenario.Step) results.Trial {
 	return results.Trial{Model: "closed", Clients: st.Config.Clients, Requests: st.Config.Requests, Batch: max(1, st.Config.Batch),
 		KeepAlive: true, Kind: string(sc.Kind), Seed: &results.SeedStats{}}
 }
+
+// every calls fn every d on a goroutine of its own until the returned stop
+// is called; stop returns once fn is no longer running (the seed runners
+// sample /health this way while their load runs).
+func every(d time.Duration, fn func()) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(d)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				fn()
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"metricstream/harness/load"
@@ -48,30 +47,14 @@ func threadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scen
 			ss.ThreadOverCap = h.Seed.Thread.OverCap
 		}
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(threadSample)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				sample()
-			}
-		}
-	}()
+	stopSampling := every(threadSample, sample)
 	lc := st.Config
 	lc.Addr, lc.KeepAlive, lc.ClientPrefix = inst.Addr(), true, "t-"+id+"-"
 	tally := &Tally{}
 	m := load.NewMetrics()
 	start := time.Now()
 	d, _ := load.Attack(ctx, lc, load.Tee(m, tally))
-	close(done)
-	wg.Wait()
+	stopSampling()
 	sample() // the peak the executor counted, after the load
 	t, _ = load.NewTrial(lc, start, m.Summary(d))
 	t.Kind, t.Seed = string(sc.Kind), ss

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"metricstream/harness/load"
@@ -53,29 +52,13 @@ func unboundedTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.S
 		ss.RSSBytes = max(ss.RSSBytes, s.RSSBytes)
 		ss.Samples = append(ss.Samples, s)
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(unboundedSample)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				sample()
-			}
-		}
-	}()
+	stopSampling := every(unboundedSample, sample)
 	lc := st.Config
 	lc.Addr, lc.KeepAlive, lc.ClientPrefix = inst.Addr(), true, "u-"+id+"-"
 	tally := &Tally{}
 	m := load.NewMetrics()
 	d, _ := load.Attack(ctx, lc, load.Tee(m, tally))
-	close(done)
-	wg.Wait()
+	stopSampling()
 	sample() // the queue the SIGTERM finds
 	t, _ = load.NewTrial(lc, start, m.Summary(d))
 	t.Kind, t.Seed = string(sc.Kind), ss
