@@ -54,7 +54,7 @@ type Decision struct {
 // every local algorithm keeps (a client uses only its limiter's part), so a
 // single lock constructor, func(lock.Config) lock.Table[State], serves every
 // local limiter and the lock dimension stays independent of this one. The
-// unused part costs 24 bytes (window) or 48 bytes (bucket) per client.
+// unused part costs 24 bytes (window) or 56 bytes (bucket) per client.
 type State struct {
 	window windowLog
 	bucket bucketState

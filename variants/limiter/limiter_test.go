@@ -338,6 +338,57 @@ func TestLimiterMemory(t *testing.T) {
 	}
 }
 
+// TestWindowRingGrows: a window log whose ring must grow (16 → 32 → 64 →
+// 100 slots) while its admissions wrap around the ring's end keeps them
+// oldest first: 16 admissions 10 ms apart fill the first ring; at 1 s the
+// first has left and its slot is reused (the ring now wraps); at 1.005 s
+// 84 more need three growths; the 101st is refused until the oldest left
+// (t0+10ms, leaving at 1.01 s), then exactly one more is admitted as each
+// leaves.
+func TestWindowRingGrows(t *testing.T) {
+	ms := time.Millisecond
+	var steps []step
+	for i := range 16 {
+		steps = append(steps, ok(time.Duration(i)*10*ms, "c"))
+	}
+	steps = append(steps, ok(1000*ms, "c"))
+	steps = append(steps, times(84, ok(1005*ms, "c"))...)
+	steps = append(steps,
+		no(1005*ms, "c", 5*ms), // 100 in the window; t0+10ms leaves at 1.01 s
+		ok(1010*ms, "c"),
+		no(1010*ms, "c", 10*ms), // t0+20ms leaves at 1.02 s
+		ok(1020*ms, "c"))
+	for _, lv := range lock.Variants[State]() {
+		t.Run("lock="+lv.Name, func(t *testing.T) {
+			run(t, build(t, NewWindow, Config{Limit: 100, NewTable: lv.New}), steps)
+		})
+	}
+}
+
+// TestWindowMemoryFollowsUse: at a quota of 1,000,000/s, 1,000 clients
+// sending 10 requests each hold rings of 16 slots, not 1,000,000 (8 MB
+// each, 8 GB for the 1,000: what a ring of limit slots from the first
+// request cost).
+func TestWindowMemoryFollowsUse(t *testing.T) {
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	l := build(t, NewWindow, Config{Limit: 1_000_000})
+	const clients = 1000
+	for i := range clients {
+		id := fmt.Sprint("client-", i)
+		for k := range 10 {
+			require.True(t, l.Allow(id, t0.Add(time.Duration(k)*time.Millisecond)).Allowed)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("%d clients at a 10^6/s quota, 10 requests each: heap +%.1f KiB (%d B per client)", clients, float64(heap)/1024, heap/clients)
+	require.LessOrEqual(t, heap, int64(1024*clients), "over 1 KiB per client")
+	runtime.KeepAlive(l)
+}
+
 // redisLimiter builds a Redis limiter on addr.
 func redisLimiter(t *testing.T, addr, prefix string, limit int, window time.Duration, callerClock, failOpen bool) *Redis {
 	t.Helper()

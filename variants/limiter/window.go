@@ -11,8 +11,9 @@ import (
 // of each client's last Limit admission times. It admits at most Limit
 // requests in any interval of length Window, exactly; a burst is therefore
 // at most Limit at one instant, and a client that spent its quota waits
-// until its oldest admission leaves the window. Memory: Limit × 8 bytes per
-// client. Pick it for an exact per-replica limit; it costs a ring per client
+// until its oldest admission leaves the window. Memory: 8 bytes per
+// admission in the client's last window, rounded up to a power of two (16
+// slots at least), never more than Limit × 8 bytes. Pick it for an exact per-replica limit; it costs a ring per client
 // and does not allow bursts above the rate.
 //
 // The algorithm is windowLog's (below); this type runs it over the lock
@@ -93,34 +94,55 @@ func putOp(o *op) { o.bucket = nil; ops.Put(o) }
 // guarded by the lock.Table that holds it; its methods assume that lock is
 // held.
 //
-// The seed's std::deque grows and shrinks on every request; a ring of exactly
-// limit slots does the same job with one allocation per client and bounds a
-// client's memory at limit × 8 bytes, whatever it sends (RELIABILITY rule 6).
+// The seed's std::deque grows and shrinks on every request; a ring does the
+// same job without an allocation per request. The ring grows by doubling,
+// from minRing slots up to limit, as the client's admissions within one
+// window need it: its memory follows what the client sends, at most
+// limit × 8 bytes whatever it sends (RELIABILITY rule 6). A ring of exactly
+// limit slots from the first request, as this was, put 8 MB on every client
+// at a 1,000,000/s quota: the lock-contention scenario's 512 clients per
+// trial took a server past 2 GB and the machine into reclaim.
 type windowLog struct {
-	times []int64 // ring of admission times, len == limit once used
+	times []int64 // ring of admission times, 0 < len ≤ limit once used
 	head  int     // index of the oldest admission
 	n     int     // admissions in the ring
+	limit int     // the limit the ring was built for
 	last  int64   // last request time, admitted or not, for idle eviction
 }
+
+// minRing is a new client's ring: the default quota (10/s) fits it.
+const minRing = 16
 
 // allow drops admissions older than window (ns), then admits now (ns) if
 // fewer than limit remain. When it refuses, retry is how long until the
 // oldest admission leaves the window: an admission at t leaves at t+window.
 func (w *windowLog) allow(now int64, limit int, window int64) (ok bool, retry int64) {
 	w.last = now
-	if len(w.times) != limit {
+	if w.limit != limit || len(w.times) == 0 {
 		// first use, or the limit changed: start afresh
-		w.times = make([]int64, limit)
-		w.head, w.n = 0, 0
+		w.times = make([]int64, min(minRing, limit))
+		w.head, w.n, w.limit = 0, 0, limit
 	}
 	for w.n > 0 && now-w.times[w.head] >= window {
-		w.head = (w.head + 1) % limit
+		w.head = (w.head + 1) % len(w.times)
 		w.n--
 	}
-	if w.n < limit {
-		w.times[(w.head+w.n)%limit] = now
-		w.n++
-		return true, 0
+	if w.n >= limit {
+		return false, w.times[w.head] + window - now
 	}
-	return false, w.times[w.head] + window - now
+	if w.n == len(w.times) {
+		w.grow()
+	}
+	w.times[(w.head+w.n)%len(w.times)] = now
+	w.n++
+	return true, 0
+}
+
+// grow doubles the ring (at most limit slots), oldest admission first.
+func (w *windowLog) grow() {
+	t := make([]int64, min(2*len(w.times), w.limit))
+	for i := range w.n {
+		t[i] = w.times[(w.head+i)%len(w.times)]
+	}
+	w.times, w.head = t, 0
 }
