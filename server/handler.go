@@ -220,6 +220,7 @@ func (c *conn) health() http1.Response {
 	}
 	if s.cfg.Stages.Every() != 0 {
 		snap := s.cfg.Stages.Snapshot()
+		snap.CPUNS = stages.ProcessCPU()
 		h.Stages = &snap
 	}
 	if h.Writer.LastError != "" {

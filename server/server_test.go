@@ -77,8 +77,11 @@ func startOn(t testing.TB, ln net.Listener, spec string, mod func(*Config)) *tes
 	cfg := Config{Components: comp, Sink: f, RateLimit: 0, Workers: 4, Queue: 64}
 	if set["limiter"] == "redis" {
 		// a Redis of its own; the caller's clock, so tests' fixed clocks
-		// script the limit as they do for the local limiters
-		cfg.Redis = limiter.RedisConfig{Addr: redistest.Start(t).Addr, CallerClock: true}
+		// script the limit as they do for the local limiters. A 2 s
+		// timeout, not the server's 100 ms: under go test's parallel load on
+		// a 2-core machine a Redis round trip has taken over 100 ms, and the
+		// fail-closed 503 then stood in for the status a test expected.
+		cfg.Redis = limiter.RedisConfig{Addr: redistest.Start(t).Addr, CallerClock: true, Timeout: 2 * time.Second}
 	}
 	if mod != nil {
 		mod(&cfg)

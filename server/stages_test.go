@@ -76,6 +76,7 @@ func TestStages(t *testing.T) {
 			}
 			assert.InDelta(t, 1, shares, 1e-9, "shares add up to 1")
 			assert.Positive(t, snap.TotalNS)
+			assert.Positive(t, snap.CPUNS, "/health's stages carry the process's CPU time")
 
 			// A keep-alive connection's idle wait is not a stage: one
 			// request after 300 ms of idle adds far less than 300 ms.

@@ -48,7 +48,25 @@ type StepRow struct {
 	Prediction *stages.Prediction
 	Predicted  float64
 	Disagree   bool
-	Cores      string // "2 CPUs, GOMAXPROCS 2"
+	// CPUOld and CPUNew are what Old and New burned in StageScenario's
+	// trials (nil when unmeasured). CPUPredicted is the throughput change
+	// a CPU-bound machine predicts: Old's server and generator CPU per
+	// request over New's, in percent (NaN without both); it holds where
+	// the cores were busy (CPUBound), and there it is the better guide:
+	// wall-time stage shares count waiting, which a saturated machine only
+	// moves from one queue to another.
+	CPUOld, CPUNew *CPUUse
+	CPUPredicted   float64
+	CPUBound       bool
+	// Moved says where the time the step removed went, when another stage
+	// grew by at least a twentieth of it in StageScenario: "rate_limit fell
+	// 301µs per request; record rose 30.0µs; the request in the server
+	// 660µs → 386µs". A wait removed from one lock queues at the next one,
+	// or before the server reads the request at all; "" when nothing grew
+	// so.
+	Moved  string
+	Cores  string // "2 CPUs, GOMAXPROCS 2"
+	NumCPU int    // the machine's CPUs (Meta.NumCPU)
 	// Timed is how many requests Old's stage costs in Cell's scenario come
 	// from (0 without); below MinTimed the figures are rough, and said so.
 	Timed uint64
@@ -110,8 +128,39 @@ func (r StepRow) PredictedText() string {
 	if r.Disagree {
 		s += "; the measured effect disagrees beyond its interval: the gap is what Amdahl leaves out (queueing, contention, batching)"
 	}
+	if r.Moved != "" {
+		s += "; the time moved: " + r.Moved
+	}
+	if t := r.CPUText(); t != "" {
+		s += "; " + t
+	}
 	return s
 }
+
+// BusyCPUs is the share of the machine's CPUs at or above which a
+// scenario counts as CPU-bound.
+const BusyCPUs = 0.9
+
+// CPUText is the prediction from CPU per request: "from CPU per request
+// (server + generator; the 2 CPUs 98% busy): +2.1% (52.0µs → 50.9µs)";
+// "" without both variants' CPU figures.
+func (r StepRow) CPUText() string {
+	if r.CPUOld == nil || r.CPUNew == nil || math.IsNaN(r.CPUPredicted) {
+		return ""
+	}
+	s := fmt.Sprintf("from CPU per request (server + generator, %s): %s (%s → %s)", r.busyText(), FormatDelta(r.CPUPredicted),
+		FormatNS(r.CPUOld.NSPerReq()), FormatNS(r.CPUNew.NSPerReq()))
+	if !r.CPUBound {
+		s += ", a bound only: the machine had CPU to spare"
+	}
+	return s
+}
+
+func (r StepRow) busyText() string {
+	return fmt.Sprintf("the %d CPUs %s busy under %s", r.cpus(), pctText(r.CPUOld.Busy(r.cpus())), r.Old)
+}
+
+func (r StepRow) cpus() int { return max(r.NumCPU, 1) }
 
 // MinTimed is the fewest timed requests stage costs are stated from
 // without a warning: the mean of fewer samples of a skewed cost is rough.
@@ -127,8 +176,8 @@ func (a *Analysis) steps() {
 		if p.Kind != "journey" {
 			continue
 		}
-		r := StepRow{Old: p.Old, New: p.New, Change: p.Diff, Dimension: a.stepDimension(p), Cores: cores,
-			EffectLo: math.NaN(), EffectHi: math.NaN(), Utilisation: math.NaN(), Predicted: math.NaN()}
+		r := StepRow{Old: p.Old, New: p.New, Change: p.Diff, Dimension: a.stepDimension(p), Cores: cores, NumCPU: a.Run.Meta.NumCPU,
+			EffectLo: math.NaN(), EffectHi: math.NaN(), Utilisation: math.NaN(), Predicted: math.NaN(), CPUPredicted: math.NaN()}
 		r.Effect, r.Targeted = a.bestComparison(p, ThroughputUnit, r.Dimension, "")
 		if r.Effect != nil {
 			r.Cell = r.Effect.Cell
@@ -235,6 +284,7 @@ func (a *Analysis) explain(r *StepRow) {
 			r.Utilisation = Utilisation(*b, r.Effect.Old.Center)
 		}
 		if newCost != nil {
+			r.Moved = movedText(oldCost.Snapshot, newCost.Snapshot, r.Dimension)
 			if pr, err := stages.PredictSwap(oldCost.Snapshot, newCost.Snapshot, r.Dimension); err == nil {
 				r.Prediction = &pr
 				r.Predicted = (pr.Speedup - 1) * 100
@@ -243,6 +293,13 @@ func (a *Analysis) explain(r *StepRow) {
 				}
 			}
 		}
+	}
+	if r.StageScenario != "" {
+		r.CPUOld, r.CPUNew = a.StageCostOf(r.StageScenario, r.Old).cpu(), a.StageCostOf(r.StageScenario, r.New).cpu()
+	}
+	if r.CPUOld != nil && r.CPUNew != nil && r.CPUNew.NSPerReq() > 0 {
+		r.CPUPredicted = (r.CPUOld.NSPerReq()/r.CPUNew.NSPerReq() - 1) * 100
+		r.CPUBound = r.CPUOld.Busy(r.cpus()) >= BusyCPUs
 	}
 	if r.Significant() {
 		return
@@ -275,6 +332,16 @@ func (a *Analysis) explain(r *StepRow) {
 	} else if r.Effect != nil {
 		why = append(why, "no stage costs recorded for "+r.Old+" in "+r.Cell.Scenario+" (server without -stages), so its share is unmeasured")
 	}
+	if c := r.CPUOld; c != nil {
+		t := fmt.Sprintf("the server kept %.2f and the load generator %.2f of the %d CPUs busy (%s) in %s", c.ServerCores, c.GenCores, r.cpus(), pctText(c.Busy(r.cpus())), r.StageScenario)
+		if !math.IsNaN(c.MachineBusy) {
+			t = fmt.Sprintf("the machine's %d CPUs were %s busy in %s (the server %.2f CPUs, the load generator %.2f, the kernel's own threads and other work the rest)", r.cpus(), pctText(c.MachineBusy), r.StageScenario, c.ServerCores, c.GenCores)
+		}
+		if r.CPUBound {
+			t += fmt.Sprintf(": CPU-bound, so only less CPU per request raises throughput (server + generator %s → %s per request, %s), and a wait a variant removes from one stage is a wait moved to the CPUs' run queue", FormatNS(c.NSPerReq()), FormatNS(r.CPUNew.NSPerReq()), FormatDelta(r.CPUPredicted))
+		}
+		why = append(why, t)
+	}
 	switch r.Dimension {
 	case "lock", "metrics", "executor":
 		why = append(why, fmt.Sprintf("%s: at most %d requests run at once, so contention a %s variant removes needs more cores to show",
@@ -283,6 +350,32 @@ func (a *Analysis) explain(r *StepRow) {
 		why = append(why, r.Cores)
 	}
 	r.Reason = strings.Join(why, "; ")
+}
+
+// movedText is where the time dim's stages lost went between old and nw:
+// the other stage that grew most per request, when it grew by at least a
+// twentieth of what dim's stages fell, and the request's time in the
+// server before and after.
+func movedText(old, nw stages.Snapshot, dim string) string {
+	own := map[string]bool{}
+	for _, st := range stages.Owners[dim] {
+		own[st.String()] = true
+	}
+	fell, rose, at := 0.0, 0.0, ""
+	for _, o := range old.Stages {
+		n, _ := nw.Get(o.Stage)
+		if own[o.Stage] {
+			fell += o.PerRequestNS - n.PerRequestNS
+		} else if d := n.PerRequestNS - o.PerRequestNS; d > rose {
+			rose, at = d, o.Stage
+		}
+	}
+	if fell <= 0 || rose < fell/20 {
+		return ""
+	}
+	names := stageList(stages.Owners[dim]).names()
+	return fmt.Sprintf("%s fell %s per request; %s rose %s; the request in the server %s → %s",
+		strings.Join(names, "+"), FormatNS(fell), at, FormatNS(rose), FormatNS(old.MeanNS), FormatNS(nw.MeanNS))
 }
 
 func pctText(f float64) string {

@@ -181,3 +181,77 @@ func TestStepsStageFallback(t *testing.T) {
 		t.Errorf("bound sentences %q; want the lock one from phase3 in big", got)
 	}
 }
+
+// TestStepsCPUBound: where the server and the generator keep both CPUs
+// busy, the lock step's reason says the machine was CPU-bound and gives
+// the prediction from CPU per request beside Amdahl's.
+func TestStepsCPUBound(t *testing.T) {
+	run := stepsRun()
+	cpu := map[string][2]int64{"phase2": {1_300_000_000, 700_000_000}, "phase3": {1_200_000_000, 780_000_000}, "phase4": {1_180_000_000, 780_000_000}}
+	for i := range run.Trials {
+		tr := &run.Trials[i]
+		if tr.Scenario != "big" {
+			continue
+		}
+		c := cpu[tr.Variant]
+		s := *tr.Stages
+		s.CPUNS = c[0]
+		tr.Stages, tr.GeneratorCPUNS, tr.DurationNS = &s, c[1], 1e9
+	}
+	a, err := Analyze(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := a.StageCostOf("big", "phase3").CPU
+	if u == nil || u.Trials != 6 || math.Abs(u.ServerCores-1.2) > 1e-9 || math.Abs(u.GenCores-0.78) > 1e-9 ||
+		math.Abs(u.ServerNSPerReq-1.2e6) > 1e-3 || math.Abs(u.Busy(2)-0.99) > 1e-9 {
+		t.Fatalf("phase3 CPU %+v, want 1.2 + 0.78 cores, 1.2 ms server CPU per request, 99%% busy", u)
+	}
+	lock := a.Steps[1]
+	if !lock.CPUBound || math.Abs(lock.CPUPredicted-100*(1.98/1.96-1)) > 1e-6 {
+		t.Fatalf("lock step CPU-bound %v, CPU prediction %v; want true, +1.02%%", lock.CPUBound, lock.CPUPredicted)
+	}
+	for _, want := range []string{"the server kept 1.20 and the load generator 0.78 of the 2 CPUs busy (99.0%) in big: CPU-bound",
+		"server + generator 1.98ms → 1.96ms per request, +1.0%"} {
+		if !strings.Contains(lock.Reason, want) {
+			t.Errorf("lock reason %q lacks %q", lock.Reason, want)
+		}
+	}
+	if got := lock.PredictedText(); !strings.Contains(got, "from CPU per request (server + generator, the 2 CPUs 99.0% busy under phase3): +1.0%") {
+		t.Errorf("prediction %q lacks the CPU model's", got)
+	}
+	// The machine's own measure, where the trials took it, decides.
+	for i := range run.Trials {
+		if run.Trials[i].Scenario == "big" {
+			run.Trials[i].MachineBusy = 0.85
+		}
+	}
+	if a, _ = Analyze(run); a.Steps[1].CPUBound || !strings.Contains(a.Steps[1].Reason, "the machine's 2 CPUs were 85.0% busy in big (the server 1.20 CPUs, the load generator 0.78") {
+		t.Errorf("machine 85%% busy: CPU-bound %v, reason %q", a.Steps[1].CPUBound, a.Steps[1].Reason)
+	}
+	// Without the generator's CPU there is no CPU figure, and nothing said.
+	for i := range run.Trials {
+		run.Trials[i].GeneratorCPUNS = 0
+	}
+	if a, _ = Analyze(run); a.Steps[1].CPUOld != nil || strings.Contains(a.Steps[1].Reason, "CPUs busy") {
+		t.Errorf("CPU figures without a generator reading: %+v, %q", a.Steps[1].CPUOld, a.Steps[1].Reason)
+	}
+}
+
+// TestMovedText: the lock's stage falls 297µs and the metrics' record,
+// the next lock on the path, rises 30µs: the time moved there. A rise
+// under a twentieth of the fall, or no fall, says nothing.
+func TestMovedText(t *testing.T) {
+	old := stageSnap(100, map[string]int64{"rate_limit": 300_000, "record": 300_000, "parse": 1000})
+	nw := stageSnap(100, map[string]int64{"rate_limit": 3_000, "record": 330_000, "parse": 1000})
+	if got, want := movedText(*old, *nw, "lock"), "rate_limit fell 297µs per request; record rose 30.0µs; the request in the server 601µs → 334µs"; got != want {
+		t.Errorf("moved %q, want %q", got, want)
+	}
+	small := stageSnap(100, map[string]int64{"rate_limit": 3_000, "record": 301_000, "parse": 1000})
+	if got := movedText(*old, *small, "lock"); got != "" {
+		t.Errorf("a 1µs rise against a 297µs fall: %q, want nothing", got)
+	}
+	if got := movedText(*nw, *old, "lock"); got != "" {
+		t.Errorf("the lock's stage grew: %q, want nothing", got)
+	}
+}

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"metricstream/harness/launch"
 	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
+	"metricstream/internal/stages"
 )
 
 // The capacity kind's runner: one trial is one capacity search
@@ -54,8 +56,9 @@ func capacityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Sc
 // searchCapacity runs search cs (its Objectives set) against addr with the
 // load of base (clients, batch, keep-alive, timeout), counting acknowledged
 // metrics in tally. It returns the knee point's trial (the last point's
-// when none passed), the search as results.CapacityStats, and the search's
-// error (the stats then hold the points so far).
+// when none passed, with its stage costs and CPU when the server times
+// stages), the search as results.CapacityStats, and the search's error
+// (the stats then hold the points so far).
 func searchCapacity(ctx context.Context, addr string, base load.Config, cs load.CapacitySearch, objective []string, tally *Tally, prefix string) (results.Trial, *results.CapacityStats, error) {
 	c := base
 	c.Addr, c.Addrs, c.ClientPrefix = addr, nil, prefix
@@ -63,8 +66,19 @@ func searchCapacity(ctx context.Context, addr string, base load.Config, cs load.
 	byRate := map[float64]results.Trial{}
 	var last results.Trial
 	cs.Run = func(ctx context.Context, rate float64, hold time.Duration) (results.Trial, error) {
+		// Each point's stage costs and CPU, as a load trial's: so the knee
+		// point says where the time went at capacity (nil stages when the
+		// server times none).
+		before, _ := launch.ReadStages(ctx, addr)
+		gen, busy := stages.ProcessCPU(), startBusy()
 		t, err := run(ctx, rate, hold)
 		if err == nil {
+			t.GeneratorCPUNS, t.MachineBusy = stages.ProcessCPU()-gen, busy.stop()
+			if after, _ := launch.ReadStages(ctx, addr); before != nil && after != nil {
+				if d := after.Sub(*before); d.Sampled > 0 {
+					t.Stages = &d
+				}
+			}
 			byRate[rate], last = t, t
 		}
 		return t, err

@@ -16,6 +16,7 @@ import (
 	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
+	"metricstream/internal/stages"
 )
 
 // Config is one experiment.
@@ -277,7 +278,12 @@ func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fle
 					prof = launch.CaptureProfiles(ctx, pp, filepath.Join(r.cfg.Dir, "profiles"), profName(sc.Name, st.Name, a.Label), expected(st.Config))
 				}
 				before := r.readStages(ctx, f.Insts)
+				gen, busy := stages.ProcessCPU(), startBusy()
 				t := trial(ctx, st, f.Addrs(), f.tally, fmt.Sprintf("t%d-%d-%d-%s-", si, k, len(r.run.Trials), launch.SafeName(a.Label)))
+				t.GeneratorCPUNS = stages.ProcessCPU() - gen
+				if !r.cfg.Remote { // the server's machine is this one
+					t.MachineBusy = busy.stop()
+				}
 				if prof != nil {
 					prof()
 				}

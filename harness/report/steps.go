@@ -61,6 +61,10 @@ type StageTable struct {
 type StageRow struct {
 	Variant, Mean, Sampled string
 	Cells                  []string // "12.3µs (41%)" per stage
+	// Cores is the cores the server and the generator kept busy ("1.21 +
+	// 0.77 of 2"), CPUPerReq their CPU per request ("31.2µs + 20.8µs");
+	// "-" when unmeasured.
+	Cores, CPUPerReq string
 }
 
 func stageTables(a *analysis.Analysis) []StageTable {
@@ -75,7 +79,12 @@ func stageTables(a *analysis.Analysis) []StageTable {
 			if c == nil {
 				continue
 			}
-			row := StageRow{Variant: v, Mean: analysis.FormatNS(c.Snapshot.MeanNS), Sampled: fmt.Sprintf("%d (%d trials, 1 in %d)", c.Snapshot.Sampled, c.Trials, c.Snapshot.Every)}
+			row := StageRow{Variant: v, Mean: analysis.FormatNS(c.Snapshot.MeanNS), Sampled: fmt.Sprintf("%d (%d trials, 1 in %d)", c.Snapshot.Sampled, c.Trials, c.Snapshot.Every),
+				Cores: "-", CPUPerReq: "-"}
+			if u := c.CPU; u != nil {
+				row.Cores = fmt.Sprintf("%.2f + %.2f of %d", u.ServerCores, u.GenCores, a.Run.Meta.NumCPU)
+				row.CPUPerReq = analysis.FormatNS(u.ServerNSPerReq) + " + " + analysis.FormatNS(u.GenNSPerReq)
+			}
 			for _, name := range t.Stages {
 				st, _ := c.Snapshot.Get(name)
 				row.Cells = append(row.Cells, analysis.FormatNS(st.PerRequestNS)+" ("+sharePct(st.Share)+")")

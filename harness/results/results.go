@@ -145,6 +145,14 @@ type Trial struct {
 	// before and after the trial, summed over replicas; nil when the
 	// server was not started with -stages or does not serve it.
 	Stages *stages.Snapshot `json:"stages,omitempty"`
+	// GeneratorCPUNS is the CPU time (user and system) the load generator
+	// (the lab process) used during the trial; with Stages.CPUNS it says
+	// how busy the machine was. 0: not measured.
+	GeneratorCPUNS int64 `json:"generator_cpu_ns,omitempty"`
+	// MachineBusy is the share of the machine's CPU time that was not idle
+	// during the trial (/proc/stat: every process, the kernel and its
+	// interrupts; steal counted busy); 0: not measured (a remote server).
+	MachineBusy float64 `json:"machine_busy,omitempty"`
 
 	// Durability trials (scenario kind "shutdown" or "crash") only.
 	Kind      string `json:"kind,omitempty"`       // "shutdown" or "crash"

@@ -17,11 +17,12 @@ func AddStages(ss ...*stages.Snapshot) stages.Snapshot {
 		if first {
 			out.Every = s.Every
 			out.Stages = append([]stages.StageStat(nil), s.Stages...)
-			out.Sampled = s.Sampled
+			out.Sampled, out.CPUNS = s.Sampled, s.CPUNS
 			first = false
 			continue
 		}
 		out.Sampled += s.Sampled
+		out.CPUNS += s.CPUNS
 		for _, st := range s.Stages {
 			i := indexOf(out.Stages, st.Stage)
 			if i < 0 {

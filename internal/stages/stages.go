@@ -195,6 +195,11 @@ type Snapshot struct {
 	// server, from its first byte to its answer written.
 	MeanNS float64     `json:"mean_request_ns"`
 	Stages []StageStat `json:"stages"` // every stage, in Stage order
+	// CPUNS is the serving process's user and system CPU time at the
+	// reading (ProcessCPU; the server sets it); after Sub, the CPU it used
+	// between the two readings. Wall time by stage says where a request
+	// waited; CPU time says whether the machine was the limit. 0: unknown.
+	CPUNS int64 `json:"cpu_ns,omitempty"`
 }
 
 // Snapshot reads t. Requests being timed meanwhile may show some of their
@@ -242,10 +247,17 @@ func (s *Snapshot) derive() {
 }
 
 // Sub is what happened between prev and s (two readings of one server,
-// prev first): the counts and sums subtracted, the rest recomputed. Stages
-// are matched by name.
+// prev first): the counts, sums and CPU time subtracted, the rest
+// recomputed. Stages are matched by name.
 func (s Snapshot) Sub(prev Snapshot) Snapshot {
 	out := Snapshot{Every: s.Every, Sampled: s.Sampled - prev.Sampled, Stages: append([]StageStat(nil), s.Stages...)}
+	switch {
+	case prev.CPUNS > 0 && s.CPUNS >= prev.CPUNS:
+		out.CPUNS = s.CPUNS - prev.CPUNS
+	case prev.CPUNS == 0 && prev.Sampled == 0 && len(prev.Stages) == 0:
+		out.CPUNS = s.CPUNS // against the empty snapshot: s's own
+	}
+	// otherwise unknown (0): a reading without it
 	for i := range out.Stages {
 		if p, ok := prev.Get(out.Stages[i].Stage); ok {
 			out.Stages[i].Count -= p.Count

@@ -201,6 +201,27 @@ func TestSnapshotSub(t *testing.T) {
 	}
 }
 
+// CPU time subtracts like the counters; a reading without it (0) makes
+// the interval's unknown, and the empty snapshot leaves it as it is.
+func TestSnapshotSubCPU(t *testing.T) {
+	tm, _ := manual(1)
+	a, b := tm.Snapshot(), tm.Snapshot()
+	a.CPUNS, b.CPUNS = 5_000_000, 12_000_000
+	if d := b.Sub(a); d.CPUNS != 7_000_000 {
+		t.Errorf("CPU between readings %d, want 7000000", d.CPUNS)
+	}
+	a.CPUNS = 0
+	if d := b.Sub(a); d.CPUNS != 0 {
+		t.Errorf("CPU against a reading without it %d, want 0 (unknown)", d.CPUNS)
+	}
+	if d := b.Sub(Snapshot{}); d.CPUNS != 12_000_000 {
+		t.Errorf("CPU against the empty snapshot %d, want 12000000", d.CPUNS)
+	}
+	if c := ProcessCPU(); c <= 0 {
+		t.Errorf("ProcessCPU() = %d on a unix test machine, want > 0", c)
+	}
+}
+
 // The JSON a /health or debug route serves reads back into the same
 // Snapshot, and Sub works on what was read.
 func TestSnapshotJSON(t *testing.T) {
