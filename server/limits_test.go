@@ -173,6 +173,8 @@ func TestLimiterCap(t *testing.T) {
 			// Idle for 11s (clock): the janitor (every second, real time) evicts them.
 			clock.Add(11 * time.Second)
 			eventually(t, 10*time.Second, "idle clients not evicted", func() bool { return ts.limiter.Clients() == 0 })
+			// the janitor counts its evictions just after it makes them
+			eventually(t, 5*time.Second, "evictions not counted", func() bool { return ts.Snapshot().Limiter.Evicted >= maxClients })
 			assert.EqualValues(t, maxClients, ts.Snapshot().Limiter.Evicted, "evicted")
 			if r := c.do("POST", "/metrics", "newcomer", `{"metrics":[{"name":"f","value":1}]}`); r.status != 200 {
 				t.Fatalf("new client after eviction = %d %s", r.status, r.body)
