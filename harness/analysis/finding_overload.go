@@ -35,7 +35,11 @@ func overloadLine(c Cell, v string, ts []*results.Trial) string {
 		}
 	}
 	yes := map[bool]string{true: "yes", false: "no"}
-	return fmt.Sprintf("%s %s: capacity %.0f/s, offered %.0f/s, achieved %.0f/s (late %.0f%%: the generator fell behind its schedule; 2xx latency is timed from each actual send); 503 share %.1f%% (503s in every trial: %s); 2xx p99 %s; recovery %s (≤ 2s): %s; lost %d: %s",
+	rec := "last 503 " + FormatNS(float64(recovery)) + " into it"
+	if recovery == 0 {
+		rec = "no 503 at 0.5× capacity"
+	}
+	return fmt.Sprintf("%s %s: capacity %.0f/s, offered %.0f/s, achieved %.0f/s (late %.0f%%: the generator fell behind its schedule; 2xx latency is timed from each actual send); 503 share %.1f%% (503s in every trial: %s); 2xx p99 %s; recovery: %s (≤ 2s): %s; lost %d: %s",
 		c, v, Median(capa), Median(offered), Median(achieved), Median(late), Median(share), yes[all503], FormatNS(Median(p99)),
-		FormatNS(float64(recovery)), okText(recovery <= 2e9), lost, okText(lost == 0))
+		rec, okText(recovery <= 2e9), lost, okText(lost == 0))
 }

@@ -48,7 +48,7 @@ func TestSummarizeFaults(t *testing.T) {
 	for _, want := range []string{
 		"slowloris slowloris=1000 v: closed within 1.00s+1s 998/1000 connected (1000 asked, 1 trials), slowest 2.50s: FAIL",
 		"honest p99 3.00ms vs 1.00ms unloaded = 3.00× (≤ 2×): FAIL",
-		"overload v: capacity 1000/s, offered 5000/s, achieved 4900/s (late 10%: the generator fell behind its schedule; 2xx latency is timed from each actual send); 503 share 75.0% (503s in every trial: yes); 2xx p99 4.00ms; recovery 500ms (≤ 2s): ok; lost 0: ok",
+		"overload v: capacity 1000/s, offered 5000/s, achieved 4900/s (late 10%: the generator fell behind its schedule; 2xx latency is timed from each actual send); 503 share 75.0% (503s in every trial: yes); 2xx p99 4.00ms; recovery: last 503 500ms into it (≤ 2s): ok; lost 0: ok",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("faults lack %q:\n%s", want, out)
