@@ -39,7 +39,11 @@ func overloadLine(c Cell, v string, ts []*results.Trial) string {
 	if recovery == 0 {
 		rec = "no 503 at 0.5× capacity"
 	}
-	return fmt.Sprintf("%s %s: capacity %.0f/s, offered %.0f/s, achieved %.0f/s (late %.0f%%: the generator fell behind its schedule; 2xx latency is timed from each actual send); 503 share %.1f%% (503s in every trial: %s); 2xx p99 %s; recovery: %s (≤ 2s): %s; lost %d: %s",
+	line := fmt.Sprintf("%s %s: capacity %.0f/s, offered %.0f/s, achieved %.0f/s (late %.0f%%: the generator fell behind its schedule; 2xx latency is timed from each actual send); 503 share %.1f%% (503s in every trial: %s); 2xx p99 %s; recovery: %s (≤ 2s): %s; lost %d: %s",
 		c, v, Median(capa), Median(offered), Median(achieved), Median(late), Median(share), yes[all503], FormatNS(Median(p99)),
 		rec, okText(recovery <= 2e9), lost, okText(lost == 0))
+	if ca, ac := Median(capa), Median(achieved); ca > 0 && ac < 1.5*ca {
+		line += fmt.Sprintf("; the server never saw the overload: the generator, sharing the machine, sent only %.2f× capacity, so this run cannot show what the executor does beyond it", ac/ca)
+	}
+	return line
 }

@@ -65,3 +65,18 @@ func TestSummarizeFaults(t *testing.T) {
 		t.Errorf("bench line %q", line)
 	}
 }
+
+// An overload the generator could not send (it achieved about the
+// capacity, not 5× it) is said to be one the server never saw.
+func TestOverloadNeverSeen(t *testing.T) {
+	tr := &results.Trial{Scenario: "overload", Variant: "v", Kind: "overload", OfferedRate: 50000, Counts: results.Counts{Status2xx: 9000, Late: 9000},
+		Fault: &results.FaultStats{CapacityRPS: 10000, AchievedRPS: 9300}}
+	got := overloadLine(Cell{Scenario: "overload"}, "v", []*results.Trial{tr})
+	if want := "; the server never saw the overload: the generator, sharing the machine, sent only 0.93× capacity"; !strings.Contains(got, want) {
+		t.Errorf("%q\nlacks %q", got, want)
+	}
+	tr.Fault.AchievedRPS = 40000
+	if got := overloadLine(Cell{Scenario: "overload"}, "v", []*results.Trial{tr}); strings.Contains(got, "never saw") {
+		t.Errorf("4× capacity achieved, yet %q", got)
+	}
+}

@@ -131,9 +131,6 @@ func (r StepRow) PredictedText() string {
 	if r.Moved != "" {
 		s += "; the time moved: " + r.Moved
 	}
-	if t := r.CPUText(); t != "" {
-		s += "; " + t
-	}
 	return s
 }
 
@@ -141,15 +138,16 @@ func (r StepRow) PredictedText() string {
 // scenario counts as CPU-bound.
 const BusyCPUs = 0.9
 
-// CPUText is the prediction from CPU per request: "from CPU per request
-// (server + generator; the 2 CPUs 98% busy): +2.1% (52.0µs → 50.9µs)";
-// "" without both variants' CPU figures.
+// CPUText is the prediction from server + generator CPU per request:
+// "+8.6% (55.1µs → 50.7µs per request; the 2 CPUs 98.5% busy under
+// phase3)", with ", a bound only: the machine had CPU to spare" where it
+// was not CPU-bound; "-" without both variants' CPU figures.
 func (r StepRow) CPUText() string {
 	if r.CPUOld == nil || r.CPUNew == nil || math.IsNaN(r.CPUPredicted) {
-		return ""
+		return "-"
 	}
-	s := fmt.Sprintf("from CPU per request (server + generator, %s): %s (%s → %s)", r.busyText(), FormatDelta(r.CPUPredicted),
-		FormatNS(r.CPUOld.NSPerReq()), FormatNS(r.CPUNew.NSPerReq()))
+	s := fmt.Sprintf("%s (%s → %s per request; %s)", FormatDelta(r.CPUPredicted),
+		FormatNS(r.CPUOld.NSPerReq()), FormatNS(r.CPUNew.NSPerReq()), r.busyText())
 	if !r.CPUBound {
 		s += ", a bound only: the machine had CPU to spare"
 	}
@@ -338,7 +336,8 @@ func (a *Analysis) explain(r *StepRow) {
 			t = fmt.Sprintf("the machine's %d CPUs were %s busy in %s (the server %.2f CPUs, the load generator %.2f, the kernel's own threads and other work the rest)", r.cpus(), pctText(c.MachineBusy), r.StageScenario, c.ServerCores, c.GenCores)
 		}
 		if r.CPUBound {
-			t += fmt.Sprintf(": CPU-bound, so only less CPU per request raises throughput (server + generator %s → %s per request, %s), and a wait a variant removes from one stage is a wait moved to the CPUs' run queue", FormatNS(c.NSPerReq()), FormatNS(r.CPUNew.NSPerReq()), FormatDelta(r.CPUPredicted))
+			t += ": CPU-bound, so only less CPU per request raises throughput (the prediction from CPU per request), and a wait a variant removes from one stage is a wait moved to the CPUs' run queue"
+
 		}
 		why = append(why, t)
 	}

@@ -20,8 +20,8 @@ import (
 // StepView is one row of "What each step buys", as the page and the
 // terminal summary print it.
 type StepView struct {
-	Dimension, Change, Cell, Effect, Capacity, Predicted, Reason string
-	Class                                                        string // "better", "worse" or "" (not significant)
+	Dimension, Change, Cell, Effect, Capacity, Predicted, PredictedCPU, Reason string
+	Class                                                                      string // "better", "worse" or "" (not significant)
 }
 
 // stepViews lays out the analysis's step rows.
@@ -29,7 +29,7 @@ func stepViews(a *analysis.Analysis) []StepView {
 	var out []StepView
 	for _, r := range a.Steps {
 		v := StepView{Dimension: r.Dimension, Change: r.New + " vs " + r.Old, Cell: "-", Effect: r.EffectText(),
-			Capacity: r.CapacityText(), Predicted: r.PredictedText(), Reason: r.Reason}
+			Capacity: r.CapacityText(), Predicted: r.PredictedText(), PredictedCPU: r.CPUText(), Reason: r.Reason}
 		if r.Change != "" {
 			v.Change += " (" + r.Change + ")"
 		}
@@ -203,6 +203,11 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 			panel := Chart{Title: part[0].Variant + " … " + part[len(part)-1].Variant, XLabel: "concurrent clients", YLabel: "2xx requests/s"}
 			for _, f := range part {
 				pts := meanPoints(f.Points)
+				// a sweep over decades (1 … 1000 clients) on a log axis,
+				// so that its rising start is not squeezed into a corner
+				if lo, hi := pts[0].X, pts[len(pts)-1].X; lo > 0 && hi/lo >= 10 {
+					panel.LogX = true
+				}
 				name := f.Variant
 				if !f.Fit.OK() {
 					name += " (no fit)"
@@ -216,6 +221,9 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 				lo, hi := pts[0].X, pts[len(pts)-1].X
 				for k := 0; k <= 40; k++ {
 					n := lo + (hi-lo)*float64(k)/40
+					if panel.LogX {
+						n = lo * math.Pow(hi/lo, float64(k)/40) // evenly spaced on the log axis
+					}
 					curve = append(curve, Point{X: n, Y: f.Fit.Throughput(n)})
 				}
 				panel.Series = append(panel.Series, Series{Name: f.Variant + " USL", Points: curve, Color: color[f.Variant], Dash: 1, Line: true})
@@ -224,7 +232,7 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 		}
 		if len(c.Panels) == 1 { // one panel: the chart itself
 			p := c.Panels[0]
-			c.Panels, c.Series, c.XLabel, c.YLabel = nil, p.Series, p.XLabel, p.YLabel
+			c.Panels, c.Series, c.XLabel, c.YLabel, c.LogX = nil, p.Series, p.XLabel, p.YLabel, p.LogX
 		}
 		if len(refused) > 0 {
 			c.Note += " Refused: " + strings.Join(refused, "; ") + "."
@@ -347,9 +355,9 @@ func stepsSummary(w io.Writer, a *analysis.Analysis) {
 	if vs := stepViews(a); len(vs) > 0 {
 		fmt.Fprintln(w, "What each step buys (throughput effect in the cell that shows it best; 95% interval; Holm-adjusted p):")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  STEP\tCHANGE\tCELL\tEFFECT\tCAPACITY\tPREDICTED (AMDAHL)")
+		fmt.Fprintln(tw, "  STEP\tCHANGE\tCELL\tEFFECT\tCAPACITY\tPREDICTED (AMDAHL, STAGE TIME)\tPREDICTED (CPU PER REQUEST)")
 		for _, v := range vs {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", v.Dimension, v.Change, v.Cell, v.Effect, v.Capacity, v.Predicted)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Dimension, v.Change, v.Cell, v.Effect, v.Capacity, v.Predicted, v.PredictedCPU)
 		}
 		tw.Flush()
 		for _, v := range vs {
