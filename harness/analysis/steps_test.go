@@ -2,63 +2,17 @@ package analysis
 
 import (
 	"math"
-	"strconv"
 	"strings"
 	"testing"
 
-	"metricstream/harness/results"
-	"metricstream/harness/usl"
-	"metricstream/internal/stages"
-	"metricstream/variants"
+	"metricstream/harness/internal/stagetest"
 )
 
-// stageSnap is a snapshot of n timed requests whose stages cost ns each
-// per request (by stage name; the others 0).
-func stageSnap(n uint64, ns map[string]int64) *stages.Snapshot {
-	s := &stages.Snapshot{Every: 64, Sampled: n}
-	for i := stages.Stage(0); i < stages.NumStages; i++ {
-		s.Stages = append(s.Stages, stages.StageStat{Stage: i.String(), Count: n, SumNS: ns[i.String()] * int64(n)})
-	}
-	d := results.AddStages(s)
-	return &d
-}
-
-// stepsRun is a run of phase2, phase3 and phase4 with stage counters: the
-// parser step (phase2→phase3) doubles throughput in "big", the lock step
-// (phase3→phase4) changes nothing, and the lock's stage is 0.83% of
-// phase3's request time; "sweep" is a closed-loop client sweep following a known USL curve.
-func stepsRun() *results.Run {
-	run := &results.Run{Meta: results.Meta{NumCPU: 2, GOMAXPROCS: 2, Scenarios: []string{"big", "sweep"},
-		Targets: map[string]string{"big": "lock"}}}
-	for _, p := range []string{"phase2", "phase3", "phase4"} {
-		run.Meta.Variants = append(run.Meta.Variants, results.Variant{Label: p, Preset: p, Set: variants.Set(presetSet(p))})
-	}
-	rate := map[string]float64{"phase2": 10000, "phase3": 20000, "phase4": 20000}
-	parse := map[string]int64{"phase2": 50000, "phase3": 10000, "phase4": 10000}
-	m := usl.Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}
-	for k := 0; k < 6; k++ {
-		for _, v := range []string{"phase2", "phase3", "phase4"} {
-			x := rate[v] * (1 + 0.01*float64((k*7+len(v))%5-2))
-			run.Trials = append(run.Trials, results.Trial{Scenario: "big", Variant: v, Trial: k, Model: "closed", Clients: 50,
-				Throughput: x, SuccessPct: 100, Counts: results.Counts{Status2xx: 1000},
-				Stages: stageSnap(100, map[string]int64{"read_header": 40000, "parse": parse[v], "rate_limit": 500, "write": 9500})})
-			for _, n := range []int{1, 2, 4, 8, 16, 32} {
-				run.Trials = append(run.Trials, results.Trial{Scenario: "sweep", Variant: v, Trial: k, Step: "clients=" + strconv.Itoa(n), Model: "closed",
-					Clients: n, Throughput: m.Throughput(float64(n)) * (1 + 0.002*float64(k%3-1)), SuccessPct: 100, Counts: results.Counts{Status2xx: 1000}})
-			}
-		}
-	}
-	return run
-}
-
-func presetSet(name string) map[string]string {
-	for _, p := range variants.Presets {
-		if p.Name == name {
-			return p.Set
-		}
-	}
-	return nil
-}
+// The fixtures are harness/internal/stagetest's, shared with the report tests.
+var (
+	stageSnap = stagetest.Snap
+	stepsRun  = stagetest.Run
+)
 
 func TestStepsRows(t *testing.T) {
 	a, err := Analyze(stepsRun())

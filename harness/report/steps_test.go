@@ -6,56 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"metricstream/harness/analysis"
-	"metricstream/harness/results"
-	"metricstream/harness/usl"
-	"metricstream/internal/stages"
-	"metricstream/variants"
+	"metricstream/harness/internal/stagetest"
 )
 
-// stageSnap is n timed requests whose stages cost ns each (by name).
-func stageSnap(n uint64, ns map[string]int64) *stages.Snapshot {
-	s := &stages.Snapshot{Every: 64, Sampled: n}
-	for i := stages.Stage(0); i < stages.NumStages; i++ {
-		s.Stages = append(s.Stages, stages.StageStat{Stage: i.String(), Count: n, SumNS: ns[i.String()] * int64(n)})
-	}
-	d := results.AddStages(s)
-	return &d
-}
-
-// stagesRun: phase2 → phase3 → phase4 with stage counters in "big" (the
-// parser step doubles throughput, the lock step changes nothing) and a
-// closed-loop client sweep following a USL curve.
-func stagesRun() *results.Run {
-	run := &results.Run{Meta: results.Meta{RunID: "stages-test", NumCPU: 2, GOMAXPROCS: 2, Scenarios: []string{"big", "sweep"}, Count: 6}}
-	presets := []string{"phase2", "phase3", "phase4"}
-	for _, p := range presets {
-		for _, pr := range variants.Presets {
-			if pr.Name == p {
-				run.Meta.Variants = append(run.Meta.Variants, results.Variant{Label: p, Preset: p, Set: pr.Set})
-			}
-		}
-	}
-	rate := map[string]float64{"phase2": 10000, "phase3": 20000, "phase4": 20000}
-	parse := map[string]int64{"phase2": 50000, "phase3": 10000, "phase4": 10000}
-	m := usl.Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}
-	for k := 0; k < 6; k++ {
-		for _, v := range presets {
-			run.Trials = append(run.Trials, results.Trial{Scenario: "big", Variant: v, Trial: k, Model: "closed", Clients: 50,
-				Throughput: rate[v] * (1 + 0.01*float64((k*7+len(v))%5-2)), SuccessPct: 100, Counts: results.Counts{Status2xx: 1000},
-				Stages: stageSnap(100, map[string]int64{"read_header": 40000, "parse": parse[v], "rate_limit": 500, "write": 9500})})
-			for _, n := range []int{1, 2, 4, 8, 16, 32} {
-				run.Trials = append(run.Trials, results.Trial{Scenario: "sweep", Variant: v, Trial: k, Step: "clients=" + strconv.Itoa(n), Model: "closed",
-					Clients: n, Throughput: m.Throughput(float64(n)) * (1 + 0.002*float64(k%3-1)), SuccessPct: 100, Counts: results.Counts{Status2xx: 1000}})
-			}
-		}
-	}
-	return run
-}
+// The fixtures are harness/internal/stagetest's, shared with the analysis tests.
+var (
+	stageSnap = stagetest.Snap
+	stagesRun = stagetest.Run
+)
 
 // The page opens with the steps section, states the stage costs and the
 // USL fits, and every chart it references exists and decodes, the stacked
