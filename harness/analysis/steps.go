@@ -337,7 +337,6 @@ func (a *Analysis) explain(r *StepRow) {
 		}
 		if r.CPUBound {
 			t += ": CPU-bound, so only less CPU per request raises throughput (the prediction from CPU per request), and a wait a variant removes from one stage is a wait moved to the CPUs' run queue"
-
 		}
 		why = append(why, t)
 	}

@@ -12,7 +12,6 @@ import (
 	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
-	"metricstream/internal/stages"
 )
 
 // The capacity kind's runner: one trial is one capacity search
@@ -69,16 +68,15 @@ func searchCapacity(ctx context.Context, addr string, base load.Config, cs load.
 		// Each point's stage costs and CPU, as a load trial's: so the knee
 		// point says where the time went at capacity (nil stages when the
 		// server times none).
-		before, _ := launch.ReadStages(ctx, addr)
-		gen, busy := stages.ProcessCPU(), startBusy()
+		m := startMeter(func() stageReading {
+			if s, _ := launch.ReadStages(ctx, addr); s != nil {
+				return stageReading{s}
+			}
+			return nil
+		}, true)
 		t, err := run(ctx, rate, hold)
 		if err == nil {
-			t.GeneratorCPUNS, t.MachineBusy = stages.ProcessCPU()-gen, busy.stop()
-			if after, _ := launch.ReadStages(ctx, addr); before != nil && after != nil {
-				if d := after.Sub(*before); d.Sampled > 0 {
-					t.Stages = &d
-				}
-			}
+			m.stop(&t)
 			byRate[rate], last = t, t
 		}
 		return t, err

@@ -16,7 +16,6 @@ import (
 	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
-	"metricstream/internal/stages"
 )
 
 // Config is one experiment.
@@ -277,17 +276,13 @@ func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fle
 				if pp := f.Insts[0].PprofAddr(); r.cfg.Pprof && k == 0 && pp != "" {
 					prof = launch.CaptureProfiles(ctx, pp, filepath.Join(r.cfg.Dir, "profiles"), profName(sc.Name, st.Name, a.Label), expected(st.Config))
 				}
-				before := r.readStages(ctx, f.Insts)
-				gen, busy := stages.ProcessCPU(), startBusy()
+				// the machine's busy share only where the servers run on it
+				m := startMeter(func() stageReading { return r.readStages(ctx, f.Insts) }, !r.cfg.Remote)
 				t := trial(ctx, st, f.Addrs(), f.tally, fmt.Sprintf("t%d-%d-%d-%s-", si, k, len(r.run.Trials), launch.SafeName(a.Label)))
-				t.GeneratorCPUNS = stages.ProcessCPU() - gen
-				if !r.cfg.Remote { // the server's machine is this one
-					t.MachineBusy = busy.stop()
-				}
+				m.stop(&t)
 				if prof != nil {
 					prof()
 				}
-				t.Stages = stagesBetween(before, r.readStages(ctx, f.Insts))
 				if len(f.Insts) > 1 && sc.Server.RateLimit != nil {
 					t.RateLimit = *sc.Server.RateLimit
 				}

@@ -53,3 +53,31 @@ func stagesBetween(before, after stageReading) *stages.Snapshot {
 	}
 	return sum
 }
+
+// trialMeter measures what a trial's load cost besides its answers: the
+// servers' stage counters and CPU (read before and after), the load
+// generator's CPU (this process's), and, where the servers run on this
+// machine, the machine's busy share.
+type trialMeter struct {
+	read   func() stageReading
+	before stageReading
+	gen    int64
+	busy   busyMeter
+	local  bool
+}
+
+// startMeter takes the readings before a trial; read reads the servers'
+// stage counters.
+func startMeter(read func() stageReading, local bool) *trialMeter {
+	return &trialMeter{read: read, before: read(), gen: stages.ProcessCPU(), busy: startBusy(), local: local}
+}
+
+// stop takes the readings after the trial and records the differences in
+// t: GeneratorCPUNS, MachineBusy (local servers only) and Stages.
+func (m *trialMeter) stop(t *results.Trial) {
+	t.GeneratorCPUNS = stages.ProcessCPU() - m.gen
+	if m.local {
+		t.MachineBusy = m.busy.stop()
+	}
+	t.Stages = stagesBetween(m.before, m.read())
+}

@@ -32,6 +32,10 @@ func TestRunRecordsStageCounters(t *testing.T) {
 			t.Fatalf("%d trials, want 8", len(run.Trials))
 		}
 		for _, tr := range run.Trials {
+			// the generator's CPU and the machine's busy share, either way
+			if tr.GeneratorCPUNS <= 0 || tr.MachineBusy < 0 || tr.MachineBusy > 1 {
+				t.Errorf("trial %s %s: generator CPU %dns, machine busy %v", tr.Step, tr.Variant, tr.GeneratorCPUNS, tr.MachineBusy)
+			}
 			if !on {
 				if tr.Stages != nil {
 					t.Fatalf("stages recorded without Config.Stages: %+v", tr.Stages)
