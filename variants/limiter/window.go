@@ -118,7 +118,7 @@ const minRing = 16
 // oldest admission leaves the window: an admission at t leaves at t+window.
 func (w *windowLog) allow(now int64, limit int, window int64) (ok bool, retry int64) {
 	w.last = now
-	if w.limit != limit || len(w.times) == 0 {
+	if w.limit != limit {
 		// first use, or the limit changed: start afresh
 		w.times = make([]int64, min(minRing, limit))
 		w.head, w.n, w.limit = 0, 0, limit
