@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -104,4 +105,10 @@ func stopAndAudit(ctx context.Context, cfg Config, inst launch.Instance, acked i
 		_ = os.Remove(file)
 	}
 	return found
+}
+
+// startTrialServer starts the server of one per-trial cycle: arm a with
+// sc's flags, its log and data file under the run's servers/.
+func startTrialServer(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario) (launch.Instance, error) {
+	return cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
 }

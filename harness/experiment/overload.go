@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -58,7 +57,7 @@ func overloadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Sc
 	fs := &results.FaultStats{}
 	t := results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Kind: string(sc.Kind), Fault: fs}
 	problem := faultProblem(sc, st, id)
-	inst, err := cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
+	inst, err := startTrialServer(ctx, cfg, a, sc)
 	if err != nil {
 		return t, problem("start: %v", err)
 	}

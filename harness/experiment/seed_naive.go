@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -36,7 +35,7 @@ func naiveTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scena
 	t := seedTrial(sc, st)
 	ss := t.Seed
 	problem := faultProblem(sc, st, id)
-	inst, err := cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
+	inst, err := startTrialServer(ctx, cfg, a, sc)
 	if err != nil {
 		return t, problem("start: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -64,7 +63,7 @@ func spscTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenar
 	// GOMAXPROCS=SPSCServerProcs, and restore the lab's setting.
 	old, had := os.LookupEnv("GOMAXPROCS")
 	_ = os.Setenv("GOMAXPROCS", strconv.Itoa(SPSCServerProcs))
-	inst, err := cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
+	inst, err := startTrialServer(ctx, cfg, a, sc)
 	if had {
 		_ = os.Setenv("GOMAXPROCS", old)
 	} else {

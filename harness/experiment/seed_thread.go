@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"time"
 
 	"metricstream/harness/load"
@@ -29,7 +28,7 @@ const threadSample = 100 * time.Millisecond
 func threadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
 	t := seedTrial(sc, st)
 	problem := faultProblem(sc, st, id)
-	inst, err := cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
+	inst, err := startTrialServer(ctx, cfg, a, sc)
 	if err != nil {
 		return t, problem("start: %v", err)
 	}

@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"time"
 
 	"metricstream/harness/load"
@@ -32,7 +31,7 @@ const unboundedSample = 250 * time.Millisecond
 func unboundedTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
 	t := seedTrial(sc, st)
 	problem := faultProblem(sc, st, id)
-	inst, err := cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
+	inst, err := startTrialServer(ctx, cfg, a, sc)
 	if err != nil {
 		return t, problem("start: %v", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -40,7 +39,7 @@ func slowlorisTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.S
 	fs := &results.FaultStats{HeaderTimeoutNS: int64(ht), Attackers: st.Attackers}
 	t := results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true}
 	problem := faultProblem(sc, st, id)
-	inst, err := cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
+	inst, err := startTrialServer(ctx, cfg, a, sc)
 	if err != nil {
 		t.Kind, t.Fault = string(sc.Kind), fs
 		return t, problem("start: %v", err)
