@@ -311,19 +311,14 @@ func TestCapacityHoldRule(t *testing.T) {
 	}
 }
 
-// One real search, over loopback, against a server that serves one
-// request at a time and sleeps 1 ms in each: it cannot serve more than
-// 1000 req/s, and beyond that its queue (and p99) grows for the whole
-// hold. Holds are shortened (the search's rule is the same; only its
-// constants are smaller) to keep the test to a few seconds.
-func TestCapacitySearchLoopback(t *testing.T) {
-	if testing.Short() {
-		t.Skip("real load over loopback")
-	}
+// serialServer serves one request at a time on 127.0.0.1, sleeping d in
+// each: at most 1/d requests a second. It returns its address.
+func serialServer(t *testing.T, d time.Duration) string {
+	t.Helper()
 	var mu sync.Mutex
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		time.Sleep(time.Millisecond)
+		time.Sleep(d)
 		mu.Unlock()
 		w.Write([]byte(`{"accepted":1}`))
 	})}
@@ -333,9 +328,22 @@ func TestCapacitySearchLoopback(t *testing.T) {
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+// One real search, over loopback, against a server that serves one
+// request at a time and sleeps 1 ms in each: it cannot serve more than
+// 1000 req/s, and beyond that its queue (and p99) grows for the whole
+// hold. Holds are shortened (the search's rule is the same; only its
+// constants are smaller) to keep the test to a few seconds.
+func TestCapacitySearchLoopback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real load over loopback")
+	}
+	addr := serialServer(t, time.Millisecond)
 
 	s := load.CapacitySearch{
-		Run:        load.OpenRunner(load.Config{Addr: ln.Addr().String(), Clients: 32, KeepAlive: true, Timeout: 2 * time.Second}),
+		Run:        load.OpenRunner(load.Config{Addr: addr, Clients: 32, KeepAlive: true, Timeout: 2 * time.Second}),
 		Objectives: slos(t, "p99 <= 25ms", "success >= 99%"),
 		ProbeRate:  3000, ProbeHold: 200 * time.Millisecond,
 		MinHold: 200 * time.Millisecond, MinRequests: 100,
@@ -374,21 +382,9 @@ func TestOpenRunnerCutsABacklog(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real load over loopback")
 	}
-	var mu sync.Mutex
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		time.Sleep(20 * time.Millisecond) // at most 50 req/s
-		mu.Unlock()
-		w.Write([]byte(`{"accepted":1}`))
-	})}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	addr := serialServer(t, 20*time.Millisecond) // at most 50 req/s
 
-	run := load.OpenRunner(load.Config{Addr: ln.Addr().String(), Clients: 4, KeepAlive: true, Timeout: 2 * time.Second})
+	run := load.OpenRunner(load.Config{Addr: addr, Clients: 4, KeepAlive: true, Timeout: 2 * time.Second})
 	// 1000 req/s for 100 ms: 100 scheduled; by 200 ms at most ~10 answered
 	// and 4 in flight, so most were never sent.
 	tr, err := run(context.Background(), 1000, 100*time.Millisecond)
