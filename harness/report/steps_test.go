@@ -13,11 +13,9 @@ import (
 	"metricstream/harness/internal/stagetest"
 )
 
-// The fixtures are harness/internal/stagetest's, shared with the analysis tests.
-var (
-	stageSnap = stagetest.Snap
-	stagesRun = stagetest.Run
-)
+// stagesRun is harness/internal/stagetest's run, shared with the
+// analysis tests.
+var stagesRun = stagetest.Run
 
 // The page opens with the steps section, states the stage costs and the
 // USL fits, and every chart it references exists and decodes, the stacked
