@@ -351,9 +351,9 @@ func (a *Analysis) explain(r *StepRow) {
 }
 
 // movedText is where the time dim's stages lost went between old and nw:
-// the other stage that grew most per request, when it grew by at least a
-// twentieth of what dim's stages fell, and the request's time in the
-// server before and after.
+// the other stage that grew most per request, when dim's stages fell by
+// at least a twentieth of the request and it grew by at least a twentieth
+// of that, and the request's time in the server before and after.
 func movedText(old, nw stages.Snapshot, dim string) string {
 	own := map[string]bool{}
 	for _, st := range stages.Owners[dim] {
@@ -368,7 +368,8 @@ func movedText(old, nw stages.Snapshot, dim string) string {
 			rose, at = d, o.Stage
 		}
 	}
-	if fell <= 0 || rose < fell/20 {
+	// a fall under a twentieth of the request is noise, not a move
+	if fell < old.MeanNS/20 || fell <= 0 || rose < fell/20 {
 		return ""
 	}
 	names := stageList(stages.Owners[dim]).names()

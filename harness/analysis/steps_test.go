@@ -204,6 +204,11 @@ func TestMovedText(t *testing.T) {
 	if got := movedText(*old, *small, "lock"); got != "" {
 		t.Errorf("a 1µs rise against a 297µs fall: %q, want nothing", got)
 	}
+	// 1µs of a 601µs request: noise, whatever rose beside it
+	tiny := stageSnap(100, map[string]int64{"rate_limit": 299_000, "record": 303_000, "parse": 1000})
+	if got := movedText(*old, *tiny, "lock"); got != "" {
+		t.Errorf("a 1µs fall of a 601µs request: %q, want nothing", got)
+	}
 	if got := movedText(*nw, *old, "lock"); got != "" {
 		t.Errorf("the lock's stage grew: %q, want nothing", got)
 	}
