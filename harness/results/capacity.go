@@ -16,6 +16,47 @@ type CapacityStats struct {
 	Points    []CapacityPoint `json:"points"`                // in the order they ran, the probe first
 }
 
+// Censoring says how a search's result must be read.
+type Censoring string
+
+const (
+	// Exact: the search converged; RPS is a point estimate.
+	Exact Censoring = ""
+	// Below: no rate passed; the capacity is below the lowest rate tried
+	// (Bound).
+	Below Censoring = "below"
+	// AtLeast: the SLO held up to the search's ceiling; the capacity is at
+	// least Bound.
+	AtLeast Censoring = "at-least"
+	// Bracket: the search stopped before converging; the capacity lies in
+	// [RPS, Failing].
+	Bracket Censoring = "bracket"
+)
+
+// Censored says whether the search's result is a number or only a bound,
+// and the bound: the lowest rate tried (Below), the ceiling reached
+// (AtLeast), or RPS with Failing as the other end (Bracket). Only an
+// Exact result may enter a median, an interval or a test.
+func (c *CapacityStats) Censored() (Censoring, float64) {
+	switch {
+	case c == nil:
+		return Exact, 0
+	case c.BelowMin || c.RPS <= 0:
+		lo := 0.0
+		for _, p := range c.Points {
+			if !p.Probe && p.Offered > 0 && (lo == 0 || p.Offered < lo) {
+				lo = p.Offered
+			}
+		}
+		return Below, lo
+	case c.AtMax:
+		return AtLeast, c.RPS
+	case !c.Converged:
+		return Bracket, c.RPS
+	}
+	return Exact, c.RPS
+}
+
 // CapacityPoint is one load a capacity search ran.
 type CapacityPoint struct {
 	Offered  float64 `json:"offered_rps"`

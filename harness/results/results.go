@@ -58,6 +58,19 @@ type Meta struct {
 	// expose (its "targets" field: parser, writer, lock, metrics,
 	// executor, limiter), for the report's "what each step buys".
 	Targets map[string]string `json:"targets,omitempty"`
+	// Order is how the arms were ordered within each round: "random"
+	// (a fresh permutation per round from OrderSeed), "balanced" (a
+	// Latin square / ABBA over the arms, so each arm holds each position
+	// equally often), or "" for runs older than the field (fixed order:
+	// the arms always ran in Variants order). Trial.Position records each
+	// trial's place.
+	Order     string `json:"order,omitempty"`
+	OrderSeed uint64 `json:"order_seed,omitempty"`
+	// Duet is set when pairs of arms ran at the same time on the same
+	// machine (lab compare -duet): each round's trials of the two arms
+	// share one send window, and Trial.Windows holds both arms' counts per
+	// short window.
+	Duet bool `json:"duet,omitempty"`
 }
 
 // Variant is one arm of a run. Label is unique within a run ("phase3", or
@@ -129,10 +142,39 @@ type Trial struct {
 	// the admitted rate per client can be read against it (the overshoot).
 	RateLimit int `json:"rate_limit,omitempty"`
 
+	// Position is the trial's place in its round (0: the first arm to
+	// run in that round). A round is one pass over every arm for one
+	// (scenario, step); Trial (the index) numbers the rounds.
+	Position int `json:"position"`
+	// DuetWith is the label of the arm this trial ran beside, at the same
+	// time (Meta.Duet); "" for sequential trials.
+	DuetWith string `json:"duet_with,omitempty"`
+
 	Start      time.Time `json:"start"`
 	DurationNS int64     `json:"duration_ns"`
-	Counts     Counts    `json:"counts"`
-	Acked      int64     `json:"acked_metrics"` // metrics in 2xx answers
+	// WindowNS is the send window: from the first scheduled send to the
+	// end of the schedule (open loop) or to the last send (closed loop).
+	// Throughput counts 2xx answers to requests sent in the window over
+	// WindowNS; 0 in runs older than the field (Throughput then divides by
+	// DurationNS, drain included).
+	WindowNS int64 `json:"window_ns,omitempty"`
+	// DrainNS is the time from the end of the send window to the last
+	// answer or timeout: its own figure, never inside a rate.
+	DrainNS int64 `json:"drain_ns,omitempty"`
+	// SentRate is requests actually sent per second of the window (open
+	// loop; below OfferedRate when the generator fell behind).
+	SentRate float64 `json:"sent_rate,omitempty"`
+	// GeneratorLimited is set when the generator could not keep its
+	// schedule (late sends beyond the tolerance, or Little's law says the
+	// connections could not carry the offered rate): the trial measured
+	// the generator, not the server, and stays out of capacity figures.
+	GeneratorLimited bool `json:"generator_limited,omitempty"`
+	// Windows are the trial's counts per short window of its send window
+	// (duet trials, and any trial asked for them): the paired analysis of
+	// a duet takes the ratio of the two arms window by window.
+	Windows []Window `json:"windows,omitempty"`
+	Counts  Counts   `json:"counts"`
+	Acked   int64    `json:"acked_metrics"` // metrics in 2xx answers
 	// Throughput is successful (2xx) requests per second of trial time.
 	Throughput float64     `json:"throughput"`
 	SuccessPct float64     `json:"success_pct"`
@@ -172,6 +214,14 @@ type Trial struct {
 	CPUs int `json:"cpus,omitempty"`
 	// Seed-design trials (Trial.Kind "seed-…", issue 13) only.
 	Seed *SeedStats `json:"seed,omitempty"`
+}
+
+// Window is one short window of a trial's send window.
+type Window struct {
+	StartNS   int64 `json:"start_ns"` // from the trial's Start
+	Sent      int64 `json:"sent"`
+	Status2xx int64 `json:"2xx"`
+	P99NS     int64 `json:"p99_ns,omitempty"`
 }
 
 // FaultStats is what a fault trial measured beyond its load. A slowloris
