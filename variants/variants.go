@@ -18,7 +18,7 @@ type Dimension struct {
 	Default  string
 	Chapter  string // seed chapters the variants come from
 	// Seed lists the variants of Variants that are the seed's own designs,
-	// built as written to show where they break (issue 13). They are chosen
+	// built as written to show where they break. They are chosen
 	// by spec only, never by a preset, and /health reports "seed_design".
 	Seed []string
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestSeedDesigns: the seed's own designs (issue 13) are selectable by
+// TestSeedDesigns: the seed's own designs are selectable by
 // spec, marked, listed with their tags, and never part of a preset.
 func TestSeedDesigns(t *testing.T) {
 	want := []string{"parser=careless", "writer=unbounded", "lock=naive", "metrics=spsc", "executor=thread"}

@@ -3,7 +3,7 @@
 package main
 
 // Seed chapter 11, as the seed's server does it before the pool: an OS
-// thread per connection, blocking socket I/O (a seed design, issue 13).
+// thread per connection, blocking socket I/O (a seed design).
 import "metricstream/variants/executor"
 
 var executorVariant, newExecutor = "thread", executor.NewThread

@@ -3,7 +3,7 @@
 package main
 
 // Seed chapter 9, part A, as written: a mutex per client in an unguarded
-// map; concurrent new clients abort the process (a seed design, issue 13).
+// map; concurrent new clients abort the process (a seed design).
 import (
 	"metricstream/variants/limiter"
 	"metricstream/variants/lock"

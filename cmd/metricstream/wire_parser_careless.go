@@ -2,7 +2,7 @@
 
 package main
 
-// Seed chapter 5, as written: find-based parse (a seed design, issue 13).
+// Seed chapter 5, as written: find-based parse (a seed design).
 import "metricstream/variants/parser"
 
 var parserVariant, newParser = "careless", parser.NewCareless

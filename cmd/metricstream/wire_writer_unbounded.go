@@ -3,7 +3,7 @@
 package main
 
 // Seed chapter 8, as written: unbounded queue, dropped at shutdown (a seed
-// design, issue 13).
+// design).
 import "metricstream/variants/writer"
 
 var writerVariant, newWriter = "unbounded", writer.NewUnbounded

@@ -27,7 +27,8 @@ import (
 // request releases, so a newcomer cannot overtake it), unless QueueLen
 // requests already wait, and then it is answered 503.
 //
-// Why not worker goroutines (PoolHandoff, what this was until issue 14):
+// Why not worker goroutines (PoolHandoff, this executor before it served on
+// the connection's goroutine):
 // handing each request to a worker and its result back costs two goroutine
 // switches per request on the hot path (the waiter parks, the worker wakes,
 // then the reverse): +31% CPU per keep-alive request in the server's

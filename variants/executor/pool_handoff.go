@@ -8,7 +8,7 @@ import (
 )
 
 // PoolHandoff is the pool as it was before Pool served requests on the
-// connection's own goroutine (issue 14): a fixed number of worker
+// connection's own goroutine: a fixed number of worker
 // goroutines, started at construction, fed by a bounded queue of jobs; a
 // request that finds the queue full is answered 503 (Reject) instead of
 // waiting. It keeps the executor contract (the conformance suite runs it)

@@ -1,6 +1,6 @@
 package executor
 
-// SeedVariants lists the seed's own designs (issue 13), chosen by spec only
+// SeedVariants lists the seed's own designs, chosen by spec only
 // (executor=thread). Thread keeps the executor contract, so the
 // conformance suite runs it beside Variants.
 var SeedVariants = []struct {

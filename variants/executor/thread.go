@@ -8,7 +8,7 @@ import (
 )
 
 // Thread is the seed's thread per connection, std::thread(handle,
-// fd).detach(), built as a seed design (issue 13), chosen by spec only
+// fd).detach(), built as a seed design, chosen by spec only
 // (executor=thread), never in a preset. Each accepted connection gets a
 // goroutine that locks itself to its own OS thread (runtime.LockOSThread,
 // never unlocked, so the thread exits with the connection as a detached

@@ -86,7 +86,7 @@ func (n *Naive[S]) evictOne(e *naiveEntry[S], idle func(s *S) bool) bool {
 // Len returns len of the unguarded map (itself a racy read).
 func (n *Naive[S]) Len() int { return len(n.m) }
 
-// SeedVariants lists the seed's own designs (issue 13), chosen by spec only.
+// SeedVariants lists the seed's own designs, chosen by spec only.
 // The conformance suite does not loop over them: Naive aborts the process
 // under concurrent inserts, by design; naive_test.go shows it.
 func SeedVariants[S any]() []struct {

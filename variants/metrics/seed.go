@@ -1,6 +1,6 @@
 package metrics
 
-// SeedVariants lists the seed's own designs (issue 13), chosen by spec only.
+// SeedVariants lists the seed's own designs, chosen by spec only.
 // The conformance suite does not loop over them: SPSC loses and tears
 // events under many producers by design; spsc_test.go and
 // spsc_race_test.go measure it.

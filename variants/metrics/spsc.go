@@ -8,7 +8,7 @@ import (
 )
 
 // SPSC is the seed's chapter 10 ring buffer as written, a seed design
-// (issue 13) chosen by spec only (metrics=spsc), never in a preset. Each
+// chosen by spec only (metrics=spsc), never in a preset. Each
 // client has a ring of SPSCRingSize (1000, the seed's BUFFER_SIZE) events
 // and two atomic indices; Record is the seed's single-producer write:
 //

@@ -12,7 +12,7 @@ import (
 // the array out; cut each object from a '{' to the next '}'; in each object
 // find "\"field\"", the ':' after it, and for a string the next two '"'
 // (no unescaping); for a number the text after the ':' up to the next ','
-// or '}'. It is a seed design (issue 13), opt-in by spec (parser=careless),
+// or '}'. It is a seed design, opt-in by spec (parser=careless),
 // never in a preset: it is here to show with the conformance corpus where
 // the seed's parse breaks (TestCarelessTable), not to be used.
 //

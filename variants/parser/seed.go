@@ -1,6 +1,6 @@
 package parser
 
-// SeedVariants lists the seed's own designs (issue 13), chosen by spec only.
+// SeedVariants lists the seed's own designs, chosen by spec only.
 // The conformance suite does not loop over them: Careless fails the corpus
 // by design; TestCarelessTable measures how.
 var SeedVariants = []struct {
