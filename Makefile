@@ -107,17 +107,21 @@ report: tools ## build reports/<run-id>/index.html from results (RUN= a run id; 
 
 # make report-screenshot: look at a report page as a reader does. Headless
 # Chromium (Debian's, installed if missing, like redis) renders
-# reports/<RUN>/index.html at SHOT_WIDTH px and writes it, top to bottom, as
+# reports/<RUN>/index.html at SHOT_WIDTH px: first its first screen alone
+# (SHOT_WIDTH x FIRST_HEIGHT, what a reader sees before scrolling) as
+# reports/<RUN>/screenshot-first.png, then the whole page, top to bottom, as
 # SHOT_HEIGHT-px tall screenshots reports/<RUN>/screenshot-1.png, -2.png ...
-# The page's height is measured first (an onload script in a copy of the
-# page, read back with --dump-dom); each shot is a wrapper page holding the
-# report in an iframe shifted up by k × SHOT_HEIGHT, because headless
-# Chromium's --screenshot takes the viewport only and cannot scroll.
-SHOT_WIDTH  ?= 1280
-SHOT_HEIGHT ?= 1600
+# (every <details> section folded, as a reader first gets it). The page's
+# height is measured first (an onload script in a copy of the page, read
+# back with --dump-dom); each shot is a wrapper page holding the report in
+# an iframe shifted up by k × SHOT_HEIGHT, because headless Chromium's
+# --screenshot takes the viewport only and cannot scroll.
+SHOT_WIDTH   ?= 1280
+SHOT_HEIGHT  ?= 1600
+FIRST_HEIGHT ?= 800
 CHROMIUM    := chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000
 
-report-screenshot: ## PNG screenshots of reports/<RUN>/index.html (default the latest report) into reports/<RUN>/screenshot-*.png (installs chromium)
+report-screenshot: ## PNG screenshots of reports/<RUN>/index.html (default the latest report): its first screen, then the whole page (installs chromium)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 	@if [ -n '$(RUN)' ]; then dir=reports/'$(RUN)'; else dir=$$(ls -1td reports/*/ 2>/dev/null | head -1); dir=$${dir%/}; fi; \
 	test -n "$$dir" -a -f "$$dir/index.html" || { echo "report-screenshot: no index.html in reports/$(RUN) (make report RUN=<id> first)"; exit 2; }; \
@@ -125,14 +129,18 @@ report-screenshot: ## PNG screenshots of reports/<RUN>/index.html (default the l
 	{ cat "$$dir/index.html"; echo "<script>addEventListener('load',function(){document.body.setAttribute('data-shot-height',document.documentElement.scrollHeight)})</script>"; } > "$$dir/.shot-measure.html"; \
 	height=$$($(CHROMIUM) --window-size=$(SHOT_WIDTH),$(SHOT_HEIGHT) --dump-dom "file://$$dir/.shot-measure.html" 2>>"$$log" | grep -o 'data-shot-height="[0-9]*"' | grep -o '[0-9][0-9]*' || true); \
 	test -n "$$height" || { cat "$$log"; echo "report-screenshot: could not measure the page's height"; exit 1; }; \
-	shots=$$(( (height + $(SHOT_HEIGHT) - 1) / $(SHOT_HEIGHT) )); rm -f "$$dir"/screenshot-*.png; \
+	rm -f "$$dir"/screenshot-*.png; \
+	$(CHROMIUM) --window-size=$(SHOT_WIDTH),$(FIRST_HEIGHT) --screenshot="$$dir/screenshot-first.png" "file://$$dir/index.html" >>"$$log" 2>&1 || { cat "$$log"; exit 1; }; \
+	test -s "$$dir/screenshot-first.png" || { cat "$$log"; echo "report-screenshot: chromium wrote no $$dir/screenshot-first.png"; exit 1; }; \
+	shots=$$(( (height + $(SHOT_HEIGHT) - 1) / $(SHOT_HEIGHT) )); \
 	for k in $$(seq 1 $$shots); do \
 		printf '<!doctype html><html><body style="margin:0;overflow:hidden"><iframe src="index.html" scrolling="no" style="border:0;position:absolute;left:0;top:-%dpx;width:%dpx;height:%dpx"></iframe></body></html>' \
 			$$(( (k - 1) * $(SHOT_HEIGHT) )) $(SHOT_WIDTH) $$height > "$$dir/.shot-$$k.html"; \
 		$(CHROMIUM) --window-size=$(SHOT_WIDTH),$(SHOT_HEIGHT) --screenshot="$$dir/screenshot-$$k.png" "file://$$dir/.shot-$$k.html" >>"$$log" 2>&1 || { cat "$$log"; exit 1; }; \
 		test -s "$$dir/screenshot-$$k.png" || { cat "$$log"; echo "report-screenshot: chromium wrote no $$dir/screenshot-$$k.png"; exit 1; }; \
 	done; \
-	echo "report-screenshot: $$dir/index.html ($$height px) -> $$shots shots of $(SHOT_WIDTH)x$(SHOT_HEIGHT): $$dir/screenshot-1.png .. screenshot-$$shots.png"
+	echo "report-screenshot: $$dir/index.html: $$height px folded = $$shots screens of $(SHOT_WIDTH)x$(SHOT_HEIGHT) ($$(( (height + $(FIRST_HEIGHT) - 1) / $(FIRST_HEIGHT) )) of $(SHOT_WIDTH)x$(FIRST_HEIGHT))"; \
+	echo "  first screen: $$dir/screenshot-first.png; the page: $$dir/screenshot-1.png .. screenshot-$$shots.png"
 
 # make bench: every component benchmark with every variant and peer row, in
 # one go test invocation per group: the contention benchmarks (RunParallel:

@@ -52,7 +52,9 @@ type Chart struct {
 	Series         []Series
 	Markers        []Marker
 	Note           string // said under the chart on the page
-	Stacked        bool   // with Bars: the series stack per category (stages-*.png)
+	// Stacked, with Bars: the series stack along X in one horizontal bar
+	// per category, the first category on top (stages-*.png).
+	Stacked bool
 	// YMin < YMax fixes the Y axis (success: 0-100%); else it fits the data.
 	YMin, YMax float64
 	// Panels, when set, are small multiples drawn side by side under the
@@ -61,6 +63,38 @@ type Chart struct {
 	Panels []Chart
 	// Width and Height are the PNG's size in pixels (set by Build).
 	Width, Height int
+
+	// Effects, when set, make the chart a forest plot (the journey
+	// chart): one row per effect, top to bottom, its point with its 95%
+	// interval as a whisker on a ratio axis (LogX: a log scale), a line at
+	// no change, and each row's unresolved band shaded.
+	Effects []Effect
+	// BarLabels are written at the end of each category's bar.
+	BarLabels []string
+	// Place is where the page shows the chart: PlaceJourney (the first
+	// screen), PlaceStages ("Where the time goes") or "" (the folded
+	// charts).
+	Place string
+	// Rows sets the PNG's height for Effects and Horizontal charts: one
+	// row per effect or bar (0: the standard height).
+	Rows int
+	// Untitled: the PNG draws no title (the page states it beside the chart).
+	Untitled bool
+}
+
+// Where the page shows a chart (Chart.Place).
+const (
+	PlaceJourney = "journey"
+	PlaceStages  = "stages"
+)
+
+// Effect is one row of a forest plot: a ratio new/old with its interval.
+type Effect struct {
+	Label          string  // the row's name on the Y axis
+	X, Lo, Hi      float64 // the ratio and its interval; Lo, Hi NaN: none
+	BandLo, BandHi float64 // the band the run could not resolve, as ratios; NaN: none
+	Text           string  // written right of the row's whisker
+	Class          string  // "better", "worse" or "" (not significant)
 }
 
 // AllSeries is every series the chart draws, over its panels.
