@@ -19,7 +19,7 @@ BIN        := bin
 BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
 
 .PHONY: redis help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
-        experiment compare report report-screenshot bench peers clean test-deadlock
+        experiment compare report report-screenshot bench peers clean test-deadlock docs docs-store
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -101,6 +101,15 @@ experiment: tools ## run VARIANT (default: the journey) on SCENARIOS (quick, ful
 compare: tools ## run A and B interleaved and print the benchstat table
 	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make compare A=<variant> B=<variant> [SCENARIOS=...] [COUNT=n]"; exit 2; }
 	$(BIN)/lab compare -a '$(A)' -b '$(B)' $(if $(SCENARIOS),-scenarios '$(SCENARIOS)') $(if $(COUNT),-count $(COUNT))
+
+# The READMEs state figures only in generated blocks, from runs stored in
+# docs/runs/<name>/ (harness/docsgen; go test checks they agree).
+docs: tools ## rewrite the READMEs' generated blocks from the stored runs (docs/runs/) and the code
+	$(BIN)/lab docs write
+
+docs-store: tools ## store results/RUN as docs/runs/AS (NOTE= the machine it ran on) and rewrite the blocks
+	@test -n "$(RUN)" -a -n "$(AS)" || { echo "usage: make docs-store RUN=<run-id> AS=<name> [NOTE='an idle 2-core machine']"; exit 2; }
+	$(BIN)/lab docs store -run results/$(RUN) -as $(AS) $(if $(NOTE),-note '$(NOTE)')
 
 report: tools ## build reports/<run-id>/index.html from results (RUN= a run id; default the latest)
 	$(BIN)/lab report $(if $(RUN),-run results/$(RUN))
