@@ -95,7 +95,11 @@ func mdSteps(w io.Writer, a *analysis.Analysis, _ map[string]string) {
 				cell += " (targets " + r.Dimension + ")"
 			}
 		}
-		mdRow(w, r.Dimension, r.New+" vs "+r.Old, cell, r.EffectText(), r.CapacityText())
+		change := r.New + " vs " + r.Old
+		if r.Change != "" {
+			change += " (" + r.Change + ")"
+		}
+		mdRow(w, r.Dimension, change, cell, r.EffectText(), r.CapacityText())
 	}
 }
 
@@ -161,7 +165,7 @@ func RunLine(a *analysis.Analysis) string {
 		on = append(on, m.GoVersion)
 	}
 	if m.Count > 0 {
-		on = append(on, fmt.Sprintf("%d trials per cell", m.Count))
+		on = append(on, fmt.Sprintf("%d trial%s per cell", m.Count, plural(m.Count)))
 	}
 	if len(on) > 0 {
 		s += " (" + strings.Join(on, ", ") + ")"

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 
 	"metricstream/harness/analysis"
@@ -52,15 +51,21 @@ func WriteSummary(w io.Writer, a *analysis.Analysis, wide bool) error {
 	section(ew, "Scaling with the server's cores (-cpus; median per core count, last/first):", a.ScalingLines())
 	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica limit):", a.Replicas)
 	section(ew, "Faults (each criterion per variant; medians over trials, worst case for closes, recovery, loss):", a.Faults)
-	seedSection(&wrapWriter{w: ew}, a.SeedDesigns)
+	if len(a.SeedDesigns) > 0 {
+		fmt.Fprintln(ew, "The seed's designs (what broke, at what load, beside the corrected variant; every trial: -v):")
+		for _, sd := range a.SeedDesigns {
+			para(ew, "  ", "    ", sd.Scenario+": "+sd.Headline)
+		}
+	}
 	for _, f := range a.Failed {
 		para(ew, "", "    ", "FAILED (not measured) "+f)
 	}
 	if wide {
 		fmt.Fprintln(ew, "\nWide tables:")
 		stepsSummary(ew, a)
-	} else if len(a.Steps) > 0 || len(a.USL) > 0 {
-		fmt.Fprintln(ew, "\nThe full steps table (predictions, reasons), Amdahl's bounds and USL fits: add -v, or see the page.")
+		seedSection(ew, a.SeedDesigns)
+	} else if len(a.Steps) > 0 || len(a.USL) > 0 || len(a.SeedDesigns) > 0 {
+		fmt.Fprintln(ew, "\nThe full steps table, Amdahl's bounds, USL fits, the seed designs' trials: add -v, or see the page.")
 	}
 	if ew.err != nil {
 		return fmt.Errorf("report: %w", ew.err)
@@ -68,10 +73,10 @@ func WriteSummary(w io.Writer, a *analysis.Analysis, wide bool) error {
 	return nil
 }
 
-// rowsTable is one row per cell and variant: trials, median success, p99
-// and throughput, and the SLO verdict in short ("pass 6/6", "fail 4/6");
-// the SLOs a cell failed follow the table in full, and the acknowledged
-// metrics lost where a kind counts them.
+// rowsTable is one row per cell and variant, under a line naming the
+// cell: trials, median success, p99 and throughput, and the SLO verdict in
+// short ("pass 6/6", "fail 4/6"); the SLOs a cell failed follow in full,
+// and the acknowledged metrics lost where a kind counts them.
 func rowsTable(w io.Writer, a *analysis.Analysis) {
 	if len(a.Rows) == 0 {
 		return
@@ -80,33 +85,57 @@ func rowsTable(w io.Writer, a *analysis.Analysis) {
 	for _, r := range a.Rows {
 		lost = lost || r.Kind != ""
 	}
-	fmt.Fprintln(w, "Medians per cell (over trials; SLO: trials meeting every SLO of the scenario):")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	head := "  CELL\tVARIANT\tTRIALS\tSUCCESS\tP99\tREQ/S\tSLO"
+	head := []string{"VARIANT", "TRIALS", "SUCCESS", "P99", "REQ/S", "SLO"}
 	if lost {
-		head += "\tLOST (max)"
+		head = append(head, "LOST (max)")
 	}
-	fmt.Fprintln(tw, head)
+	rows := [][]string{head}
+	var cells []string // the cell a row of rows starts, "" when it continues one
+	cells = append(cells, "")
 	var failed []string
+	prev := analysis.Cell{Scenario: "\x00"}
 	for _, r := range a.Rows {
 		slo := r.SLO.Text()
 		if !r.SLO.Met() && r.SLO.With > 0 {
 			slo = fmt.Sprintf("fail %d/%d", r.SLO.Pass, r.SLO.With)
 			failed = append(failed, r.Cell.String()+" "+r.Variant+": "+r.SLO.Text())
 		}
-		line := fmt.Sprintf("  %s\t%s\t%d\t%s\t%s\t%s\t%s", r.Cell, r.Variant, r.Trials,
-			analysis.FormatValue("success-%", r.Success), analysis.FormatValue("p99-ns", r.P99),
-			analysis.FormatValue("req/s", r.Throughput), slo)
+		row := []string{r.Variant, strconv.Itoa(r.Trials), analysis.FormatValue("success-%", r.Success),
+			analysis.FormatValue("p99-ns", r.P99), analysis.FormatValue("req/s", r.Throughput), slo}
 		if lost {
 			l := "-"
 			if r.Kind != "" {
 				l = strconv.FormatInt(r.Lost, 10)
 			}
-			line += "\t" + l
+			row = append(row, l)
 		}
-		fmt.Fprintln(tw, line)
+		c := ""
+		if r.Cell != prev {
+			c, prev = r.Cell.String(), r.Cell
+		}
+		rows, cells = append(rows, row), append(cells, c)
 	}
-	tw.Flush()
+	widths := make([]int, len(head))
+	for _, row := range rows {
+		for i, c := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	fmt.Fprintln(w, "Medians per cell and variant (over trials; SLO: trials meeting every SLO of the scenario):")
+	for i, row := range rows {
+		if cells[i] != "" {
+			fmt.Fprintln(w, "  "+cells[i])
+		}
+		var b strings.Builder
+		b.WriteString("    ")
+		for j, c := range row {
+			b.WriteString(c)
+			if j < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[j]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
 	if len(failed) > 0 {
 		fmt.Fprintln(w, "SLOs not met:")
 		for _, f := range failed {
@@ -136,27 +165,4 @@ func para(w io.Writer, first, rest, s string) {
 			fmt.Fprintln(w, rest+l)
 		}
 	}
-}
-
-// wrapWriter wraps every line written through it that is longer than
-// SummaryWidth, continuing it indented by two more spaces than it was:
-// for sections written line by line elsewhere.
-type wrapWriter struct{ w io.Writer }
-
-func (ww *wrapWriter) Write(p []byte) (int, error) {
-	for _, l := range strings.SplitAfter(string(p), "\n") {
-		if l == "" {
-			continue
-		}
-		body := strings.TrimSuffix(l, "\n")
-		if utf8.RuneCountInString(body) <= SummaryWidth {
-			if _, err := io.WriteString(ww.w, l); err != nil {
-				return 0, err
-			}
-			continue
-		}
-		indent := body[:len(body)-len(strings.TrimLeft(body, " "))]
-		para(ww.w, indent, indent+"  ", strings.TrimLeft(body, " "))
-	}
-	return len(p), nil
 }
