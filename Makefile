@@ -118,7 +118,9 @@ report: tools ## build reports/<run-id>/index.html from results (RUN= a run id; 
 # Chromium (Debian's, installed if missing, like redis) renders
 # reports/<RUN>/index.html at SHOT_WIDTH px: first its first screen alone
 # (SHOT_WIDTH x FIRST_HEIGHT, what a reader sees before scrolling) as
-# reports/<RUN>/screenshot-first.png, then the whole page, top to bottom, as
+# reports/<RUN>/screenshot-first.png (and at 0.625 scale as
+# screenshot-first-small.png: docs/first-screen.png is that of the stored
+# journey run), then the whole page, top to bottom, as
 # SHOT_HEIGHT-px tall screenshots reports/<RUN>/screenshot-1.png, -2.png ...
 # (every <details> section folded, as a reader first gets it). The page's
 # height is measured first (an onload script in a copy of the page, read
@@ -141,6 +143,7 @@ report-screenshot: ## PNG screenshots of reports/<RUN>/index.html (default the l
 	rm -f "$$dir"/screenshot-*.png; \
 	$(CHROMIUM) --window-size=$(SHOT_WIDTH),$(FIRST_HEIGHT) --screenshot="$$dir/screenshot-first.png" "file://$$dir/index.html" >>"$$log" 2>&1 || { cat "$$log"; exit 1; }; \
 	test -s "$$dir/screenshot-first.png" || { cat "$$log"; echo "report-screenshot: chromium wrote no $$dir/screenshot-first.png"; exit 1; }; \
+	$(CHROMIUM) --window-size=$(SHOT_WIDTH),$(FIRST_HEIGHT) --force-device-scale-factor=0.625 --screenshot="$$dir/screenshot-first-small.png" "file://$$dir/index.html" >>"$$log" 2>&1 || { cat "$$log"; exit 1; }; \
 	shots=$$(( (height + $(SHOT_HEIGHT) - 1) / $(SHOT_HEIGHT) )); \
 	for k in $$(seq 1 $$shots); do \
 		printf '<!doctype html><html><body style="margin:0;overflow:hidden"><iframe src="index.html" scrolling="no" style="border:0;position:absolute;left:0;top:-%dpx;width:%dpx;height:%dpx"></iframe></body></html>' \
@@ -149,7 +152,7 @@ report-screenshot: ## PNG screenshots of reports/<RUN>/index.html (default the l
 		test -s "$$dir/screenshot-$$k.png" || { cat "$$log"; echo "report-screenshot: chromium wrote no $$dir/screenshot-$$k.png"; exit 1; }; \
 	done; \
 	echo "report-screenshot: $$dir/index.html: $$height px folded = $$shots screens of $(SHOT_WIDTH)x$(SHOT_HEIGHT) ($$(( (height + $(FIRST_HEIGHT) - 1) / $(FIRST_HEIGHT) )) of $(SHOT_WIDTH)x$(FIRST_HEIGHT))"; \
-	echo "  first screen: $$dir/screenshot-first.png; the page: $$dir/screenshot-1.png .. screenshot-$$shots.png"
+	echo "  first screen: $$dir/screenshot-first.png (small: screenshot-first-small.png); the page: $$dir/screenshot-1.png .. screenshot-$$shots.png"
 
 # make bench: every component benchmark with every variant and peer row, in
 # one go test invocation per group: the contention benchmarks (RunParallel:

@@ -193,18 +193,26 @@ func loadWords(s *scenario.Scenario) string {
 	case s.Model == "open":
 		out = fmt.Sprintf("open, its rate found by the trial, %d connections", s.Clients)
 	case len(s.Steps) > 0:
-		out = "closed, " + steps("")
-		out = strings.TrimSpace(out)
-		if s.Clients > 0 {
-			out += fmt.Sprintf(" (base %d clients)", s.Clients)
+		// a load sweep's steps are client counts; another kind's steps are
+		// its own (attackers, ms, slow clients) beside the clients
+		out = strings.TrimSpace("closed, " + steps(""))
+		if s.Kind != "" && s.Kind != "load" && s.Clients > 0 {
+			out += fmt.Sprintf(" beside %s", clients(s.Clients))
 		}
 	default:
-		out = fmt.Sprintf("closed, %d clients", s.Clients)
+		out = "closed, " + clients(s.Clients)
 	}
 	if s.Replicas > 1 {
 		out += fmt.Sprintf(", %d replicas", s.Replicas)
 	}
 	return out + ", " + conn
+}
+
+func clients(n int) string {
+	if n == 1 {
+		return "1 client"
+	}
+	return strconv.Itoa(n) + " clients"
 }
 
 func orDash(s string) string {
