@@ -177,9 +177,14 @@ func (a *Analysis) loadCurves() []LoadCurve {
 
 // LoadCurveOf is variant's curve of unit in scenario, or nil.
 func (s *Series) LoadCurveOf(scenario, variant, unit string) *LoadCurve {
-	for i := range s.Load {
-		if c := &s.Load[i]; c.Scenario == scenario && c.Variant == variant && c.Unit == unit {
-			return c
+	return first(s.Load, func(c *LoadCurve) bool { return c.Scenario == scenario && c.Variant == variant && c.Unit == unit })
+}
+
+// first is the first element of xs that match accepts, or nil.
+func first[T any](xs []T, match func(*T) bool) *T {
+	for i := range xs {
+		if match(&xs[i]) {
+			return &xs[i]
 		}
 	}
 	return nil
@@ -208,12 +213,7 @@ func (a *Analysis) spectra() []Spectrum {
 
 // SpectrumOf is variant's spectrum in cell, or nil.
 func (s *Series) SpectrumOf(c Cell, variant string) *Spectrum {
-	for i := range s.Spectra {
-		if sp := &s.Spectra[i]; sp.Cell == c && sp.Variant == variant {
-			return sp
-		}
-	}
-	return nil
+	return first(s.Spectra, func(sp *Spectrum) bool { return sp.Cell == c && sp.Variant == variant })
 }
 
 // mergeHDR merges the histograms of ts (in the first one's geometry); nil
@@ -280,12 +280,7 @@ func (a *Analysis) capacityCurves() []CapacityCurve {
 
 // CapacityCurveOf is variant's capacity curve in cell, or nil.
 func (s *Series) CapacityCurveOf(c Cell, variant string) *CapacityCurve {
-	for i := range s.Capacity {
-		if cc := &s.Capacity[i]; cc.Cell == c && cc.Variant == variant {
-			return cc
-		}
-	}
-	return nil
+	return first(s.Capacity, func(cc *CapacityCurve) bool { return cc.Cell == c && cc.Variant == variant })
 }
 
 // binned groups points (sorted by offered rate) into bins CapacityBin
