@@ -29,6 +29,20 @@ func headlines(a *analysis.Analysis) []Headline {
 	return out
 }
 
+// firstScreen is what the page's first screen lists under its title: the
+// journey's headlines, or, for a run with no journey step but the seed's
+// designs, what each of those broke (their scenario's headline).
+func firstScreen(a *analysis.Analysis) []Headline {
+	if hs := headlines(a); len(hs) > 0 {
+		return hs
+	}
+	var out []Headline
+	for _, sd := range a.SeedDesigns {
+		out = append(out, Headline{Dimension: sd.Scenario, Text: sd.Scenario + ": " + sd.Headline})
+	}
+	return out
+}
+
 // headline phrases one step: "<variant> <dimension>: <effect> <where> —
 // <why>". The effect is the measured change with its interval where it is
 // significant, else the largest effect the interval leaves possible ("no

@@ -56,3 +56,13 @@ func TestPlainPct(t *testing.T) {
 		}
 	}
 }
+
+// A run with no journey step but the seed's designs lists what each design
+// broke on its first screen.
+func TestFirstScreenSeedDesigns(t *testing.T) {
+	a := &analysis.Analysis{SeedDesigns: []analysis.Seed{{Scenario: "seed-naive", Headline: "lock:naive crashed after 99 requests"}}}
+	hs := firstScreen(a)
+	if len(hs) != 1 || hs[0].Text != "seed-naive: lock:naive crashed after 99 requests" {
+		t.Errorf("first screen %+v", hs)
+	}
+}

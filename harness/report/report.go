@@ -95,7 +95,7 @@ func BuildFrom(a *analysis.Analysis) *Report {
 	run := a.Run
 	rep := &Report{RunID: runID(run), Analysis: a, Summaries: summaryTables(a), Comparisons: compareTables(a),
 		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants, Medians: medianTables(a),
-		Title: titleSentence(a), Headlines: headlines(a)}
+		Title: titleSentence(a), Headlines: firstScreen(a)}
 	rep.Env = environment(run)
 	ix := indexTrials(a)
 	rep.Checks = checks(run, ix.variants)
