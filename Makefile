@@ -19,7 +19,7 @@ BIN        := bin
 BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
 
 .PHONY: redis help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
-        experiment compare report report-screenshot bench peers clean test-deadlock
+        experiment compare report report-screenshot bench peers clean test-deadlock docs docs-store
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -102,22 +102,37 @@ compare: tools ## run A and B interleaved and print the benchstat table
 	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make compare A=<variant> B=<variant> [SCENARIOS=...] [COUNT=n]"; exit 2; }
 	$(BIN)/lab compare -a '$(A)' -b '$(B)' $(if $(SCENARIOS),-scenarios '$(SCENARIOS)') $(if $(COUNT),-count $(COUNT))
 
+# The READMEs state figures only in generated blocks, from runs stored in
+# docs/runs/<name>/ (harness/docsgen; go test checks they agree).
+docs: tools ## rewrite the READMEs' generated blocks from the stored runs (docs/runs/) and the code
+	$(BIN)/lab docs write
+
+docs-store: tools ## store results/RUN as docs/runs/AS (NOTE= the machine it ran on) and rewrite the blocks
+	@test -n "$(RUN)" -a -n "$(AS)" || { echo "usage: make docs-store RUN=<run-id> AS=<name> [NOTE='an idle 2-core machine']"; exit 2; }
+	$(BIN)/lab docs store -run results/$(RUN) -as $(AS) $(if $(NOTE),-note '$(NOTE)')
+
 report: tools ## build reports/<run-id>/index.html from results (RUN= a run id; default the latest)
 	$(BIN)/lab report $(if $(RUN),-run results/$(RUN))
 
 # make report-screenshot: look at a report page as a reader does. Headless
 # Chromium (Debian's, installed if missing, like redis) renders
-# reports/<RUN>/index.html at SHOT_WIDTH px and writes it, top to bottom, as
+# reports/<RUN>/index.html at SHOT_WIDTH px: first its first screen alone
+# (SHOT_WIDTH x FIRST_HEIGHT, what a reader sees before scrolling) as
+# reports/<RUN>/screenshot-first.png (and at 0.625 scale as
+# screenshot-first-small.png: docs/first-screen.png is that of the stored
+# journey run), then the whole page, top to bottom, as
 # SHOT_HEIGHT-px tall screenshots reports/<RUN>/screenshot-1.png, -2.png ...
-# The page's height is measured first (an onload script in a copy of the
-# page, read back with --dump-dom); each shot is a wrapper page holding the
-# report in an iframe shifted up by k × SHOT_HEIGHT, because headless
-# Chromium's --screenshot takes the viewport only and cannot scroll.
-SHOT_WIDTH  ?= 1280
-SHOT_HEIGHT ?= 1600
+# (every <details> section folded, as a reader first gets it). The page's
+# height is measured first (an onload script in a copy of the page, read
+# back with --dump-dom); each shot is a wrapper page holding the report in
+# an iframe shifted up by k × SHOT_HEIGHT, because headless Chromium's
+# --screenshot takes the viewport only and cannot scroll.
+SHOT_WIDTH   ?= 1280
+SHOT_HEIGHT  ?= 1600
+FIRST_HEIGHT ?= 800
 CHROMIUM    := chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000
 
-report-screenshot: ## PNG screenshots of reports/<RUN>/index.html (default the latest report) into reports/<RUN>/screenshot-*.png (installs chromium)
+report-screenshot: ## PNG screenshots of reports/<RUN>/index.html (default the latest report): its first screen, then the whole page (installs chromium)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 	@if [ -n '$(RUN)' ]; then dir=reports/'$(RUN)'; else dir=$$(ls -1td reports/*/ 2>/dev/null | head -1); dir=$${dir%/}; fi; \
 	test -n "$$dir" -a -f "$$dir/index.html" || { echo "report-screenshot: no index.html in reports/$(RUN) (make report RUN=<id> first)"; exit 2; }; \
@@ -125,14 +140,19 @@ report-screenshot: ## PNG screenshots of reports/<RUN>/index.html (default the l
 	{ cat "$$dir/index.html"; echo "<script>addEventListener('load',function(){document.body.setAttribute('data-shot-height',document.documentElement.scrollHeight)})</script>"; } > "$$dir/.shot-measure.html"; \
 	height=$$($(CHROMIUM) --window-size=$(SHOT_WIDTH),$(SHOT_HEIGHT) --dump-dom "file://$$dir/.shot-measure.html" 2>>"$$log" | grep -o 'data-shot-height="[0-9]*"' | grep -o '[0-9][0-9]*' || true); \
 	test -n "$$height" || { cat "$$log"; echo "report-screenshot: could not measure the page's height"; exit 1; }; \
-	shots=$$(( (height + $(SHOT_HEIGHT) - 1) / $(SHOT_HEIGHT) )); rm -f "$$dir"/screenshot-*.png; \
+	rm -f "$$dir"/screenshot-*.png; \
+	$(CHROMIUM) --window-size=$(SHOT_WIDTH),$(FIRST_HEIGHT) --screenshot="$$dir/screenshot-first.png" "file://$$dir/index.html" >>"$$log" 2>&1 || { cat "$$log"; exit 1; }; \
+	test -s "$$dir/screenshot-first.png" || { cat "$$log"; echo "report-screenshot: chromium wrote no $$dir/screenshot-first.png"; exit 1; }; \
+	$(CHROMIUM) --window-size=$(SHOT_WIDTH),$(FIRST_HEIGHT) --force-device-scale-factor=0.625 --screenshot="$$dir/screenshot-first-small.png" "file://$$dir/index.html" >>"$$log" 2>&1 || { cat "$$log"; exit 1; }; \
+	shots=$$(( (height + $(SHOT_HEIGHT) - 1) / $(SHOT_HEIGHT) )); \
 	for k in $$(seq 1 $$shots); do \
 		printf '<!doctype html><html><body style="margin:0;overflow:hidden"><iframe src="index.html" scrolling="no" style="border:0;position:absolute;left:0;top:-%dpx;width:%dpx;height:%dpx"></iframe></body></html>' \
 			$$(( (k - 1) * $(SHOT_HEIGHT) )) $(SHOT_WIDTH) $$height > "$$dir/.shot-$$k.html"; \
 		$(CHROMIUM) --window-size=$(SHOT_WIDTH),$(SHOT_HEIGHT) --screenshot="$$dir/screenshot-$$k.png" "file://$$dir/.shot-$$k.html" >>"$$log" 2>&1 || { cat "$$log"; exit 1; }; \
 		test -s "$$dir/screenshot-$$k.png" || { cat "$$log"; echo "report-screenshot: chromium wrote no $$dir/screenshot-$$k.png"; exit 1; }; \
 	done; \
-	echo "report-screenshot: $$dir/index.html ($$height px) -> $$shots shots of $(SHOT_WIDTH)x$(SHOT_HEIGHT): $$dir/screenshot-1.png .. screenshot-$$shots.png"
+	echo "report-screenshot: $$dir/index.html: $$height px folded = $$shots screens of $(SHOT_WIDTH)x$(SHOT_HEIGHT) ($$(( (height + $(FIRST_HEIGHT) - 1) / $(FIRST_HEIGHT) )) of $(SHOT_WIDTH)x$(FIRST_HEIGHT))"; \
+	echo "  first screen: $$dir/screenshot-first.png (small: screenshot-first-small.png); the page: $$dir/screenshot-1.png .. screenshot-$$shots.png"
 
 # make bench: every component benchmark with every variant and peer row, in
 # one go test invocation per group: the contention benchmarks (RunParallel:

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"metricstream/harness/report"
-	"metricstream/harness/results"
 )
 
 func init() {
@@ -53,22 +52,23 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 		return reexecPinned(stdout, stderr, "compare", args)
 	}
 	f.variants = *a + "+" + *b
-	dir, err := experimentRun(stdout, stderr, f)
+	run, err := experimentRun(stdout, stderr, f)
+	if run == nil {
+		return err
+	}
+	// one analysis of the run for the summary, the comparison and the page
+	an, index, perr := publish(stdout, run, f.reports, f.verbose)
 	if err != nil {
 		return err
 	}
-	run, err := results.Read(dir)
-	if err != nil {
-		return err
+	if perr != nil {
+		return perr
 	}
 	fmt.Fprintln(stdout)
-	if err := report.Compare(stdout, run); err != nil {
+	if err := report.WriteText(stdout, an); err != nil {
 		return err
 	}
-	index, err := writeReport(dir, f.reports)
-	if err != nil {
-		return err
-	}
+	dir := run.Dir
 	fmt.Fprintf(stdout, "\nresults: %s\n", dir)
 	if index != "" {
 		fmt.Fprintf(stdout, "report:  %s\n", index)

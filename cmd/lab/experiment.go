@@ -18,10 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"metricstream/harness/analysis"
 	"metricstream/harness/experiment"
 	"metricstream/harness/launch"
-	"metricstream/harness/report"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 	"metricstream/internal/stages"
@@ -74,6 +72,7 @@ type experimentFlags struct {
 	count                                        int
 	cpus                                         string
 	pprof, pin, quiet, keepData                  bool
+	verbose                                      bool // -v: the summary's wide tables too
 	stages                                       stages.Every
 	countSet                                     bool // -count was given
 }
@@ -96,6 +95,7 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar or pipeline log")
 	fs.BoolVar(&f.keepData, "keep-data", false, "keep the servers' data files after a passing integrity check")
 	fs.StringVar(&f.reports, "reports", "reports", "write the run's report (lab report) under this `directory`; empty: no report")
+	fs.BoolVar(&f.verbose, "v", false, "end the summary with its wide tables (the full steps table, Amdahl's bounds, USL fits)")
 }
 
 func runExperimentCmd(stdout, stderr io.Writer, args []string) error {
@@ -115,45 +115,40 @@ func runExperimentCmd(stdout, stderr io.Writer, args []string) error {
 		return reexecPinned(stdout, stderr, "experiment", args)
 	}
 	run, err := experimentRun(stdout, stderr, f)
+	if run == nil {
+		return err
+	}
+	// one analysis of the run for the summary and the page
+	_, index, perr := publish(stdout, run, f.reports, f.verbose)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nresults: %s\n", run)
-	if index, err := writeReport(run, f.reports); err != nil {
-		return err
-	} else if index != "" {
+	if perr != nil {
+		return perr
+	}
+	fmt.Fprintf(stdout, "\nresults: %s\n", run.Dir)
+	if index != "" {
 		fmt.Fprintf(stdout, "report:  %s\n", index)
 	}
-	fmt.Fprintf(stdout, "compare: go tool benchstat -col /variant %s\n%s\n", filepath.Join(run, "bench.txt"), run)
+	fmt.Fprintf(stdout, "compare: go tool benchstat -col /variant %s\n%s\n", filepath.Join(run.Dir, "bench.txt"), run.Dir)
 	return nil
 }
 
-// writeReport builds the report of the run in dir under reportsDir (none
-// when reportsDir is empty) and returns the page's path.
-func writeReport(dir, reportsDir string) (string, error) {
-	if reportsDir == "" {
-		return "", nil
-	}
-	run, err := results.Read(dir)
-	if err != nil {
-		return "", err
-	}
-	return report.Write(run, filepath.Join(reportsDir, filepath.Base(filepath.Clean(dir))))
-}
-
-// experimentRun runs the pipeline for f and returns the run directory.
-func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) {
+// experimentRun runs the pipeline for f and returns its run (with the
+// error, when one stopped it part way) or nil and why it never started.
+// It renders nothing: the caller publishes the run's one analysis.
+func experimentRun(stdout, stderr io.Writer, f experimentFlags) (*results.Run, error) {
 	if f.count < 1 {
-		return "", fmt.Errorf("experiment: -count must be >= 1, got %d", f.count)
+		return nil, fmt.Errorf("experiment: -count must be >= 1, got %d", f.count)
 	}
 	// The servers' cap on ids per address is lifted by the launcher
 	// (launch.MaxIDsPerAddr, passed as -max-ids-per-addr).
 	cpus, err := parseCPUs(f.cpus)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if len(cpus) > 0 && (f.pin || f.target != "") {
-		return "", fmt.Errorf("experiment: -cpus pins the servers it starts to cores 0..N-1; it cannot be combined with -pin or -target")
+		return nil, fmt.Errorf("experiment: -cpus pins the servers it starts to cores 0..N-1; it cannot be combined with -pin or -target")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -162,17 +157,17 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	dir := f.dir
 	if dir == "" {
 		if rootErr != nil {
-			return "", rootErr
+			return nil, rootErr
 		}
 		dir = filepath.Join(root, "scenarios")
 	}
 	all, err := scenario.LoadDir(dir)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	scs, err := scenario.Select(all, f.scenarios)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if sd := seedDefault(f, all); sd != nil {
 		scs = sd
@@ -185,10 +180,10 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	}
 	runDir := filepath.Join(f.out, f.runID)
 	if _, err := os.Stat(filepath.Join(runDir, "meta.json")); err == nil {
-		return "", fmt.Errorf("experiment: %s already holds a run; choose another -run-id or -out", runDir)
+		return nil, fmt.Errorf("experiment: %s already holds a run; choose another -run-id or -out", runDir)
 	}
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
-		return "", fmt.Errorf("experiment: %w", err)
+		return nil, fmt.Errorf("experiment: %w", err)
 	}
 	var log io.Writer
 	var progress io.Writer
@@ -211,7 +206,7 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 	cleanup, err := setLauncher(ctx, &f, &cfg, root, rootErr, log)
 	defer cleanup()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if f.stages != 0 {
 		cfg.Stages = true
@@ -229,15 +224,7 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 			err = werr
 		}
 	}
-	if run != nil {
-		if serr := summarize(stdout, run); serr != nil && err == nil {
-			err = serr
-		}
-	}
-	if err != nil {
-		return "", err
-	}
-	return runDir, nil
+	return run, err
 }
 
 // setLauncher gives cfg its arms and launcher: the running server of
@@ -289,16 +276,6 @@ func setLauncher(ctx context.Context, f *experimentFlags, cfg *experiment.Config
 	pl.Pin, pl.Pprof, pl.Stages = f.pin, f.pprof, f.stages
 	cfg.Launcher = pl
 	return cleanup, nil
-}
-
-// summarize prints the run's terminal summary: the analysis every report
-// renders, as text.
-func summarize(w io.Writer, run *results.Run) error {
-	a, err := analysis.Analyze(run)
-	if err != nil {
-		return err
-	}
-	return report.Summary(w, a)
 }
 
 // remoteVariant asks a running server which variant it is.

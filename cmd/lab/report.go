@@ -5,26 +5,28 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"metricstream/harness/report"
 	"metricstream/harness/results"
 )
 
 func init() {
-	register(command{"report", "[-run DIR | -results DIR] [-out DIR]: write reports/<run-id>/index.html and its PNG charts", runReport})
+	register(command{"report", "[-run DIR | -results DIR] [-out DIR] [-summary [-v]]: write reports/<run-id>/index.html and its PNG charts", runReport})
 }
 
-const reportUsage = `usage: lab report [-run DIR | -results DIR] [-out DIR]
+const reportUsage = `usage: lab report [-run DIR | -results DIR] [-out DIR] [-summary [-v]]
 
 Builds the report of one run from its stored results (no server needed):
-OUT/<run-id>/index.html plus one PNG per chart, and prints the page's path.
-The same results give the same page.
+OUT/<run-id>/index.html plus one PNG per chart, and prints the page's path;
+with -summary it first prints the run's terminal summary, as lab experiment
+did. The same results give the same page. A stored run under docs/runs/
+(trials.jsonl.gz) reads like any other.
 
 Examples:
 
 	lab report                              the latest run in results/
 	lab report -run results/20260101-120000 one run
+	lab report -run docs/runs/20261202-173139 -summary   a stored run, its summary too
 	lab report -out /tmp/reports            somewhere else
 
 Flags:
@@ -40,6 +42,8 @@ func runReport(stdout, stderr io.Writer, args []string) error {
 	runDir := fs.String("run", "", "run directory (default: the latest run under -results)")
 	resultsDir := fs.String("results", "results", "directory holding one directory per run")
 	out := fs.String("out", "reports", "directory to write <run-id>/ into")
+	summary := fs.Bool("summary", false, "print the run's terminal summary too")
+	wide := fs.Bool("v", false, "with -summary: end it with its wide tables")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -61,11 +65,11 @@ func runReport(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	id := run.Meta.RunID
-	if id == "" {
-		id = filepath.Base(filepath.Clean(dir))
+	var sw io.Writer
+	if *summary {
+		sw = stdout
 	}
-	index, err := report.Write(run, filepath.Join(*out, filepath.Base(id)))
+	_, index, err := publish(sw, run, *out, *wide)
 	if err != nil {
 		return err
 	}

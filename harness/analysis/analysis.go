@@ -196,6 +196,7 @@ type Analysis struct {
 	Stages []StageCost // per scenario and variant with stage counters (stages.go)
 	USL    []USLFit    // per closed-loop client sweep and variant (usl.go)
 	Steps  []StepRow   // "What each step buys": one per journey step (steps.go)
+	Series Series      // every series the charts draw (series.go)
 }
 
 type sampleKey struct {
@@ -329,6 +330,7 @@ func Analyze(run *results.Run) (*Analysis, error) {
 	a.uslFits()
 	a.steps()
 	a.seedDesigns()
+	a.Series = a.series()
 	for _, c := range run.Checks {
 		if c.Failed != "" {
 			a.Failed = append(a.Failed, c.Variant+": "+c.Failed)

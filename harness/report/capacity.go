@@ -2,11 +2,9 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"metricstream/harness/analysis"
-	"metricstream/harness/results"
 )
 
 // capacityCharts draws, for every cell with capacity searches, achieved
@@ -43,56 +41,26 @@ func capacityCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped) {
 		var notes []string
 		for _, r := range rs {
 			s := Series{Name: r.Variant, Color: ix.color[r.Variant]}
-			var kneeY []float64
-			pts := a.CapacityPoints(c, r.Variant)
-			for _, p := range pts {
-				if p.Pass && math.Abs(p.Offered-r.Summary.Center) <= 0.05*r.Summary.Center {
-					kneeY = append(kneeY, p.Achieved)
-				}
-			}
-			s.Points = binned(pts)
-			if len(s.Points) == 0 {
+			cc := a.Series.CapacityCurveOf(c, r.Variant)
+			if cc == nil || len(cc.Bins) == 0 {
 				continue
 			}
+			for _, b := range cc.Bins {
+				s.Points = append(s.Points, Point{b.X, b.Y})
+			}
 			ch.Series = append(ch.Series, s)
-			if r.Summary.Center > 0 {
-				y := r.Summary.Center // achieved ≈ offered at a passing point
-				if len(kneeY) > 0 {
-					y = analysis.Median(kneeY)
-				}
-				ch.Markers = addMarker(ch.Markers, Marker{Point{r.Summary.Center, y}, "knee " + r.Variant, ix.color[r.Variant]})
+			if cc.HasKnee {
+				ch.Markers = addMarker(ch.Markers, Marker{Point{cc.Knee.X, cc.Knee.Y}, "knee " + r.Variant, ix.color[r.Variant]})
 			}
 			notes = append(notes, fmt.Sprintf("%s %s (95%% CI %s)", r.Variant, r.Median(), r.CI()))
 		}
 		if len(ch.Series) == 0 {
 			continue
 		}
-		ch.Note = fmt.Sprintf("Every judged point of every trial's search (the probe left out), binned by offered rate (bins %.0f%% wide; the line joins each bin's median offered and median achieved rate); ", 100*(binRatio-1)) +
+		ch.Note = fmt.Sprintf("Every judged point of every trial's search (the probe left out), binned by offered rate (bins %.0f%% wide; the line joins each bin's median offered and median achieved rate); ", 100*(analysis.CapacityBin-1)) +
 			"knee = the variant's capacity at SLO (" + strings.Join(rs[0].Objective, ", ") + "), the median over trials: " + strings.Join(notes, "; ") + "."
 		setLoadAxis(&ch)
 		cs = append(cs, splitPanels(ch))
 	}
 	return cs, nil
-}
-
-// binRatio is the width of the knee chart's offered-rate bins: the trials'
-// searches try different rates, and a line through all their points in
-// offered order zigzags between trials.
-const binRatio = 1.15
-
-// binned groups points (sorted by offered rate) into bins binRatio wide
-// and returns each bin's median offered and median achieved rate.
-func binned(pts []results.CapacityPoint) []Point {
-	var out []Point
-	for i := 0; i < len(pts); {
-		j := i
-		var xs, ys []float64
-		for j < len(pts) && pts[j].Offered <= pts[i].Offered*binRatio {
-			xs, ys = append(xs, pts[j].Offered), append(ys, pts[j].Achieved)
-			j++
-		}
-		out = append(out, Point{analysis.Median(xs), analysis.Median(ys)})
-		i = j
-	}
-	return out
 }

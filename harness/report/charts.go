@@ -52,7 +52,9 @@ type Chart struct {
 	Series         []Series
 	Markers        []Marker
 	Note           string // said under the chart on the page
-	Stacked        bool   // with Bars: the series stack per category (stages-*.png)
+	// Stacked, with Bars: the series stack along X in one horizontal bar
+	// per category, the first category on top (stages-*.png).
+	Stacked bool
 	// YMin < YMax fixes the Y axis (success: 0-100%); else it fits the data.
 	YMin, YMax float64
 	// Panels, when set, are small multiples drawn side by side under the
@@ -61,6 +63,38 @@ type Chart struct {
 	Panels []Chart
 	// Width and Height are the PNG's size in pixels (set by Build).
 	Width, Height int
+
+	// Effects, when set, make the chart a forest plot (the journey
+	// chart): one row per effect, top to bottom, its point with its 95%
+	// interval as a whisker on a ratio axis (LogX: a log scale), a line at
+	// no change, and each row's unresolved band shaded.
+	Effects []Effect
+	// BarLabels are written at the end of each category's bar.
+	BarLabels []string
+	// Place is where the page shows the chart: PlaceJourney (the first
+	// screen), PlaceStages ("Where the time goes") or "" (the folded
+	// charts).
+	Place string
+	// Rows sets the PNG's height for Effects and Horizontal charts: one
+	// row per effect or bar (0: the standard height).
+	Rows int
+	// Untitled: the PNG draws no title (the page states it beside the chart).
+	Untitled bool
+}
+
+// Where the page shows a chart (Chart.Place).
+const (
+	PlaceJourney = "journey"
+	PlaceStages  = "stages"
+)
+
+// Effect is one row of a forest plot: a ratio new/old with its interval.
+type Effect struct {
+	Label          string  // the row's name on the Y axis
+	X, Lo, Hi      float64 // the ratio and its interval; Lo, Hi NaN: none
+	BandLo, BandHi float64 // the band the run could not resolve, as ratios; NaN: none
+	Text           string  // written right of the row's whisker
+	Class          string  // "better", "worse" or "" (not significant)
 }
 
 // AllSeries is every series the chart draws, over its panels.
@@ -155,18 +189,6 @@ func (ix *trialIndex) steppedBy(scenario string) string {
 	return key
 }
 
-// loadAxis is the x value of a cell: its step's number for stepped
-// scenarios, else the trials' clients (closed) or offered rate (open).
-func cellX(c analysis.Cell, ts []*results.Trial, key string) float64 {
-	if _, v, ok := analysis.StepValue(c.Step); ok && key != "" {
-		return v
-	}
-	if key == "rate" {
-		return analysis.MedianOf(ts, func(t *results.Trial) float64 { return t.OfferedRate })
-	}
-	return analysis.MedianOf(ts, func(t *results.Trial) float64 { return float64(t.Clients) })
-}
-
 // loadGroup is a set of cells plotted along one load axis.
 type loadGroup struct {
 	name  string // for titles and file names
@@ -191,38 +213,27 @@ func (ix *trialIndex) loadGroups(keys ...string) []loadGroup {
 	return gs
 }
 
-// cellValue is what a chart plots for variant v in cell c.
-type cellValue func(c analysis.Cell, v string, ts []*results.Trial) float64
-
-// median plots the analysis's median of unit (f over the trials where the
-// benchmark lines lack it), scaled by 1/div.
-func (ix *trialIndex) median(unit string, div float64, f func(*results.Trial) float64) cellValue {
-	return func(c analysis.Cell, v string, ts []*results.Trial) float64 {
-		return ix.a.CellMedian(c, v, unit, ts, f) / div
-	}
-}
-
-// variantSeries builds one series per variant of y against the group's load
-// axis, points sorted by x; dash < 0 gives each variant its own dash.
-func (ix *trialIndex) variantSeries(g loadGroup, y cellValue, suffix string, dash int, dropNonPositive bool) []Series {
+// variantSeries is one series per variant of the analysis's load curve
+// of unit in the group's scenario (divided by div: ns to ms), points
+// sorted by load; dash < 0 gives each variant its own dash.
+func (ix *trialIndex) variantSeries(g loadGroup, unit string, div float64, dash int, dropNonPositive bool) []Series {
 	var out []Series
 	for _, v := range ix.variants {
-		s := Series{Name: v + suffix, Color: ix.color[v], Dash: dash}
+		lc := ix.a.Series.LoadCurveOf(g.name, v, unit)
+		if lc == nil {
+			continue
+		}
+		s := Series{Name: v, Color: ix.color[v], Dash: dash}
 		if dash < 0 { // a dash per variant, as well as a colour
 			s.Dash = ix.color[v]
 		}
-		for _, c := range g.cells {
-			ts := ix.byCell[c][v]
-			if len(ts) == 0 {
+		for _, p := range lc.Points {
+			pt := Point{p.X, p.Y / div}
+			if dropNonPositive && (pt.Y <= 0 || pt.X <= 0) {
 				continue
 			}
-			p := Point{cellX(c, ts, g.key), y(c, v, ts)}
-			if math.IsNaN(p.Y) || (dropNonPositive && (p.Y <= 0 || p.X <= 0)) {
-				continue
-			}
-			s.Points = append(s.Points, p)
+			s.Points = append(s.Points, pt)
 		}
-		sort.SliceStable(s.Points, func(i, j int) bool { return s.Points[i].X < s.Points[j].X })
 		if len(s.Points) > 0 {
 			out = append(out, s)
 		}
@@ -259,7 +270,7 @@ func successCharts(ix *trialIndex) ([]Chart, []Skipped) {
 			XLabel: axisLabel(g.key),
 			YLabel: "answered 2xx (%)",
 			YMin:   0, YMax: 100,
-			Series: ix.variantSeries(g, ix.median("success-%", 1, func(t *results.Trial) float64 { return t.SuccessPct }), "", -1, false),
+			Series: ix.variantSeries(g, "success-%", 1, -1, false),
 			Note:   "Median over trials of each step.",
 		}
 		full := true
@@ -330,14 +341,7 @@ func splitPanels(c Chart) Chart {
 }
 
 // percentiles plotted by the latency charts.
-var latencyPercentiles = []struct {
-	name, unit string
-	get        func(*results.Trial) float64
-}{
-	{"p50", "p50-ns", func(t *results.Trial) float64 { return float64(t.Latency.P50) }},
-	{"p99", "p99-ns", func(t *results.Trial) float64 { return float64(t.Latency.P99) }},
-	{"p99.9", "p99.9-ns", func(t *results.Trial) float64 { return float64(t.Latency.P999) }},
-}
+var latencyPercentiles = []struct{ name, unit string }{{"p50", "p50-ns"}, {"p99", "p99-ns"}, {"p99.9", "p99.9-ns"}}
 
 // latencyCharts plots, per scenario stepped by clients or rate, p50, p99
 // and p99.9 (ms) against the load as small multiples: one panel per
@@ -358,7 +362,7 @@ func latencyCharts(ix *trialIndex) ([]Chart, []Skipped) {
 		}
 		for _, pc := range latencyPercentiles {
 			p := Chart{Title: pc.name, XLabel: axisLabel(g.key), YLabel: pc.name + " latency (ms)",
-				Series: ix.variantSeries(g, ix.median(pc.unit, 1e6, pc.get), "", -1, true)}
+				Series: ix.variantSeries(g, pc.unit, 1e6, -1, true)}
 			if len(p.Series) == 0 {
 				continue
 			}
@@ -469,7 +473,7 @@ func throughputCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped)
 			Title:  title + " — " + g.name,
 			XLabel: "offered (requests/s)",
 			YLabel: "achieved (2xx responses/s)",
-			Series: ix.variantSeries(g, ix.median("req/s", 1, func(t *results.Trial) float64 { return t.Throughput }), "", -1, false),
+			Series: ix.variantSeries(g, "req/s", 1, -1, false),
 		}
 		// y = x through every step, so it stays the diagonal on a log X axis
 		var ref []Point

@@ -102,8 +102,28 @@ func (c *Chart) grid() (cols, rows int) {
 	return cols, (n + cols - 1) / cols
 }
 
+// Heights of a chart drawn by rows (Chart.Rows): the axis and margins,
+// and one row of a forest plot or of horizontal bars.
+const (
+	rowsBase      = 0.95 * vg.Inch
+	effectRow     = 0.58 * vg.Inch
+	horizontalRow = 0.4 * vg.Inch
+	titleRoom     = 0.35 * vg.Inch
+)
+
 // size is the PNG's size.
 func (c *Chart) size() (w, h vg.Length) {
+	if c.Rows > 0 {
+		row := horizontalRow
+		if len(c.Effects) > 0 {
+			row = effectRow
+		}
+		h = rowsBase + row*vg.Length(c.Rows)
+		if !c.Untitled && c.Title != "" {
+			h += titleRoom
+		}
+		return chartWidth, h
+	}
 	_, rows := c.grid()
 	return chartWidth, chartHeight * vg.Length(rows)
 }
@@ -168,7 +188,7 @@ func RenderPNG(c *Chart) (out []byte, err error) {
 	title.XAlign, title.YAlign = draw.XCenter, draw.YTop
 	pad := vg.Points(6)
 	top := h - pad
-	if c.Title != "" {
+	if c.Title != "" && !c.Untitled {
 		top -= title.Height(c.Title) + pad
 	}
 
@@ -193,7 +213,7 @@ func RenderPNG(c *Chart) (out []byte, err error) {
 			Min: vg.Point{X: w - lw + pad, Y: 0}, Max: vg.Point{X: w, Y: top - 2*pad}}})
 	}
 
-	if c.Title != "" { // centred over the panels
+	if c.Title != "" && !c.Untitled { // centred over the panels
 		dc.FillText(title, vg.Point{X: (w - lw) / 2, Y: h - pad}, c.Title)
 	}
 
@@ -249,7 +269,11 @@ func makePlot(c *Chart, legends *legendSet, multi bool) (*plot.Plot, error) {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = readableLogTicks{}
 	}
-	if c.Stacked {
+	if len(c.Effects) > 0 {
+		if err := addEffects(p, c); err != nil {
+			return nil, err
+		}
+	} else if c.Stacked {
 		if err := addStacked(p, c, legends); err != nil {
 			return nil, err
 		}

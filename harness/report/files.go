@@ -99,23 +99,20 @@ func writeData(dir string, a *analysis.Analysis) error {
 	if err := os.MkdirAll(hdir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	for _, c := range a.TrialCells() {
-		for _, v := range a.TrialVariants() {
-			h, _ := mergeHDR(a.Trials(c, v))
-			if h == nil {
-				continue
-			}
-			f, err := os.Create(filepath.Join(hdir, HGRMName(c, v)))
-			if err != nil {
-				return fmt.Errorf("report: %w", err)
-			}
-			err = WriteHGRM(f, h)
-			if cerr := f.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("report: %w", cerr)
-			}
-			if err != nil {
-				return err
-			}
+	for _, sp := range a.Series.Spectra {
+		if sp.HDR == nil {
+			continue
+		}
+		f, err := os.Create(filepath.Join(hdir, HGRMName(sp.Cell, sp.Variant)))
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		err = WriteHGRM(f, sp.HDR)
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("report: %w", cerr)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil

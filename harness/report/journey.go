@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"metricstream/harness/analysis"
-	"metricstream/harness/results"
 )
 
 // Claim is a figure the seed (seed/metricstream-learning-path.md) claims
@@ -47,16 +46,7 @@ type ClaimCheck struct {
 }
 
 // cellClients is the median number of closed-loop clients of a cell, or 0.
-func (ix *trialIndex) cellClients(c analysis.Cell) int {
-	var all []*results.Trial
-	for _, v := range ix.variants {
-		all = append(all, ix.byCell[c][v]...)
-	}
-	if len(all) == 0 || all[0].Model == "open" {
-		return 0
-	}
-	return int(analysis.MedianOf(all, func(t *results.Trial) float64 { return float64(t.Clients) }))
-}
+func (ix *trialIndex) cellClients(c analysis.Cell) int { return ix.a.Series.Clients[c] }
 
 // headlineCells are the cells the journey is told at: seed-50x10 and
 // seed-100x10 when the run has them, else one cell of the first scenario

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -217,3 +218,74 @@ var noCINote = regexp.MustCompile(` \(n=[0-9]+, no CI\)$`)
 
 // pageValue is a formatted summary without its "(n=…, no CI)" note.
 func pageValue(s string) string { return noCINote.ReplaceAllString(s, "") }
+
+// The folded sections' one-line summaries, so a reader sees what is inside
+// before unfolding it.
+
+// VerdictTally counts the verdicts: "4 with a significant difference, 20
+// without, 6 with too few trials to tell".
+func (r *Report) VerdictTally() string {
+	sig, none := 0, 0
+	for _, v := range r.ToldVerdicts() {
+		if strings.Contains(v.Text, "no significant difference") {
+			none++
+		} else {
+			sig++
+		}
+	}
+	parts := []string{strconv.Itoa(sig) + " with a significant difference", strconv.Itoa(none) + " without"}
+	if n := len(r.FewVerdicts()); n > 0 {
+		parts = append(parts, strconv.Itoa(n)+" with too few trials to tell")
+	}
+	return joinAnd(parts)
+}
+
+// ClaimTally counts the seed's claims by outcome: "1 met, 3 not met, 1
+// not checkable here".
+func (r *Report) ClaimTally() string {
+	n := map[string]int{}
+	for _, c := range r.Claims {
+		n[c.Met]++
+	}
+	var parts []string
+	for _, o := range []struct{ key, words string }{{"yes", "met"}, {"no", "not met"}, {"n/a", "not checkable here"}} {
+		if n[o.key] > 0 {
+			parts = append(parts, strconv.Itoa(n[o.key])+" "+o.words)
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return joinAnd(parts)
+}
+
+// SLOTally counts the SLO table's cells: "30 of 36 variants × cells met
+// every SLO".
+func (r *Report) SLOTally() string {
+	n := map[string]int{}
+	for _, row := range r.SLOs.Rows {
+		for _, c := range row.Cells {
+			n[c.Class]++
+		}
+	}
+	if n["pass"]+n["fail"] == 0 {
+		return "no trial carried an SLO"
+	}
+	return fmt.Sprintf("%d of %d variants × cells met every SLO", n["pass"], n["pass"]+n["fail"])
+}
+
+// CheckTally says how the variants' verification went: "6 variants,
+// every one verified and intact" or "3 variants; failed: phase3#2".
+func (r *Report) CheckTally() string {
+	var failed []string
+	for _, c := range r.Checks {
+		if c.Recorded && (!c.Verified || !c.Intact || c.Failed != "") {
+			failed = append(failed, c.Variant)
+		}
+	}
+	head := fmt.Sprintf("%d variant%s", len(r.Checks), plural(len(r.Checks)))
+	if len(failed) == 0 {
+		return head + ", every recorded one verified and intact"
+	}
+	return head + "; failed verification or integrity: " + strings.Join(failed, ", ")
+}

@@ -1,14 +1,17 @@
 package report
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"html"
 	"image/png"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,7 +115,7 @@ func checkPage(t *testing.T, run *results.Run) *Report {
 			t.Errorf("chart %s is not on the page", c.File)
 		}
 		for _, p := range c.panels() {
-			if n := len(p.Series); n > MaxSeriesPerPanel || n == 0 {
+			if n := len(p.Series); n > MaxSeriesPerPanel || (n == 0 && len(p.Effects) == 0) {
 				t.Errorf("%s panel %q: %d series (want 1..%d)", c.File, p.Title, n, MaxSeriesPerPanel)
 			}
 		}
@@ -211,5 +214,56 @@ func TestPageValueAndTally(t *testing.T) {
 	}
 	if (CompareTable{Rows: []CompareRow{{Outcome: "~"}}}).Decided() {
 		t.Error("a table of ~ rows unfolded")
+	}
+}
+
+// Before a reader unfolds anything the page shows the result, the journey
+// chart, the headlines and the stage bars; every other section is a
+// closed <details> with a summary line, and every other chart is inside
+// one.
+func TestPageFirstScreenAndFolding(t *testing.T) {
+	for name, run := range map[string]*results.Run{"fixture": fixture(t), "stages": stagesRun()} {
+		rep, err := Build(run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := rep.WriteHTML(&buf); err != nil {
+			t.Fatal(err)
+		}
+		page := buf.String()
+		first := strings.Index(page, `<details class="section"`)
+		if first < 0 {
+			t.Fatalf("%s: no folded section", name)
+		}
+		top := page[:first]
+		for _, want := range []string{`<h1 id="result">` + rep.Title, `src="journey-effects.png"`, `<ol class="headlines"`} {
+			if !strings.Contains(html.UnescapeString(top), want) {
+				t.Errorf("%s: the unfolded top lacks %q", name, want)
+			}
+		}
+		if n := strings.Count(top, "<li class="); n != len(rep.Headlines) || n == 0 {
+			t.Errorf("%s: %d headlines on top, want %d", name, n, len(rep.Headlines))
+		}
+		for _, c := range rep.Charts {
+			shown := strings.Contains(top, `src="`+c.File+`"`)
+			if want := c.Place != ""; shown != want {
+				t.Errorf("%s: %s (place %q) unfolded: %v", name, c.File, c.Place, shown)
+			}
+		}
+		sections := regexp.MustCompile(`<details class="section"[^>]*>`).FindAllString(page, -1)
+		if len(sections) < 8 {
+			t.Errorf("%s: %d folded sections", name, len(sections))
+		}
+		for _, s := range sections {
+			if strings.Contains(s, " open") {
+				t.Errorf("%s: section %s opens unfolded", name, s)
+			}
+		}
+		for _, id := range []string{"steps", "verdicts", "charts", "seed", "slo", "summaries", "comparisons", "details"} {
+			if !strings.Contains(page, `<details class="section" id="`+id+`"><summary><h2>`) {
+				t.Errorf("%s: section %s is not a folded section with a heading", name, id)
+			}
+		}
 	}
 }

@@ -23,9 +23,13 @@ import (
 	"metricstream/harness/results"
 )
 
-// Report is everything the page shows, computed from one run.
+// Report is everything the page shows, laid out from one analysis.
 type Report struct {
-	RunID       string
+	RunID string
+	// Title is the run's result in one sentence; Headlines are the
+	// journey's steps in plain words (headline.go): the first screen.
+	Title       string
+	Headlines   []Headline
 	Analysis    *analysis.Analysis
 	Env         []KV
 	Variants    []results.Variant
@@ -74,14 +78,24 @@ type SLOCell struct {
 	Class string // "pass", "fail" or ""
 }
 
-// Build computes a report from a run; it writes nothing.
+// Build analyses run and lays out its report; it writes nothing. A caller
+// that already holds the run's analysis (lab experiment, which printed its
+// summary from it) calls BuildFrom instead: one analysis per run.
 func Build(run *results.Run) (*Report, error) {
 	a, err := analysis.Analyze(run)
 	if err != nil {
 		return nil, err
 	}
+	return BuildFrom(a), nil
+}
+
+// BuildFrom lays out the report of an analysis; it computes nothing of
+// its own and writes nothing.
+func BuildFrom(a *analysis.Analysis) *Report {
+	run := a.Run
 	rep := &Report{RunID: runID(run), Analysis: a, Summaries: summaryTables(a), Comparisons: compareTables(a),
-		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants, Medians: medianTables(a)}
+		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants, Medians: medianTables(a),
+		Title: titleSentence(a), Headlines: firstScreen(a)}
 	rep.Env = environment(run)
 	ix := indexTrials(a)
 	rep.Checks = checks(run, ix.variants)
@@ -92,6 +106,8 @@ func Build(run *results.Run) (*Report, error) {
 		rep.Skipped = append(rep.Skipped, sk...)
 	}
 	heads := headlineCells(ix)
+	add(journeyChart(a))
+	add(stageBars(a), nil)
 	add(journeyCharts(a, ix, heads))
 	add(successCharts(ix))
 	add(latencyCharts(ix))
@@ -102,12 +118,22 @@ func Build(run *results.Run) (*Report, error) {
 	rep.Claims = checkClaims(a, ix, heads)
 	claimMechanisms(a, rep.Claims)
 	rep.Steps, rep.StageTables, rep.USLRows = stepViews(a), stageTables(a), uslRows(a)
-	add(stagesCharts(a))
 	add(uslCharts(a))
 	for i := range rep.Charts {
 		rep.Charts[i].Width, rep.Charts[i].Height = rep.Charts[i].PixelSize()
 	}
-	return rep, nil
+	return rep
+}
+
+// ChartsAt are the charts the page shows at place (Chart.Place).
+func (r *Report) ChartsAt(place string) []Chart {
+	var out []Chart
+	for _, c := range r.Charts {
+		if c.Place == place {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // pixels is the size in pixels of a length in vgimg's default 96 dpi.
@@ -120,14 +146,21 @@ func runID(run *results.Run) string {
 	return filepath.Base(run.Dir)
 }
 
-// Write builds the report of run into dir (created if needed): index.html,
-// one PNG per chart, medians.csv and hgrm/<cell>_<variant>.hgrm. It returns the path of index.html. A chart that
-// cannot be drawn is listed on the page as skipped, with the error.
+// Write analyses run and writes its report into dir (see WriteFrom).
 func Write(run *results.Run, dir string) (string, error) {
-	rep, err := Build(run)
+	a, err := analysis.Analyze(run)
 	if err != nil {
 		return "", err
 	}
+	return WriteFrom(a, dir)
+}
+
+// WriteFrom writes the report of an analysis into dir (created if
+// needed): index.html, one PNG per chart, medians.csv and
+// hgrm/<cell>_<variant>.hgrm. It returns the path of index.html. A chart
+// that cannot be drawn is listed on the page as skipped, with the error.
+func WriteFrom(a *analysis.Analysis, dir string) (string, error) {
+	rep := BuildFrom(a)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}

@@ -212,7 +212,7 @@ func TestCharts(t *testing.T) {
 		if !bytes.Contains(page, []byte(`src="`+c.File+`"`)) {
 			t.Errorf("page does not link %s", c.File)
 		}
-		if len(c.AllSeries()) == 0 || c.Title == "" {
+		if (len(c.AllSeries()) == 0 && len(c.Effects) == 0) || c.Title == "" {
 			t.Errorf("%s: incomplete chart %+v", c.File, c)
 		}
 		for _, p := range c.panels() {
@@ -408,6 +408,24 @@ func TestTextAndHTMLAgree(t *testing.T) {
 	}
 	if len(a.Knees) == 0 || len(a.Verdicts) == 0 || len(a.Rows) == 0 {
 		t.Fatalf("fixture gives %d knees, %d verdicts, %d rows: nothing to compare", len(a.Knees), len(a.Verdicts), len(a.Rows))
+	}
+	// the first screen's sentences: the result and one headline per step,
+	// wrapped in the terminal, so compared word by word
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	pw, tw := words(p), words(txt)
+	hs := headlines(a)
+	if len(hs) != len(a.Steps) || len(hs) == 0 {
+		t.Fatalf("%d headlines for %d steps", len(hs), len(a.Steps))
+	}
+	for _, s := range append([]string{rep.Title}, func() (out []string) {
+		for _, h := range hs {
+			out = append(out, h.Text)
+		}
+		return out
+	}()...) {
+		if !strings.Contains(pw, words(s)) || !strings.Contains(tw, words(s)) {
+			t.Errorf("%q not in both the summary and the page", s)
+		}
 	}
 	for _, k := range a.Knees {
 		both("knee", k.Text())

@@ -3,55 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
-
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
-	"metricstream/harness/results"
 )
-
-// mergeHDR merges the histograms of trials; nil when none has one. Trials
-// whose histogram does not decode are counted in bad.
-func mergeHDR(ts []*results.Trial) (h *hdrhistogram.Histogram, bad int) {
-	for _, t := range ts {
-		if t.HDR == "" {
-			continue
-		}
-		th, err := results.DecodeHDR(t.HDR)
-		if err != nil {
-			bad++
-			continue
-		}
-		if h == nil {
-			h = hdrhistogram.New(th.LowestTrackableValue(), th.HighestTrackableValue(), int(th.SignificantFigures()))
-		}
-		h.Merge(th)
-	}
-	if h != nil && h.TotalCount() == 0 {
-		h = nil
-	}
-	return h, bad
-}
-
-// spectrumTicksPerDecade is how many points the spectrum has per "nine".
-const spectrumTicksPerDecade = 10
-
-// Spectrum returns the latency percentile spectrum of h in wrk2 style:
-// X = 1/(1-q) for quantile q (so 10 is p90, 100 is p99, …), Y = latency in
-// ms. It stops at the resolution of the data (1/(1-q) ≤ total count) or at
-// p99.9999.
-func Spectrum(h *hdrhistogram.Histogram) []Point {
-	var pts []Point
-	total := float64(h.TotalCount())
-	for k := 0; ; k++ {
-		x := math.Pow(10, float64(k)/spectrumTicksPerDecade)
-		if x > total || x > 1e6 {
-			break
-		}
-		q := 1 - 1/x
-		pts = append(pts, Point{x, float64(h.ValueAtQuantile(q*100)) / 1e6})
-	}
-	return pts
-}
 
 // spectrumFrom is where the drawn spectrum starts: p50 (x = 2). Below the
 // median the curve only adds the single fastest request (p0), which
@@ -98,21 +50,20 @@ func spectrumCharts(ix *trialIndex) ([]Chart, []Skipped) {
 		var bad int
 		maxX := 0.0
 		for _, v := range ix.variants {
-			h, b := mergeHDR(ix.byCell[cell][v])
-			bad += b
-			if h == nil {
+			sp := ix.a.Series.SpectrumOf(cell, v)
+			if sp == nil {
 				continue
 			}
-			pts := Spectrum(h)
+			bad += sp.Bad
 			var keep []Point
-			for _, p := range pts {
+			for _, p := range sp.Points {
 				if p.Y > 0 && p.X >= spectrumFrom*0.99 {
-					keep = append(keep, p)
+					keep = append(keep, Point{p.X, p.Y / 1e6}) // ms
 					maxX = math.Max(maxX, p.X)
 				}
 			}
 			if len(keep) > 0 {
-				c.Series = append(c.Series, Series{Name: fmt.Sprintf("%s (n=%d)", v, h.TotalCount()), Color: ix.color[v], Dash: ix.color[v], Points: keep})
+				c.Series = append(c.Series, Series{Name: fmt.Sprintf("%s (n=%d)", v, sp.Count), Color: ix.color[v], Dash: ix.color[v], Points: keep})
 			}
 		}
 		if bad > 0 {

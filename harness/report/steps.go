@@ -8,10 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-
 	"metricstream/harness/analysis"
 	"metricstream/harness/usl"
 	"metricstream/internal/stages"
@@ -126,54 +122,6 @@ func uslRows(a *analysis.Analysis) []USLRow {
 	return out
 }
 
-// stageGroups are the stacked bars' segments: each dimension's own stage
-// apart (what a variant can change), the code every variant shares in one
-// (at most 6 series a panel; the stage table has every stage).
-var stageGroups = []struct {
-	name   string
-	stages []stages.Stage
-}{
-	{"shared: read, validate, encode, respond", []stages.Stage{stages.ReadHeader, stages.ReadBody, stages.Validate, stages.Encode, stages.Respond}},
-	{"queue (executor)", []stages.Stage{stages.Queue}},
-	{"rate_limit (lock)", []stages.Stage{stages.RateLimit}},
-	{"record (metrics)", []stages.Stage{stages.Record}},
-	{"parse (parser)", []stages.Stage{stages.Parse}},
-	{"write (writer)", []stages.Stage{stages.Write}},
-}
-
-// stagesCharts draws one stacked bar per variant of each scenario with
-// stage costs: stages-<scenario>.png.
-func stagesCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
-	var out []Chart
-	for _, sc := range a.StageScenarios() {
-		c := Chart{File: fileName("stages", sc), Title: "Where the time goes: " + sc, XLabel: "variant",
-			YLabel: "µs per timed request (mean)", Bars: true, Stacked: true,
-			Note: "Each bar is a variant's mean time inside the server per timed request, split by stage (wall time: waits included); the stages every variant shares are one segment. A dimension's segment over the bar is its Amdahl bound: the most any variant of it can buy."}
-		var vs []string
-		for _, v := range a.Variants {
-			if a.StageCostOf(sc, v) != nil {
-				vs = append(vs, v)
-			}
-		}
-		c.Categories = vs
-		for gi, g := range stageGroups {
-			s := Series{Name: g.name, Color: gi}
-			for j, v := range vs {
-				snap := a.StageCostOf(sc, v).Snapshot
-				var ns float64
-				for _, st := range g.stages {
-					x, _ := snap.Get(st.String())
-					ns += x.PerRequestNS
-				}
-				s.Points = append(s.Points, Point{X: float64(j), Y: ns / 1e3})
-			}
-			c.Series = append(c.Series, s)
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
 // uslPerPanel is the most variants one USL panel shows: each has its
 // points and its fitted curve, so 3 variants are 6 series.
 const uslPerPanel = 3
@@ -255,42 +203,6 @@ func meanPoints(pts []usl.Point) []Point {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].X < out[j].X })
 	return out
-}
-
-// addStacked draws c's series as bars stacked per category, the first
-// series at the bottom.
-func addStacked(p *plot.Plot, c *Chart, legends *legendSet) error {
-	var below *plotter.BarChart
-	top := 0.0
-	totals := make([]float64, len(c.Categories))
-	for _, s := range c.Series {
-		vals := make(plotter.Values, len(c.Categories))
-		for _, pt := range s.Points {
-			if i := int(pt.X); i >= 0 && i < len(vals) && !math.IsNaN(pt.Y) {
-				vals[i] = pt.Y
-				totals[i] += pt.Y
-			}
-		}
-		b, err := plotter.NewBarChart(vals, vg.Points(36))
-		if err != nil {
-			return fmt.Errorf("report: chart %s: %w", c.File, err)
-		}
-		b.Color = seriesColor(s.Color)
-		b.LineStyle.Width = 0
-		if below != nil {
-			b.StackOn(below)
-		}
-		below = b
-		p.Add(b)
-		legends.add(s.Name, b)
-	}
-	for _, t := range totals {
-		top = math.Max(top, t)
-	}
-	p.NominalX(c.Categories...)
-	p.X.Min, p.X.Max = -0.6, float64(len(c.Categories))-0.4
-	p.Y.Min, p.Y.Max = 0, top*1.1
-	return nil
 }
 
 // claimMechanisms gives each seed claim not met the measured mechanism:

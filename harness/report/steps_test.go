@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,15 +32,17 @@ func TestStepsStagesUSLPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := string(b)
-	h2 := regexp.MustCompile(`<h2 id="([a-z]+)"`).FindAllStringSubmatch(page, -1)
-	if len(h2) == 0 || h2[0][1] != "steps" {
-		t.Fatalf("first section %v, want steps", h2)
+	// the first screen (result, journey chart, headlines), then where the
+	// time goes, then the folded sections, the environment last
+	var at []int
+	for _, id := range []string{`id="result"`, `src="journey-effects.png"`, `id="headlines"`, `id="stages"`, `id="steps"`, `id="details"`, `id="environment"`} {
+		i := strings.Index(page, id)
+		if i < 0 || (len(at) > 0 && i < at[len(at)-1]) {
+			t.Fatalf("%s missing or out of order", id)
+		}
+		at = append(at, i)
 	}
-	order := strings.Index(page, `id="steps"`) < strings.Index(page, `id="details"`) && strings.Index(page, `id="details"`) < strings.Index(page, `id="environment"`)
-	if !order {
-		t.Error("details (environment) must follow the findings")
-	}
-	steps := page[strings.Index(page, `id="steps"`):strings.Index(page, `id="stages"`)]
+	steps := page[strings.Index(page, `id="steps"`):strings.Index(page, `id="verdicts"`)]
 	if n := strings.Count(steps, "<tr><td>"); n != 2 {
 		t.Errorf("steps section has %d rows, want 2 (parser, lock)", n)
 	}
@@ -81,16 +84,19 @@ func TestStagesAndUSLCharts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, _ := stagesCharts(a)
+	cs := stageBars(a)
 	if len(cs) != 1 || cs[0].File != "stages-big.png" || !cs[0].Stacked || len(cs[0].Categories) != 3 || len(cs[0].Series) != 6 {
 		t.Fatalf("stage charts %+v", cs)
 	}
 	var total float64
 	for _, s := range cs[0].Series {
 		total += s.Points[0].Y
+		if s.Name == "parse (parser)" && math.Abs(s.Points[0].Y-50) > 1e-9 {
+			t.Errorf("phase2's parse segment %v%%, want 50%% (50 of 100 µs)", s.Points[0].Y)
+		}
 	}
-	if total != 100 { // phase2: 40 + 50 + 0.5 + 9.5 µs
-		t.Errorf("phase2's bar totals %v µs, want 100", total)
+	if math.Abs(total-100) > 1e-9 { // phase2: 40 + 50 + 0.5 + 9.5 µs, the whole request
+		t.Errorf("phase2's bar totals %v%%, want 100%%", total)
 	}
 	us, sk := uslCharts(a)
 	if len(us) != 1 || len(sk) != 0 || us[0].File != "usl-sweep.png" {

@@ -4,47 +4,68 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
+	"strings"
+	"unicode/utf8"
 
 	"metricstream/harness/analysis"
 )
 
-// Summary writes the terminal summary of an analysis (what `lab experiment`
-// prints at the end): one row per cell and variant with the medians over
-// its trials and its SLO verdict, the knee of every stepped load scenario,
-// the replica and fault findings, then the failed variants. Every number
-// and verdict is the analysis's, as on the page.
-func Summary(w io.Writer, a *analysis.Analysis) error {
+// SummaryWidth is the most columns a line of the terminal summary takes
+// before its wide tables: it reads in an 80- or 120-column terminal
+// without wrapping into a block.
+const SummaryWidth = 100
+
+// Summary writes the whole terminal summary of an analysis: the narrow
+// part (WriteSummary) and then the wide tables.
+func Summary(w io.Writer, a *analysis.Analysis) error { return WriteSummary(w, a, true) }
+
+// WriteSummary writes the terminal summary of an analysis (what `lab
+// experiment` prints at the end). It opens with the run's result in one
+// sentence and one headline per journey step (the page's first screen),
+// then the medians of every cell and variant with their SLO verdicts, the
+// knees, the capacity, scaling, replica and fault findings, the seed's
+// designs and the failed variants, every line at most SummaryWidth
+// columns. With wide, the tables too wide for that follow (the full
+// "what each step buys", Amdahl's bounds, the USL fits); without, one
+// line says where they are. Every number and verdict is the analysis's,
+// as on the page.
+func WriteSummary(w io.Writer, a *analysis.Analysis, wide bool) error {
 	ew := &errWriter{w: w}
-	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tSTEP\tVARIANT\tTRIALS\tSUCCESS\tP99\tREQ/S\tSLO\tLOST (max)")
-	for _, r := range a.Rows {
-		step, lost := r.Cell.Step, "-"
-		if step == "" {
-			step = "-"
+	para(ew, "", "", "Run "+a.Run.Meta.RunID+": "+titleSentence(a))
+	if hs := headlines(a); len(hs) > 0 {
+		fmt.Fprintln(ew, "\nThe journey, one step per line (req/s in the step's primary scenario, 95% interval):")
+		for i, h := range hs {
+			n := strconv.Itoa(i+1) + ". "
+			para(ew, "  "+n, strings.Repeat(" ", 2+len(n)), h.Text)
 		}
-		if r.Kind != "" {
-			lost = strconv.FormatInt(r.Lost, 10)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Cell.Scenario, step, r.Variant, r.Trials,
-			analysis.FormatValue("success-%", r.Success), analysis.FormatValue("p99-ns", r.P99),
-			analysis.FormatValue("req/s", r.Throughput), r.SLO.Text(), lost)
 	}
-	tw.Flush()
+	fmt.Fprintln(ew)
+	rowsTable(ew, a)
 	if len(a.Knees) > 0 {
 		fmt.Fprintf(ew, "Knees (highest load step whose trials all met the SLOs; median success ≥ %.0f%% where they carry none):\n", analysis.KneeSuccess)
 		for _, k := range a.Knees {
-			fmt.Fprintf(ew, "  %s %s: %s\n", k.Scenario, k.Variant, k.Text())
+			para(ew, "  ", "    ", k.Scenario+" "+k.Variant+": "+k.Text())
 		}
 	}
-	stepsSummary(ew, a)
 	section(ew, "Capacity at SLO (highest offered open-loop rate meeting every SLO; median over trials, 95% CI):", a.CapacityLines())
 	section(ew, "Scaling with the server's cores (-cpus; median per core count, last/first):", a.ScalingLines())
-	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica rate limit):", a.Replicas)
-	section(ew, "Faults (RELIABILITY.md criteria; medians over trials, worst case for closes, recovery and loss):", a.Faults)
-	seedSection(ew, a.SeedDesigns)
+	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica limit):", a.Replicas)
+	section(ew, "Faults (each criterion per variant; medians over trials, worst case for closes, recovery, loss):", a.Faults)
+	if len(a.SeedDesigns) > 0 {
+		fmt.Fprintln(ew, "The seed's designs (what broke, at what load, beside the corrected variant; every trial: -v):")
+		for _, sd := range a.SeedDesigns {
+			para(ew, "  ", "    ", sd.Scenario+": "+sd.Headline)
+		}
+	}
 	for _, f := range a.Failed {
-		fmt.Fprintf(ew, "FAILED (not measured) %s\n", f)
+		para(ew, "", "    ", "FAILED (not measured) "+f)
+	}
+	if wide {
+		fmt.Fprintln(ew, "\nWide tables:")
+		stepsSummary(ew, a)
+		seedSection(ew, a.SeedDesigns)
+	} else if len(a.Steps) > 0 || len(a.USL) > 0 || len(a.SeedDesigns) > 0 {
+		fmt.Fprintln(ew, "\nThe full steps table, Amdahl's bounds, USL fits, the seed designs' trials: add -v, or see the page.")
 	}
 	if ew.err != nil {
 		return fmt.Errorf("report: %w", ew.err)
@@ -52,12 +73,96 @@ func Summary(w io.Writer, a *analysis.Analysis) error {
 	return nil
 }
 
+// rowsTable is one row per cell and variant, under a line naming the
+// cell: trials, median success, p99 and throughput, and the SLO verdict in
+// short ("pass 6/6", "fail 4/6"); the SLOs a cell failed follow in full,
+// and the acknowledged metrics lost where a kind counts them.
+func rowsTable(w io.Writer, a *analysis.Analysis) {
+	if len(a.Rows) == 0 {
+		return
+	}
+	lost := false
+	for _, r := range a.Rows {
+		lost = lost || r.Kind != ""
+	}
+	head := []string{"VARIANT", "TRIALS", "SUCCESS", "P99", "REQ/S", "SLO"}
+	if lost {
+		head = append(head, "LOST (max)")
+	}
+	rows := [][]string{head}
+	var cells []string // the cell a row of rows starts, "" when it continues one
+	cells = append(cells, "")
+	var failed []string
+	prev := analysis.Cell{Scenario: "\x00"}
+	for _, r := range a.Rows {
+		slo := r.SLO.Text()
+		if !r.SLO.Met() && r.SLO.With > 0 {
+			slo = fmt.Sprintf("fail %d/%d", r.SLO.Pass, r.SLO.With)
+			failed = append(failed, r.Cell.String()+" "+r.Variant+": "+r.SLO.Text())
+		}
+		row := []string{r.Variant, strconv.Itoa(r.Trials), analysis.FormatValue("success-%", r.Success),
+			analysis.FormatValue("p99-ns", r.P99), analysis.FormatValue("req/s", r.Throughput), slo}
+		if lost {
+			l := "-"
+			if r.Kind != "" {
+				l = strconv.FormatInt(r.Lost, 10)
+			}
+			row = append(row, l)
+		}
+		c := ""
+		if r.Cell != prev {
+			c, prev = r.Cell.String(), r.Cell
+		}
+		rows, cells = append(rows, row), append(cells, c)
+	}
+	widths := make([]int, len(head))
+	for _, row := range rows {
+		for i, c := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	fmt.Fprintln(w, "Medians per cell and variant (over trials; SLO: trials meeting every SLO of the scenario):")
+	for i, row := range rows {
+		if cells[i] != "" {
+			fmt.Fprintln(w, "  "+cells[i])
+		}
+		var b strings.Builder
+		b.WriteString("    ")
+		for j, c := range row {
+			b.WriteString(c)
+			if j < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[j]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+	if len(failed) > 0 {
+		fmt.Fprintln(w, "SLOs not met:")
+		for _, f := range failed {
+			para(w, "  ", "    ", f)
+		}
+	}
+}
+
 func section(w io.Writer, head string, lines []string) {
 	if len(lines) == 0 {
 		return
 	}
-	fmt.Fprintln(w, head)
+	para(w, "", "  ", head)
 	for _, l := range lines {
-		fmt.Fprintln(w, "  "+l)
+		para(w, "  ", "    ", l)
+	}
+}
+
+// para writes s wrapped to SummaryWidth columns, its first line after
+// first and the others after rest.
+func para(w io.Writer, first, rest, s string) {
+	width := SummaryWidth - max(utf8.RuneCountInString(first), utf8.RuneCountInString(rest))
+	for i, l := range strings.Split(wrap(s, width), "\n") {
+		if i == 0 {
+			fmt.Fprintln(w, first+l)
+		} else {
+			fmt.Fprintln(w, rest+l)
+		}
 	}
 }

@@ -13,8 +13,10 @@ package results
 
 import (
 	"bufio"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -33,6 +35,10 @@ const (
 	VerifyFile = "verify.json"
 	BenchFile  = "bench.txt"
 )
+
+// TrialsGzFile is TrialsFile gzipped, as a run stored in the repository
+// keeps it (docs/runs/); Read takes either.
+const TrialsGzFile = TrialsFile + ".gz"
 
 // Meta describes a run and the machine it ran on.
 type Meta struct {
@@ -329,11 +335,20 @@ func Read(dir string) (*Run, error) {
 		return nil, err
 	}
 	f, err := os.Open(filepath.Join(dir, TrialsFile))
+	var in io.Reader = f
+	if os.IsNotExist(err) {
+		if f, err = os.Open(filepath.Join(dir, TrialsGzFile)); err == nil {
+			if in, err = gzip.NewReader(f); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("results: %s: %w", filepath.Join(dir, TrialsGzFile), err)
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("results: %w", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	for line := 1; sc.Scan(); line++ {
 		if len(sc.Bytes()) == 0 {

@@ -96,7 +96,7 @@ func TestShippedFaultScenarios(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if string(s.Kind) != n || !s.PerTrial() || s.Quick || !strings.Contains(s.About, "RELIABILITY") {
+		if string(s.Kind) != n || !s.PerTrial() || s.Quick || !strings.Contains(s.About, "docs/faults.md") {
 			t.Errorf("%s: kind %q, per-trial %v, quick %v, about %q", n, s.Kind, s.PerTrial(), s.Quick, s.About)
 		}
 	}

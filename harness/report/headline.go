@@ -1,0 +1,216 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"metricstream/harness/analysis"
+)
+
+// Headline is one journey step in plain words: what the step's new
+// variant did to throughput in the step's primary scenario, with the 95%
+// interval, and why, in at most about 25 words. The first screen of the
+// page, the terminal summary and the README state these same sentences;
+// every figure in them is the analysis's (Analysis.Steps and
+// Analysis.Series.Journey), only the words are the report's.
+type Headline struct {
+	Dimension string // "writer"
+	Text      string // "async writer: +201% [+73.7%, +412%] req/s when every write is fsynced — the write stage fell from 98% to 30% of a request"
+	Class     string // "better", "worse", or "" when the run could not tell
+}
+
+// headlines phrases every journey step of a.
+func headlines(a *analysis.Analysis) []Headline {
+	var out []Headline
+	for i, e := range a.Series.Journey {
+		out = append(out, headline(e, a.Steps[i]))
+	}
+	return out
+}
+
+// firstScreen is what the page's first screen lists under its title: the
+// journey's headlines, or, for a run with no journey step but the seed's
+// designs, what each of those broke (their scenario's headline).
+func firstScreen(a *analysis.Analysis) []Headline {
+	if hs := headlines(a); len(hs) > 0 {
+		return hs
+	}
+	var out []Headline
+	for _, sd := range a.SeedDesigns {
+		out = append(out, Headline{Dimension: sd.Scenario, Text: sd.Scenario + ": " + sd.Headline})
+	}
+	return out
+}
+
+// headline phrases one step: "<variant> <dimension>: <effect> <where> —
+// <why>". The effect is the measured change with its interval where it is
+// significant, else the largest effect the interval leaves possible ("no
+// effect larger than ±X%"); the why is the dimension's stage share of a
+// request before and after (significant), or its share and the cores
+// (not), left out where the stage costs rest on too few timed requests.
+func headline(e analysis.StepEffect, r analysis.StepRow) Headline {
+	name := e.New
+	if e.NewVariant != "" {
+		name = e.NewVariant + " " + e.Dimension
+	}
+	h := Headline{Dimension: e.Dimension}
+	c := r.Effect
+	switch {
+	case c == nil:
+		h.Text = fmt.Sprintf("%s: not measured (no throughput of both %s and %s in one scenario)", name, e.Old, e.New)
+		return h
+	case !c.Tested:
+		h.Text = fmt.Sprintf("%s: %s req/s %s, too few trials to tell (n=%s; a 95%% interval needs %d)",
+			name, analysis.FormatDelta(c.Delta), where(e.Cell), analysis.FormatN(c.N1, c.N2), analysis.MinTrials)
+		return h
+	case e.Significant:
+		h.Text = fmt.Sprintf("%s: %s req/s %s", name, effectWithInterval(c.Delta, e), where(e.Cell))
+		if o := c.Outcome(); o == "better" || o == "worse" {
+			h.Class = o
+		}
+		if why := shareMoved(e); why != "" {
+			h.Text += " — " + why
+		}
+	default:
+		if math.IsNaN(e.Unresolved) {
+			h.Text = fmt.Sprintf("%s: no significant effect %s (p=%s)", name, where(e.Cell), analysis.FormatP(c.PAdj))
+		} else {
+			h.Text = fmt.Sprintf("%s: no effect larger than ±%s %s", name, plainPct(math.Max(math.Abs(r.EffectLo), math.Abs(r.EffectHi))), where(e.Cell))
+		}
+		if why := shareHeld(e); why != "" {
+			h.Text += " — " + why
+		}
+	}
+	return h
+}
+
+// effectWithInterval is "+201% [+73.7%, +412%]".
+func effectWithInterval(delta float64, e analysis.StepEffect) string {
+	s := analysis.FormatDelta(delta)
+	if !math.IsNaN(e.Lo) {
+		s += " [" + analysis.FormatDelta((e.Lo-1)*100) + ", " + analysis.FormatDelta((e.Hi-1)*100) + "]"
+	}
+	return s
+}
+
+// scenarioWords say what a scenario puts on the request path, for the
+// headlines; a scenario not listed is named.
+var scenarioWords = map[string]string{
+	"fsync":              "when every write is fsynced",
+	"large-batch":        "on 1,000-metric batches",
+	"throughput":         "at full keep-alive load",
+	"capacity":           "at the highest rate meeting the SLOs",
+	"capacity-full":      "at the highest rate meeting the strict SLOs",
+	"seed-50x10":         "at the seed's 50 clients × 10 requests",
+	"seed-100x10":        "at the seed's 100 clients × 10 requests",
+	"lock-contention":    "with many clients contending for the limiter",
+	"metrics-contention": "with many clients recording at once",
+	"conn-per-request":   "with a new connection per request",
+}
+
+// where says the step's cell in words: "when every write is fsynced",
+// "in client-sweep clients=100".
+func where(c analysis.Cell) string {
+	if w, ok := scenarioWords[c.Scenario]; ok && c.Step == "" {
+		return w
+	}
+	return "in " + c.String()
+}
+
+// shareMoved is "the write stage fell from 98% to 30% of a request", ""
+// without both shares or from too few timed requests.
+func shareMoved(e analysis.StepEffect) string {
+	if math.IsNaN(e.OldShare) || math.IsNaN(e.NewShare) || e.Timed < analysis.MinTimed {
+		return ""
+	}
+	verb := "fell"
+	if e.NewShare > e.OldShare {
+		verb = "rose"
+	}
+	return fmt.Sprintf("the %s stage %s from %s to %s of a request", stageWords(e), verb, plainPct(100*e.OldShare), plainPct(100*e.NewShare))
+}
+
+// shareHeld is "the rate_limit stage is 2.0% of a request on 2 cores".
+func shareHeld(e analysis.StepEffect) string {
+	if math.IsNaN(e.OldShare) || e.Timed < analysis.MinTimed {
+		return ""
+	}
+	return fmt.Sprintf("the %s stage is %s of a request on %d cores", stageWords(e), plainPct(100*e.OldShare), max(e.Cores, 1))
+}
+
+func stageWords(e analysis.StepEffect) string { return strings.Join(e.Stages, "+") }
+
+// plainPct formats a percentage for a sentence: "98%", "2.0%", "0.019%".
+func plainPct(p float64) string {
+	switch a := math.Abs(p); {
+	case a >= 9.95:
+		return fmt.Sprintf("%.0f%%", p)
+	case a >= 0.995:
+		return fmt.Sprintf("%.1f%%", p)
+	}
+	return fmt.Sprintf("%.2g%%", p)
+}
+
+// titleSentence is the run's result in one sentence: how many journey
+// steps raised or lowered throughput on their primary scenario, and the
+// largest significant effect.
+func titleSentence(a *analysis.Analysis) string {
+	if len(a.Steps) == 0 {
+		n, c := len(a.TrialVariants()), len(a.TrialCells())
+		s := fmt.Sprintf("%d variant%s measured on %d cell%s", n, plural(n), c, plural(c))
+		if len(a.Pairs) > 0 {
+			return s + fmt.Sprintf("; no journey step, %d pair%s compared: see the verdicts.", len(a.Pairs), plural(len(a.Pairs)))
+		}
+		return s + "."
+	}
+	var up, down, none int
+	var best *analysis.StepEffect
+	for i, e := range a.Series.Journey {
+		switch {
+		case e.Significant && e.Ratio > 1:
+			up++
+		case e.Significant && e.Ratio < 1:
+			down++
+		default:
+			none++
+		}
+		if e.Significant && (best == nil || math.Abs(math.Log(e.Ratio)) > math.Abs(math.Log(best.Ratio))) {
+			best = &a.Series.Journey[i]
+		}
+	}
+	var parts []string
+	if up > 0 {
+		parts = append(parts, fmt.Sprintf("%d raised throughput", up))
+	}
+	if down > 0 {
+		parts = append(parts, fmt.Sprintf("%d lowered it", down))
+	}
+	if none > 0 {
+		parts = append(parts, fmt.Sprintf("%d had no effect this run could tell", none))
+	}
+	s := fmt.Sprintf("Of %d journey step%s, %s", len(a.Steps), plural(len(a.Steps)), joinAnd(parts))
+	if best != nil {
+		name := best.New
+		if best.NewVariant != "" {
+			name = best.NewVariant + " " + best.Dimension
+		}
+		s += fmt.Sprintf("; the largest: %s, %s req/s %s", name, analysis.FormatDelta((best.Ratio-1)*100), where(best.Cell))
+	}
+	return s + "."
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// joinAnd joins "a", "b", "c" as "a, b and c".
+func joinAnd(parts []string) string {
+	if len(parts) <= 1 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
