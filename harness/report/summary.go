@@ -42,6 +42,7 @@ func Summary(w io.Writer, a *analysis.Analysis) error {
 	section(ew, "Scaling with the server's cores (-cpus; median per core count, last/first):", a.ScalingLines())
 	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica rate limit):", a.Replicas)
 	section(ew, "Faults (RELIABILITY.md criteria; medians over trials, worst case for closes, recovery and loss):", a.Faults)
+	section(ew, DiskHead, DiskLines(a))
 	seedSection(ew, a.SeedDesigns)
 	for _, f := range a.Failed {
 		fmt.Fprintf(ew, "FAILED (not measured) %s\n", f)
