@@ -48,7 +48,8 @@ type DiskFinding struct {
 	// figure stands for them).
 	RecoveredMedianNS, RecoveredWorstNS float64
 	Recovered, Unrecovered              int
-	NeverFilled                         int // trials whose disk never refused: no full disk measured
+	FullMedianNS                        float64 // median time the disk refused (first refusal to lift)
+	NeverFilled                         int     // trials whose disk never refused: no full disk measured
 
 	// Memory: medians of the resident set at the start and at its peak,
 	// and the most the writer held for retry or queued (bytes, batches),
@@ -88,7 +89,7 @@ func (a *Analysis) DiskFindings() []DiskFinding {
 
 func diskFinding(c Cell, v string, ts []*results.Trial) DiskFinding {
 	f := DiskFinding{Cell: c, Variant: v, Kind: ts[0].Kind, Trials: len(ts)}
-	var share, p99, rec, rss0, rss []float64
+	var share, p99, rec, rss0, rss, fullFor []float64
 	for _, t := range ts {
 		d := diskOf(t)
 		f.Acked += t.Acked
@@ -115,6 +116,7 @@ func diskFinding(c Cell, v string, ts []*results.Trial) DiskFinding {
 			case d.FirstOKNS < 0:
 				f.Unrecovered++
 			default:
+				fullFor = append(fullFor, float64(d.FullNS))
 				f.Recovered++
 				rec = append(rec, float64(d.FirstOKNS))
 				f.RecoveredWorstNS = max(f.RecoveredWorstNS, float64(d.FirstOKNS))
@@ -128,7 +130,7 @@ func diskFinding(c Cell, v string, ts []*results.Trial) DiskFinding {
 	f.Refused503Pct, f.P99NS = Median(share), Median(p99)
 	f.RSSStartBytes, f.RSSPeakBytes = Median(rss0), Median(rss)
 	if len(rec) > 0 {
-		f.RecoveredMedianNS = Median(rec)
+		f.RecoveredMedianNS, f.FullMedianNS = Median(rec), Median(fullFor)
 	}
 	f.NothingLost = f.Lost == 0 && f.Landed == f.Acked
 	f.CleanExit = f.BadExits == 0

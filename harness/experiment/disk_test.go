@@ -23,7 +23,7 @@ func diskOfTrial(t *testing.T, tr results.Trial, kind string) *results.DiskFault
 // sync writers: 503s while it is full, 2xx again within a second of the
 // lift, exit 0 after SIGTERM and every acknowledged metric in the file.
 func TestDiskFullRealServer(t *testing.T) {
-	sc := parseScenario(t, "df", `{"name":"df","about":"t","kind":"disk-full","model":"closed","clients":4,"batch":10,"duration":"3s","server":{"rate_limit":0}}`)
+	sc := parseScenario(t, "df", `{"name":"df","about":"t","kind":"disk-full","model":"closed","clients":4,"batch":10,"duration":"2s","server":{"rate_limit":0}}`)
 	run := runBuilt(t, "optimized writer=sync", sc)
 	noProblems(t, run, "disk-full")
 	if len(run.Trials) != 2 {
@@ -62,7 +62,7 @@ func TestDiskFullRealServer(t *testing.T) {
 // whose write fails: on a full disk the trial measures the loss (and the
 // problem says so) where the corrected writers lose nothing.
 func TestDiskFullUnboundedLoses(t *testing.T) {
-	sc := parseScenario(t, "df", `{"name":"df","about":"t","kind":"disk-full","model":"closed","clients":4,"batch":10,"duration":"3s","server":{"rate_limit":0}}`)
+	sc := parseScenario(t, "df", `{"name":"df","about":"t","kind":"disk-full","model":"closed","clients":4,"batch":10,"duration":"2s","server":{"rate_limit":0}}`)
 	run := runBuilt(t, "writer=unbounded", sc)
 	if len(run.Trials) != 1 {
 		t.Fatalf("%d trials, want 1", len(run.Trials))

@@ -37,7 +37,7 @@ func diskLine(f analysis.DiskFinding) string {
 	case "disk-full":
 		b.WriteString(diskFullText(f))
 	case "disk-slow":
-		fmt.Fprintf(&b, "every write +%s: 503 share %.1f%%; p99 of the accepted %s", analysis.FormatNS(float64(f.WriteDelayNS)), f.Refused503Pct, analysis.FormatNS(f.P99NS))
+		fmt.Fprintf(&b, "%s: 503 share %.1f%%; p99 of the accepted %s", delayText(f), f.Refused503Pct, analysis.FormatNS(f.P99NS))
 		if f.BaseP99NS > 0 {
 			fmt.Fprintf(&b, " (delay=0ms: %s, %.2f×)", analysis.FormatNS(f.BaseP99NS), f.P99NS/f.BaseP99NS)
 		}
@@ -51,8 +51,8 @@ func diskFullText(f analysis.DiskFinding) string {
 	if f.NeverFilled > 0 {
 		s += fmt.Sprintf("the disk never refused in %d of %d trials (nothing measured there); ", f.NeverFilled, f.Trials)
 	}
-	s += fmt.Sprintf("while it refused, %d of %d answers 503 and %d accepted: %s; 503 share %.1f%%; p99 of the accepted %s; ",
-		f.Full503, f.FullAnswers, f.FullAccepted, verdict(f.Refused), f.Refused503Pct, analysis.FormatNS(f.P99NS))
+	s += fmt.Sprintf("while it refused (%s), %d of %d answers 503 and %d accepted: %s; 503 share %.1f%%; p99 of the accepted %s; ",
+		analysis.FormatNS(f.FullMedianNS), f.Full503, f.FullAnswers, f.FullAccepted, verdict(f.Refused), f.Refused503Pct, analysis.FormatNS(f.P99NS))
 	switch {
 	case f.Recovered == 0:
 		s += "no 2xx after the room returned in any trial"
@@ -64,6 +64,13 @@ func diskFullText(f analysis.DiskFinding) string {
 		s += ")"
 	}
 	return s + fmt.Sprintf(" (≤ %s): %s", analysis.FormatNS(float64(analysis.DiskRecoveryBound)), verdict(f.RecoveredInTime))
+}
+
+func delayText(f analysis.DiskFinding) string {
+	if f.WriteDelayNS == 0 {
+		return "writes not delayed"
+	}
+	return "every write +" + analysis.FormatNS(float64(f.WriteDelayNS))
 }
 
 func landedText(f analysis.DiskFinding) string {
@@ -134,7 +141,7 @@ func diskRows(a *analysis.Analysis) []diskRow {
 				r.Recovery += fmt.Sprintf("; none in %d trials", f.Unrecovered)
 			}
 		case "disk-slow":
-			r.Recovery = "write +" + analysis.FormatNS(float64(f.WriteDelayNS))
+			r.Recovery = delayText(f)
 			if f.BaseP99NS > 0 {
 				r.P99 += fmt.Sprintf(" (%.2f× delay=0ms)", f.P99NS/f.BaseP99NS)
 			}

@@ -19,7 +19,7 @@ func diskRun() *results.Run {
 	tr := func(kind, step, v, w string, acked, landed, lost int64, exit int, full results.Counts, firstOK int64, p99, rss int64) results.Trial {
 		return results.Trial{Scenario: kind, Step: step, Variant: v, Kind: kind, Acked: acked, Lost: lost,
 			Counts: results.Counts{Status2xx: 90, Status503: 10}, Latency: results.Latency{P99: p99},
-			Fault: &results.FaultStats{Disk: &results.DiskFault{Writer: w, RoomBytes: 256 << 10, Full: &full, FilledAtNS: 2e8, FirstOKNS: firstOK,
+			Fault: &results.FaultStats{Disk: &results.DiskFault{Writer: w, RoomBytes: 256 << 10, Full: &full, FilledAtNS: 2e8, FullNS: 5e8, FirstOKNS: firstOK,
 				Landed: landed, ExitCode: exit, RSSStartBytes: 8 << 20, RSSPeakBytes: rss, HeldPeakBytes: 2048, QueuePeakDepth: 3,
 				WriteDelayNS: map[string]int64{"delay=5ms": 5e6}[step]}}}
 	}
@@ -43,10 +43,11 @@ func TestDiskLinesAndRows(t *testing.T) {
 	require.Len(t, lines, 5)
 	txt := strings.Join(lines, "\n")
 	for _, want := range []string{
-		"disk-full optimized (writer async): 256 KiB of room: while it refused, 40 of 42 answers 503 and 2 accepted: ok; 503 share 10.0%; p99 of the accepted 3.00ms; 2xx again 120ms after the room returned (worst 120ms) (≤ 1.00s): ok; acknowledged 1000 metrics, landed 1000, lost 0: ok; exit 0 after SIGTERM: ok; RSS 8 MiB → 10 MiB, held for retry at most 2 KiB, queue at most 3 batches",
-		"disk-full baseline (writer sync): 256 KiB of room: while it refused, 80 of 80 answers 503 and 0 accepted: ok; 503 share 10.0%; p99 of the accepted 4.00ms; 2xx again 50.0ms after the room returned (worst 50.0ms; 1 trials had none, censored) (≤ 1.00s): FAIL",
-		"disk-full unb (writer unbounded): 256 KiB of room: while it refused, 0 of 50 answers 503 and 50 accepted: FAIL",
+		"disk-full optimized (writer async): 256 KiB of room: while it refused (500ms), 40 of 42 answers 503 and 2 accepted: ok; 503 share 10.0%; p99 of the accepted 3.00ms; 2xx again 120ms after the room returned (worst 120ms) (≤ 1.00s): ok; acknowledged 1000 metrics, landed 1000, lost 0: ok; exit 0 after SIGTERM: ok; RSS 8 MiB → 10 MiB, held for retry at most 2 KiB, queue at most 3 batches",
+		"disk-full baseline (writer sync): 256 KiB of room: while it refused (500ms), 80 of 80 answers 503 and 0 accepted: ok; 503 share 10.0%; p99 of the accepted 4.00ms; 2xx again 50.0ms after the room returned (worst 50.0ms; 1 trials had none, censored) (≤ 1.00s): FAIL",
+		"disk-full unb (writer unbounded): 256 KiB of room: while it refused (500ms), 0 of 50 answers 503 and 50 accepted: FAIL",
 		"acknowledged 5000 metrics, landed 3000, lost 2000: FAIL",
+		"disk-slow delay=0ms unb (writer unbounded): writes not delayed: 503 share 10.0%",
 		"disk-slow delay=5ms unb (writer unbounded): every write +5.00ms: 503 share 10.0%; p99 of the accepted 2.00ms (delay=0ms: 1.00ms, 2.00×); acknowledged 9000 metrics, landed 200, lost 8800: FAIL; 1 of 1 trials did not exit 0 after SIGTERM: FAIL; RSS 8 MiB → 80 MiB (delay=0ms: 10 MiB)",
 	} {
 		assert.Contains(t, txt, want)

@@ -38,7 +38,7 @@ func TestDiskFaultValidation(t *testing.T) {
 	const slow = `"name":"t","about":"a","kind":"disk-slow","model":"closed","clients":4,"duration":"1s"`
 	for _, tc := range []struct{ json, field, want string }{
 		{`{` + full + `,"duration":"4s","steps":[1]}`, "steps", "one step"},
-		{`{` + full + `,"duration":"2s"}`, "duration", "at least 3s"},
+		{`{` + full + `,"duration":"1s"}`, "duration", "at least 1.5s"},
 		{`{` + full + `,"requests":10}`, "duration", "runs for a duration"},
 		{`{"name":"t","about":"a","kind":"disk-full","model":"open","rate":10,"clients":4,"duration":"4s"}`, "model", "closed-loop"},
 		{`{` + slow + `}`, "steps", "ms each write"},

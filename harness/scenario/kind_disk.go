@@ -24,9 +24,9 @@ const (
 
 // Disk-fault parameters.
 const (
-	DiskRoom        = 256 << 10   // disk-full: bytes the data file may grow by while the disk is "full"
-	DiskFullFor     = time.Second // disk-full: how long the disk refuses after the first refusal
-	MaxWriteDelayMS = 1000        // disk-slow: the most a step delays each write
+	DiskRoom        = 256 << 10              // disk-full: bytes the data file may grow by while the disk is "full"
+	DiskFullFor     = 500 * time.Millisecond // disk-full: how long the disk refuses after the first refusal (the writers back off to at most 250 ms between tries)
+	MaxWriteDelayMS = 1000                   // disk-slow: the most a step delays each write
 )
 
 func init() {
