@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"metricstream/harness/analysis"
@@ -51,8 +52,8 @@ func diskFullText(f analysis.DiskFinding) string {
 	if f.NeverFilled > 0 {
 		s += fmt.Sprintf("the disk never refused in %d of %d trials (nothing measured there); ", f.NeverFilled, f.Trials)
 	}
-	s += fmt.Sprintf("while it refused (%s), %d of %d answers 503 and %d accepted: %s; 503 share %.1f%%; p99 of the accepted %s; ",
-		analysis.FormatNS(f.FullMedianNS), f.Full503, f.FullAnswers, f.FullAccepted, verdict(f.Refused), f.Refused503Pct, analysis.FormatNS(f.P99NS))
+	s += fmt.Sprintf("while it refused (%s), %s of %s answers 503 and %s accepted: %s; 503 share %.1f%%; p99 of the accepted %s; ",
+		analysis.FormatNS(f.FullMedianNS), thousands(f.Full503), thousands(f.FullAnswers), thousands(f.FullAccepted), verdict(f.Refused), f.Refused503Pct, analysis.FormatNS(f.P99NS))
 	switch {
 	case f.Recovered == 0:
 		s += "no 2xx after the room returned in any trial"
@@ -74,7 +75,7 @@ func delayText(f analysis.DiskFinding) string {
 }
 
 func landedText(f analysis.DiskFinding) string {
-	return fmt.Sprintf("acknowledged %d metrics, landed %d, lost %d: %s", f.Acked, f.Landed, f.Lost, verdict(f.NothingLost))
+	return fmt.Sprintf("acknowledged %s metrics, landed %s, lost %s: %s", thousands(f.Acked), thousands(f.Landed), thousands(f.Lost), verdict(f.NothingLost))
 }
 
 func exitText(f analysis.DiskFinding) string {
@@ -93,9 +94,9 @@ func memoryText(f analysis.DiskFinding) string {
 		s += ", held for retry at most " + sizeText(float64(f.HeldPeakBytes))
 	}
 	if f.QueuePeakBytes > 0 {
-		s += fmt.Sprintf(", queued at most %d batches (%s)", f.QueuePeakDepth, sizeText(float64(f.QueuePeakBytes)))
+		s += fmt.Sprintf(", queued at most %s batches (%s)", thousands(int64(f.QueuePeakDepth)), sizeText(float64(f.QueuePeakBytes)))
 	} else if f.QueuePeakDepth > 0 {
-		s += fmt.Sprintf(", queue at most %d batches", f.QueuePeakDepth)
+		s += fmt.Sprintf(", queue at most %s batches", thousands(int64(f.QueuePeakDepth)))
 	}
 	return s
 }
@@ -113,12 +114,13 @@ func sizeText(b float64) string {
 	return fmt.Sprintf("%.0f B", b)
 }
 
-// diskRow is one disk finding as the page's table shows it.
+// diskRow is one disk finding as the page's table shows it: short cells,
+// the verdicts as classes.
 type diskRow struct {
-	Cell, Variant, Writer              string
-	Landed, Refused, P99, Recovery     string
-	Exit, Memory                       string
-	LostOK, RefusedOK, RecoveryOK, Bad bool
+	Cell, Variant, Writer             string
+	Landed, Refused, P99, Recovery    string
+	Exit, Memory                      string
+	LostOK, RefusedOK, RecoveryOK, OK bool
 }
 
 // diskRows are the page's rows of the disk findings.
@@ -126,12 +128,24 @@ func diskRows(a *analysis.Analysis) []diskRow {
 	var out []diskRow
 	for _, f := range a.DiskFindings() {
 		r := diskRow{Cell: f.Cell.String(), Variant: f.Variant, Writer: f.Writer,
-			Landed: landedText(f), Exit: exitText(f), Memory: memoryText(f),
+			Landed: fmt.Sprintf("%s → %s (lost %s)", thousands(f.Acked), thousands(f.Landed), thousands(f.Lost)),
+			Exit:   "0", Memory: fmt.Sprintf("%s → %s", sizeText(f.RSSStartBytes), sizeText(f.RSSPeakBytes)),
 			P99: analysis.FormatNS(f.P99NS), Refused: fmt.Sprintf("%.1f%%", f.Refused503Pct),
-			LostOK: f.NothingLost, RefusedOK: true, RecoveryOK: true, Bad: f.BadExits > 0}
+			LostOK: f.NothingLost, RefusedOK: true, RecoveryOK: true, OK: f.CleanExit}
+		if !f.CleanExit {
+			r.Exit = fmt.Sprintf("not 0 in %d of %d", f.BadExits, f.Trials)
+		}
+		if f.HeldPeakBytes > 0 {
+			r.Memory += "; held ≤ " + sizeText(float64(f.HeldPeakBytes))
+		}
+		if f.QueuePeakBytes > 0 {
+			r.Memory += fmt.Sprintf("; queue ≤ %s batches (%s)", thousands(int64(f.QueuePeakDepth)), sizeText(float64(f.QueuePeakBytes)))
+		} else if f.QueuePeakDepth > 0 {
+			r.Memory += fmt.Sprintf("; queue ≤ %s batches", thousands(int64(f.QueuePeakDepth)))
+		}
 		switch f.Kind {
 		case "disk-full":
-			r.Refused += fmt.Sprintf(" (while full: %d of %d)", f.Full503, f.FullAnswers)
+			r.Refused += fmt.Sprintf("; while full %s of %s", thousands(f.Full503), thousands(f.FullAnswers))
 			r.RefusedOK, r.RecoveryOK = f.Refused, f.RecoveredInTime
 			r.Recovery = "-"
 			if f.Recovered > 0 {
@@ -149,4 +163,18 @@ func diskRows(a *analysis.Analysis) []diskRow {
 		out = append(out, r)
 	}
 	return out
+}
+
+// thousands writes n with a comma every three digits.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"strings"
 	"testing"
@@ -43,12 +44,12 @@ func TestDiskLinesAndRows(t *testing.T) {
 	require.Len(t, lines, 5)
 	txt := strings.Join(lines, "\n")
 	for _, want := range []string{
-		"disk-full optimized (writer async): 256 KiB of room: while it refused (500ms), 40 of 42 answers 503 and 2 accepted: ok; 503 share 10.0%; p99 of the accepted 3.00ms; 2xx again 120ms after the room returned (worst 120ms) (≤ 1.00s): ok; acknowledged 1000 metrics, landed 1000, lost 0: ok; exit 0 after SIGTERM: ok; RSS 8 MiB → 10 MiB, held for retry at most 2 KiB, queue at most 3 batches",
+		"disk-full optimized (writer async): 256 KiB of room: while it refused (500ms), 40 of 42 answers 503 and 2 accepted: ok; 503 share 10.0%; p99 of the accepted 3.00ms; 2xx again 120ms after the room returned (worst 120ms) (≤ 1.00s): ok; acknowledged 1,000 metrics, landed 1,000, lost 0: ok; exit 0 after SIGTERM: ok; RSS 8 MiB → 10 MiB, held for retry at most 2 KiB, queue at most 3 batches",
 		"disk-full baseline (writer sync): 256 KiB of room: while it refused (500ms), 80 of 80 answers 503 and 0 accepted: ok; 503 share 10.0%; p99 of the accepted 4.00ms; 2xx again 50.0ms after the room returned (worst 50.0ms; 1 trials had none, censored) (≤ 1.00s): FAIL",
 		"disk-full unb (writer unbounded): 256 KiB of room: while it refused (500ms), 0 of 50 answers 503 and 50 accepted: FAIL",
-		"acknowledged 5000 metrics, landed 3000, lost 2000: FAIL",
+		"acknowledged 5,000 metrics, landed 3,000, lost 2,000: FAIL",
 		"disk-slow delay=0ms unb (writer unbounded): writes not delayed: 503 share 10.0%",
-		"disk-slow delay=5ms unb (writer unbounded): every write +5.00ms: 503 share 10.0%; p99 of the accepted 2.00ms (delay=0ms: 1.00ms, 2.00×); acknowledged 9000 metrics, landed 200, lost 8800: FAIL; 1 of 1 trials did not exit 0 after SIGTERM: FAIL; RSS 8 MiB → 80 MiB (delay=0ms: 10 MiB)",
+		"disk-slow delay=5ms unb (writer unbounded): every write +5.00ms: 503 share 10.0%; p99 of the accepted 2.00ms (delay=0ms: 1.00ms, 2.00×); acknowledged 9,000 metrics, landed 200, lost 8,800: FAIL; 1 of 1 trials did not exit 0 after SIGTERM: FAIL; RSS 8 MiB → 80 MiB (delay=0ms: 10 MiB)",
 	} {
 		assert.Contains(t, txt, want)
 	}
@@ -59,10 +60,18 @@ func TestDiskLinesAndRows(t *testing.T) {
 	p := html.UnescapeString(page.String())
 	assert.Contains(t, sum.String(), DiskHead)
 	assert.Contains(t, p, `<h2 id="disk-faults">`)
-	for _, r := range diskRows(rep.Analysis) {
-		assert.Contains(t, p, r.Landed, "the page states the terminal's figures")
-		assert.Contains(t, sum.String(), r.Landed)
-		assert.Contains(t, p, r.Memory)
+	rows := diskRows(rep.Analysis)
+	require.Len(t, rows, 5)
+	for i, f := range rep.Analysis.DiskFindings() {
+		r := rows[i]
+		assert.Contains(t, p, "<td>"+r.Cell+"</td><td>"+r.Variant+"</td><td>"+r.Writer+"</td>")
+		assert.Contains(t, p, r.Landed)
+		// the page's figures are the terminal's
+		assert.Contains(t, sum.String(), fmt.Sprintf("acknowledged %s metrics, landed %s, lost %s", thousands(f.Acked), thousands(f.Landed), thousands(f.Lost)))
+		assert.Contains(t, r.Landed, thousands(f.Acked)+" → "+thousands(f.Landed))
 	}
-	assert.Equal(t, 3, strings.Count(page.String(), `class="fail">acknowledged`)+strings.Count(page.String(), `class="fail">1 of 1`), "the lost and the bad exit are marked")
+	assert.Equal(t, "5,000 → 3,000 (lost 2,000)", rows[2].Landed)
+	assert.Equal(t, "8 MiB → 30 MiB; held ≤ 2 KiB; queue ≤ 3 batches", rows[2].Memory)
+	assert.Equal(t, 5, strings.Count(page.String(), `class="fail"`), "marked: the two losses, the unbounded writer acknowledging while full, the sync trial with no 2xx after the lift, the bad exit")
+	assert.Equal(t, []string{"0", "-12", "1,234", "-1,234,567"}, []string{thousands(0), thousands(-12), thousands(1234), thousands(-1234567)})
 }
