@@ -18,13 +18,15 @@ func diskOfTrial(t *testing.T, tr results.Trial, kind string) *results.DiskFault
 	return tr.Fault.Disk
 }
 
+// diskFull is a short disk-full scenario: 4 clients, 10-metric batches.
+const diskFull = `{"name":"df","about":"t","kind":"disk-full","model":"closed","clients":4,"batch":10,"duration":"2s","server":{"rate_limit":0}}`
+
 // The data file's disk fills under a real server (RLIMIT_FSIZE on the
 // running process) and gets room again, for the async (optimized) and
 // sync writers: 503s while it is full, 2xx again within a second of the
 // lift, exit 0 after SIGTERM and every acknowledged metric in the file.
 func TestDiskFullRealServer(t *testing.T) {
-	sc := parseScenario(t, "df", `{"name":"df","about":"t","kind":"disk-full","model":"closed","clients":4,"batch":10,"duration":"2s","server":{"rate_limit":0}}`)
-	run := runBuilt(t, "optimized writer=sync", sc)
+	run := runBuilt(t, "optimized writer=sync", parseScenario(t, "df", diskFull))
 	noProblems(t, run, "disk-full")
 	if len(run.Trials) != 2 {
 		t.Fatalf("%d trials, want 2", len(run.Trials))
@@ -62,8 +64,7 @@ func TestDiskFullRealServer(t *testing.T) {
 // whose write fails: on a full disk the trial measures the loss (and the
 // problem says so) where the corrected writers lose nothing.
 func TestDiskFullUnboundedLoses(t *testing.T) {
-	sc := parseScenario(t, "df", `{"name":"df","about":"t","kind":"disk-full","model":"closed","clients":4,"batch":10,"duration":"2s","server":{"rate_limit":0}}`)
-	run := runBuilt(t, "writer=unbounded", sc)
+	run := runBuilt(t, "writer=unbounded", parseScenario(t, "df", diskFull))
 	if len(run.Trials) != 1 {
 		t.Fatalf("%d trials, want 1", len(run.Trials))
 	}

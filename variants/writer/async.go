@@ -481,11 +481,7 @@ func isClosed(c <-chan struct{}) bool {
 }
 
 // Close is CloseContext with DefaultCloseWait.
-func (w *Async) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), DefaultCloseWait)
-	defer cancel()
-	return w.CloseContext(ctx)
-}
+func (w *Async) Close() error { return closeWithin(w, DefaultCloseWait) }
 
 // CloseContext stops accepting batches (later Appends get ErrClosed),
 // waits for the background writer to drain the queue, write, fsync unless

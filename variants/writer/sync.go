@@ -169,11 +169,7 @@ func (w *Sync) fsyncEvery(interval time.Duration) {
 }
 
 // Close is CloseContext with DefaultCloseWait.
-func (w *Sync) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), DefaultCloseWait)
-	defer cancel()
-	return w.CloseContext(ctx)
-}
+func (w *Sync) Close() error { return closeWithin(w, DefaultCloseWait) }
 
 // CloseContext stops accepting batches, completes a torn write if one is
 // pending, fsyncs unless FsyncNever (retrying the rewrite after a failed

@@ -73,6 +73,13 @@ type ContextCloser interface {
 	CloseContext(ctx context.Context) error
 }
 
+// closeWithin is c.CloseContext with a deadline d from now.
+func closeWithin(c ContextCloser, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return c.CloseContext(ctx)
+}
+
 // CloseBy closes w, retrying what it holds until ctx ends where w can.
 func CloseBy(ctx context.Context, w Writer) error {
 	if c, ok := w.(ContextCloser); ok {
