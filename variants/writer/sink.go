@@ -231,8 +231,12 @@ func (a *appender) landed(bufs [][]byte, n int64, batches int) {
 	a.heldBatches += batches
 }
 
-// skipBytes returns bufs less their first skip bytes, sharing their memory.
+// skipBytes returns bufs less their first skip bytes, sharing their memory
+// (bufs itself when skip is 0: the path of every healthy write).
 func skipBytes(bufs [][]byte, skip int64) [][]byte {
+	if skip == 0 {
+		return bufs
+	}
 	for i, b := range bufs {
 		if skip < int64(len(b)) {
 			out := append([][]byte{b[skip:]}, bufs[i+1:]...)
