@@ -57,3 +57,36 @@ func TestDiskFaultValidation(t *testing.T) {
 		}
 	}
 }
+
+// The shipped disk scenarios are in the full set, not quick, and their
+// trials fit the full set's budget: under 30 s per variant at 6 trials.
+func TestShippedDiskScenarios(t *testing.T) {
+	all, err := LoadDir("../../scenarios")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Select(all, "full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]*Scenario{}
+	for _, s := range full {
+		in[s.Name] = s
+	}
+	for _, k := range []Kind{KindDiskFull, KindDiskSlow} {
+		s := in[string(k)]
+		if s == nil {
+			t.Fatalf("%s is not in the full set", k)
+		}
+		if s.Kind != k || s.Quick || !s.PerTrial() || !strings.Contains(s.About, "RELIABILITY") {
+			t.Errorf("%s: kind %q, quick %v, per-trial %v", k, s.Kind, s.Quick, s.PerTrial())
+		}
+		var per time.Duration
+		for _, st := range s.LoadSteps() {
+			per += st.Config.Duration + time.Second // a server start and stop per trial
+		}
+		if 6*per > 30*time.Second {
+			t.Errorf("%s: %v a variant at 6 trials, over the full set's 30 s", k, 6*per)
+		}
+	}
+}
