@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"metricstream/internal/http1"
@@ -228,8 +229,8 @@ func (c *conn) health() http1.Response {
 	}
 	if h.Writer.Held > 0 {
 		h.Status = "degraded"
-		h.Error += "; holding " + strconv.Itoa(h.Writer.Held) + " acknowledged batches (" +
-			strconv.FormatInt(h.Writer.HeldBytes, 10) + " bytes) until the disk takes them"
+		h.Error = strings.TrimPrefix(h.Error+"; holding "+strconv.Itoa(h.Writer.Held)+" acknowledged batches ("+
+			strconv.FormatInt(h.Writer.HeldBytes, 10)+" bytes) until the disk takes them", "; ")
 	}
 	return c.jsonResponse(200, h)
 }
