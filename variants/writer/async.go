@@ -214,11 +214,11 @@ func (w *Async) run() {
 			w.commit(w.collect(it))
 		case <-tick:
 			if w.a.dirty {
-				w.syncAcked()
+				w.syncAcked("interval fsync")
 			}
 		case <-retryC:
 			again = nil
-			w.syncAcked()
+			w.syncAcked("rewrite after a failed fsync")
 		case <-w.stop:
 			if again != nil {
 				again.Stop()
@@ -236,12 +236,13 @@ func (w *Async) run() {
 	}
 }
 
-// syncAcked fsyncs acknowledged data (FsyncInterval): on failure, and
-// while the rewrite fails, the batches since the last good fsync are held
-// and new Appends refused.
-func (w *Async) syncAcked() {
+// syncAcked fsyncs what was written (the interval's tick, or the retry of
+// the rewrite after a failed fsync): on failure, and while the rewrite
+// fails, the batches since the last good fsync are held and new Appends
+// refused.
+func (w *Async) syncAcked(what string) {
 	if err := w.a.sync(); err != nil {
-		err = fmt.Errorf("writer: interval fsync: %w", err)
+		err = fmt.Errorf("writer: %s: %w", what, err)
 		w.st.setErr(err)
 		w.failing.Store(&err)
 	} else {
