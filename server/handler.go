@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"metricstream/internal/http1"
@@ -180,7 +181,7 @@ func retrySeconds(d time.Duration) int {
 
 // Health is the body of GET /health.
 type Health struct {
-	Status   string          `json:"status"` // "ok", or "degraded" while the writer reports an error
+	Status   string          `json:"status"` // "ok", or "degraded" while the writer reports an error or holds acknowledged batches the disk refused (writer.held, writer.held_bytes)
 	Variant  json.RawMessage `json:"variant"`
 	Preset   string          `json:"preset,omitempty"`
 	Error    string          `json:"error,omitempty"`
@@ -225,6 +226,11 @@ func (c *conn) health() http1.Response {
 	}
 	if h.Writer.LastError != "" {
 		h.Status, h.Error = "degraded", "storage: "+h.Writer.LastError
+	}
+	if h.Writer.Held > 0 {
+		h.Status = "degraded"
+		h.Error = strings.TrimPrefix(h.Error+"; holding "+strconv.Itoa(h.Writer.Held)+" acknowledged batches ("+
+			strconv.FormatInt(h.Writer.HeldBytes, 10)+" bytes) until the disk takes them", "; ")
 	}
 	return c.jsonResponse(200, h)
 }

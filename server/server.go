@@ -325,9 +325,11 @@ func (s *Server) untrack(c *conn) {
 
 // Shutdown stops accepting, wakes idle connections so they close, waits for
 // requests in flight, then drains and closes the writer: nothing
-// acknowledged is lost. It returns the first error, or ctx.Err() when ctx
-// ends before requests in flight finish (the writer is closed anyway, so
-// whatever was acknowledged still reaches the file).
+// acknowledged is lost. Acknowledged batches the disk still refuses are
+// retried until ctx ends (writer.CloseBy); what is left then is lost, and
+// said so. It returns the first error, or ctx.Err() when ctx ends before
+// requests in flight finish (the writer is closed anyway, so whatever was
+// acknowledged still reaches the file).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	if s.shutting.Swap(true) {
@@ -348,9 +350,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if execErr != nil {
 		s.log.Error("shutdown timed out with requests in flight; closing the writer anyway", "err", execErr)
 	}
-	werr := s.writer.Close()
+	werr := writer.CloseBy(ctx, s.writer)
 	if werr != nil {
-		s.log.Error("writer close failed", "err", werr, "lost_batches", s.writer.Stats().Lost)
+		st := s.writer.Stats()
+		s.log.Error("writer close failed", "err", werr, "lost_batches", st.Lost, "not_durable_batches", st.NotDurable)
 	}
 	s.recorder.Flush()
 	if err := s.limiter.Close(); err != nil {

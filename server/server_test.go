@@ -40,7 +40,8 @@ type testServer struct {
 	set  variants.Set
 	stop func() error // graceful shutdown; idempotent
 
-	stopErrOK bool // the test expects stop to fail and checks the error itself
+	stopErrOK bool          // the test expects stop to fail and checks the error itself
+	stopWait  time.Duration // Shutdown's deadline in stop (default 20s): how long the writer may retry held batches
 }
 
 // fixedClock is a settable clock for rate-limit tests.
@@ -101,7 +102,11 @@ func startOn(t testing.TB, ln net.Listener, spec string, mod func(*Config)) *tes
 	ts := &testServer{Server: s, addr: ln.Addr().String(), data: data, set: set}
 	ts.stop = func() error {
 		once.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			wait := 20 * time.Second
+			if ts.stopWait > 0 {
+				wait = ts.stopWait
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), wait)
 			defer cancel()
 			stopErr = s.Shutdown(ctx)
 			if err := <-served; err != ErrServerClosed {

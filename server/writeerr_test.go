@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -91,6 +92,10 @@ func TestWriteErrors(t *testing.T) {
 				}
 				acked = append(acked, "queued")
 				eventually(t, hangLimit, "/health never said degraded", func() bool { return health(t, c).Status == "degraded" })
+				// the batch it holds and retries, bounded by the queue
+				if h := health(t, c); h.Writer.Held != 1 || h.Writer.HeldBytes <= 0 || !strings.Contains(h.Error, "holding 1 acknowledged batches") {
+					t.Fatalf("/health while holding the acknowledged batch = %+v", h)
+				}
 			}
 			for i := range 5 {
 				r := postOne(c, fmt.Sprint("failed", i))
@@ -142,10 +147,11 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
-// TestAsyncLossReported: if the sink is still failing at shutdown, the
-// async writer (FsyncNever) drops the acknowledged batch it kept; the
-// server does not hide it: Shutdown returns the error, the log says how
-// many batches were lost, and the writer's stats count them.
+// TestAsyncLossReported: if the sink is still failing when shutdown's
+// deadline passes, the async writer (FsyncNever) drops the acknowledged
+// batch it kept; the server does not hide it: Shutdown returns the error,
+// the log says how many batches were lost, and the writer's stats count
+// them.
 func TestAsyncLossReported(t *testing.T) {
 	sink := &failingSink{}
 	logs := &syncBuffer{}
@@ -153,7 +159,8 @@ func TestAsyncLossReported(t *testing.T) {
 		c.Sink = sink
 		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	})
-	ts.stopErrOK = true // the error this test expects
+	ts.stopErrOK = true                  // the error this test expects
+	ts.stopWait = 100 * time.Millisecond // the writer retries until then
 	c := dial(t, ts.addr)
 	sink.set(true)
 	if r := postOne(c, "doomed"); r.status != 200 {

@@ -56,6 +56,14 @@ var compiled = server.Components{
 }
 
 func main() {
+	// A write past RLIMIT_FSIZE raises SIGXFSZ, whose default action kills
+	// the process. Go's runtime already installs a handler for it that
+	// does nothing unless signal.Notify asks for it (its signal table marks
+	// SIGXFSZ "notify" only, neither kill nor throw), so write(2) returns
+	// EFBIG and the writer treats the file limit like a full disk. Ignoring
+	// it says so here and keeps it so whatever the runtime's table becomes:
+	// the lab's disk-full scenario lowers the limit on the running server.
+	signal.Ignore(syscall.SIGXFSZ)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Stdout, os.Stderr, os.Args[1:], os.Getenv); err != nil {
@@ -76,7 +84,7 @@ type options struct {
 	maxIDsPerAddr, maxThreads                   int
 	maxBody, bodyBuffer                         int64
 	headerTO, bodyTO, idleTO, writeTO, shutdown time.Duration
-	fsyncEvery                                  time.Duration
+	fsyncEvery, writeDelay                      time.Duration
 	variant                                     bool
 	stages                                      stages.Every
 }
@@ -99,6 +107,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.IntVar(&o.writerQueue, "writer-queue", 0, "async writer: batches waiting to be written before 503 (0: 1024)")
 	fs.StringVar(&o.fsync, "fsync", "never", "when to fsync the data file: never, interval or always")
 	fs.DurationVar(&o.fsyncEvery, "fsync-interval", time.Second, "period of -fsync interval")
+	fs.DurationVar(&o.writeDelay, "write-delay", 0, "wait this long before every write(2) to the data file: a slow disk, for the disk-slow scenario (0: no delay)")
 	fs.IntVar(&o.maxConns, "max-conns", 4096, "open connections at most; more are answered 503 and closed")
 	fs.IntVar(&o.maxHeader, "max-header-bytes", http1.DefaultMaxHeaderBytes, "request line and headers at most (431 beyond)")
 	fs.Int64Var(&o.maxBody, "max-body-bytes", http1.DefaultMaxBodyBytes, "request body at most (413 beyond)")
@@ -169,12 +178,19 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 	if err != nil {
 		return err
 	}
+	if o.writeDelay < 0 {
+		return fmt.Errorf("-write-delay %v: must be >= 0", o.writeDelay)
+	}
 	f, err := writer.Open(o.data, func(format string, a ...any) { log.Warn(fmt.Sprintf(format, a...)) })
 	if err != nil {
 		return err
 	}
+	var sink writer.Sink = f
+	if o.writeDelay > 0 {
+		sink = writer.NewSlowSink(f, o.writeDelay)
+	}
 	srv, err := server.New(server.Config{
-		Components: compiled, Sink: f, Fsync: policy, FsyncEvery: o.fsyncEvery,
+		Components: compiled, Sink: sink, Fsync: policy, FsyncEvery: o.fsyncEvery,
 		RateLimit: o.rateLimit, Burst: o.burst, MaxClients: o.maxClients, MaxIDsPerAddr: o.maxIDsPerAddr,
 		Redis: limiter.RedisConfig{Addr: o.redis, FailOpen: o.redisFailOpen}, Workers: o.workers, Queue: o.queue, WriterQueue: o.writerQueue, MaxThreads: o.maxThreads,
 		Limits: http1.Limits{MaxHeaderBytes: o.maxHeader, MaxBodyBytes: o.maxBody}, BodyBuffer: o.bodyBuffer,
@@ -198,7 +214,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string, getenv fu
 		}
 	}
 	log.Info("started", "addr", ln.Addr().String(), "variant", compiled.Set.String(), "preset", compiled.Set.Preset(),
-		"data", o.data, "rate_limit", o.rateLimit, "stages", o.stages.String(), "fsync", policy.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
+		"data", o.data, "rate_limit", o.rateLimit, "stages", o.stages.String(), "fsync", policy.String(), "write_delay", o.writeDelay, "gomaxprocs", runtime.GOMAXPROCS(0))
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

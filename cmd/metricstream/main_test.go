@@ -248,7 +248,7 @@ func TestFlags(t *testing.T) {
 	for _, name := range []string{"addr", "data", "rate-limit", "workers", "queue", "fsync", "pprof", "variant",
 		"max-conns", "max-header-bytes", "max-body-bytes", "header-timeout", "body-timeout", "idle-timeout",
 		"write-timeout", "max-clients", "writer-queue", "shutdown-timeout", "log-level",
-		"burst", "redis-addr", "redis-fail-open", "stages"} {
+		"burst", "redis-addr", "redis-fail-open", "stages", "write-delay"} {
 		if fs.Lookup(name) == nil {
 			t.Errorf("no flag -%s", name)
 		}
@@ -261,7 +261,7 @@ func TestFlags(t *testing.T) {
 			t.Errorf("-h does not document -%s", f.Name)
 		}
 		switch f.DefValue {
-		case "0", "", "false":
+		case "0", "0s", "", "false":
 			if f.DefValue != "false" && !strings.Contains(f.Usage, "(0:") && !strings.Contains(f.Usage, "(empty:") {
 				t.Errorf("-%s: zero default not explained in %q", f.Name, f.Usage)
 			}

@@ -196,8 +196,9 @@ func WriteFrom(a *analysis.Analysis, dir string) (string, error) {
 var pageText string
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
-	"join":  strings.Join,
-	"value": pageValue,
+	"join":     strings.Join,
+	"value":    pageValue,
+	"diskRows": diskRows,
 }).Parse(pageText))
 
 // WriteHTML renders the page. Charts are linked by their File names,

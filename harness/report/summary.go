@@ -51,6 +51,7 @@ func WriteSummary(w io.Writer, a *analysis.Analysis, wide bool) error {
 	section(ew, "Scaling with the server's cores (-cpus; median per core count, last/first):", a.ScalingLines())
 	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica limit):", a.Replicas)
 	section(ew, "Faults (each criterion per variant; medians over trials, worst case for closes, recovery, loss):", a.Faults)
+	section(ew, DiskHead, DiskLines(a))
 	if len(a.SeedDesigns) > 0 {
 		fmt.Fprintln(ew, "The seed's designs (what broke, at what load, beside the corrected variant; every trial: -v):")
 		for _, sd := range a.SeedDesigns {

@@ -260,6 +260,8 @@ type FaultStats struct {
 	// Net: a network-fault trial (redis-latency, redis-outage,
 	// slow-clients; netfault.go).
 	Net *NetFault `json:"net,omitempty"`
+	// Disk: a disk-fault trial (disk-full, disk-slow; disk.go).
+	Disk *DiskFault `json:"disk,omitempty"`
 }
 
 // Late is how many connected slowloris attackers were not closed in time.

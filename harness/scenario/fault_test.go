@@ -73,7 +73,7 @@ func TestFaultValidationNamesFileAndField(t *testing.T) {
 		{`{` + ov + `,"clients":0}`, "clients", "must be > 0"},
 		{`{"name":"t","about":"a","kind":"overload","model":"closed","clients":8,"duration":"1s"}`, "model", "open-loop"},
 		{`{"name":"t","about":"a","kind":"overload","model":"open","clients":8}`, "duration", "needs a duration"},
-		{`{"name":"t","about":"a","kind":"slowlorris","model":"closed","clients":8,"duration":"1s"}`, "kind", "one of capacity, crash, load, overload, redis-latency, redis-outage, seed-careless, seed-naive, seed-spsc, seed-thread, seed-unbounded, shutdown, slow-clients, slowloris"},
+		{`{"name":"t","about":"a","kind":"slowlorris","model":"closed","clients":8,"duration":"1s"}`, "kind", "one of capacity, crash, disk-full, disk-slow, load, overload, redis-latency, redis-outage, seed-careless, seed-naive, seed-spsc, seed-thread, seed-unbounded, shutdown, slow-clients, slowloris"},
 		{`{` + ov + `,"clients":8,"fsync_policies":["never"]}`, "fsync_policies", "only shutdown and crash"},
 	} {
 		_, err := Parse("scenarios/t.json", []byte(tc.json))

@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -40,32 +41,46 @@ var _ Writer = (*Async)(nil)
 //     commit: one fsync serves every batch queued meanwhile). kill -9 and
 //     power loss lose nothing acknowledged.
 //
-// Write errors. Under FsyncAlways the failed group is cut back out of the
-// file where possible (see appender) and each of its Appends gets the
+// A failed write. Under FsyncAlways the failed group is cut back out of
+// the file where possible (see appender) and each of its Appends gets the
 // error; nothing was acknowledged, so nothing is lost. Under FsyncNever and
 // FsyncInterval the failed group was already acknowledged: the writer
-// keeps it, sets Stats.LastError and retries it with a backoff doubling
-// from Config.RetryBackoff to 1s for as long as the writer is open; until
-// a retry succeeds every new Append is refused with the wrapped write
-// error, so clients get 503 instead of 2xx for data that could not be
-// written, and the queue stops growing. When the sink recovers (disk space
-// returns) the group and the queue behind it are written and Appends
-// succeed again. If the sink is still failing at Close, each remaining
-// group gets three more tries, then is dropped and counted in Stats.Lost,
-// and Close returns the error: those batches were acknowledged and are not
-// in the file. A process killed while retrying loses the group and the
-// queue, as with any kill -9.
+// holds it (Stats.Held, Stats.HeldBytes), cuts what the sink took back to
+// its last whole line, and retries the rest with a backoff doubling from
+// Config.RetryBackoff to MaxRetryBackoff for as long as the writer is
+// open; until a retry succeeds every new Append is refused with the
+// wrapped write error, so clients get 503 instead of 2xx for data that
+// could not be written, and the queue stops growing. When the sink
+// recovers (disk space returns) the group and the queue behind it are
+// written within MaxRetryBackoff and Appends succeed again. Memory stays
+// bounded: the held group is at most QueueLen batches, the queue behind it
+// at most QueueLen more. If the sink still refuses at Close, the retries
+// go on until Close's deadline (CloseContext's context: the server's
+// shutdown timeout; Close: DefaultCloseWait); then each remaining group is
+// tried once more, dropped, counted in Stats.Lost, and Close returns the
+// error: those batches were acknowledged and are not in the file. A
+// process killed while retrying loses the group and the queue, as with
+// any kill -9.
+//
+// A failed fsync (durable.go): the writer keeps the bytes written since
+// the last good fsync and rewrites them through a reopened descriptor.
+// Under FsyncAlways a group's Appends are answered only after that
+// rewrite's fsync succeeded; if it fails they get the error. Under
+// FsyncInterval the batches since the last good fsync are held like a
+// failed write's group: new Appends are refused, the rewrite is retried
+// with the same backoff, and at Close's deadline whatever could not be
+// made durable is counted in Stats.NotDurable and Close returns the error.
 type Async struct {
 	mu     sync.RWMutex // held shared by Append while it enqueues, exclusively by Close to set closed
 	closed bool         // guarded by mu
 
 	queue   chan *item
-	failing atomic.Pointer[error] // the sink's error while a group is being retried (FsyncNever, FsyncInterval)
+	failing atomic.Pointer[error] // the sink's error while acknowledged data is held for retry (FsyncNever, FsyncInterval)
 	pool    sync.Pool             // of *item
 
 	policy   FsyncPolicy
 	interval time.Duration
-	backoff  time.Duration
+	first    time.Duration // Config.RetryBackoff
 	st       counters
 
 	// Owned by the background goroutine.
@@ -74,9 +89,10 @@ type Async struct {
 	bufs    [][]byte
 	lostErr error // the first group dropped; Close returns it
 
-	stop     chan struct{} // closed by Close
-	done     chan struct{} // closed when the background goroutine has returned
-	closeErr error         // written by the background goroutine before done
+	stop     chan struct{}   // closed by Close
+	deadline <-chan struct{} // Close's deadline; written before stop is closed
+	done     chan struct{}   // closed when the background goroutine has returned
+	closeErr error           // written by the background goroutine before done
 
 	closeOnce sync.Once
 }
@@ -91,9 +107,6 @@ type item struct {
 // the pool.
 const maxPooledBuf = 1 << 20
 
-// closeAttempts bounds how often Close retries a failing group.
-const closeAttempts = 3
-
 // NewAsync returns an Async writing to c.Sink and starts its background
 // writer; Close stops it.
 func NewAsync(c Config) (Writer, error) {
@@ -105,8 +118,8 @@ func NewAsync(c Config) (Writer, error) {
 		queue:    make(chan *item, c.QueueLen),
 		policy:   c.Fsync,
 		interval: c.FsyncInterval,
-		backoff:  c.RetryBackoff,
-		a:        newAppender(c.Sink, c.BufferSize),
+		first:    c.RetryBackoff,
+		a:        newAppender(c.Sink, c),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -184,22 +197,71 @@ func (w *Async) run() {
 		defer t.Stop()
 		tick = t.C
 	}
+	// retry: the rewrite after a failed interval fsync, while nothing
+	// queued tries it first.
+	retry := backoff{first: w.first}
+	var again *time.Timer
 	for {
+		var retryC <-chan time.Time
+		if w.a.broken != nil {
+			if again == nil {
+				again = time.NewTimer(retry.next())
+			}
+			retryC = again.C
+		}
 		select {
 		case it := <-w.queue:
-			w.commit(w.collect(it), false)
+			w.commit(w.collect(it))
 		case <-tick:
 			if w.a.dirty {
-				if err := w.a.sync(); err != nil {
-					w.st.setErr(fmt.Errorf("writer: interval fsync: %w", err))
-				} else {
-					w.st.syncs.Add(1)
-				}
+				w.syncAcked("interval fsync")
 			}
+		case <-retryC:
+			again = nil
+			w.syncAcked("rewrite after a failed fsync")
 		case <-w.stop:
+			if again != nil {
+				again.Stop()
+			}
 			w.closeErr = w.drain()
 			return
 		}
+		if w.a.broken == nil {
+			retry.reset()
+			if again != nil {
+				again.Stop()
+				again = nil
+			}
+		}
+	}
+}
+
+// syncAcked fsyncs what was written (the interval's tick, or the retry of
+// the rewrite after a failed fsync): on failure, and while the rewrite
+// fails, the batches since the last good fsync are held and new Appends
+// refused.
+func (w *Async) syncAcked(what string) {
+	if err := w.a.sync(); err != nil {
+		err = fmt.Errorf("writer: %s: %w", what, err)
+		w.st.setErr(err)
+		w.failing.Store(&err)
+	} else {
+		w.st.syncs.Add(1)
+		if w.failing.Load() != nil {
+			w.st.clearErr()
+			w.failing.Store(nil)
+		}
+	}
+	w.publish()
+}
+
+// publish copies the appender's state into the Stats counters.
+func (w *Async) publish() {
+	w.a.publish(&w.st)
+	if w.a.broken != nil {
+		w.st.setHeld(w.a.heldBatches, int64(len(w.a.held)))
+	} else {
+		w.st.setHeld(0, 0)
 	}
 }
 
@@ -221,7 +283,7 @@ func (w *Async) collect(first *item) []*item {
 }
 
 // commit writes group g, fsyncs per policy and settles its batches.
-func (w *Async) commit(g []*item, closing bool) error {
+func (w *Async) commit(g []*item) error {
 	w.bufs = w.bufs[:0]
 	n := 0
 	for _, it := range g {
@@ -232,27 +294,55 @@ func (w *Async) commit(g []*item, closing bool) error {
 	if w.policy == FsyncAlways {
 		return w.commitAlways(g, n)
 	}
+	return w.commitAcked(g, n)
+}
 
-	backoff := w.backoff
-	mine := false // the appender's torn write, if any, is this group's
-	for attempt := 1; ; attempt++ {
-		err := w.writeAcked(&mine)
+// commitAcked writes the acknowledged group g of n bytes, holding it and
+// retrying while the sink refuses it, until it lands or Close's deadline
+// passes.
+func (w *Async) commitAcked(g []*item, n int) error {
+	b := backoff{first: w.first}
+	var landed int64
+	for {
+		batches := len(g) // complete once the rest lands; 0 when only the fsync behind it failed
+		if landed == int64(n) {
+			batches = 0
+		}
+		k, err := w.a.writeAcked(landed, batches, w.bufs...)
+		landed += k
+		if err == nil && w.a.needSync() {
+			if serr := w.a.sync(); serr != nil {
+				err = fmt.Errorf("fsync: %w", serr)
+			} else {
+				w.st.syncs.Add(1)
+			}
+		}
 		// Stats before the flag: whoever sees the flag change sees them.
 		if err == nil {
 			w.st.clearErr()
-			w.failing.Store(nil)
 			w.st.batches.Add(uint64(len(g)))
-			w.st.bytes.Store(uint64(w.a.cw.n))
+			w.publish()
+			w.failing.Store(nil)
 			w.release(g)
 			return nil
 		}
 		werr := fmt.Errorf("writer: write: %w", err)
 		w.st.setErr(werr)
+		w.publish()
+		if landed < int64(n) {
+			w.st.setHeld(len(g)+heldIfBroken(w.a), int64(n)-landed+heldBytesIfBroken(w.a))
+		}
 		w.failing.Store(&err)
-		w.st.bytes.Store(uint64(w.a.cw.n))
-		closing = closing || isClosed(w.stop)
-		if closing && attempt >= closeAttempts {
+		if w.expired() || !w.pause(b.next()) {
+			if landed == int64(n) {
+				// it is in the file; what failed is the fsync behind it,
+				// which Close's own accounts for
+				w.st.batches.Add(uint64(len(g)))
+				w.release(g)
+				return werr
+			}
 			w.st.lost.Add(uint64(len(g)))
+			w.st.setHeld(heldIfBroken(w.a), heldBytesIfBroken(w.a))
 			w.release(g)
 			err := fmt.Errorf("writer: %d acknowledged batches lost: %w", len(g), werr)
 			if w.lostErr == nil {
@@ -260,46 +350,55 @@ func (w *Async) commit(g []*item, closing bool) error {
 			}
 			return err
 		}
-		t := time.NewTimer(backoff)
+	}
+}
+
+func heldIfBroken(a *appender) int {
+	if a.broken == nil {
+		return 0
+	}
+	return a.heldBatches
+}
+
+func heldBytesIfBroken(a *appender) int64 {
+	if a.broken == nil {
+		return 0
+	}
+	return int64(len(a.held))
+}
+
+// expired reports whether Close's deadline has passed.
+func (w *Async) expired() bool { return isClosed(w.stop) && isClosed(w.deadline) }
+
+// pause waits d before a retry. It returns false when Close's deadline
+// passes first: give up.
+func (w *Async) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	stop := w.stop
+	for {
+		var deadline <-chan struct{}
+		if isClosed(w.stop) {
+			stop, deadline = nil, w.deadline
+		}
 		select {
 		case <-t.C:
-		case <-w.stop:
-			t.Stop()
-			closing = true
+			return true
+		case <-stop: // Close began: wait for the timer or its deadline
+		case <-deadline:
+			return false
 		}
-		backoff = min(2*backoff, maxRetryBackoff)
 	}
 }
 
-// writeAcked makes one attempt at writing the acknowledged group in
-// w.bufs. *mine tracks, across attempts, whether a torn write left in the
-// sink belongs to this group: then completing it completes the group.
-func (w *Async) writeAcked(mine *bool) error {
-	if w.a.torn > 0 {
-		completed, err := w.a.repair()
-		if err != nil {
-			return err
-		}
-		if completed && *mine {
-			return nil
-		}
-	}
-	*mine = false
-	if err := w.a.write(w.bufs...); err != nil {
-		*mine = w.a.torn > 0
-		return err
-	}
-	return nil
-}
-
-// commitAlways writes and fsyncs g once and hands the result to each of
-// its waiting Appends.
+// commitAlways writes and fsyncs g once (the rewrite after a failed fsync
+// included) and hands the result to each of its waiting Appends.
 func (w *Async) commitAlways(g []*item, n int) error {
-	err := w.a.write(w.bufs...)
+	err := w.a.write(len(g), w.bufs...)
 	if err != nil {
 		err = fmt.Errorf("writer: write: %w", err)
 	} else if serr := w.a.sync(); serr != nil {
-		w.a.rollback(int64(n))
+		w.a.drop(int64(n), len(g))
 		err = fmt.Errorf("writer: fsync: %w", serr)
 	} else {
 		w.st.syncs.Add(1)
@@ -311,7 +410,7 @@ func (w *Async) commitAlways(g []*item, n int) error {
 		w.st.batches.Add(uint64(len(g)))
 		w.st.clearErr()
 	}
-	w.st.bytes.Store(uint64(w.a.cw.n))
+	w.a.publish(&w.st)
 	for _, it := range g {
 		it.done <- err // the Append puts it back in the pool
 	}
@@ -334,15 +433,16 @@ func (w *Async) drain() error {
 		}
 	}
 	for len(w.queue) > 0 {
-		keep(w.commit(w.collect(<-w.queue), true))
+		keep(w.commit(w.collect(<-w.queue)))
 	}
 	if w.a.torn > 0 {
 		_, err := w.a.repair()
 		keep(err)
 	}
 	if w.policy != FsyncNever {
-		if err := w.a.sync(); err != nil {
-			keep(fmt.Errorf("writer: fsync: %w", err))
+		if err := w.syncUntil(); err != nil {
+			w.st.notDurable.Add(uint64(w.a.heldBatches))
+			keep(fmt.Errorf("writer: fsync: %d acknowledged batches may not be on disk: %w", w.a.heldBatches, err))
 		} else {
 			w.st.syncs.Add(1)
 		}
@@ -350,14 +450,29 @@ func (w *Async) drain() error {
 	if err := w.a.sink.Close(); err != nil {
 		keep(fmt.Errorf("writer: close: %w", err))
 	}
-	w.st.bytes.Store(uint64(w.a.cw.n))
+	w.publish()
 	if first != nil {
 		w.st.setErr(first)
+	} else {
+		w.st.clearErr()
+		w.failing.Store(nil)
 	}
 	return first
 }
 
-func isClosed(c chan struct{}) bool {
+// syncUntil fsyncs, retrying the rewrite after a failed fsync until it
+// succeeds or Close's deadline passes (at least one attempt).
+func (w *Async) syncUntil() error {
+	b := backoff{first: w.first}
+	for {
+		err := w.a.sync()
+		if err == nil || w.expired() || !w.pause(b.next()) {
+			return err
+		}
+	}
+}
+
+func isClosed(c <-chan struct{}) bool {
 	select {
 	case <-c:
 		return true
@@ -366,15 +481,20 @@ func isClosed(c chan struct{}) bool {
 	}
 }
 
-// Close stops accepting batches (later Appends get ErrClosed), waits for
-// the background writer to drain the queue, write, fsync unless FsyncNever
-// and close the sink, and returns the first error. Later calls return the
-// same result.
-func (w *Async) Close() error {
+// Close is CloseContext with DefaultCloseWait.
+func (w *Async) Close() error { return closeWithin(w, DefaultCloseWait) }
+
+// CloseContext stops accepting batches (later Appends get ErrClosed),
+// waits for the background writer to drain the queue, write, fsync unless
+// FsyncNever and close the sink, and returns the first error. Acknowledged
+// batches the sink refuses are retried until ctx ends. Later calls return
+// the same result.
+func (w *Async) CloseContext(ctx context.Context) error {
 	w.closeOnce.Do(func() {
 		w.mu.Lock()
 		w.closed = true
 		w.mu.Unlock()
+		w.deadline = ctx.Done()
 		close(w.stop)
 		<-w.done
 	})

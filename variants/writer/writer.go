@@ -4,6 +4,7 @@
 package writer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,7 +26,20 @@ import (
 //     that got an error may be acknowledged.
 //   - Close drains everything accepted, flushes, fsyncs unless FsyncNever,
 //     closes the sink and returns the first error. Safe to call once.
+//     A variant that holds acknowledged batches while the sink fails also
+//     implements ContextCloser: CloseContext retries them until its
+//     context ends (the server's shutdown deadline), Close for
+//     DefaultCloseWait; CloseBy picks the right one.
 //   - Stats may be called at any time, concurrently with everything.
+//   - After a failed fsync nothing written since the last successful one
+//     counts as durable: on Linux the kernel may have dropped the dirty
+//     pages it could not write and cleared the error, so that a second
+//     fsync succeeds without the data (PostgreSQL's "fsyncgate", 2018). The
+//     variants keep the bytes written since the last good fsync, cut the
+//     file back to that point through a reopened descriptor, write them
+//     again and fsync; only that fsync's success makes them durable. Until
+//     it succeeds they acknowledge nothing new, and Close reports what
+//     could not be made durable (Stats.NotDurable) as an error.
 type Writer interface {
 	Append(lines []byte) error
 	Close() error
@@ -33,10 +47,45 @@ type Writer interface {
 }
 
 // Sink is where lines go: *os.File satisfies it; tests inject failing ones.
+//
+// What the writers can do after a failure depends on what else the sink
+// offers: with Truncate and Seek (as *os.File) a torn write is cut back out
+// and, after a failed fsync, the file is cut back to its last durable
+// length and the bytes since rewritten; a sink that is also a Reopener
+// (or an *os.File, reopened by name when it is still the same file) is
+// rewritten through a fresh descriptor.
 type Sink interface {
 	io.Writer
 	Sync() error
 	Close() error
+}
+
+// Reopener is a Sink that can open its file again, for the rewrite after a
+// failed fsync. *os.File needs not implement it: the writers reopen it by
+// name.
+type Reopener interface {
+	Reopen() (Sink, error)
+}
+
+// ContextCloser is a Writer whose Close retries held batches until ctx
+// ends instead of for DefaultCloseWait.
+type ContextCloser interface {
+	CloseContext(ctx context.Context) error
+}
+
+// closeWithin is c.CloseContext with a deadline d from now.
+func closeWithin(c ContextCloser, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return c.CloseContext(ctx)
+}
+
+// CloseBy closes w, retrying what it holds until ctx ends where w can.
+func CloseBy(ctx context.Context, w Writer) error {
+	if c, ok := w.(ContextCloser); ok {
+		return c.CloseContext(ctx)
+	}
+	return w.Close()
 }
 
 // FsyncPolicy says when data is forced to disk.
@@ -81,10 +130,18 @@ type Config struct {
 	QueueLen      int           // Async: batches the queue holds (default 1024); Sync ignores it
 	BufferSize    int           // bytes of the write buffer (default 64 KiB)
 
-	// RetryBackoff is Async's first wait before it retries a group that
-	// failed under FsyncNever or FsyncInterval; it doubles up to 1s
-	// (default 10ms). Sync ignores it.
+	// RetryBackoff is the first wait before a failed write or rewrite is
+	// tried again (Async: an acknowledged group; both: the rewrite after a
+	// failed fsync); it doubles up to MaxRetryBackoff (default 10ms).
 	RetryBackoff time.Duration
+
+	// MaxUnsynced bounds, under FsyncInterval, the bytes written since the
+	// last fsync (default 8 MiB): past it the writer fsyncs at once instead
+	// of waiting for the interval. Those bytes are kept in memory until an
+	// fsync covers them, to be written again should it fail, so this is
+	// also the memory that copy costs. FsyncAlways keeps at most one
+	// group; FsyncNever keeps nothing.
+	MaxUnsynced int
 }
 
 // Stats is a point-in-time view for GET /metrics and GET /health.
@@ -99,6 +156,22 @@ type Stats struct {
 	Failed   uint64 `json:"failed"`   // Appends answered with a write or fsync error (not acknowledged)
 	Rejected uint64 `json:"rejected"` // Appends answered ErrQueueFull (Async)
 	Lost     uint64 `json:"lost"`     // acknowledged batches dropped after their writes kept failing (Async, FsyncNever/FsyncInterval, at Close only)
+
+	// Held and HeldBytes are the acknowledged batches the writer holds in
+	// memory because the sink refused them: a group whose write failed
+	// (Async), or, after a failed fsync, what was written since the last
+	// good one until the rewrite succeeds. 0 when healthy.
+	Held      int   `json:"held"`
+	HeldBytes int64 `json:"held_bytes"`
+	// Unsynced is the bytes written since the last successful fsync, kept
+	// to be rewritten should the next fsync fail (FsyncInterval,
+	// FsyncAlways).
+	Unsynced int64 `json:"unsynced_bytes"`
+	// NotDurable counts acknowledged batches whose durability could not be
+	// re-established after a failed fsync by the time Close gave up: they
+	// may be in the file but not on disk. Close returns an error naming
+	// them.
+	NotDurable uint64 `json:"not_durable"`
 }
 
 // New constructs a Writer from a Config.
@@ -119,3 +192,7 @@ var (
 	ErrQueueFull = errors.New("writer: queue full")
 	ErrClosed    = errors.New("writer: closed")
 )
+
+// DefaultCloseWait is how long Close (without a context) keeps retrying
+// acknowledged batches the sink refuses before it drops them.
+const DefaultCloseWait = 2 * time.Second
