@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -20,35 +19,26 @@ import (
 // point's load (the highest offered rate that met every SLO; the last
 // point when none did) and, in Trial.Capacity, the capacity and every
 // point tried.
-func init() {
-	registerRunner(scenario.KindCapacity, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return capacityTrial(ctx, cfg, a, sc, st, id)
-	})
-}
+func init() { registerRunner(scenario.KindCapacity, capacityTrial) }
 
-func capacityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
-	t := results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Kind: string(sc.Kind)}
-	problem := faultProblem(sc, st, id)
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+func capacityTrial(tr *trial) error {
+	st := tr.step
+	tr.rec = results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive}
+	inst, err := tr.start()
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	tally := &Tally{}
-	cs := sc.CapacitySearch()
-	kt, stats, err := searchCapacity(ctx, inst.Addr(), st.Config, cs, sc.SLO, tally, "k-"+id+"-")
+	kt, stats, err := searchCapacity(tr.ctx, inst.Addr(), st.Config, tr.sc.CapacitySearch(), tr.sc.SLO, tally, "k-"+tr.id+"-")
 	if err == nil {
-		t = kt
+		tr.rec = kt
 	}
-	t.Kind, t.Capacity = string(sc.Kind), stats
-	found := stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)
+	tr.rec.Capacity = stats
+	found := tr.audit(inst, tally.Acked())
 	if err != nil {
-		p := problem("capacity search: %v", err)
-		if found != nil {
-			p.Detail += "; " + found.Detail
-		}
-		return t, p
+		return also(tr.problem("capacity search: %v", err), found)
 	}
-	return t, found
+	return found
 }
 
 // searchCapacity runs search cs (its Objectives set) against addr with the

@@ -1,8 +1,6 @@
 package experiment
 
 import (
-	"context"
-	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -12,11 +10,7 @@ import (
 )
 
 // The overload kind's runner (see faults.go for what fault trials share).
-func init() {
-	registerRunner(scenario.KindOverload, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return overloadTrial(ctx, cfg, a, sc, st, id)
-	})
-}
+func init() { registerRunner(scenario.KindOverload, overloadTrial) }
 
 // The overload kind's capacity C comes from a capacity search
 // (load.CapacitySearch) held to overloadObjective: the highest offered
@@ -50,29 +44,26 @@ func overloadSearch() load.CapacitySearch {
 	return cs
 }
 
-// overloadTrial runs overload scenario sc's step st against a fresh
-// server of arm a: capacity search, overload at 5×C (recorded), recovery
+// overloadTrial runs step tr.step of an overload scenario against a fresh
+// server of its arm: capacity search, overload at 5×C (recorded), recovery
 // at 0.5×C.
-func overloadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
+func overloadTrial(tr *trial) error {
+	ctx, st := tr.ctx, tr.step
 	fs := &results.FaultStats{}
-	t := results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Kind: string(sc.Kind), Fault: fs}
-	problem := faultProblem(sc, st, id)
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+	tr.rec = results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Fault: fs}
+	inst, err := tr.start()
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	tally := &Tally{}
 
 	// Capacity: the highest rate served within overloadObjective.
-	_, capa, err := searchCapacity(ctx, inst.Addr(), st.Config, overloadSearch(), overloadObjective, tally, "f-"+id+"-p-")
+	_, capa, err := searchCapacity(ctx, inst.Addr(), st.Config, overloadSearch(), overloadObjective, tally, "f-"+tr.id+"-p-")
 	fs.CapacityRPS = capa.RPS
 	if err != nil || fs.CapacityRPS <= 0 || ctx.Err() != nil {
-		found := problem("the capacity search found no rate that met %v (%v; points %s)", overloadObjective, err, pointsText(capa))
-		if p := stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem); p != nil {
-			found.Detail += "; " + p.Detail
-		}
-		t.Capacity = capa
-		return t, found
+		found := tr.problem("the capacity search found no rate that met %v (%v; points %s)", overloadObjective, err, pointsText(capa))
+		tr.rec.Capacity = capa
+		return also(found, tr.audit(inst, tally.Acked()))
 	}
 
 	// Overload: the recorded phase. Latency is of 2xx answers only (ok),
@@ -83,25 +74,23 @@ func overloadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Sc
 	// (the late sends are in Counts.Late). 503s, timeouts and connection
 	// errors are in the counts.
 	oc := st.Config
-	oc.Addr, oc.Model, oc.Rate, oc.ClientPrefix = inst.Addr(), load.Open, scenario.OverloadFactor*fs.CapacityRPS, "f-"+id+"-o-"
-	om, ok := load.NewMetrics(), newOKHist()
-	start := time.Now()
-	od, _ := load.Attack(ctx, oc, load.Tee(om, ok, tally))
-	t, _ = load.NewTrial(oc, start, om.Summary(od))
-	t.Kind, t.Fault, t.Capacity = string(sc.Kind), fs, capa
-	ok.fill(&t)
-	if od > 0 {
-		fs.AchievedRPS = float64(t.Counts.Total()) / od.Seconds()
+	oc.Addr, oc.Model, oc.Rate, oc.ClientPrefix = inst.Addr(), load.Open, scenario.OverloadFactor*fs.CapacityRPS, "f-"+tr.id+"-o-"
+	ok := newOKHist()
+	tr.rec = tr.attack(oc, ok, tally)
+	tr.rec.Fault, tr.rec.Capacity = fs, capa
+	ok.fill(&tr.rec)
+	if d := time.Duration(tr.rec.DurationNS); d > 0 {
+		fs.AchievedRPS = float64(tr.rec.Counts.Total()) / d.Seconds()
 	}
 
 	// Recovery: half the capacity; when does the last 503 come?
 	rc := oc
-	rc.Rate, rc.Duration, rc.ClientPrefix = scenario.RecoveryFactor*fs.CapacityRPS, scenario.RecoveryDuration, "f-"+id+"-r-"
+	rc.Rate, rc.Duration, rc.ClientPrefix = scenario.RecoveryFactor*fs.CapacityRPS, scenario.RecoveryDuration, "f-"+tr.id+"-r-"
 	rr := &recoveryRec{start: time.Now()}
 	_, _ = load.Attack(ctx, rc, load.Tee(rr, tally))
 	fs.RecoveryNS, fs.Recovery503 = rr.last.Load(), rr.n503.Load()
 	fs.AckedAll = tally.Acked()
-	return t, stopAndAudit(ctx, cfg, inst, fs.AckedAll, &t, problem)
+	return tr.audit(inst, fs.AckedAll)
 }
 
 // recoveryRec notes the 503s of the recovery phase: how many, and when the

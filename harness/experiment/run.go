@@ -171,17 +171,24 @@ func (r *runner) progress(n int, what string) {
 	_ = r.bar.Add(n)
 }
 
-// record completes trial t of arm a in step st of sc (its identity and SLO
-// verdicts), and appends it to the run.
-func (r *runner) record(t results.Trial, sc *scenario.Scenario, st scenario.Step, a *armState, k int) {
-	t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, cpusStep(r.cpus, st.Name), r.host
+// newTrial is arm a's trial in round k of step st of sc, at place pos of
+// the round; id is unique in the run.
+func (r *runner) newTrial(ctx context.Context, a *armState, sc *scenario.Scenario, st scenario.Step, k, pos int, id string, rng *rand.Rand) *trial {
+	return &trial{ctx: ctx, cfg: &r.cfg, arm: a, sc: sc, step: st, index: k, pos: pos, id: id, rng: rng}
+}
+
+// record completes tr's record (its identity and SLO verdicts), and
+// appends it to the run.
+func (r *runner) record(tr *trial) {
+	t := tr.rec
+	t.Scenario, t.Variant, t.Trial, t.Step, t.Host = tr.sc.Name, tr.arm.Label, tr.index, cpusStep(r.cpus, tr.step.Name), r.host
 	t.CPUs = r.cpus
-	t.SLO = scenario.EvalAll(sc.SLOs(), &t)
+	t.SLO = scenario.EvalAll(tr.sc.SLOs(), &t)
 	r.run.Trials = append(r.run.Trials, t)
 	if r.cfg.OnTrial != nil {
 		r.cfg.OnTrial(&r.run.Trials[len(r.run.Trials)-1])
 	}
-	r.progress(1, fmt.Sprintf("%s %s %s", sc.Name, st.Name, a.Label))
+	r.progress(1, fmt.Sprintf("%s %s %s", tr.sc.Name, tr.step.Name, tr.arm.Label))
 }
 
 // verifyArms verifies each arm on its own instance, started with
@@ -271,22 +278,9 @@ func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fle
 					r.progress(1, "")
 					continue
 				}
-				var prof func()
-				// replicas: the first one's profiles stand for the fleet
-				if pp := f.Insts[0].PprofAddr(); r.cfg.Pprof && k == 0 && pp != "" {
-					prof = launch.CaptureProfiles(ctx, pp, filepath.Join(r.cfg.Dir, "profiles"), profName(sc.Name, st.Name, a.Label), expected(st.Config))
-				}
-				// the machine's busy share only where the servers run on it
-				m := startMeter(func() stageReading { return r.readStages(ctx, f.Insts) }, !r.cfg.Remote)
-				t := trial(ctx, st, f.Addrs(), f.tally, fmt.Sprintf("t%d-%d-%d-%s-", si, k, len(r.run.Trials), launch.SafeName(a.Label)))
-				m.stop(&t)
-				if prof != nil {
-					prof()
-				}
-				if len(f.Insts) > 1 && sc.Server.RateLimit != nil {
-					t.RateLimit = *sc.Server.RateLimit
-				}
-				r.record(t, sc, st, a, k)
+				tr := r.newTrial(ctx, a, sc, st, k, 0, fmt.Sprintf("t%d-%d-%d-%s", si, k, len(r.run.Trials), launch.SafeName(a.Label)), nil)
+				r.loadTrial(tr, f)
+				r.record(tr)
 			}
 		}
 	}
@@ -313,12 +307,12 @@ func (r *runner) perTrialScenarios(ctx context.Context) {
 						continue
 					}
 					r.logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
-					t, problem := perTrial(ctx, r.cfg, a, sc, st, fmt.Sprintf("d%d", len(r.run.Trials)), rng)
-					if problem != nil {
+					tr := r.newTrial(ctx, a, sc, st, k, 0, fmt.Sprintf("d%d", len(r.run.Trials)), rng)
+					if problem := perTrial(tr); problem != nil {
 						a.check.Steps = append(a.check.Steps, *problem)
 						r.logf("%s: %s", problem.Name, problem.Detail)
 					}
-					r.record(t, sc, st, a, k)
+					r.record(tr)
 				}
 			}
 		}
@@ -396,24 +390,33 @@ func stopAndCheck(ctx context.Context, cfg Config, a *armState, insts []launch.I
 	}
 }
 
-// trial runs one load step against addrs (one server, or replicas whose
-// every client spreads its requests over all of them) and records it.
-func trial(ctx context.Context, st scenario.Step, addrs []string, tally *Tally, prefix string) results.Trial {
-	cfg := st.Config
-	cfg.ClientPrefix = prefix
-	target(&cfg, addrs)
-	m := load.NewMetrics()
-	start := time.Now()
-	d, err := load.Attack(ctx, cfg, load.Tee(m, tally))
-	t, ferr := load.NewTrial(cfg, start, m.Summary(d))
-	if err == nil {
-		err = ferr
+// loadTrial runs tr's load step against fleet f (one server, or replicas
+// whose every client spreads its requests over all of them), metered
+// (stage counters, CPU; profiled in a step's first round under -pprof),
+// into tr.rec.
+func (r *runner) loadTrial(tr *trial, f *fleet) {
+	ctx, sc, st := tr.ctx, tr.sc, tr.step
+	var prof func()
+	// replicas: the first one's profiles stand for the fleet
+	if pp := f.Insts[0].PprofAddr(); r.cfg.Pprof && tr.index == 0 && pp != "" {
+		prof = launch.CaptureProfiles(ctx, pp, filepath.Join(r.cfg.Dir, "profiles"), profName(sc.Name, st.Name, tr.arm.Label), expected(st.Config))
 	}
-	_ = err // errors are in the counts (conn errors, timeouts) or ctx's, handled by the caller
-	if len(addrs) > 1 {
-		t.Replicas = len(addrs)
+	// the machine's busy share only where the servers run on it
+	m := startMeter(func() stageReading { return r.readStages(ctx, f.Insts) }, !r.cfg.Remote)
+	c := st.Config
+	c.ClientPrefix = tr.id + "-"
+	target(&c, f.Addrs())
+	tr.rec = tr.attack(c, f.tally)
+	if n := len(f.Addrs()); n > 1 {
+		tr.rec.Replicas = n
+		if sc.Server.RateLimit != nil {
+			tr.rec.RateLimit = *sc.Server.RateLimit
+		}
 	}
-	return t
+	m.stop(&tr.rec)
+	if prof != nil {
+		prof()
+	}
 }
 
 // target points cfg at addrs: Addr alone for one server, Addrs for replicas.
