@@ -17,7 +17,8 @@ func init() {
 
 const compareUsage = `usage: lab compare -a VARIANT -b VARIANT [flags]
 
-Runs lab experiment with the two variants interleaved (A B A B), then prints
+Runs lab experiment with the two variants in rounds (each round runs both,
+in an order drawn afresh per round: -order, -seed), then prints
 the comparison the report shows, as text: per unit the medians with 95%
 confidence intervals (golang.org/x/perf/benchmath), B against A with the
 change, the Mann-Whitney p-value and its Holm-Bonferroni adjustment, and a

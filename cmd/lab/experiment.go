@@ -37,8 +37,9 @@ const experimentUsage = `usage: lab experiment [flags]
 Builds each variant, starts it on a free 127.0.0.1 port with its own data
 file, verifies it (/health reports the variant; a valid batch is
 acknowledged and lands in the file; invalid input gets 400; the 11th request
-in a second gets 429), warms it up, runs every scenario -count times with the
-variants interleaved (A B A B), stops it with SIGTERM and checks that every
+in a second gets 429), warms it up, runs every scenario step in -count
+rounds (each round runs every variant once, in an order drawn afresh per
+round: -order, -seed), stops it with SIGTERM and checks that every
 acknowledged metric is a complete line in the file. A variant that fails
 verification or integrity is reported as failed, not measured.
 
@@ -76,6 +77,8 @@ type experimentFlags struct {
 	pprof, pin, quiet, keepData                  bool
 	stages                                       stages.Every
 	countSet                                     bool // -count was given
+	order                                        string
+	seed                                         uint64
 }
 
 func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
@@ -96,6 +99,8 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar or pipeline log")
 	fs.BoolVar(&f.keepData, "keep-data", false, "keep the servers' data files after a passing integrity check")
 	fs.StringVar(&f.reports, "reports", "reports", "write the run's report (lab report) under this `directory`; empty: no report")
+	fs.StringVar(&f.order, "order", experiment.OrderRandom, "order of the variants within each round: \"random\" (a fresh permutation per round), \"balanced\" (each variant in each place equally often; ABBA for two) or \"fixed\" (as listed)")
+	fs.Uint64Var(&f.seed, "seed", 0, "`seed` of the round orders and of every trial's random choices (default: from the clock; printed, so a run can be replayed)")
 }
 
 func runExperimentCmd(stdout, stderr io.Writer, args []string) error {
@@ -145,6 +150,13 @@ func writeReport(dir, reportsDir string) (string, error) {
 func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) {
 	if f.count < 1 {
 		return "", fmt.Errorf("experiment: -count must be >= 1, got %d", f.count)
+	}
+	order, err := experiment.ParseOrder(f.order)
+	if err != nil {
+		return "", err
+	}
+	if f.seed == 0 {
+		f.seed = uint64(time.Now().UnixNano())
 	}
 	// The servers' cap on ids per address is lifted by the launcher
 	// (launch.MaxIDsPerAddr, passed as -max-ids-per-addr).
@@ -207,7 +219,9 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 		meta.Pinning = "per pass: server=cpus 0..N-1 (taskset) with GOMAXPROCS=N for N in " + f.cpus + "; generator unpinned"
 		meta.Notes = append(meta.Notes, "-cpus "+f.cpus+": the schedule ran once per core count, one pass after the other (not interleaved across core counts); trials are named cpus=N")
 	}
-	cfg := experiment.Config{Scenarios: scs, Count: f.count, Dir: runDir, Meta: meta, Pprof: f.pprof, Progress: progress, Log: log, KeepData: f.keepData, CPUs: cpus}
+	cfg := experiment.Config{Scenarios: scs, Count: f.count, Dir: runDir, Meta: meta, Pprof: f.pprof, Progress: progress, Log: log, KeepData: f.keepData, CPUs: cpus,
+		Order: order, Seed: f.seed}
+	fmt.Fprintf(stdout, "order: %s within each round, seed %d (-seed %d replays it)\n", order, f.seed, f.seed)
 	cleanup, err := setLauncher(ctx, &f, &cfg, root, rootErr, log)
 	defer cleanup()
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +46,13 @@ type Config struct {
 	// CPUs runs the whole schedule once per entry with every server pinned
 	// to that many cores (cpus.go); empty: once, not limited.
 	CPUs []int
+	// Order orders the arms within each round (order.go): OrderRandom
+	// ("" too), OrderBalanced or OrderFixed.
+	Order string
+	// Seed seeds the order and every trial's random source (a durability
+	// trial's stop point); 0: drawn from the clock. Meta.OrderSeed records
+	// it, so a run replays with the same seed.
+	Seed uint64
 }
 
 // armState is an arm's progress through the pipeline.
@@ -72,6 +78,9 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	}
 	if len(cfg.Arms) == 0 || len(cfg.Scenarios) == 0 {
 		return nil, fmt.Errorf("experiment: nothing to run (%d variants, %d scenarios)", len(cfg.Arms), len(cfg.Scenarios))
+	}
+	if _, err := ParseOrder(cfg.Order); err != nil {
+		return nil, err
 	}
 	r := newRunner(cfg)
 	if err := os.MkdirAll(r.serverDir, 0o755); err != nil {
@@ -112,6 +121,7 @@ type runner struct {
 	host      string
 	serverDir string
 	cpus      int // the cores servers are pinned to now (0: not limited)
+	order     orderer
 }
 
 func newRunner(cfg Config) *runner {
@@ -119,6 +129,12 @@ func newRunner(cfg Config) *runner {
 	r := &runner{cfg: cfg, host: host, serverDir: filepath.Join(cfg.Dir, "servers"),
 		run: &results.Run{Dir: cfg.Dir, Meta: cfg.Meta}}
 	r.run.Meta.Count = cfg.Count
+	r.order.mode, _ = ParseOrder(cfg.Order)
+	r.order.seed = cfg.Seed
+	if r.order.seed == 0 {
+		r.order.seed = uint64(time.Now().UnixNano())
+	}
+	r.run.Meta.Order, r.run.Meta.OrderSeed = r.order.mode, r.order.seed
 	for _, s := range cfg.Scenarios {
 		r.run.Meta.Scenarios = append(r.run.Meta.Scenarios, s.Name)
 		if s.Targets != "" {
@@ -172,8 +188,10 @@ func (r *runner) progress(n int, what string) {
 }
 
 // newTrial is arm a's trial in round k of step st of sc, at place pos of
-// the round; id is unique in the run.
-func (r *runner) newTrial(ctx context.Context, a *armState, sc *scenario.Scenario, st scenario.Step, k, pos int, id string, rng *rand.Rand) *trial {
+// the round; id is unique in the run. Its random source is a function of
+// the run's seed, the cell, the round and the arm.
+func (r *runner) newTrial(ctx context.Context, a *armState, sc *scenario.Scenario, st scenario.Step, k, pos int, id string) *trial {
+	rng := cellRand(r.order.seed, fmt.Sprintf("trial %s %d %s", r.cell(sc, st), k, a.Label))
 	return &trial{ctx: ctx, cfg: &r.cfg, arm: a, sc: sc, step: st, index: k, pos: pos, id: id, rng: rng}
 }
 
@@ -182,6 +200,7 @@ func (r *runner) newTrial(ctx context.Context, a *armState, sc *scenario.Scenari
 func (r *runner) record(tr *trial) {
 	t := tr.rec
 	t.Scenario, t.Variant, t.Trial, t.Step, t.Host = tr.sc.Name, tr.arm.Label, tr.index, cpusStep(r.cpus, tr.step.Name), r.host
+	t.Position = tr.pos
 	t.CPUs = r.cpus
 	t.SLO = scenario.EvalAll(tr.sc.SLOs(), &t)
 	r.run.Trials = append(r.run.Trials, t)
@@ -259,38 +278,71 @@ func (r *runner) measureGroup(ctx context.Context, group []*scenario.Scenario) {
 }
 
 // measureScenario warms each fleet up on the scenario's first step, then
-// runs every step Count times with the arms interleaved.
+// runs every step Count rounds; in each round every arm runs once, in the
+// round's order.
 func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fleets map[*armState]*fleet) {
-	steps := sc.LoadSteps()
-	if w := sc.WarmupDuration(); w > 0 {
-		for _, a := range r.arms {
-			if f := fleets[a]; f != nil && !a.failed {
-				r.logf("warm up %s on %s", a.Label, sc.Name)
-				warmup(ctx, steps[0].Config, f.Addrs(), w, f.tally, fmt.Sprintf("w-%s-%s-", sc.Name, launch.SafeName(a.Label)))
-			}
-		}
-	}
-	for si, st := range steps {
+	r.warmup(ctx, sc, fleets)
+	for si, st := range sc.LoadSteps() {
 		for k := 0; k < r.cfg.Count; k++ {
-			for _, a := range r.arms {
-				f := fleets[a]
-				if f == nil || a.failed || ctx.Err() != nil {
-					r.progress(1, "")
-					continue
-				}
-				tr := r.newTrial(ctx, a, sc, st, k, 0, fmt.Sprintf("t%d-%d-%d-%s", si, k, len(r.run.Trials), launch.SafeName(a.Label)), nil)
-				r.loadTrial(tr, f)
-				r.record(tr)
-			}
+			r.loadRound(ctx, sc, si, st, k, fleets)
 		}
 	}
 }
 
-// perTrialScenarios runs the durability and fault scenarios: each trial is
-// its own cycle (load → stop → restart, or a slowloris or overload run) on
-// a server of its own, so there is no shared server; arms still interleave.
+// warmup runs sc's first step on every live arm's fleet, unrecorded but
+// tallied, for the scenario's warm-up.
+func (r *runner) warmup(ctx context.Context, sc *scenario.Scenario, fleets map[*armState]*fleet) {
+	w := sc.WarmupDuration()
+	if w <= 0 {
+		return
+	}
+	first := sc.LoadSteps()[0]
+	for _, a := range r.arms {
+		if f := fleets[a]; f != nil && !a.failed && ctx.Err() == nil {
+			r.logf("warm up %s on %s", a.Label, sc.Name)
+			warmup(ctx, first.Config, f.Addrs(), w, f.tally, fmt.Sprintf("w-%s-%s-", sc.Name, launch.SafeName(a.Label)))
+		}
+	}
+}
+
+// loadRound runs round k of step st (the scenario's si-th) of load
+// scenario sc on the arms' fleets.
+func (r *runner) loadRound(ctx context.Context, sc *scenario.Scenario, si int, st scenario.Step, k int, fleets map[*armState]*fleet) {
+	r.round(ctx, sc, st, k, func(a *armState) bool { return fleets[a] != nil }, func(a *armState, pos int) {
+		tr := r.newTrial(ctx, a, sc, st, k, pos, fmt.Sprintf("t%d-%d-%d-%s", si, k, len(r.run.Trials), launch.SafeName(a.Label)))
+		r.loadTrial(tr, fleets[a])
+		r.record(tr)
+	})
+}
+
+// cell names one (scenario, step) of the current -cpus pass: the unit
+// whose rounds are ordered.
+func (r *runner) cell(sc *scenario.Scenario, st scenario.Step) string {
+	return sc.Name + "/" + cpusStep(r.cpus, st.Name)
+}
+
+// round runs round k of step st of sc: every arm that has not failed and
+// can (runs) once, in the round's order (r.order), each given its place
+// among those that ran (0: first). An arm that cannot run counts as done
+// for the progress bar.
+func (r *runner) round(ctx context.Context, sc *scenario.Scenario, st scenario.Step, k int, can func(*armState) bool, run func(a *armState, pos int)) {
+	pos := 0
+	for _, i := range r.order.order(r.cell(sc, st), k, len(r.arms)) {
+		a := r.arms[i]
+		if a.failed || ctx.Err() != nil || !can(a) {
+			r.progress(1, "")
+			continue
+		}
+		run(a, pos)
+		pos++
+	}
+}
+
+// perTrialScenarios runs the durability, fault, capacity and seed-design
+// scenarios: each trial is its own cycle (load → stop → restart, a search,
+// a fault) on a server of its own, so there is no shared server; each
+// round still runs every arm once, in the round's order.
 func (r *runner) perTrialScenarios(ctx context.Context) {
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	for _, sc := range r.cfg.Scenarios {
 		if !sc.PerTrial() {
 			continue
@@ -301,22 +353,24 @@ func (r *runner) perTrialScenarios(ctx context.Context) {
 		}
 		for _, st := range sc.LoadSteps() {
 			for k := 0; k < r.cfg.Count; k++ {
-				for _, a := range r.arms {
-					if a.failed || ctx.Err() != nil || !seedApplies(sc, a.Arm) {
-						r.progress(1, "")
-						continue
-					}
-					r.logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
-					tr := r.newTrial(ctx, a, sc, st, k, 0, fmt.Sprintf("d%d", len(r.run.Trials)), rng)
-					if problem := perTrial(tr); problem != nil {
-						a.check.Steps = append(a.check.Steps, *problem)
-						r.logf("%s: %s", problem.Name, problem.Detail)
-					}
-					r.record(tr)
-				}
+				r.perTrialRound(ctx, sc, st, k)
 			}
 		}
 	}
+}
+
+// perTrialRound runs round k of step st of per-trial scenario sc.
+func (r *runner) perTrialRound(ctx context.Context, sc *scenario.Scenario, st scenario.Step, k int) {
+	applies := func(a *armState) bool { return seedApplies(sc, a.Arm) }
+	r.round(ctx, sc, st, k, applies, func(a *armState, pos int) {
+		r.logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
+		tr := r.newTrial(ctx, a, sc, st, k, pos, fmt.Sprintf("d%d", len(r.run.Trials)))
+		if problem := perTrial(tr); problem != nil {
+			a.check.Steps = append(a.check.Steps, *problem)
+			r.logf("%s: %s", problem.Name, problem.Detail)
+		}
+		r.record(tr)
+	})
 }
 
 // finish records every arm's check and leaves failed arms' trials out:
