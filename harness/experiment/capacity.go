@@ -71,22 +71,12 @@ func searchCapacity(ctx context.Context, addr string, base load.Config, cs load.
 		return t, err
 	}
 	capa, err := cs.Find(ctx)
-	stats := capacityStats(capa, objective)
+	stats := capa.Stats(objective)
 	kt := last
 	if k := capa.Knee(); k != nil {
 		kt = byRate[k.Offered]
 	}
 	return kt, stats, err
-}
-
-// capacityStats is c as the results files keep it.
-func capacityStats(c load.Capacity, objective []string) *results.CapacityStats {
-	s := &results.CapacityStats{RPS: c.RPS, Failing: c.Failing, Converged: c.Converged, AtMax: c.AtMax, BelowMin: c.BelowMin, Objective: objective}
-	for _, p := range c.Points {
-		s.Points = append(s.Points, results.CapacityPoint{Offered: p.Offered, Achieved: p.Achieved, P99: p.P99,
-			Requests: p.Requests, Errors: p.Errors, Late: p.Late, HoldNS: int64(p.Hold), Probe: p.Probe, Cut: p.Cut, Pass: p.Pass})
-	}
-	return s
 }
 
 // pointsText lists a search's points for a problem's detail:

@@ -26,6 +26,10 @@ type sim struct {
 	// cutAbove: runs at a rate above it attempt only half their schedule
 	// (a run that had to stop sending); 0: never.
 	cutAbove float64
+	// genAbove: runs at a rate above it are generator-limited (the
+	// generator fell behind its schedule); 0: never.
+	genAbove float64
+	genCall  int   // this run (1: the probe) is generator-limited too; 0: none
 	fail     error // returned by every run after the first failAfter
 	// failAfter is how many runs succeed before fail is returned.
 	failAfter int
@@ -63,6 +67,13 @@ func (s *sim) run(_ context.Context, rate float64, hold time.Duration) (results.
 	t.Latency.P99 = int64(p99 * 1e9)
 	t.SuccessPct = 100 * float64(t.Counts.Status2xx) / float64(n)
 	t.Throughput = min(rate, s.mu)
+	t.SentRate = rate
+	if s.genAbove > 0 && rate > s.genAbove {
+		t.GeneratorLimited, t.SentRate = true, s.genAbove
+	}
+	if len(s.calls) == s.genCall {
+		t.GeneratorLimited, t.SentRate = true, 0.9*rate
+	}
 	return t, nil
 }
 
@@ -114,12 +125,12 @@ func checkRule(t *testing.T, s load.CapacitySearch, c load.Capacity, calls []cal
 		if p.Scheduled < int64(minReq) {
 			t.Errorf("point %d at %.0f req/s scheduled %d requests, want >= %d", i+1, p.Offered, p.Scheduled, minReq)
 		}
-		pass := !p.Cut
+		pass := !p.Cut && !p.GeneratorLimited
 		for _, r := range p.SLO {
 			pass = pass && r.Pass
 		}
 		if p.Pass != pass || len(p.SLO) != len(s.Objectives) {
-			t.Errorf("point %d: Pass %v, but cut=%v and SLO %+v", i+1, p.Pass, p.Cut, p.SLO)
+			t.Errorf("point %d: Pass %v, but cut=%v, generator-limited=%v and SLO %+v", i+1, p.Pass, p.Cut, p.GeneratorLimited, p.SLO)
 		}
 	}
 }
@@ -402,5 +413,105 @@ func TestOpenRunnerCutsABacklog(t *testing.T) {
 	}
 	if p := c.Points[1]; !p.Cut || p.Pass || !c.BelowMin {
 		t.Errorf("point %+v: want cut and failing", p)
+	}
+}
+
+// Every way a search ends reads as it should through the results files'
+// Censored: a number only when it converged; below the lowest rate tried
+// when nothing passed (at the floor, or out of points on the way down); at
+// least the highest pass when nothing above it failed (the ceiling, the
+// point budget on the way up, the generator's limit); the bracket when
+// bisection ran out of points or met the generator's limit; what was
+// established when a run failed.
+func TestCapacitySearchCensoring(t *testing.T) {
+	p99 := func() []load.Objective { return slos(t, "p99 <= 5ms") }
+	for _, tc := range []struct {
+		name   string
+		sim    *sim
+		search load.CapacitySearch
+		want   results.Censoring
+		bound  func(c load.Capacity) float64
+		genLim bool
+	}{
+		{"converged", &sim{mu: 10000}, load.CapacitySearch{}, results.Exact,
+			func(c load.Capacity) float64 { return c.RPS }, false},
+		{"at the ceiling", &sim{mu: 1e9}, load.CapacitySearch{MaxRate: 50000, ProbeRate: 2000}, results.AtLeast,
+			func(load.Capacity) float64 { return 50000 }, false},
+		{"below the floor", &sim{mu: 100}, load.CapacitySearch{MinRate: 1000, MinHold: 100 * time.Millisecond}, results.Below,
+			func(load.Capacity) float64 { return 1000 }, false},
+		{"out of points going down", &sim{mu: 100}, load.CapacitySearch{MinRate: 10, MaxPoints: 2, ProbeRate: 100000, MinHold: 100 * time.Millisecond}, results.Below,
+			func(c load.Capacity) float64 { return c.Points[2].Offered }, false},
+		{"out of points going up", &sim{mu: 1e9}, load.CapacitySearch{MaxPoints: 2, ProbeRate: 2000}, results.AtLeast,
+			func(c load.Capacity) float64 { return c.Points[2].Offered }, false},
+		{"out of points bisecting", &sim{mu: 10000}, load.CapacitySearch{MaxPoints: 3}, results.Bracket,
+			func(c load.Capacity) float64 { return c.RPS }, false},
+		{"generator limit above a pass", &sim{mu: 1e9, genAbove: 20000}, load.CapacitySearch{ProbeRate: 10000}, results.AtLeast,
+			func(c load.Capacity) float64 { return c.RPS }, true},
+		{"generator limit inside the bracket", &sim{mu: 10000, genCall: 4}, load.CapacitySearch{}, results.Bracket,
+			func(c load.Capacity) float64 { return c.RPS }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.search
+			s.Run, s.Objectives = tc.sim.run, p99()
+			c, err := s.Find(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRule(t, s, c, tc.sim.calls)
+			got, bound := c.Stats(nil).Censored()
+			if got != tc.want || bound != tc.bound(c) || c.GeneratorLimited != tc.genLim {
+				t.Errorf("%s: censored %q at %v (want %q at %v), generator-limited %v; points %+v", c.String(), got, bound, tc.want, tc.bound(c), c.GeneratorLimited, c.Points)
+			}
+			if tc.want != results.Exact && c.Converged {
+				t.Errorf("%s: a censored search says converged", c.String())
+			}
+			for _, p := range c.Points {
+				if p.GeneratorLimited && p.Pass {
+					t.Errorf("generator-limited point %+v passed", p)
+				}
+			}
+		})
+	}
+}
+
+// A generator-limited point with nothing passed yet is no failure: the
+// search steps down from it and brackets the capacity below, and the
+// failing rate is a judged one.
+func TestCapacityGeneratorLimitedSteppedOver(t *testing.T) {
+	m := &sim{mu: 5000, genAbove: 8000}
+	s := load.CapacitySearch{Run: m.run, Objectives: slos(t, "p99 <= 5ms"), ProbeRate: 20000, StartFactor: 2}
+	c, err := s.Find(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Points[1].Offered <= 8000 || !c.Points[1].GeneratorLimited || c.Points[1].Pass {
+		t.Fatalf("first full point %+v: want it above the generator's limit and unjudged", c.Points[1])
+	}
+	if !c.Converged || c.GeneratorLimited || c.Failing >= 8000 || c.RPS > knee(5000, 5*time.Millisecond) {
+		t.Errorf("capacity %s: want converged below the generator's limit, the failing rate a judged one", c.String())
+	}
+}
+
+// A run error ends the search with what its points established: not a
+// number, and not "below" when a rate had passed.
+func TestCapacityRunErrorKeepsTheBracket(t *testing.T) {
+	boom := errors.New("boom")
+	m := &sim{mu: 10000, fail: boom, failAfter: 3}
+	s := load.CapacitySearch{Run: m.run, Objectives: slos(t, "p99 <= 5ms")}
+	c, err := s.Find(context.Background())
+	if !errors.Is(err, boom) || c.Converged {
+		t.Fatalf("err %v, converged %v", err, c.Converged)
+	}
+	var passed float64
+	for _, p := range c.Points {
+		if p.Pass && p.Offered > passed {
+			passed = p.Offered
+		}
+	}
+	if c.RPS != passed {
+		t.Errorf("RPS %v after an error, want the highest pass so far %v", c.RPS, passed)
+	}
+	if got, _ := c.Stats(nil).Censored(); got == results.Exact {
+		t.Errorf("an interrupted search reads as a number")
 	}
 }

@@ -25,7 +25,7 @@ func NewTrial(cfg Config, start time.Time, s Summary) (results.Trial, error) {
 	} else {
 		t.Requests = cfg.Requests
 	}
-	return t, s.Fill(&t)
+	return t, s.Fill(cfg, &t)
 }
 
 // Report writes t in the seed's load_test terms: success rate, status

@@ -153,7 +153,9 @@ type Trial struct {
 	Start      time.Time `json:"start"`
 	DurationNS int64     `json:"duration_ns"`
 	// WindowNS is the send window: from the first scheduled send to the
-	// end of the schedule (open loop) or to the last send (closed loop).
+	// end of the schedule (open loop) or to the last answer received in
+	// time (closed loop: a closed client sends when it is answered, so the
+	// last answer ends its sending; a timeout or failure after it is drain).
 	// Throughput counts 2xx answers to requests sent in the window over
 	// WindowNS; 0 in runs older than the field (Throughput then divides by
 	// DurationNS, drain included).
@@ -169,17 +171,32 @@ type Trial struct {
 	// connections could not carry the offered rate): the trial measured
 	// the generator, not the server, and stays out of capacity figures.
 	GeneratorLimited bool `json:"generator_limited,omitempty"`
+	// GeneratorLate is how many sends the generator itself delayed beyond
+	// its tolerance (open loop: the client was free and the request due,
+	// yet it began more than 5 ms later); GeneratorLimited is set when
+	// they are more than 1% of the sends.
+	GeneratorLate int64 `json:"generator_late,omitempty"`
+	// ConnsBusy is the connections in use on average over the send window
+	// (open loop; Little's law: requests begun in the window × the mean
+	// time each held its connection, over the window). Near Clients, the
+	// connections were the bound: the late sends (Counts.Late) were
+	// waiting for a free connection, because the server was slow (past
+	// its capacity, every open load ends there) or the connections too
+	// few for the server's latency at that rate.
+	ConnsBusy float64 `json:"conns_busy,omitempty"`
 	// Windows are the trial's counts per short window of its send window
 	// (duet trials, and any trial asked for them): the paired analysis of
 	// a duet takes the ratio of the two arms window by window.
 	Windows []Window `json:"windows,omitempty"`
 	Counts  Counts   `json:"counts"`
 	Acked   int64    `json:"acked_metrics"` // metrics in 2xx answers
-	// Throughput is successful (2xx) requests per second of trial time.
+	// Throughput is successful (2xx) requests per second: the 2xx answers
+	// to requests sent in the send window over WindowNS (runs older than
+	// WindowNS: over DurationNS).
 	Throughput float64     `json:"throughput"`
 	SuccessPct float64     `json:"success_pct"`
 	Latency    Latency     `json:"latency"`
-	HDR        string      `json:"hdr"` // hdrhistogram-go V2 compressed encoding (Histogram.Encode), base64; latency in ns of all answered requests
+	HDR        string      `json:"hdr"` // hdrhistogram-go V2 compressed encoding (Histogram.Encode), base64; latency in ns of all answered requests and (since WindowNS) of every timed-out one, at the time it was given up
 	SLO        []SLOResult `json:"slo,omitempty"`
 	Host       string      `json:"host,omitempty"` // generator host, for merged runs
 	// Stages is where the server's time went during the trial: the
