@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -57,13 +58,20 @@ func overloadTrial(tr *trial) error {
 	}
 	tally := &Tally{}
 
-	// Capacity: the highest rate served within overloadObjective.
+	// Capacity: the highest rate served within overloadObjective. Only a
+	// number makes the phases' rates: a search that is censored (nothing
+	// passed, at least its ceiling, an unconverged bracket) gives no C to
+	// multiply, and no recovery verdict comes from a C it did not find.
 	_, capa, err := searchCapacity(ctx, inst.Addr(), st.Config, overloadSearch(), overloadObjective, tally, "f-"+tr.id+"-p-")
 	fs.CapacityRPS = capa.RPS
-	if err != nil || fs.CapacityRPS <= 0 || ctx.Err() != nil {
-		found := tr.problem("the capacity search found no rate that met %v (%v; points %s)", overloadObjective, err, pointsText(capa))
-		tr.rec.Capacity = capa
+	tr.rec.Capacity = capa
+	if err != nil || ctx.Err() != nil {
+		found := tr.problem("the capacity search did not finish (%v; points %s)", err, pointsText(capa))
 		return also(found, tr.audit(inst, tally.Acked()))
+	}
+	if how, bound := capa.Censored(); how != results.Exact {
+		fs.NotRun = fmt.Sprintf("the capacity search gave no number (%s %.0f req/s; points %s): no overload or recovery phase", how, bound, pointsText(capa))
+		return tr.audit(inst, tally.Acked())
 	}
 
 	// Overload: the recorded phase. Latency is of 2xx answers only (ok),
@@ -79,9 +87,7 @@ func overloadTrial(tr *trial) error {
 	tr.rec = tr.attack(oc, ok, tally)
 	tr.rec.Fault, tr.rec.Capacity = fs, capa
 	ok.fill(&tr.rec)
-	if d := time.Duration(tr.rec.DurationNS); d > 0 {
-		fs.AchievedRPS = float64(tr.rec.Counts.Total()) / d.Seconds()
-	}
+	fs.AchievedRPS = tr.rec.SentRate // what the generator sent, not what came back
 
 	// Recovery: half the capacity; when does the last 503 come?
 	rc := oc

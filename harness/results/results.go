@@ -257,16 +257,21 @@ type FaultStats struct {
 	// Overload: the open-loop phase the trial records ran at
 	// OfferedRate = 5 × CapacityRPS; latency is of 2xx answers only.
 	CapacityRPS float64 `json:"capacity_rps,omitempty"` // capacity at SLO found by a capacity search (success ≥ 99%, p99 ≤ 100ms)
-	// AchievedRPS is the requests per second the generator actually
-	// completed in the overload phase (every outcome); below OfferedRate
-	// when it could not keep the schedule (Counts.Late), and then latency,
-	// timed from each request's intended send, includes that backlog.
+	// AchievedRPS is the requests per second the generator actually sent
+	// in the overload phase's send window (Trial.SentRate; runs before
+	// WindowNS: every outcome completed per second of wall time, about 1×
+	// capacity by construction); below OfferedRate when it could not keep
+	// the schedule (Counts.Late, Trial.GeneratorLimited).
 	AchievedRPS float64 `json:"achieved_rps,omitempty"`
 	// RecoveryNS is the time from the start of the recovery phase (0.5 ×
 	// capacity) to the last 503 answered in it; 0 when it had none.
 	RecoveryNS  int64 `json:"recovery_ns,omitempty"`
 	Recovery503 int64 `json:"recovery_503,omitempty"`     // 503 answers in the recovery phase
 	AckedAll    int64 `json:"acked_all_phases,omitempty"` // metrics acknowledged over probe, overload and recovery
+	// NotRun says why the overload and recovery phases did not run: the
+	// capacity search was censored (Trial.Capacity.Censored), so there
+	// was no capacity to multiply and no recovery verdict to give.
+	NotRun string `json:"not_run,omitempty"`
 
 	// Net: a network-fault trial (redis-latency, redis-outage,
 	// slow-clients; netfault.go).
