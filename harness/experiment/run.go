@@ -137,6 +137,9 @@ func newRunner(cfg Config) *runner {
 	r.run.Meta.Order, r.run.Meta.OrderSeed = r.order.mode, r.order.seed
 	for _, s := range cfg.Scenarios {
 		r.run.Meta.Scenarios = append(r.run.Meta.Scenarios, s.Name)
+		if cfg.Stages && s.Server.Stages != "" && !cfg.Remote {
+			r.note("stages: the " + s.Name + " scenario's servers time " + s.Server.Stages + " of their requests (its server.stages), in place of the run's sample")
+		}
 		if s.Targets != "" {
 			if r.run.Meta.Targets == nil {
 				r.run.Meta.Targets = map[string]string{}
