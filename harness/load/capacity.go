@@ -105,12 +105,12 @@ type Point struct {
 	Requests int64   `json:"requests"`     // attempted
 	// Scheduled is rate × hold; a full point with Requests < Scheduled was
 	// cut (the run stopped sending before its schedule was done) and fails.
-	Scheduled int64               `json:"scheduled"`
-	Cut       bool                `json:"cut,omitempty"`
-	Late      int64               `json:"late"`   // sent later than their intended time
-	Errors    int64               `json:"errors"` // not 2xx (any status, timeout, connection error)
-	Hold      time.Duration       `json:"hold_ns"`
-	Probe     bool                `json:"probe,omitempty"` // the short probe: not judged
+	Scheduled int64         `json:"scheduled"`
+	Cut       bool          `json:"cut,omitempty"`
+	Late      int64         `json:"late"`   // sent later than their intended time
+	Errors    int64         `json:"errors"` // not 2xx (any status, timeout, connection error)
+	Hold      time.Duration `json:"hold_ns"`
+	Probe     bool          `json:"probe,omitempty"` // the short probe: not judged
 	// GeneratorLimited: the generator fell behind the point's schedule
 	// (Trial.GeneratorLimited); the point is not judged (Pass false).
 	GeneratorLimited bool                `json:"generator_limited,omitempty"`

@@ -126,7 +126,7 @@ func TestWindowTally(t *testing.T) {
 		m.Add(&Result{Client: 1, Intended: t0.Add(999 * time.Millisecond), Attempt: late, Latency: 102 * time.Millisecond, Class: Class2xx, AfterWindow: true})
 		m.Add(&Result{Client: 2, Intended: t0.Add(999 * time.Millisecond), Attempt: late, Latency: 103 * time.Millisecond, Class: Class503, AfterWindow: true})
 		var tr results.Trial
-		if err := m.Summary(2 * time.Second).Fill(cfg, &tr); err != nil {
+		if err := m.Summary(2*time.Second).Fill(cfg, &tr); err != nil {
 			t.Fatal(err)
 		}
 		if tr.GeneratorLimited != tc.limited || tr.GeneratorLate != int64(tc.genLate) {
