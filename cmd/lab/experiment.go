@@ -79,6 +79,7 @@ type experimentFlags struct {
 	countSet                                     bool // -count was given
 	order                                        string
 	seed                                         uint64
+	duet                                         bool
 }
 
 func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
@@ -100,6 +101,7 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	fs.BoolVar(&f.keepData, "keep-data", false, "keep the servers' data files after a passing integrity check")
 	fs.StringVar(&f.reports, "reports", "reports", "write the run's report (lab report) under this `directory`; empty: no report")
 	fs.StringVar(&f.order, "order", experiment.OrderRandom, "order of the variants within each round: \"random\" (a fresh permutation per round), \"balanced\" (each variant in each place equally often; ABBA for two) or \"fixed\" (as listed)")
+	fs.BoolVar(&f.duet, "duet", false, "two variants only: run both at the same time in every load round, each with the whole load, and count both per 50 ms window from one start (each gets about half the machine; per-trial kinds stay sequential)")
 	fs.Uint64Var(&f.seed, "seed", 0, "`seed` of the round orders and of every trial's random choices (default: from the clock; printed, so a run can be replayed)")
 }
 
@@ -220,8 +222,11 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 		meta.Notes = append(meta.Notes, "-cpus "+f.cpus+": the schedule ran once per core count, one pass after the other (not interleaved across core counts); trials are named cpus=N")
 	}
 	cfg := experiment.Config{Scenarios: scs, Count: f.count, Dir: runDir, Meta: meta, Pprof: f.pprof, Progress: progress, Log: log, KeepData: f.keepData, CPUs: cpus,
-		Order: order, Seed: f.seed}
+		Order: order, Seed: f.seed, Duet: f.duet}
 	fmt.Fprintf(stdout, "order: %s within each round, seed %d (-seed %d replays it)\n", order, f.seed, f.seed)
+	if f.duet {
+		fmt.Fprintln(stdout, "duet: both variants run at the same time in every load round, so each gets about half the machine: compare their ratio, not their absolute figures with a sequential run's")
+	}
 	cleanup, err := setLauncher(ctx, &f, &cfg, root, rootErr, log)
 	defer cleanup()
 	if err != nil {

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -53,6 +54,10 @@ type Config struct {
 	// trial's stop point); 0: drawn from the clock. Meta.OrderSeed records
 	// it, so a run replays with the same seed.
 	Seed uint64
+	// Duet runs the two arms (exactly two) of every load round at the
+	// same time (duet.go), counted per Window (default DefaultWindow).
+	Duet   bool
+	Window time.Duration
 }
 
 // armState is an arm's progress through the pipeline.
@@ -81,6 +86,9 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	}
 	if _, err := ParseOrder(cfg.Order); err != nil {
 		return nil, err
+	}
+	if cfg.Duet && len(cfg.Arms) != 2 {
+		return nil, fmt.Errorf("experiment: a duet runs two variants at once, got %d", len(cfg.Arms))
 	}
 	r := newRunner(cfg)
 	if err := os.MkdirAll(r.serverDir, 0o755); err != nil {
@@ -135,6 +143,10 @@ func newRunner(cfg Config) *runner {
 		r.order.seed = uint64(time.Now().UnixNano())
 	}
 	r.run.Meta.Order, r.run.Meta.OrderSeed = r.order.mode, r.order.seed
+	if cfg.Duet {
+		r.run.Meta.Duet = true
+		r.note(duetNote(cfg.Arms[0].Label, cfg.Arms[1].Label, cmp.Or(cfg.Window, DefaultWindow)))
+	}
 	for _, s := range cfg.Scenarios {
 		r.run.Meta.Scenarios = append(r.run.Meta.Scenarios, s.Name)
 		if cfg.Stages && s.Server.Stages != "" && !cfg.Remote {
@@ -287,7 +299,11 @@ func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fle
 	r.warmup(ctx, sc, fleets)
 	for si, st := range sc.LoadSteps() {
 		for k := 0; k < r.cfg.Count; k++ {
-			r.loadRound(ctx, sc, si, st, k, fleets)
+			if r.cfg.Duet {
+				r.duetRound(ctx, sc, si, st, k, fleets)
+			} else {
+				r.loadRound(ctx, sc, si, st, k, fleets)
+			}
 		}
 	}
 }
@@ -312,11 +328,14 @@ func (r *runner) warmup(ctx context.Context, sc *scenario.Scenario, fleets map[*
 // scenario sc on the arms' fleets.
 func (r *runner) loadRound(ctx context.Context, sc *scenario.Scenario, si int, st scenario.Step, k int, fleets map[*armState]*fleet) {
 	r.round(ctx, sc, st, k, func(a *armState) bool { return fleets[a] != nil }, func(a *armState, pos int) {
-		tr := r.newTrial(ctx, a, sc, st, k, pos, fmt.Sprintf("t%d-%d-%d-%s", si, k, len(r.run.Trials), launch.SafeName(a.Label)))
+		tr := r.newTrial(ctx, a, sc, st, k, pos, fmt.Sprintf("t%d-%d-%d-%s", si, k, len(r.run.Trials), safe(a)))
 		r.loadTrial(tr, fleets[a])
 		r.record(tr)
 	})
 }
+
+// safe is a's label as a file-name-safe string.
+func safe(a *armState) string { return launch.SafeName(a.Label) }
 
 // cell names one (scenario, step) of the current -cpus pass: the unit
 // whose rounds are ordered.

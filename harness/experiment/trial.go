@@ -39,6 +39,9 @@ type trial struct {
 	// rec is what the trial measured; the runner fills it, the schedule
 	// adds its identity (runner.record).
 	rec results.Trial
+	// windows, when set, counts the trial's load per short window (a
+	// duet: duet.go).
+	windows *load.Windows
 }
 
 // trialRunner runs one trial of a per-trial scenario kind (scenario.KindSpec
@@ -89,8 +92,12 @@ func also(err, more error) error {
 // returns the record: counts, latency, rates over the send window.
 func (tr *trial) attack(c load.Config, recs ...load.Recorder) results.Trial {
 	m := load.NewMetrics()
+	recs = append([]load.Recorder{m}, recs...)
+	if tr.windows != nil {
+		recs = append(recs, tr.windows)
+	}
 	start := time.Now()
-	d, _ := load.Attack(tr.ctx, c, load.Tee(append([]load.Recorder{m}, recs...)...)) // errors are in the counts
+	d, _ := load.Attack(tr.ctx, c, load.Tee(recs...)) // errors are in the counts
 	t, _ := load.NewTrial(c, start, m.Summary(d))
 	return t
 }

@@ -143,3 +143,31 @@ func TestWindowTally(t *testing.T) {
 		}
 	}
 }
+
+// Windows: a request counts in the window it was begun in, from the
+// shared start; every window up to the last is kept, empty ones too, and
+// a longer count pads with empty windows.
+func TestWindows(t *testing.T) {
+	t0 := time.Unix(2000, 0)
+	w := NewWindows(t0, 50*time.Millisecond)
+	for _, at := range []time.Duration{-time.Millisecond, 0, 49 * time.Millisecond, 50 * time.Millisecond, 210 * time.Millisecond} {
+		w.Add(&Result{Client: int(at), Intended: t0, Attempt: t0.Add(at), Class: Class2xx})
+	}
+	w.Add(&Result{Client: 3, Intended: t0.Add(60 * time.Millisecond), Class: Class503}) // no Attempt: its intended time
+	if w.Len() != 5 {
+		t.Fatalf("len %d, want 5 (the last request at 210 ms)", w.Len())
+	}
+	got := w.Windows(7)
+	win := func(ms, sent, ok int64) results.Window {
+		return results.Window{StartNS: ms * 1e6, Sent: sent, Status2xx: ok}
+	}
+	want := []results.Window{win(0, 3, 3), win(50, 2, 1), win(100, 0, 0), win(150, 0, 0), win(200, 1, 1), win(250, 0, 0), win(300, 0, 0)}
+	if len(got) != len(want) {
+		t.Fatalf("got %d windows", len(got))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("window %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
