@@ -6,7 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
+	"metricstream/harness/experiment"
 	"metricstream/harness/report"
 	"metricstream/harness/results"
 )
@@ -31,6 +34,16 @@ Examples:
 
   lab compare -a baseline -b phase2 -scenarios seed-100x10
   lab compare -a phase3 -b phase3 -scenarios seed-50x10 -count 10     A/A
+  lab compare -a phase3 -b phase4 -scenarios throughput -precision 3% -budget 5m
+                                     rounds until req/s is known within ±3% (or 5 minutes)
+  lab compare -a phase3 -b phase4 -scenarios throughput -duet           both at once, ratio per 50 ms window
+
+With -precision the rounds are not counted ahead: after every round the
+95% interval of B/A of each -units in each scenario is computed from the
+per-round ratios, at a level that spends the 5% over every look (so
+looking each round does not raise the false-positive rate), and the run
+stops when every interval is within the precision, or before a round would
+overrun the budget; it prints each round's intervals and which ended it.
 
 Flags:
 `
@@ -42,6 +55,9 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 	f.register(fs, false)
 	a := fs.String("a", "", "variant A (preset or spec)")
 	b := fs.String("b", "", "variant B (preset or spec)")
+	precision := fs.String("precision", "", "run rounds until the 95% interval of B/A of each -units in each scenario is within this `share` (e.g. 3%), or the -budget is spent; -count is then not used")
+	budget := fs.Duration("budget", 10*time.Minute, "with -precision: stop before a round would overrun this much time")
+	units := fs.String("units", "req/s", "with -precision: the comma-separated `units` whose interval must be within it")
 	fs.Usage = func() { fmt.Fprint(stderr, compareUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,6 +70,18 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 		return reexecPinned(stdout, stderr, "compare", args)
 	}
 	f.variants = *a + "+" + *b
+	if *precision != "" {
+		p, err := parsePrecision(*precision)
+		if err != nil {
+			return err
+		}
+		us, err := parseUnits(*units)
+		if err != nil {
+			return err
+		}
+		f.stop, f.budget = sequentialRule(p, us), *budget
+		f.stopAsks = fmt.Sprintf("the 95%% interval of B/A of %s in every scenario is within ±%g%%", strings.Join(us, ", "), 100*p)
+	}
 	dir, err := experimentRun(stdout, stderr, f)
 	if err != nil {
 		return err
@@ -66,6 +94,9 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 	if err := report.Compare(stdout, run); err != nil {
 		return err
 	}
+	if st := run.Meta.Stop; st != nil {
+		fmt.Fprintf(stdout, "\n%s\n  %s\n", stopLine(st), st.Report)
+	}
 	index, err := writeReport(dir, f.reports)
 	if err != nil {
 		return err
@@ -76,4 +107,18 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 	}
 	fmt.Fprintf(stdout, "benchstat: go tool benchstat -col /variant %s\n%s\n", filepath.Join(dir, "bench.txt"), dir)
 	return nil
+}
+
+// stopLine says how a sequential compare ended.
+func stopLine(st *results.StopInfo) string {
+	took := time.Duration(st.ElapsedNS).Round(time.Second)
+	switch st.Reason {
+	case experiment.StoppedByRule:
+		return fmt.Sprintf("stopped: precision reached after %d rounds (%v): %s", st.Rounds, took, st.Rule)
+	case experiment.StoppedByBudget:
+		return fmt.Sprintf("stopped: the budget of %v would not fit another round, after %d rounds (%v); precision not reached (%s)", time.Duration(st.BudgetNS), st.Rounds, took, st.Rule)
+	case experiment.StoppedAtMax:
+		return fmt.Sprintf("stopped: the most rounds allowed (%d) ran (%v); precision not reached (%s)", st.Rounds, took, st.Rule)
+	}
+	return fmt.Sprintf("stopped: %s after %d rounds (%v)", st.Reason, st.Rounds, took)
 }

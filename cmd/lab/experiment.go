@@ -80,6 +80,11 @@ type experimentFlags struct {
 	order                                        string
 	seed                                         uint64
 	duet                                         bool
+	// a sequential run (lab compare -precision): the rule, what it asks,
+	// and the budget
+	stop     experiment.StopRule
+	stopAsks string
+	budget   time.Duration
 }
 
 func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
@@ -222,7 +227,12 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (string, error) 
 		meta.Notes = append(meta.Notes, "-cpus "+f.cpus+": the schedule ran once per core count, one pass after the other (not interleaved across core counts); trials are named cpus=N")
 	}
 	cfg := experiment.Config{Scenarios: scs, Count: f.count, Dir: runDir, Meta: meta, Pprof: f.pprof, Progress: progress, Log: log, KeepData: f.keepData, CPUs: cpus,
-		Order: order, Seed: f.seed, Duet: f.duet}
+		Order: order, Seed: f.seed, Duet: f.duet, Stop: f.stop, Budget: f.budget}
+	if f.stop != nil {
+		cfg.Meta.Stop = &results.StopInfo{Rule: f.stopAsks}
+		cfg.OnRound = func(k int, report string) { fmt.Fprintf(stdout, "round %d: %s\n", k, report) }
+		fmt.Fprintf(stdout, "sequential: rounds until %s, or the budget of %v\n", f.stopAsks, f.budget)
+	}
 	fmt.Fprintf(stdout, "order: %s within each round, seed %d (-seed %d replays it)\n", order, f.seed, f.seed)
 	if f.duet {
 		fmt.Fprintln(stdout, "duet: both variants run at the same time in every load round, so each gets about half the machine: compare their ratio, not their absolute figures with a sequential run's")

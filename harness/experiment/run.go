@@ -58,6 +58,15 @@ type Config struct {
 	// same time (duet.go), counted per Window (default DefaultWindow).
 	Duet   bool
 	Window time.Duration
+	// Stop, when set, makes the run sequential (sequential.go): rounds
+	// over every cell, one after the other, until Stop says the run knows
+	// enough, Budget (from the start of Run) would be overrun by one more
+	// round, or MaxRounds ran; Count is then not used. OnRound, when set,
+	// sees each round's report.
+	Stop      StopRule
+	Budget    time.Duration
+	MaxRounds int
+	OnRound   func(round int, report string)
 }
 
 // armState is an arm's progress through the pipeline.
@@ -90,12 +99,17 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	if cfg.Duet && len(cfg.Arms) != 2 {
 		return nil, fmt.Errorf("experiment: a duet runs two variants at once, got %d", len(cfg.Arms))
 	}
+	if cfg.Stop != nil && len(cfg.CPUs) > 0 {
+		return nil, fmt.Errorf("experiment: a sequential run (a stop rule) runs its rounds until it knows; it cannot also run one pass per -cpus count")
+	}
 	r := newRunner(cfg)
 	if err := os.MkdirAll(r.serverDir, 0o755); err != nil {
 		return nil, fmt.Errorf("experiment: %w", err)
 	}
 	r.verifyArms(ctx)
-	if err := r.eachCPUs(ctx, func() {
+	if cfg.Stop != nil {
+		r.sequential(ctx)
+	} else if err := r.eachCPUs(ctx, func() {
 		for _, group := range groupByServer(loadScenarios(cfg.Scenarios)) {
 			if ctx.Err() != nil {
 				break
@@ -130,11 +144,12 @@ type runner struct {
 	serverDir string
 	cpus      int // the cores servers are pinned to now (0: not limited)
 	order     orderer
+	began     time.Time // when Run started: a sequential run's budget counts from it
 }
 
 func newRunner(cfg Config) *runner {
 	host, _ := os.Hostname()
-	r := &runner{cfg: cfg, host: host, serverDir: filepath.Join(cfg.Dir, "servers"),
+	r := &runner{cfg: cfg, host: host, serverDir: filepath.Join(cfg.Dir, "servers"), began: time.Now(),
 		run: &results.Run{Dir: cfg.Dir, Meta: cfg.Meta}}
 	r.run.Meta.Count = cfg.Count
 	r.order.mode, _ = ParseOrder(cfg.Order)
@@ -167,7 +182,7 @@ func newRunner(cfg Config) *runner {
 		r.note("remote target: the server was not built or started here; verification is reduced to HTTP (health variant, valid batch acknowledged, invalid batch 400, rate limit informational) and integrity cannot be checked (the data file is not reachable)",
 			"remote target: scenario server flags (rate_limit, workers, queue, fsync) could not be applied")
 	}
-	if cfg.Progress != nil {
+	if cfg.Progress != nil && cfg.Stop == nil { // a sequential run does not know its rounds ahead
 		total := 0
 		for _, s := range cfg.Scenarios {
 			total += len(s.LoadSteps()) * cfg.Count * len(r.arms) * max(len(cfg.CPUs), 1)
@@ -259,6 +274,20 @@ func (r *runner) verifyArms(ctx context.Context) {
 // replicas): every live arm's fleet runs at once, each on its own port(s),
 // so that interleaving (A B A B) costs no restarts.
 func (r *runner) measureGroup(ctx context.Context, group []*scenario.Scenario) {
+	fleets, ok := r.startGroup(ctx, group)
+	if !ok {
+		return
+	}
+	for _, sc := range group {
+		r.measureScenario(ctx, sc, fleets)
+	}
+	r.stopGroup(ctx, group, fleets)
+}
+
+// startGroup starts every live arm's fleet for a group of load scenarios
+// (their server flags and replicas); an arm that cannot start fails. It
+// returns false, with a note, for a group a remote target cannot run.
+func (r *runner) startGroup(ctx context.Context, group []*scenario.Scenario) (map[*armState]*fleet, bool) {
 	flags := group[0].Server.Flags()
 	replicas := max(group[0].Replicas, 1)
 	if replicas > 1 && r.cfg.Remote {
@@ -266,7 +295,7 @@ func (r *runner) measureGroup(ctx context.Context, group []*scenario.Scenario) {
 			r.note(fmt.Sprintf("remote target: the scenario %s needs %d replicas of each variant, which only a local run can start; skipped", sc.Name, replicas))
 			r.progress(len(sc.LoadSteps())*r.cfg.Count*len(r.arms), "")
 		}
-		return
+		return nil, false
 	}
 	fleets := map[*armState]*fleet{}
 	for _, a := range r.arms {
@@ -282,14 +311,26 @@ func (r *runner) measureGroup(ctx context.Context, group []*scenario.Scenario) {
 		r.logf("started %s on %s %s", a.Label, f.Describe(), strings.Join(flags, " "))
 		fleets[a] = f
 	}
-	for _, sc := range group {
-		r.measureScenario(ctx, sc, fleets)
-	}
+	return fleets, true
+}
+
+// stopGroup stops a group's fleets and checks their integrity.
+func (r *runner) stopGroup(ctx context.Context, group []*scenario.Scenario, fleets map[*armState]*fleet) {
 	for _, a := range r.arms {
 		if f := fleets[a]; f != nil {
 			f.stop(ctx, r.cfg, a, strings.Join(names(group), ","))
 		}
 	}
+}
+
+// measureRound runs round k of step st (the scenario's si-th) of load
+// scenario sc: a duet (both arms at once) or the arms one after the other.
+func (r *runner) measureRound(ctx context.Context, sc *scenario.Scenario, si int, st scenario.Step, k int, fleets map[*armState]*fleet) {
+	if r.cfg.Duet {
+		r.duetRound(ctx, sc, si, st, k, fleets)
+		return
+	}
+	r.loadRound(ctx, sc, si, st, k, fleets)
 }
 
 // measureScenario warms each fleet up on the scenario's first step, then
@@ -299,11 +340,7 @@ func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fle
 	r.warmup(ctx, sc, fleets)
 	for si, st := range sc.LoadSteps() {
 		for k := 0; k < r.cfg.Count; k++ {
-			if r.cfg.Duet {
-				r.duetRound(ctx, sc, si, st, k, fleets)
-			} else {
-				r.loadRound(ctx, sc, si, st, k, fleets)
-			}
+			r.measureRound(ctx, sc, si, st, k, fleets)
 		}
 	}
 }
@@ -398,25 +435,38 @@ func (r *runner) perTrialRound(ctx context.Context, sc *scenario.Scenario, st sc
 // finish records every arm's check and leaves failed arms' trials out:
 // failed arms are reported, not measured.
 func (r *runner) finish() {
-	failed := map[string]bool{}
 	for _, a := range r.arms {
 		a.check.Intact = !a.failed && a.check.Acked == a.check.Lines && a.check.Partial == 0
 		if r.cfg.Remote {
 			a.check.Intact = !a.failed
 		}
 		if a.failed {
-			failed[a.Label] = true
 			r.logf("FAILED %s: %s", a.Label, a.check.Failed)
 		}
 		r.run.Checks = append(r.run.Checks, a.check)
 	}
-	kept := r.run.Trials[:0]
+	r.run.Trials = r.measured()
+}
+
+// measured is the trials of the arms that have not failed.
+func (r *runner) measured() []results.Trial {
+	var kept []results.Trial
 	for _, t := range r.run.Trials {
-		if !failed[t.Variant] {
+		if !r.failed(t.Variant) {
 			kept = append(kept, t)
 		}
 	}
-	r.run.Trials = kept
+	return kept
+}
+
+// failed says whether the arm labelled label has failed.
+func (r *runner) failed(label string) bool {
+	for _, a := range r.arms {
+		if a.Label == label {
+			return a.failed
+		}
+	}
+	return false
 }
 
 // stopAndCheck stops insts (one server, or a fleet of replicas) with

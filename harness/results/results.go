@@ -71,6 +71,22 @@ type Meta struct {
 	// share one send window, and Trial.Windows holds both arms' counts per
 	// short window.
 	Duet bool `json:"duet,omitempty"`
+	// Stop is how a sequential run (lab compare -precision) ended; nil for
+	// a run of a fixed Count. Count is then the rounds it ran.
+	Stop *StopInfo `json:"stop,omitempty"`
+}
+
+// StopInfo is how a sequential run ended: after how many rounds, why
+// ("rule": its stop rule said the run knows what it was asked; "budget":
+// one more round would have overrun the budget; "max-rounds";
+// "interrupted"), and the rule's last report.
+type StopInfo struct {
+	Rule      string `json:"rule,omitempty"` // what the rule asks, e.g. "req/s within ±3%"
+	Rounds    int    `json:"rounds"`
+	Reason    string `json:"reason"`
+	Report    string `json:"report,omitempty"`
+	BudgetNS  int64  `json:"budget_ns,omitempty"`
+	ElapsedNS int64  `json:"elapsed_ns"`
 }
 
 // Variant is one arm of a run. Label is unique within a run ("phase3", or
