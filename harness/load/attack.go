@@ -289,7 +289,8 @@ func openLoop(ctx context.Context, c *client, start, end time.Time, p Pacer, nex
 			ready = free
 		}
 		r.Late = now.Sub(intended) > lateAfter
-		r.GenLate = now.Sub(ready) > genLateAfter
+		r.GenDelay = max(0, now.Sub(ready))
+		r.GenLate = r.GenDelay > genLateAfter
 		r.AfterWindow = now.After(end)
 		r.Intended, r.Attempt = intended, now
 		c.do(&r)

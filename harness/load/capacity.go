@@ -35,13 +35,17 @@ import (
 // The search assumes a pass below a failure (monotone in rate); when noise
 // breaks that, bisection trusts the latest point, and the Points show it.
 //
-// A point whose generator fell behind its schedule (Trial.GeneratorLimited:
-// the generator itself, not a busy connection, delayed more than 1% of the
-// sends) measured the generator, and is kept out of the decision: above a
-// passing rate the search stops there (the capacity is at least that
-// rate: AtMax, GeneratorLimited), inside a bracket it stops with the
-// bracket (not converged); with nothing passed yet it steps down as from a
-// failure, without counting one.
+// A point that failed while its generator fell behind its schedule
+// (Trial.GeneratorLimited: the generator itself, not a busy connection,
+// delayed more than 1% of the sends by more than 5 ms) by delays of at
+// least half the point's p99 may have failed for the generator, and is
+// kept out of the decision: above a passing
+// rate the search stops there (the capacity is at least that rate: AtMax,
+// GeneratorLimited), inside a bracket it stops with the bracket (not
+// converged); with nothing passed yet it steps down as from a failure,
+// without counting one. A point that passed all the same stands: latency
+// is timed from each intended send, so the generator's lateness only made
+// it look worse.
 //
 // Every way a search can end is in Capacity: converged (a number), AtMax
 // (at least RPS), BelowMin or no pass at all (below the lowest rate
@@ -111,8 +115,9 @@ type Point struct {
 	Errors    int64         `json:"errors"` // not 2xx (any status, timeout, connection error)
 	Hold      time.Duration `json:"hold_ns"`
 	Probe     bool          `json:"probe,omitempty"` // the short probe: not judged
-	// GeneratorLimited: the generator fell behind the point's schedule
-	// (Trial.GeneratorLimited); the point is not judged (Pass false).
+	// GeneratorLimited: the point failed while the generator fell behind
+	// its schedule (Trial.GeneratorLimited): not judged (Pass false, and
+	// not a failure either).
 	GeneratorLimited bool                `json:"generator_limited,omitempty"`
 	Pass             bool                `json:"pass"`
 	SLO              []results.SLOResult `json:"slo"`
@@ -286,7 +291,7 @@ func (s CapacitySearch) Find(ctx context.Context) (Capacity, error) {
 			Offered: rate, Achieved: t.Throughput, Sent: t.SentRate, P99: t.Latency.P99,
 			Requests: t.Counts.Total(), Late: t.Counts.Late,
 			Errors: t.Counts.Total() - t.Counts.Status2xx,
-			Hold:   hold, Probe: probe, GeneratorLimited: t.GeneratorLimited && !probe, Pass: true,
+			Hold:   hold, Probe: probe, Pass: true,
 		}
 		p.Scheduled = Constant{Rate: rate, Duration: hold}.Requests()
 		p.Cut = p.Requests < p.Scheduled
@@ -295,7 +300,15 @@ func (s CapacitySearch) Find(ctx context.Context) (Capacity, error) {
 			p.SLO = append(p.SLO, r)
 			p.Pass = p.Pass && r.Pass
 		}
-		p.Pass = p.Pass && !p.Cut && !p.GeneratorLimited
+		p.Pass = p.Pass && !p.Cut
+		// A pass stands even when the generator was late: latency is timed
+		// from the intended send, so its lateness only made the point look
+		// worse. A failure may be the generator's when it fell behind and
+		// its own delays are a large part of the point's p99 (half or
+		// more): not judged. A point whose p99 is many times the
+		// generator's delays failed for the server (or the machine both
+		// share), and is judged.
+		p.GeneratorLimited = t.GeneratorLimited && !p.Pass && !probe && 2*t.GeneratorDelayP99NS >= t.Latency.P99
 		if probe {
 			p.Pass = false // never judged: too short for its p99
 		}

@@ -1,6 +1,8 @@
 package load
 
 import (
+	"math"
+	"math/bits"
 	"sync"
 	"time"
 
@@ -69,6 +71,43 @@ type windowTally struct {
 	afterSent  int64     // requests begun after the schedule's end
 	genLate    int64     // requests the generator itself delayed (Result.GenLate)
 	heldNS     int64     // sum over requests begun in the window of end − Attempt
+	// genDelay counts the generator's own delays (Result.GenDelay) in
+	// powers of two: bucket i holds [2^(i-1), 2^i) ns, bucket 0 no delay.
+	genDelay [genBuckets]int64
+}
+
+// genBuckets covers delays up to 2^40 ns (18 minutes).
+const genBuckets = 41
+
+// genBucket is the bucket of delay d.
+func genBucket(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return min(bits.Len64(uint64(d)), genBuckets-1)
+}
+
+// genDelayQuantile is the upper edge of the bucket holding quantile q of
+// the delays counted in b (0 when none): within a factor 2 above.
+func genDelayQuantile(b *[genBuckets]int64, q float64) time.Duration {
+	var n int64
+	for _, c := range b {
+		n += c
+	}
+	if n == 0 {
+		return 0
+	}
+	need := int64(math.Ceil(q * float64(n)))
+	var cum int64
+	for i, c := range b {
+		if cum += c; cum >= need {
+			if i == 0 {
+				return 0
+			}
+			return time.Duration(1) << i
+		}
+	}
+	return time.Duration(1) << (genBuckets - 1)
 }
 
 func (w *windowTally) add(r *Result) {
@@ -85,6 +124,7 @@ func (w *windowTally) add(r *Result) {
 	if r.GenLate {
 		w.genLate++
 	}
+	w.genDelay[genBucket(r.GenDelay)]++
 	if r.AfterWindow {
 		w.afterSent++
 		if r.Class == Class2xx {
@@ -111,6 +151,9 @@ func (w *windowTally) merge(o windowTally) {
 	w.afterSent += o.afterSent
 	w.genLate += o.genLate
 	w.heldNS += o.heldNS
+	for i, c := range o.genDelay {
+		w.genDelay[i] += c
+	}
 }
 
 // NewMetrics returns an empty aggregate.
@@ -153,6 +196,9 @@ type Summary struct {
 	// begun in the window (Little's law: HeldNS / window = connections
 	// busy on average).
 	After2xx, AfterSent, GenLate, HeldNS int64
+	// GenDelayP99 is the 99th percentile of the generator's own delays
+	// (within a factor 2 above; open runs).
+	GenDelayP99 time.Duration
 }
 
 // Summary merges the shards. d is the run's wall time.
@@ -170,6 +216,7 @@ func (m *Metrics) Summary(d time.Duration) Summary {
 	}
 	s.First, s.LastAnswer, s.LastEnd = w.first, w.lastAnswer, w.lastEnd
 	s.After2xx, s.AfterSent, s.GenLate, s.HeldNS = w.after2xx, w.afterSent, w.genLate, w.heldNS
+	s.GenDelayP99 = genDelayQuantile(&w.genDelay, 0.99)
 	return s
 }
 
@@ -238,7 +285,7 @@ func (s Summary) Fill(cfg Config, t *results.Trial) error {
 	if cfg.Model == Open {
 		sent := s.Counts.Total() - s.AfterSent
 		t.SentRate = float64(sent) / w.Seconds()
-		t.GeneratorLate = s.GenLate
+		t.GeneratorLate, t.GeneratorDelayP99NS = s.GenLate, int64(s.GenDelayP99)
 		t.GeneratorLimited = float64(s.GenLate) > GenLateShare*float64(s.Counts.Total())
 		t.ConnsBusy = float64(s.HeldNS) / float64(w)
 	}

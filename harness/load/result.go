@@ -71,6 +71,9 @@ type Result struct {
 	// (a timer or scheduler delay, or the generator's own work), rather
 	// than every client being busy waiting for the server.
 	GenLate bool
+	// GenDelay (open model) is that delay: from the later of the request's
+	// due time and its client becoming free to the request's begin.
+	GenDelay time.Duration
 	// AfterWindow (open model): the request was begun after the end of the
 	// schedule (the generator's backlog); its answer is not in the rate of
 	// the send window.

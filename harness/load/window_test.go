@@ -39,8 +39,12 @@ func TestOpenRateOverTheSendWindow(t *testing.T) {
 	if tr.WindowNS != int64(hold) {
 		t.Errorf("window %v, want the schedule's %v", time.Duration(tr.WindowNS), hold)
 	}
-	if want := 199 / hold.Seconds(); tr.Throughput != want {
-		t.Errorf("throughput %.1f/s, want %.1f/s (199 over the window); wall-time rate %.1f/s", tr.Throughput, want, 199/time.Duration(tr.DurationNS).Seconds())
+	// 199 answers over the 0.4 s window: 497.5/s (a send or two begun
+	// after the window on a busy machine are left out), where the wall
+	// time to the timeout gives about 95/s
+	wall := 199 / time.Duration(tr.DurationNS).Seconds()
+	if tr.Throughput < 0.95*497.5 || tr.Throughput > 497.5 || tr.Throughput < 5*wall {
+		t.Errorf("throughput %.1f/s, want 497.5/s (199 over the window), not the wall-time rate %.1f/s", tr.Throughput, wall)
 	}
 	if tr.DurationNS < int64(timeout) {
 		t.Errorf("wall time %v: the run must wait for the timeout", time.Duration(tr.DurationNS))
@@ -51,7 +55,7 @@ func TestOpenRateOverTheSendWindow(t *testing.T) {
 	if tr.Latency.Max < int64(timeout) {
 		t.Errorf("max latency %v: the timed-out request must be in the histogram at >= %v", time.Duration(tr.Latency.Max), timeout)
 	}
-	if tr.SentRate != 500 {
+	if tr.SentRate < 0.95*500 || tr.SentRate > 500 {
 		t.Errorf("sent rate %.1f/s, want 500/s (200 sent in 0.4 s)", tr.SentRate)
 	}
 }
@@ -89,8 +93,8 @@ func (s slowRecorder) Add(*Result) { time.Sleep(time.Duration(s)) }
 func TestGeneratorLimited(t *testing.T) {
 	slow := trialOf(t, Config{Addr: fake(t, fakeserver.Options{}), Model: Open, Clients: 2, Rate: 200,
 		Duration: 300 * time.Millisecond, KeepAlive: true}, slowRecorder(20*time.Millisecond))
-	if !slow.GeneratorLimited || slow.GeneratorLate < slow.Counts.Total()/2 {
-		t.Errorf("slow generator: limited %v, %d of %d sends delayed by it", slow.GeneratorLimited, slow.GeneratorLate, slow.Counts.Total())
+	if !slow.GeneratorLimited || slow.GeneratorLate < slow.Counts.Total()/2 || slow.GeneratorDelayP99NS < int64(16*time.Millisecond) {
+		t.Errorf("slow generator: limited %v, %d of %d sends delayed by it, p99 delay %v", slow.GeneratorLimited, slow.GeneratorLate, slow.Counts.Total(), time.Duration(slow.GeneratorDelayP99NS))
 	}
 	if slow.SentRate >= 0.8*200 {
 		t.Errorf("slow generator sent %.0f/s of the 200/s asked", slow.SentRate)
@@ -98,10 +102,14 @@ func TestGeneratorLimited(t *testing.T) {
 
 	stall := trialOf(t, Config{Addr: fake(t, fakeserver.Options{StallOnce: 200 * time.Millisecond, StallAt: 20}), Model: Open,
 		Clients: 1, Rate: 500, Duration: 600 * time.Millisecond, KeepAlive: true})
-	if stall.Counts.Late < 50 || stall.GeneratorLate > stall.Counts.Late/2 || stall.GeneratorLimited {
-		t.Errorf("server stall: %d late sends, %d of them the generator's, limited %v", stall.Counts.Late, stall.GeneratorLate, stall.GeneratorLimited)
+	// (a machine busy with other work delays a few sends of any run: the
+	// test asks only that the stall's late sends are not taken for the
+	// generator's)
+	if stall.Counts.Late < 50 || stall.GeneratorLate > stall.Counts.Late/4 {
+		t.Errorf("server stall: %d late sends, %d of them the generator's", stall.Counts.Late, stall.GeneratorLate)
 	}
-	if stall.ConnsBusy < 0.5 || stall.ConnsBusy > 1.01 {
+	// one connection, held for the 200 ms stall at least, of 600 ms
+	if stall.ConnsBusy < 0.3 || stall.ConnsBusy > 1.01 {
 		t.Errorf("one connection, busy %.2f on average", stall.ConnsBusy)
 	}
 }
@@ -169,5 +177,24 @@ func TestWindows(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("window %d: %+v, want %+v", i, got[i], want[i])
 		}
+	}
+}
+
+// The generator's delay percentile: the upper edge of the power-of-two
+// bucket holding it, 0 when at most 1% of sends were delayed at all.
+func TestGenDelayQuantile(t *testing.T) {
+	var b [genBuckets]int64
+	b[genBucket(0)] = 99
+	b[genBucket(10*time.Millisecond)] = 1
+	if q := genDelayQuantile(&b, 0.99); q != 0 {
+		t.Errorf("1 delay in 100: p99 %v, want 0", q)
+	}
+	b[genBucket(10*time.Millisecond)] = 2
+	if q := genDelayQuantile(&b, 0.99); q < 10*time.Millisecond || q > 20*time.Millisecond {
+		t.Errorf("2 delays of 10ms in 101: p99 %v, want 10ms..20ms", q)
+	}
+	var none [genBuckets]int64
+	if q := genDelayQuantile(&none, 0.99); q != 0 {
+		t.Errorf("no sends: %v", q)
 	}
 }

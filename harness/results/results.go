@@ -192,6 +192,10 @@ type Trial struct {
 	// yet it began more than 5 ms later); GeneratorLimited is set when
 	// they are more than 1% of the sends.
 	GeneratorLate int64 `json:"generator_late,omitempty"`
+	// GeneratorDelayP99NS is the 99th percentile of the generator's own
+	// delays of its sends (open loop; power-of-two buckets, so within a
+	// factor 2 above): above 5 ms, the trial is GeneratorLimited.
+	GeneratorDelayP99NS int64 `json:"generator_delay_p99_ns,omitempty"`
 	// ConnsBusy is the connections in use on average over the send window
 	// (open loop; Little's law: requests begun in the window × the mean
 	// time each held its connection, over the window). Near Clients, the
