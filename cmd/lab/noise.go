@@ -183,6 +183,10 @@ func runNoise(stdout, stderr io.Writer, args []string) error {
 				row := noiseOf(run, unit, time.Since(began))
 				row.Scenario, row.Length, row.Trial, row.Mode, row.Dir = sc.Name, l, trial, mode, c.Dir
 				rows = append(rows, row)
+				if row.Rounds < 2 {
+					fmt.Fprintf(stdout, "%-12s x%-4g %-10s %d rounds with both arms' figure: no spread; %.1f s a round\n", sc.Name, l, mode, row.Rounds, row.RoundSec)
+					continue
+				}
 				fmt.Fprintf(stdout, "%-12s x%-4g %-10s paired s.d. %.3f, unpaired %.3f, ±%.1f%% after %d rounds, %.1f s a round\n",
 					sc.Name, l, mode, row.PairedSD, row.UnpairedSD, row.HalfPct, row.Rounds, row.RoundSec)
 			}
@@ -296,6 +300,10 @@ func writeNoise(w io.Writer, rows []noiseRow) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tunit\tlength\ttrial\tmode\trounds\tpaired s.d.\tunpaired s.d.\t±95%\ts/round\tvar·min\tto ±5%")
 	for _, r := range rows {
+		if r.Rounds < 2 { // no spread from fewer than two rounds: no figure, not a zero
+			fmt.Fprintf(tw, "%s\t%s\tx%g\t%s\t%s\t%d\t-\t-\t-\t%.1f\t-\t-\n", r.Scenario, r.Unit, r.Length, r.Trial, r.Mode, r.Rounds, r.RoundSec)
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\tx%g\t%s\t%s\t%d\t%.3f\t%.3f\t±%.1f%%\t%.1f\t%.2g\t%.0f rounds, %.1f min\n",
 			r.Scenario, r.Unit, r.Length, r.Trial, r.Mode, r.Rounds, r.PairedSD, r.UnpairedSD, r.HalfPct, r.RoundSec, r.VarMin, r.RoundsTo5, r.MinutesTo5)
 	}
