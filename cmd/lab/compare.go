@@ -15,14 +15,18 @@ import (
 )
 
 func init() {
-	register(command{"compare", "-a X -b Y: run two variants interleaved and print their comparison", runCompare})
+	register(command{"compare", "-a X -b Y: run two variants in rounds (a duet by default) and print their comparison", runCompare})
 }
 
 const compareUsage = `usage: lab compare -a VARIANT -b VARIANT [flags]
 
-Runs lab experiment with the two variants in rounds (each round runs both,
-in an order drawn afresh per round: -order, -seed), then prints
-the comparison the report shows, as text: per unit the medians with 95%
+Runs lab experiment with the two variants in rounds, by default as a duet
+(both at the same time in every load round, each with the scenario's whole
+load, counted per 50 ms window from one start; each gets about half the
+machine, so the ratio is the figure, not the absolute rates; -duet=false:
+one after the other, in an order drawn afresh per round: -order, -seed;
+capacity, fault and durability scenarios always run one after the other),
+then prints the comparison the report shows, as text: per unit the medians with 95%
 confidence intervals (golang.org/x/perf/benchmath), B against A with the
 change, the Mann-Whitney p-value and its Holm-Bonferroni adjustment, and a
 verdict line per scenario ("~" means no significant difference). The report
@@ -36,7 +40,7 @@ Examples:
   lab compare -a phase3 -b phase3 -scenarios seed-50x10 -count 10     A/A
   lab compare -a phase3 -b phase4 -scenarios throughput -precision 3% -budget 5m
                                      rounds until req/s is known within ±3% (or 5 minutes)
-  lab compare -a phase3 -b phase4 -scenarios throughput -duet           both at once, ratio per 50 ms window
+  lab compare -a phase3 -b phase4 -scenarios throughput -duet=false     sequential rounds instead of a duet
 
 With -precision the rounds are not counted ahead: after every round the
 95% interval of B/A of each -units in each scenario is computed from the
@@ -48,10 +52,22 @@ overrun the budget; it prints each round's intervals and which ended it.
 Flags:
 `
 
+// compareDuet is lab compare's default mode: duet (both variants at once
+// in every load round) or sequential rounds (-duet=false). Chosen by `lab
+// noise` on this 2-core machine, loaded by other work (load average 4-10;
+// run noise1, 6 rounds a configuration): at each quick scenario's own trial
+// length the per-round log ratio's s.d. was 0.134 duet vs 0.325
+// sequential (throughput), 0.156 vs 0.301 (seed-100x10), 0.115 vs 0.250
+// (seed-50x10), and the variance per minute of machine time 3-10x lower
+// in duet. Re-measure on an idle machine (lab noise) before trusting it
+// there: with two cores, the two arms of a duet also contend with each
+// other.
+const compareDuet = true
+
 func runCompare(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("lab compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var f experimentFlags
+	f := experimentFlags{duet: compareDuet}
 	f.register(fs, false)
 	a := fs.String("a", "", "variant A (preset or spec)")
 	b := fs.String("b", "", "variant B (preset or spec)")

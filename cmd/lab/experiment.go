@@ -106,7 +106,7 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	fs.BoolVar(&f.keepData, "keep-data", false, "keep the servers' data files after a passing integrity check")
 	fs.StringVar(&f.reports, "reports", "reports", "write the run's report (lab report) under this `directory`; empty: no report")
 	fs.StringVar(&f.order, "order", experiment.OrderRandom, "order of the variants within each round: \"random\" (a fresh permutation per round), \"balanced\" (each variant in each place equally often; ABBA for two) or \"fixed\" (as listed)")
-	fs.BoolVar(&f.duet, "duet", false, "two variants only: run both at the same time in every load round, each with the whole load, and count both per 50 ms window from one start (each gets about half the machine; per-trial kinds stay sequential)")
+	fs.BoolVar(&f.duet, "duet", f.duet, "two variants only: run both at the same time in every load round, each with the whole load, and count both per 50 ms window from one start (each gets about half the machine; per-trial kinds stay sequential)")
 	fs.Uint64Var(&f.seed, "seed", 0, "`seed` of the round orders and of every trial's random choices (default: from the clock; printed, so a run can be replayed)")
 }
 
