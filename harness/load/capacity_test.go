@@ -575,3 +575,29 @@ func TestCapacityGeneratorLateFailureJudged(t *testing.T) {
 		t.Errorf("capacity %s: the server's failures are judged, the search converges", c.String())
 	}
 }
+
+// Nothing passed and the search ended on a point the generator could not
+// send: the capacity is below the lowest rate judged, not below that point.
+func TestCapacityBelowSkipsUnjudgedPoints(t *testing.T) {
+	m := &sim{mu: 100}
+	s := load.CapacitySearch{Objectives: slos(t, "p99 <= 5ms"), MinRate: 1000, MinHold: 100 * time.Millisecond, ProbeRate: 3000, StartFactor: 30}
+	s.Run = func(ctx context.Context, rate float64, hold time.Duration) (results.Trial, error) {
+		tr, err := m.run(ctx, rate, hold)
+		if rate <= 1000 { // the floor's point: the generator stalled through it
+			tr.GeneratorLimited, tr.GeneratorDelayP99NS = true, tr.Latency.P99
+		}
+		return tr, err
+	}
+	c, err := s.Find(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := c.Points[len(c.Points)-1]
+	if !last.GeneratorLimited || last.Offered != 1000 || c.BelowMin {
+		t.Fatalf("last point %+v, below-min %v: want the floor's point unjudged", last, c.BelowMin)
+	}
+	how, bound := c.Stats(nil).Censored()
+	if how != results.Below || bound <= 1000 || bound != c.Failing {
+		t.Errorf("censored %q at %v: want below the lowest judged failure %v", how, bound, c.Failing)
+	}
+}

@@ -49,7 +49,7 @@ func (c *CapacityStats) Censored() (Censoring, float64) {
 	case c.BelowMin || c.RPS <= 0:
 		lo := 0.0
 		for _, p := range c.Points {
-			if !p.Probe && p.Offered > 0 && (lo == 0 || p.Offered < lo) {
+			if !p.Probe && !p.GeneratorLimited && p.Offered > 0 && (lo == 0 || p.Offered < lo) { // a point the generator could not send was not tried
 				lo = p.Offered
 			}
 		}
