@@ -1,5 +1,4 @@
-// Package experiment runs the lab's pipeline (DESIGN.md, "The harness as a
-// pipeline"):
+// Package experiment runs the lab's pipeline:
 //
 //	build each variant → start it → verify → warm up → rounds (each runs
 //	every variant once, in a seeded random or balanced order) → SIGTERM →

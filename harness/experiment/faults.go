@@ -10,7 +10,7 @@ import (
 )
 
 // Fault experiments (scenario kinds "slowloris" and "overload"), the two
-// RELIABILITY.md fault scenarios that are measured rather than unit-tested.
+// reliability fault scenarios that are measured rather than unit-tested.
 // Like a durability trial, each trial is self-contained: it starts a server
 // of its own with the scenario's flags, runs the fault, SIGTERMs the server
 // and checks its data file against the metrics the trial got acknowledged.

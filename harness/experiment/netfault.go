@@ -17,7 +17,7 @@ import (
 	"metricstream/internal/redisproc"
 )
 
-// The network-fault kinds' runners (issue 10 item 7): toxiproxy, in
+// The network-fault kinds' runners: toxiproxy, in
 // process (harness/netfault), between the server and Redis (redis-latency,
 // redis-outage) or between some clients and the server (slow-clients).
 // Like the other fault trials (faults.go) each starts a server of its own,

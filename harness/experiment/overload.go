@@ -19,7 +19,7 @@ func init() { registerRunner(scenario.KindOverload, overloadTrial) }
 // a bounded p99. It replaces a 1 s closed-loop probe of 4 clients, which
 // measured 4 clients' round trips, not the server: it probed the spawn
 // executor at 6.9k req/s and then "5×" that (34k req/s) was served with 0%
-// 503s (issue 12). The search's points are short (overloadHold, at least
+// 503s. The search's points are short (overloadHold, at least
 // overloadRequests requests) because the recorded phase is the overload,
 // not the search, and the floor is low (overloadMinRate): the overload
 // server is deliberately small (1-2 workers, fsync always), about 130

@@ -23,7 +23,7 @@ import (
 	"metricstream/harness/scenario"
 )
 
-// The seed-design experiments (issue 13): one per-trial kind per seed
+// The seed-design experiments: one per-trial kind per seed
 // design, run against the seed's design and the corrected variant alike.
 // This file holds what they share (which arm a scenario applies to, the
 // /health reader, a raw HTTP driver whose clients may share or renew
