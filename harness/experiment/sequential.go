@@ -13,7 +13,7 @@ import (
 // scenario's steps, then each per-trial scenario's) with every arm once in
 // the round's order, and after each asks its stop rule whether the run
 // now knows what it was asked. It stops when the rule says so, when one
-// more round (as long as the last) would overrun the budget, at the most
+// more round (as long as the longest so far) would overrun the budget, at the most
 // rounds allowed, or when interrupted; Meta.Stop says which, after how
 // many rounds, and the rule's last report. Looking after every round is
 // only sound with a rule whose intervals hold at every look (an anytime-
@@ -66,6 +66,7 @@ func (r *runner) sequential(ctx context.Context) {
 	}
 	info.BudgetNS = int64(r.cfg.Budget)
 	r.run.Meta.Stop = info
+	var longest time.Duration // the longest round so far: what the next may take
 	for k := 0; ; k++ {
 		began := time.Now()
 		for _, g := range groups {
@@ -97,10 +98,11 @@ func (r *runner) sequential(ctx context.Context) {
 			r.cfg.OnRound(k+1, report)
 		}
 		elapsed := time.Since(r.began)
+		longest = max(longest, time.Since(began))
 		switch {
 		case done:
 			info.Reason = StoppedByRule
-		case r.cfg.Budget > 0 && elapsed+time.Since(began) > r.cfg.Budget:
+		case r.cfg.Budget > 0 && elapsed+longest > r.cfg.Budget:
 			info.Reason = StoppedByBudget
 		case k+1 >= maxRounds:
 			info.Reason = StoppedAtMax

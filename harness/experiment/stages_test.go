@@ -117,7 +117,8 @@ func TestScenarioStagesSample(t *testing.T) {
 	}
 	pl.Stages = 64
 	dense := tinyScenario(t, "dense", `,"server":{"rate_limit":0,"stages":"all"}`)
-	plain := tinyScenario(t, "plain", `,"server":{"rate_limit":0}`)
+	// 600 requests: at 1 in 64, none timed once in 10^4 runs
+	plain := tinyScenario(t, "plain", `,"clients":3,"requests":200,"server":{"rate_limit":0}`)
 	run, err := Run(context.Background(), Config{Arms: a, Scenarios: []*scenario.Scenario{dense, plain}, Count: 1,
 		Dir: filepath.Join(t.TempDir(), "run"), Meta: results.Meta{RunID: "st"}, Launcher: pl, Stages: true})
 	if err != nil {

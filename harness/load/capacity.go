@@ -37,9 +37,10 @@ import (
 //
 // A point that failed while its generator fell behind its schedule
 // (Trial.GeneratorLimited: the generator itself, not a busy connection,
-// delayed more than 1% of the sends by more than 5 ms) by delays of at
-// least half the point's p99 may have failed for the generator, and is
-// kept out of the decision: above a passing
+// delayed more than 1% of the sends by more than 5 ms), and that would
+// meet its objectives with the generator's delays taken out of its
+// latency, may have failed for the generator, and is kept out of the
+// decision: above a passing
 // rate the search stops there (the capacity is at least that rate: AtMax,
 // GeneratorLimited), inside a bracket it stops with the bracket (not
 // converged); with nothing passed yet it steps down as from a failure,
@@ -304,11 +305,11 @@ func (s CapacitySearch) Find(ctx context.Context) (Capacity, error) {
 		// A pass stands even when the generator was late: latency is timed
 		// from the intended send, so its lateness only made the point look
 		// worse. A failure may be the generator's when it fell behind and
-		// its own delays are a large part of the point's p99 (half or
-		// more): not judged. A point whose p99 is many times the
-		// generator's delays failed for the server (or the machine both
-		// share), and is judged.
-		p.GeneratorLimited = t.GeneratorLimited && !p.Pass && !probe && 2*t.GeneratorDelayP99NS >= t.Latency.P99
+		// the objectives hold once its own delays are taken out of the
+		// latency: not judged. One that fails all the same (errors, or a
+		// latency far beyond the generator's delays) is the server's (or
+		// the machine's both share), and is judged.
+		p.GeneratorLimited = t.GeneratorLimited && !p.Pass && !probe && s.meetsWithout(t, time.Duration(t.GeneratorDelayP99NS))
 		if probe {
 			p.Pass = false // never judged: too short for its p99
 		}
@@ -393,6 +394,22 @@ func (s CapacitySearch) Find(ctx context.Context) (Capacity, error) {
 		}
 	}
 	return done(nil)
+}
+
+// meetsWithout reports whether t meets every objective once d, the
+// generator's own delay at its 99th percentile, is taken out of each
+// latency figure: whether the generator alone could have failed it.
+func (s *CapacitySearch) meetsWithout(t results.Trial, d time.Duration) bool {
+	less := func(v int64) int64 { return max(0, v-int64(d)) }
+	l := &t.Latency
+	l.P50, l.P90, l.P99, l.P999, l.Max = less(l.P50), less(l.P90), less(l.P99), less(l.P999), less(l.Max)
+	l.Mean = max(0, l.Mean-float64(d))
+	for _, o := range s.Objectives {
+		if !o.Eval(&t).Pass {
+			return false
+		}
+	}
+	return true
 }
 
 // cutAfter × hold is when OpenRunner stops sending.
