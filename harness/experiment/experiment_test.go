@@ -78,7 +78,7 @@ func arms(t *testing.T, list string) []launch.Arm {
 	return a
 }
 
-// Variants are interleaved A B A B, the trials land in the files, and
+// Variants run in rounds (each arm once a round), the trials land in the files, and
 // verification plus integrity pass for honest servers.
 func TestRunInterleavesAndRecords(t *testing.T) {
 	dir := t.TempDir()

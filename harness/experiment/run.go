@@ -272,7 +272,7 @@ func (r *runner) verifyArms(ctx context.Context) {
 
 // measureGroup runs a group of load scenarios that share server flags (and
 // replicas): every live arm's fleet runs at once, each on its own port(s),
-// so that interleaving (A B A B) costs no restarts.
+// so that rounds (every arm once, in the round's order) cost no restarts.
 func (r *runner) measureGroup(ctx context.Context, group []*scenario.Scenario) {
 	fleets, ok := r.startGroup(ctx, group)
 	if !ok {
