@@ -33,6 +33,12 @@ func capacityTrial(tr *trial) error {
 	if err == nil {
 		tr.rec = kt
 	}
+	// The search judged every point itself, the generator's lateness
+	// included (a pass stands, a failure it may have caused is unjudged:
+	// Capacity.GeneratorLimited): the knee's record is not generator-
+	// limited as a load trial's would be (its GeneratorLate and
+	// GeneratorDelayP99NS stay).
+	tr.rec.GeneratorLimited = false
 	tr.rec.Capacity = stats
 	found := tr.audit(inst, tally.Acked())
 	if err != nil {
