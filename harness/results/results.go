@@ -183,9 +183,13 @@ type Trial struct {
 	// loop; below OfferedRate when the generator fell behind).
 	SentRate float64 `json:"sent_rate,omitempty"`
 	// GeneratorLimited is set when the generator could not keep its
-	// schedule (late sends beyond the tolerance, or Little's law says the
-	// connections could not carry the offered rate): the trial measured
-	// the generator, not the server, and stays out of capacity figures.
+	// schedule: it delayed more than 1% of the sends by more than 5 ms
+	// although a connection was free (GeneratorLate; a send waiting for a
+	// busy connection is the server's backlog, in Counts.Late and
+	// ConnsBusy): the trial measured the generator as much as the server.
+	// Open loop only. A capacity search judges its points itself
+	// (CapacityPoint.GeneratorLimited, Capacity.GeneratorLimited): its
+	// trial never carries the flag.
 	GeneratorLimited bool `json:"generator_limited,omitempty"`
 	// GeneratorLate is how many sends the generator itself delayed beyond
 	// its tolerance (open loop: the client was free and the request due,
