@@ -527,8 +527,7 @@ func (r *runner) loadTrial(tr *trial, f *fleet) {
 	if pp := f.Insts[0].PprofAddr(); r.cfg.Pprof && tr.index == 0 && pp != "" {
 		prof = launch.CaptureProfiles(ctx, pp, filepath.Join(r.cfg.Dir, "profiles"), profName(sc.Name, st.Name, tr.arm.Label), expected(st.Config))
 	}
-	// the machine's busy share only where the servers run on it
-	m := startMeter(func() stageReading { return r.readStages(ctx, f.Insts) }, !r.cfg.Remote)
+	m := tr.meter(func() stageReading { return r.readStages(ctx, f.Insts) })
 	c := st.Config
 	c.ClientPrefix = tr.id + "-"
 	target(&c, f.Addrs())

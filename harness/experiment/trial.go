@@ -21,8 +21,8 @@ import (
 // configuration, the arm, the scenario and its step, the round and the
 // arm's place in it, an id unique in the run, a random source), and the
 // runner leaves what it measured in rec. Its methods are what every kind
-// does the same way: start the trial's server, run and meter a load, stop
-// the server and audit its data file.
+// does the same way: start the trial's server, run a load (attack), meter
+// it, stop the server and audit its data file.
 type trial struct {
 	ctx  context.Context
 	cfg  *Config
@@ -100,6 +100,14 @@ func (tr *trial) attack(c load.Config, recs ...load.Recorder) results.Trial {
 	d, _ := load.Attack(tr.ctx, c, load.Tee(recs...)) // errors are in the counts
 	t, _ := load.NewTrial(c, start, m.Summary(d))
 	return t
+}
+
+// meter starts measuring what the trial's load costs besides its answers
+// (stage counters read by read, generator CPU, and the machine's busy
+// share where the servers run on this machine); its stop records them in
+// a trial.
+func (tr *trial) meter(read func() stageReading) *trialMeter {
+	return startMeter(read, !tr.cfg.Remote)
 }
 
 // audit SIGTERMs the trial's server and checks its data file against the
