@@ -18,7 +18,7 @@ BIN        := bin
 # Build-time choice of variant: no VARIANT means optimized.
 BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
 
-.PHONY: redis help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
+.PHONY: redis help build tools run variants test test-unit test-race test-norace test-presets lint fuzz-short fuzz \
         experiment compare report report-screenshot bench peers clean test-deadlock docs docs-store
 
 help: ## list the targets
@@ -49,7 +49,7 @@ run: build ## build VARIANT and start it on :8080 (ARGS= extra flags)
 variants: tools ## print the dimension/variant/tag table and the presets
 	@$(BIN)/lab variants
 
-test: redis lint test-presets test-race test-deadlock test-bench fuzz-short ## everything CI runs
+test: redis lint test-presets test-race test-norace test-deadlock test-bench fuzz-short ## everything CI runs
 	@echo "make test: all checks passed"
 
 # The limiter=redis tests and experiments start their own redis-server on a
@@ -74,6 +74,20 @@ test-presets: tools ## build and vet every preset's and every variant's tag set
 
 test-race: ## unit, conformance and integration tests under the race detector
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+# Tests built only without the race detector (//go:build !race: where the
+# race is the design under test, as metrics=spsc's many producers on one
+# ring) never run in test-race: a second, short, non-race pass runs them,
+# and only them, in each package that has them.
+test-norace: ## the tests test-race cannot build (//go:build !race), without the race detector
+	@files=$$(grep -rl --include='*_test.go' '^//go:build.*!race' .); \
+	test -n "$$files" || { echo "test-norace: no !race tests"; exit 0; }; \
+	for dir in $$(for f in $$files; do dirname $$f; done | sort -u); do \
+		tests=$$(for f in $$files; do test "$$(dirname $$f)" = "$$dir" && sed -n 's/^func \(Test[A-Za-z0-9_]*\)(.*/\1/p' $$f; done | paste -sd'|'); \
+		test -n "$$tests" || continue; \
+		echo "go test -count=1 -run '^($$tests)$$' $$dir"; \
+		$(GO) test -count=1 -timeout 5m -run "^($$tests)\$$" $$dir; \
+	done
 
 # lock=naive (a seed design) under go-deadlock's lock-order detector: the
 # seed's chapter 9 deadlock claim, checked (variants/lock/naive_deadlock_test.go)

@@ -6,18 +6,27 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
+	"metricstream/harness/experiment"
 	"metricstream/harness/report"
+	"metricstream/harness/results"
 )
 
 func init() {
-	register(command{"compare", "-a X -b Y: run two variants interleaved and print their comparison", runCompare})
+	register(command{"compare", "-a X -b Y: run two variants in rounds (a duet by default) and print their comparison", runCompare})
 }
 
 const compareUsage = `usage: lab compare -a VARIANT -b VARIANT [flags]
 
-Runs lab experiment with the two variants interleaved (A B A B), then prints
-the comparison the report shows, as text: per unit the medians with 95%
+Runs lab experiment with the two variants in rounds, by default as a duet
+(both at the same time in every load round, each with the scenario's whole
+load, counted per 50 ms window from one start; each gets about half the
+machine, so the ratio is the figure, not the absolute rates; -duet=false:
+one after the other, in an order drawn afresh per round: -order, -seed;
+capacity, fault and durability scenarios always run one after the other),
+then prints the comparison the report shows, as text: per unit the medians with 95%
 confidence intervals (golang.org/x/perf/benchmath), B against A with the
 change, the Mann-Whitney p-value and its Holm-Bonferroni adjustment, and a
 verdict line per scenario ("~" means no significant difference). The report
@@ -29,17 +38,42 @@ Examples:
 
   lab compare -a baseline -b phase2 -scenarios seed-100x10
   lab compare -a phase3 -b phase3 -scenarios seed-50x10 -count 10     A/A
+  lab compare -a phase3 -b phase4 -scenarios throughput -precision 3% -budget 5m
+                                     rounds until req/s is known within ±3% (or 5 minutes)
+  lab compare -a phase3 -b phase4 -scenarios throughput -duet=false     sequential rounds instead of a duet
+
+With -precision the rounds are not counted ahead: after every round the
+95% interval of B/A of each -units in each scenario is computed from the
+per-round ratios, at a level that spends the 5% over every look (so
+looking each round does not raise the false-positive rate), and the run
+stops when every interval is within the precision, or before a round would
+overrun the budget; it prints each round's intervals and which ended it.
 
 Flags:
 `
 
+// compareDuet is lab compare's default mode: duet (both variants at once
+// in every load round) or sequential rounds (-duet=false). Chosen by `lab
+// noise` on this 2-core machine, loaded by other work (load average 4-10;
+// run noise1, 6 rounds a configuration): at each quick scenario's own trial
+// length the per-round log ratio's s.d. was 0.134 duet vs 0.325
+// sequential (throughput), 0.156 vs 0.301 (seed-100x10), 0.115 vs 0.250
+// (seed-50x10), and the variance per minute of machine time 3-10x lower
+// in duet. Re-measure on an idle machine (lab noise) before trusting it
+// there: with two cores, the two arms of a duet also contend with each
+// other.
+const compareDuet = true
+
 func runCompare(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("lab compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var f experimentFlags
+	f := experimentFlags{duet: compareDuet}
 	f.register(fs, false)
 	a := fs.String("a", "", "variant A (preset or spec)")
 	b := fs.String("b", "", "variant B (preset or spec)")
+	precision := fs.String("precision", "", "run rounds until the 95% interval of B/A of each -units in each scenario is within this `share` (e.g. 3%), or the -budget is spent; -count is then not used")
+	budget := fs.Duration("budget", 10*time.Minute, "with -precision: stop before a round would overrun this much time")
+	units := fs.String("units", "req/s", "with -precision: the comma-separated `units` whose interval must be within it")
 	fs.Usage = func() { fmt.Fprint(stderr, compareUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -52,6 +86,18 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 		return reexecPinned(stdout, stderr, "compare", args)
 	}
 	f.variants = *a + "+" + *b
+	if *precision != "" {
+		p, err := parsePrecision(*precision)
+		if err != nil {
+			return err
+		}
+		us, err := parseUnits(*units)
+		if err != nil {
+			return err
+		}
+		f.stop, f.budget = sequentialRule(p, us), *budget
+		f.stopAsks = fmt.Sprintf("the 95%% interval of B/A of %s in every scenario is within ±%g%%", strings.Join(us, ", "), 100*p)
+	}
 	run, err := experimentRun(stdout, stderr, f)
 	if run == nil {
 		return err
@@ -68,6 +114,9 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 	if err := report.WriteText(stdout, an); err != nil {
 		return err
 	}
+	if st := run.Meta.Stop; st != nil {
+		fmt.Fprintf(stdout, "\n%s\n  %s\n", stopLine(st), st.Report)
+	}
 	dir := run.Dir
 	fmt.Fprintf(stdout, "\nresults: %s\n", dir)
 	if index != "" {
@@ -75,4 +124,18 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 	}
 	fmt.Fprintf(stdout, "benchstat: go tool benchstat -col /variant %s\n%s\n", filepath.Join(dir, "bench.txt"), dir)
 	return nil
+}
+
+// stopLine says how a sequential compare ended.
+func stopLine(st *results.StopInfo) string {
+	took := time.Duration(st.ElapsedNS).Round(time.Second)
+	switch st.Reason {
+	case experiment.StoppedByRule:
+		return fmt.Sprintf("stopped: precision reached after %d rounds (%v): %s", st.Rounds, took, st.Rule)
+	case experiment.StoppedByBudget:
+		return fmt.Sprintf("stopped: the budget of %v would not fit another round, after %d rounds (%v); precision not reached (%s)", time.Duration(st.BudgetNS), st.Rounds, took, st.Rule)
+	case experiment.StoppedAtMax:
+		return fmt.Sprintf("stopped: the most rounds allowed (%d) ran (%v); precision not reached (%s)", st.Rounds, took, st.Rule)
+	}
+	return fmt.Sprintf("stopped: %s after %d rounds (%v)", st.Reason, st.Rounds, took)
 }

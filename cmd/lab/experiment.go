@@ -35,8 +35,9 @@ const experimentUsage = `usage: lab experiment [flags]
 Builds each variant, starts it on a free 127.0.0.1 port with its own data
 file, verifies it (/health reports the variant; a valid batch is
 acknowledged and lands in the file; invalid input gets 400; the 11th request
-in a second gets 429), warms it up, runs every scenario -count times with the
-variants interleaved (A B A B), stops it with SIGTERM and checks that every
+in a second gets 429), warms it up, runs every scenario step in -count
+rounds (each round runs every variant once, in an order drawn afresh per
+round: -order, -seed), stops it with SIGTERM and checks that every
 acknowledged metric is a complete line in the file. A variant that fails
 verification or integrity is reported as failed, not measured.
 
@@ -75,6 +76,14 @@ type experimentFlags struct {
 	verbose                                      bool // -v: the summary's wide tables too
 	stages                                       stages.Every
 	countSet                                     bool // -count was given
+	order                                        string
+	seed                                         uint64
+	duet                                         bool
+	// a sequential run (lab compare -precision): the rule, what it asks,
+	// and the budget
+	stop     experiment.StopRule
+	stopAsks string
+	budget   time.Duration
 }
 
 func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
@@ -96,6 +105,9 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	fs.BoolVar(&f.keepData, "keep-data", false, "keep the servers' data files after a passing integrity check")
 	fs.StringVar(&f.reports, "reports", "reports", "write the run's report (lab report) under this `directory`; empty: no report")
 	fs.BoolVar(&f.verbose, "v", false, "end the summary with its wide tables (the full steps table, Amdahl's bounds, USL fits)")
+	fs.StringVar(&f.order, "order", experiment.OrderRandom, "order of the variants within each round: \"random\" (a fresh permutation per round), \"balanced\" (each variant in each place equally often; ABBA for two) or \"fixed\" (as listed)")
+	fs.BoolVar(&f.duet, "duet", f.duet, "two variants only: run both at the same time in every load round, each with the whole load, and count both per 50 ms window from one start (each gets about half the machine; per-trial kinds stay sequential)")
+	fs.Uint64Var(&f.seed, "seed", 0, "`seed` of the round orders and of every trial's random choices (default: from the clock; printed, so a run can be replayed)")
 }
 
 func runExperimentCmd(stdout, stderr io.Writer, args []string) error {
@@ -140,6 +152,13 @@ func runExperimentCmd(stdout, stderr io.Writer, args []string) error {
 func experimentRun(stdout, stderr io.Writer, f experimentFlags) (*results.Run, error) {
 	if f.count < 1 {
 		return nil, fmt.Errorf("experiment: -count must be >= 1, got %d", f.count)
+	}
+	order, err := experiment.ParseOrder(f.order)
+	if err != nil {
+		return nil, err
+	}
+	if f.seed == 0 {
+		f.seed = uint64(time.Now().UnixNano())
 	}
 	// The servers' cap on ids per address is lifted by the launcher
 	// (launch.MaxIDsPerAddr, passed as -max-ids-per-addr).
@@ -202,7 +221,17 @@ func experimentRun(stdout, stderr io.Writer, f experimentFlags) (*results.Run, e
 		meta.Pinning = "per pass: server=cpus 0..N-1 (taskset) with GOMAXPROCS=N for N in " + f.cpus + "; generator unpinned"
 		meta.Notes = append(meta.Notes, "-cpus "+f.cpus+": the schedule ran once per core count, one pass after the other (not interleaved across core counts); trials are named cpus=N")
 	}
-	cfg := experiment.Config{Scenarios: scs, Count: f.count, Dir: runDir, Meta: meta, Pprof: f.pprof, Progress: progress, Log: log, KeepData: f.keepData, CPUs: cpus}
+	cfg := experiment.Config{Scenarios: scs, Count: f.count, Dir: runDir, Meta: meta, Pprof: f.pprof, Progress: progress, Log: log, KeepData: f.keepData, CPUs: cpus,
+		Order: order, Seed: f.seed, Duet: f.duet, Stop: f.stop, Budget: f.budget}
+	if f.stop != nil {
+		cfg.Meta.Stop = &results.StopInfo{Rule: f.stopAsks}
+		cfg.OnRound = func(k int, report string) { fmt.Fprintf(stdout, "round %d: %s\n", k, report) }
+		fmt.Fprintf(stdout, "sequential: rounds until %s, or the budget of %v\n", f.stopAsks, f.budget)
+	}
+	fmt.Fprintf(stdout, "order: %s within each round, seed %d (-seed %d replays it)\n", order, f.seed, f.seed)
+	if f.duet {
+		fmt.Fprintln(stdout, "duet: both variants run at the same time in every load round, so each gets about half the machine: compare their ratio, not their absolute figures with a sequential run's")
+	}
 	cleanup, err := setLauncher(ctx, &f, &cfg, root, rootErr, log)
 	defer cleanup()
 	if err != nil {

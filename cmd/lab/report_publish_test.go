@@ -88,8 +88,18 @@ func TestExperimentAnalysesOnce(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(reports, "once", "index.html")); err != nil {
 		t.Errorf("no report page: %v", err)
 	}
-	summary := stdout.String()[:strings.Index(stdout.String(), "\nresults: ")]
-	if !strings.HasPrefix(summary, "Run once: ") || !strings.Contains(summary, "tiny") {
+	// before the run it says the round order and its seed; the summary
+	// follows the run
+	printed := stdout.String()
+	if !strings.HasPrefix(printed, "order: random within each round, seed ") {
+		t.Errorf("the experiment did not open with its order and seed:\n%s", printed)
+	}
+	i, j := strings.Index(printed, "Run once: "), strings.Index(printed, "\nresults: ")
+	if i < 0 || j < i {
+		t.Fatalf("no summary between the order line and the results line:\n%s", printed)
+	}
+	summary := printed[i:j]
+	if !strings.Contains(summary, "tiny") {
 		t.Errorf("summary:\n%s", summary)
 	}
 	for _, l := range strings.Split(summary, "\n") {

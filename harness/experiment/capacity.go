@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -20,35 +19,32 @@ import (
 // point's load (the highest offered rate that met every SLO; the last
 // point when none did) and, in Trial.Capacity, the capacity and every
 // point tried.
-func init() {
-	registerRunner(scenario.KindCapacity, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return capacityTrial(ctx, cfg, a, sc, st, id)
-	})
-}
+func init() { registerRunner(scenario.KindCapacity, capacityTrial) }
 
-func capacityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
-	t := results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Kind: string(sc.Kind)}
-	problem := faultProblem(sc, st, id)
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+func capacityTrial(tr *trial) error {
+	st := tr.step
+	tr.rec = results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive}
+	inst, err := tr.start()
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	tally := &Tally{}
-	cs := sc.CapacitySearch()
-	kt, stats, err := searchCapacity(ctx, inst.Addr(), st.Config, cs, sc.SLO, tally, "k-"+id+"-")
+	kt, stats, err := searchCapacity(tr.ctx, inst.Addr(), st.Config, tr.sc.CapacitySearch(), tr.sc.SLO, tally, "k-"+tr.id+"-")
 	if err == nil {
-		t = kt
+		tr.rec = kt
 	}
-	t.Kind, t.Capacity = string(sc.Kind), stats
-	found := stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)
+	// The search judged every point itself, the generator's lateness
+	// included (a pass stands, a failure it may have caused is unjudged:
+	// Capacity.GeneratorLimited): the knee's record is not generator-
+	// limited as a load trial's would be (its GeneratorLate and
+	// GeneratorDelayP99NS stay).
+	tr.rec.GeneratorLimited = false
+	tr.rec.Capacity = stats
+	found := tr.audit(inst, tally.Acked())
 	if err != nil {
-		p := problem("capacity search: %v", err)
-		if found != nil {
-			p.Detail += "; " + found.Detail
-		}
-		return t, p
+		return also(tr.problem("capacity search: %v", err), found)
 	}
-	return t, found
+	return found
 }
 
 // searchCapacity runs search cs (its Objectives set) against addr with the
@@ -81,22 +77,12 @@ func searchCapacity(ctx context.Context, addr string, base load.Config, cs load.
 		return t, err
 	}
 	capa, err := cs.Find(ctx)
-	stats := capacityStats(capa, objective)
+	stats := capa.Stats(objective)
 	kt := last
 	if k := capa.Knee(); k != nil {
 		kt = byRate[k.Offered]
 	}
 	return kt, stats, err
-}
-
-// capacityStats is c as the results files keep it.
-func capacityStats(c load.Capacity, objective []string) *results.CapacityStats {
-	s := &results.CapacityStats{RPS: c.RPS, Failing: c.Failing, Converged: c.Converged, AtMax: c.AtMax, BelowMin: c.BelowMin, Objective: objective}
-	for _, p := range c.Points {
-		s.Points = append(s.Points, results.CapacityPoint{Offered: p.Offered, Achieved: p.Achieved, P99: p.P99,
-			Requests: p.Requests, Errors: p.Errors, Late: p.Late, HoldNS: int64(p.Hold), Probe: p.Probe, Cut: p.Cut, Pass: p.Pass})
-	}
-	return s
 }
 
 // pointsText lists a search's points for a problem's detail:

@@ -9,7 +9,7 @@ import (
 )
 
 // 1 core vs 2 (lab experiment -cpus 1,2): the whole schedule (every group,
-// every per-trial scenario, every trial with the arms interleaved) runs
+// every per-trial scenario, every round of every arm in its order) runs
 // once per entry of Config.CPUs, with every server started in that pass
 // pinned to cores 0..N-1 (taskset) and GOMAXPROCS=N. Each trial records
 // CPUs and its step name starts with cpus=N, so bench.txt has one cell per

@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"sync"
 	"time"
@@ -31,49 +30,42 @@ import (
 // a full filesystem's ENOSPC does to the writer. The server ignores
 // SIGXFSZ (cmd/metricstream), so the limit cannot kill it.
 func init() {
-	registerRunner(scenario.KindDiskFull, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return diskFullTrial(ctx, cfg, a, sc, st, id)
-	})
-	registerRunner(scenario.KindDiskSlow, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return diskSlowTrial(ctx, cfg, a, sc, st, id)
-	})
+	registerRunner(scenario.KindDiskFull, diskFullTrial)
+	registerRunner(scenario.KindDiskSlow, diskSlowTrial)
 }
 
 // diskSample is how often a disk trial reads GET /health.
 const diskSample = 100 * time.Millisecond
 
-// diskTrial is the common start of a disk-fault trial's record.
-func diskTrial(a *armState, sc *scenario.Scenario, st scenario.Step) (results.Trial, *results.DiskFault) {
-	df := &results.DiskFault{Writer: a.Arm.Set["writer"]}
-	t := results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: max(1, st.Config.Batch), KeepAlive: true,
-		Kind: string(sc.Kind), Fault: &results.FaultStats{Disk: df}}
-	return t, df
+// diskTrial starts tr's record as a disk-fault trial's and returns its
+// disk figures.
+func diskTrial(tr *trial) *results.DiskFault {
+	df := &results.DiskFault{Writer: tr.arm.Arm.Set["writer"]}
+	tr.rec = results.Trial{Model: "closed", Clients: tr.step.Config.Clients, Batch: max(1, tr.step.Config.Batch), KeepAlive: true,
+		Kind: string(tr.sc.Kind), Fault: &results.FaultStats{Disk: df}}
+	return df
 }
 
 // diskFullTrial: the data file may grow scenario.DiskRoom bytes while the
 // scenario's load runs; scenario.DiskFullFor after the first refusal the
 // limit is lifted and the load goes on to its end.
-func diskFullTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
-	t, df := diskTrial(a, sc, st)
+func diskFullTrial(tr *trial) error {
+	df := diskTrial(tr)
 	df.RoomBytes = scenario.DiskRoom
-	problem := faultProblem(sc, st, id)
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+	inst, err := tr.start()
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	si := &stopInfo{Instance: inst}
 	lim, err := limitFileSize(inst, scenario.DiskRoom)
 	if err != nil {
-		p := problem("%v", err)
-		_ = stopAndAudit(ctx, cfg, si, 0, &t, problem)
-		return t, p
+		return also(tr.problem("%v", err), tr.audit(si, 0))
 	}
 	full := newFullSignal()
-	hs := sampleHealth(ctx, inst.Addr(), df, full.set)
-	lc := st.Config
-	lc.Addr, lc.ClientPrefix = inst.Addr(), "disk-"+id+"-"
+	hs := sampleHealth(tr.ctx, inst.Addr(), df, full.set)
+	lc := tr.step.Config
+	lc.Addr, lc.ClientPrefix = inst.Addr(), "disk-"+tr.id+"-"
 	tally, rec, ok := &Tally{}, &answers{}, newOKHist()
-	m := load.NewMetrics()
 	start := time.Now()
 
 	var lifted time.Time
@@ -81,30 +73,27 @@ func diskFullTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Sc
 	liftDone := make(chan struct{})
 	go func() {
 		defer close(liftDone)
-		lifted, liftErr = full.liftAfter(ctx, lim, start.Add(lc.Duration/2), scenario.DiskFullFor)
+		lifted, liftErr = full.liftAfter(tr.ctx, lim, start.Add(lc.Duration/2), scenario.DiskFullFor)
 	}()
-	d, _ := load.Attack(ctx, lc, load.Tee(m, tally, rec, ok, full))
+	t := tr.attack(lc, tally, rec, ok, full)
 	<-liftDone
 	hs.stop()
-	t, _ = load.NewTrial(lc, start, m.Summary(d))
 	ok.fill(&t)
-	t.Kind, t.Fault = string(sc.Kind), &results.FaultStats{Disk: df}
+	t.Kind, t.Fault = string(tr.sc.Kind), &results.FaultStats{Disk: df}
+	tr.rec = t
 	filled := full.at()
-	var found *results.Step
+	var found error
 	switch {
 	case liftErr != nil:
-		found = problem("lifting the file size limit: %v", liftErr)
+		found = tr.problem("lifting the file size limit: %v", liftErr)
 	case filled.IsZero():
-		found = problem("the disk never refused a batch in the first half of the run (room %d bytes): no full disk was measured", scenario.DiskRoom)
+		found = tr.problem("the disk never refused a batch in the first half of the run (room %d bytes): no full disk was measured", scenario.DiskRoom)
 	}
 	if !filled.IsZero() {
 		df.FilledAtNS, df.FullNS = int64(filled.Sub(start)), int64(lifted.Sub(filled))
 	}
 	recoveryOf(rec.as, filled, lifted, df)
-	if q := stopDisk(ctx, cfg, si, tally.Acked(), &t, df, problem); found == nil {
-		found = q
-	}
-	return t, found
+	return also(found, stopDisk(tr, si, tally.Acked(), df))
 }
 
 // recoveryOf fills df's counts of the full phase (requests sent from
@@ -127,37 +116,34 @@ func recoveryOf(as []answer, filled, lifted time.Time, df *results.DiskFault) {
 
 // diskSlowTrial: every write to the data file waits the step's delay (the
 // server's -write-delay) while the scenario's load runs.
-func diskSlowTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
-	t, df := diskTrial(a, sc, st)
-	df.WriteDelayNS = int64(st.WriteDelay())
-	problem := faultProblem(sc, st, id)
+func diskSlowTrial(tr *trial) error {
+	df := diskTrial(tr)
+	df.WriteDelayNS = int64(tr.step.WriteDelay())
 	var extra []string
-	if st.WriteDelay() > 0 {
-		extra = []string{"-write-delay", st.WriteDelay().String()}
+	if tr.step.WriteDelay() > 0 {
+		extra = []string{"-write-delay", tr.step.WriteDelay().String()}
 	}
-	inst, err := startBehind(ctx, cfg, a, sc, extra...)
+	inst, err := tr.start(extra...)
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	si := &stopInfo{Instance: inst}
-	hs := sampleHealth(ctx, inst.Addr(), df, nil)
-	lc := st.Config
-	lc.Addr, lc.ClientPrefix = inst.Addr(), "disk-"+id+"-"
+	hs := sampleHealth(tr.ctx, inst.Addr(), df, nil)
+	lc := tr.step.Config
+	lc.Addr, lc.ClientPrefix = inst.Addr(), "disk-"+tr.id+"-"
 	tally, ok := &Tally{}, newOKHist()
-	m := load.NewMetrics()
-	start := time.Now()
-	d, _ := load.Attack(ctx, lc, load.Tee(m, tally, ok))
+	t := tr.attack(lc, tally, ok)
 	hs.stop()
-	t, _ = load.NewTrial(lc, start, m.Summary(d))
 	ok.fill(&t)
-	t.Kind, t.Fault = string(sc.Kind), &results.FaultStats{Disk: df}
-	return t, stopDisk(ctx, cfg, si, tally.Acked(), &t, df, problem)
+	t.Kind, t.Fault = string(tr.sc.Kind), &results.FaultStats{Disk: df}
+	tr.rec = t
+	return stopDisk(tr, si, tally.Acked(), df)
 }
 
-// stopDisk SIGTERMs the server and audits its file (stopAndAudit), noting
+// stopDisk SIGTERMs the server and audits its file (trial.audit), noting
 // the exit code and the lines that landed in df.
-func stopDisk(ctx context.Context, cfg Config, si *stopInfo, acked int64, t *results.Trial, df *results.DiskFault, problem func(string, ...any) *results.Step) *results.Step {
-	found := stopAndAudit(ctx, cfg, si, acked, t, problem)
+func stopDisk(tr *trial, si *stopInfo, acked int64, df *results.DiskFault) error {
+	found := tr.audit(si, acked)
 	df.ExitCode, df.Landed = si.code, si.lines
 	return found
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,24 +36,22 @@ type killer interface {
 	Kill() error
 }
 
-// durabilityTrial runs one load → stop → restart → check cycle of sc's step
-// st for arm a. The returned step describes a problem the cycle found (a
+// durabilityTrial runs one load → stop → restart → check cycle of step
+// tr.step for its arm. The problem it returns is one the cycle found (a
 // restart that failed, a file left unreadable, acknowledged metrics lost on
-// a graceful stop), or is nil.
-func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, rng *rand.Rand) (results.Trial, *results.Step) {
-	dir := filepath.Join(cfg.Dir, "servers")
-	data := filepath.Join(dir, "durability-"+launch.SafeName(id)+".jsonl")
-	flags := append(sc.Server.Flags(), "-data", data) // the last -data wins over the launcher's own
+// a graceful stop), or nil.
+func durabilityTrial(tr *trial) error {
+	ctx, sc, st, id := tr.ctx, tr.sc, tr.step, tr.id
+	data := filepath.Join(tr.serverDir(), "durability-"+launch.SafeName(id)+".jsonl")
+	extra := []string{"-data", data} // the last -data wins over the launcher's own
 	if st.Fsync != "" {
-		flags = append(flags, "-fsync", st.Fsync)
+		extra = append(extra, "-fsync", st.Fsync)
 	}
-	t := results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Kind: string(sc.Kind)}
-	problem := func(format string, args ...any) *results.Step {
-		return &results.Step{Name: string(sc.Kind) + " " + st.Name + " (" + id + ")", Detail: fmt.Sprintf(format, args...)}
-	}
-	inst, err := cfg.Launcher.Start(ctx, a.Arm, flags, dir)
+	tr.rec = results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true}
+	t := &tr.rec
+	inst, err := tr.start(extra...)
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 
 	// Load, then stop at a random point between 30% and 70% of the duration.
@@ -67,7 +64,7 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 		defer close(done)
 		_, _ = load.Attack(lctx, durabilityLoad(inst.Addr(), st.Config, id), acks)
 	}()
-	at := time.Duration(float64(st.Config.Duration) * (0.3 + 0.4*rng.Float64()))
+	at := time.Duration(float64(st.Config.Duration) * (0.3 + 0.4*tr.rng.Float64()))
 	select {
 	case <-time.After(at):
 	case <-ctx.Done():
@@ -82,7 +79,7 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 			cancel()
 			<-done
 			_, _ = inst.Stop(ctx)
-			return t, problem("this launcher cannot SIGKILL its servers")
+			return tr.problem("this launcher cannot SIGKILL its servers")
 		}
 		stopErr = k.Kill()
 	} else {
@@ -90,11 +87,11 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 	}
 	cancel()
 	<-done
-	acks.fill(&t)
+	acks.fill(t)
 
-	var found *results.Step
+	var found error
 	if sc.Kind == scenario.KindShutdown && (stopErr != nil || code != 0) {
-		found = problem("graceful stop under load: exit code %d, %v", code, stopErr)
+		found = tr.problem("graceful stop under load: exit code %d, %v", code, stopErr)
 	}
 	if torn, err := tornTail(data); err == nil && torn {
 		t.Torn = 1
@@ -102,27 +99,27 @@ func durabilityTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.
 
 	// Restart on the same file: it must come up (repairing a torn line) and
 	// stop cleanly.
-	inst2, err := cfg.Launcher.Start(ctx, a.Arm, flags, dir)
+	inst2, err := tr.start(extra...)
 	if err != nil {
-		return t, problem("restart on the crashed file: %v", err)
+		return tr.problem("restart on the crashed file: %v", err)
 	}
 	code, err = inst2.Stop(ctx)
 	t.RestartOK = err == nil && code == 0
 	if !t.RestartOK {
-		found = problem("restart: stop gave exit code %d, %v", code, err)
+		found = tr.problem("restart: stop gave exit code %d, %v", code, err)
 	}
 	present, partial, err := readNames(data, id)
 	if err != nil || partial > 0 {
-		return t, problem("after restart the file is not whole: %d partial lines, %v", partial, err)
+		return tr.problem("after restart the file is not whole: %d partial lines, %v", partial, err)
 	}
 	t.Lost = acks.lost(present)
 	if sc.Kind == scenario.KindShutdown && t.Lost > 0 && found == nil {
-		found = problem("SIGTERM lost %d acknowledged metrics", t.Lost)
+		found = tr.problem("SIGTERM lost %d acknowledged metrics", t.Lost)
 	}
-	if !cfg.KeepData && found == nil {
+	if !tr.cfg.KeepData && found == nil {
 		_ = os.Remove(data)
 	}
-	return t, found
+	return found
 }
 
 // durabilityLoad is the closed-loop keep-alive load of a durability

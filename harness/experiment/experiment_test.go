@@ -78,11 +78,12 @@ func arms(t *testing.T, list string) []launch.Arm {
 	return a
 }
 
-// Variants are interleaved A B A B, the trials land in the files, and
+// Variants run in rounds (each arm once a round), the trials land in the files, and
 // verification plus integrity pass for honest servers.
 func TestRunInterleavesAndRecords(t *testing.T) {
 	dir := t.TempDir()
 	var order []string
+	var trials []results.Trial
 	cfg := Config{
 		Arms:      arms(t, "baseline+phase3"),
 		Scenarios: []*scenario.Scenario{tinyScenario(t, "one", `,"slo":["success >= 99%"]`), tinyScenario(t, "two", `,"steps":[1,2],"server":{"rate_limit":0}`)},
@@ -90,20 +91,41 @@ func TestRunInterleavesAndRecords(t *testing.T) {
 		Dir:       filepath.Join(dir, "run"),
 		Meta:      results.Meta{RunID: "test"},
 		Launcher:  &fakeLauncher{},
-		OnTrial:   func(t *results.Trial) { order = append(order, t.Scenario+"/"+t.Step+"/"+t.Variant) },
+		OnTrial: func(t *results.Trial) {
+			order = append(order, t.Scenario+"/"+t.Step)
+			trials = append(trials, *t)
+		},
+		Seed: 7,
 	}
 	run, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Round by round: every cell's rounds in turn, each round both arms
+	// (never A A B B), at places 0 and 1, in an order that is not the
+	// same every round (the default orders each round at random).
 	var want []string
-	for _, cell := range []string{"one//", "two/clients=1/", "two/clients=2/"} {
+	for _, cell := range []string{"one/", "two/clients=1", "two/clients=2"} {
 		for k := 0; k < 3; k++ {
-			want = append(want, cell+"baseline", cell+"phase3") // A B A B, never A A B B
+			want = append(want, cell, cell)
 		}
 	}
 	if strings.Join(order, " ") != strings.Join(want, " ") {
 		t.Fatalf("trial order\n got %v\nwant %v", order, want)
+	}
+	firsts := map[string]bool{}
+	for i := 0; i < len(trials); i += 2 {
+		a, b := trials[i], trials[i+1]
+		if a.Trial != b.Trial || a.Variant == b.Variant || a.Position != 0 || b.Position != 1 {
+			t.Fatalf("round %d: %s #%d at %d, %s #%d at %d", i/2, a.Variant, a.Trial, a.Position, b.Variant, b.Trial, b.Position)
+		}
+		firsts[a.Variant] = true
+	}
+	if len(firsts) != 2 {
+		t.Errorf("the same arm ran first in all 9 rounds: %v", firsts)
+	}
+	if run.Meta.Order != OrderRandom || run.Meta.OrderSeed != 7 {
+		t.Errorf("meta order %q seed %d", run.Meta.Order, run.Meta.OrderSeed)
 	}
 	for _, c := range run.Checks {
 		if !c.Verified || !c.Intact || c.Failed != "" || c.Acked == 0 || c.Acked != c.Lines {

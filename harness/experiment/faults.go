@@ -1,22 +1,16 @@
 package experiment
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"metricstream/harness/launch"
 	"metricstream/harness/load"
 	"metricstream/harness/results"
-	"metricstream/harness/scenario"
 )
 
 // Fault experiments (scenario kinds "slowloris" and "overload"), the two
-// RELIABILITY.md fault scenarios that are measured rather than unit-tested.
+// reliability fault scenarios that are measured rather than unit-tested.
 // Like a durability trial, each trial is self-contained: it starts a server
 // of its own with the scenario's flags, runs the fault, SIGTERMs the server
 // and checks its data file against the metrics the trial got acknowledged.
@@ -35,16 +29,6 @@ import (
 //     recovery phase offers 0.5×C for 3 s and notes the last 503 in it.
 //     The criterion: 503s appear, 2xx latency stays bounded, nothing
 //     acknowledged is lost, 503s stop within 2 s of the recovery start.
-
-func faultProblem(sc *scenario.Scenario, st scenario.Step, id string) func(format string, args ...any) *results.Step {
-	return func(format string, args ...any) *results.Step {
-		name := string(sc.Kind)
-		if st.Name != "" {
-			name += " " + st.Name
-		}
-		return &results.Step{Name: name + " (" + id + ")", Detail: fmt.Sprintf(format, args...)}
-	}
-}
 
 // okHist is an HDR histogram of the latency of 2xx answers only, from
 // each request's actual send to the end of its answer.
@@ -76,39 +60,4 @@ func (o *okHist) fill(t *results.Trial) {
 	defer o.mu.Unlock()
 	t.Latency = results.LatencyOf(o.h)
 	t.HDR, _ = results.EncodeHDR(o.h)
-}
-
-// stopAndAudit SIGTERMs a fault trial's server and checks its data file
-// against the acked metrics the trial got acknowledged (every line is one
-// acknowledged metric: the trial's server got no other traffic). It sets
-// t.Lost to the acknowledged metrics missing, and returns a problem when
-// the stop was not clean or the file does not match.
-func stopAndAudit(ctx context.Context, cfg Config, inst launch.Instance, acked int64, t *results.Trial, problem func(string, ...any) *results.Step) *results.Step {
-	code, err := inst.Stop(ctx)
-	var found *results.Step
-	if err != nil || code != 0 {
-		found = problem("graceful stop: exit code %d, %v", code, err)
-	}
-	file := inst.DataFile()
-	if file == "" {
-		return found
-	}
-	ist, lines, _ := Integrity(file, acked)
-	t.Lost = max(0, acked-lines)
-	if !ist.OK {
-		if found == nil {
-			return problem("integrity: %s", ist.Detail)
-		}
-		found.Detail += "; integrity: " + ist.Detail
-	}
-	if found == nil && !cfg.KeepData {
-		_ = os.Remove(file)
-	}
-	return found
-}
-
-// startTrialServer starts the server of one per-trial cycle: arm a with
-// sc's flags, its log and data file under the run's servers/.
-func startTrialServer(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario) (launch.Instance, error) {
-	return cfg.Launcher.Start(ctx, a.Arm, sc.Server.Flags(), filepath.Join(cfg.Dir, "servers"))
 }

@@ -91,8 +91,21 @@ func TestOverloadRealServer(t *testing.T) {
 	}
 	tr := run.Trials[0]
 	f := tr.Fault
-	if tr.Kind != "overload" || f == nil || f.CapacityRPS <= 0 || tr.Model != "open" || tr.Clients != 64 {
+	if tr.Kind != "overload" || f == nil || tr.Model != "open" || tr.Clients != 64 || tr.Capacity == nil {
 		t.Fatalf("trial %+v fault %+v", tr, f)
+	}
+	if how, _ := tr.Capacity.Censored(); how != results.Exact {
+		// no number, no phases (TestOverloadCensoredSearchRunsNoPhases)
+		if f.NotRun == "" || f.RecoveryNS != 0 || tr.OfferedRate != 0 {
+			t.Errorf("censored search (%s): fault %+v offered %v", how, f, tr.OfferedRate)
+		}
+		t.Logf("the capacity search did not converge on this machine: %s", f.NotRun)
+		return
+	}
+	// the multiple of capacity sent is what the generator sent in the
+	// window, not what completed
+	if f.AchievedRPS != tr.SentRate || f.AchievedRPS <= f.CapacityRPS || f.NotRun != "" {
+		t.Errorf("sent %.0f/s (trial's sent rate %.0f/s) against capacity %.0f/s; not run %q", f.AchievedRPS, tr.SentRate, f.CapacityRPS, f.NotRun)
 	}
 	if d := tr.OfferedRate - scenario.OverloadFactor*f.CapacityRPS; d > 1e-6 || d < -1e-6 {
 		t.Errorf("offered %v, want 5 × capacity %v", tr.OfferedRate, f.CapacityRPS)

@@ -1,22 +1,15 @@
 package experiment
 
 import (
-	"context"
 	"fmt"
-	"math/rand/v2"
 
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
 
-// trialRunner runs one trial of a per-trial scenario kind (scenario.KindSpec
-// PerTrial): its own server cycle for arm a, step st of sc. The returned
-// step is a problem the trial found, or nil; the trial is recorded either
-// way.
-type trialRunner func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, rng *rand.Rand) (results.Trial, *results.Step)
-
 // runners holds each per-trial kind's runner; the kind's file registers it
-// from init (durability.go: shutdown, crash; slowloris.go; overload.go).
+// from init (durability.go: shutdown, crash; slowloris.go; overload.go;
+// capacity.go; netfault.go; seed_<kind>.go).
 var runners = map[scenario.Kind]trialRunner{}
 
 func registerRunner(k scenario.Kind, r trialRunner) {
@@ -26,12 +19,20 @@ func registerRunner(k scenario.Kind, r trialRunner) {
 	runners[k] = r
 }
 
-// perTrial runs one trial of a per-trial scenario with its kind's runner.
-func perTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, rng *rand.Rand) (results.Trial, *results.Step) {
-	run, ok := runners[sc.Kind]
-	if !ok {
-		return results.Trial{Kind: string(sc.Kind)}, &results.Step{Name: string(sc.Kind) + " " + st.Name + " (" + id + ")",
-			Detail: fmt.Sprintf("no runner is registered for the scenario kind %q", sc.Kind)}
+// perTrial runs one trial of a per-trial scenario with its kind's runner
+// and returns the problem it found as a step of the arm's check (nil when
+// none). tr.rec holds what it measured, its Kind set.
+func perTrial(tr *trial) *results.Step {
+	run, ok := runners[tr.sc.Kind]
+	var err error
+	if ok {
+		err = run(tr)
+	} else {
+		err = fmt.Errorf("no runner is registered for the scenario kind %q", tr.sc.Kind)
 	}
-	return run(ctx, cfg, a, sc, st, id, rng)
+	tr.rec.Kind = string(tr.sc.Kind)
+	if err == nil {
+		return nil
+	}
+	return &results.Step{Name: tr.problemName(), Detail: err.Error()}
 }

@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
-	"metricstream/harness/launch"
 	"metricstream/harness/load"
 	"metricstream/harness/netfault"
 	"metricstream/harness/results"
@@ -20,21 +17,15 @@ import (
 	"metricstream/internal/redisproc"
 )
 
-// The network-fault kinds' runners (issue 10 item 7): toxiproxy, in
+// The network-fault kinds' runners: toxiproxy, in
 // process (harness/netfault), between the server and Redis (redis-latency,
 // redis-outage) or between some clients and the server (slow-clients).
 // Like the other fault trials (faults.go) each starts a server of its own,
 // SIGTERMs it after and checks its data file against what it acknowledged.
 func init() {
-	registerRunner(scenario.KindRedisLatency, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return redisLatencyTrial(ctx, cfg, a, sc, st, id)
-	})
-	registerRunner(scenario.KindRedisOutage, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return redisOutageTrial(ctx, cfg, a, sc, st, id)
-	})
-	registerRunner(scenario.KindSlowClients, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return slowClientsTrial(ctx, cfg, a, sc, st, id)
-	})
+	registerRunner(scenario.KindRedisLatency, redisLatencyTrial)
+	registerRunner(scenario.KindRedisOutage, redisOutageTrial)
+	registerRunner(scenario.KindSlowClients, slowClientsTrial)
 }
 
 const (
@@ -51,8 +42,9 @@ type faultyRedis struct {
 	dir   string // the redis-server's working directory, removed at stop
 }
 
-func startFaultyRedis(cfg Config, id string) (*faultyRedis, error) {
-	dir, err := os.MkdirTemp(filepath.Join(cfg.Dir, "servers"), "redis-"+id+"-")
+func startFaultyRedis(tr *trial) (*faultyRedis, error) {
+	id := tr.id
+	dir, err := os.MkdirTemp(tr.serverDir(), "redis-"+id+"-")
 	if err != nil {
 		return nil, err
 	}
@@ -78,54 +70,44 @@ func (f *faultyRedis) stop() {
 
 // redisArm refuses a variant whose limiter does not use Redis: such a
 // server would never cross the faulty link.
-func redisArm(a *armState, sc *scenario.Scenario) error {
-	if a.Arm.Set["limiter"] != "redis" {
-		return fmt.Errorf("a %s scenario measures the limiter's Redis link: run it with a limiter=redis variant (VARIANT=limiter=redis), not %s", sc.Kind, a.Label)
+func redisArm(tr *trial) error {
+	if tr.arm.Arm.Set["limiter"] != "redis" {
+		return fmt.Errorf("a %s scenario measures the limiter's Redis link: run it with a limiter=redis variant (VARIANT=limiter=redis), not %s", tr.sc.Kind, tr.arm.Label)
 	}
 	return nil
-}
-
-// startBehind starts a server of arm a with sc's flags and extra, its data
-// file under cfg.Dir/servers.
-func startBehind(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, extra ...string) (launch.Instance, error) {
-	flags := append(slices.Clip(sc.Server.Flags()), extra...)
-	return cfg.Launcher.Start(ctx, a.Arm, flags, filepath.Join(cfg.Dir, "servers"))
 }
 
 // redisLatencyTrial: Redis behind st.Fault ms of added latency on every
 // answer (one round trip per rate-limit decision), the scenario's
 // closed-loop load recorded.
-func redisLatencyTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
+func redisLatencyTrial(tr *trial) error {
+	st := tr.step
 	lat := time.Duration(st.Fault) * time.Millisecond
 	fs := &results.FaultStats{Net: &results.NetFault{RedisLatencyNS: int64(lat)}}
-	t := results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Kind: string(sc.Kind), Fault: fs}
-	problem := faultProblem(sc, st, id)
-	if err := redisArm(a, sc); err != nil {
-		return t, problem("%v", err)
+	tr.rec = results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Fault: fs}
+	if err := redisArm(tr); err != nil {
+		return err
 	}
-	fr, err := startFaultyRedis(cfg, id)
+	fr, err := startFaultyRedis(tr)
 	if err != nil {
-		return t, problem("%v", err)
+		return err
 	}
 	defer fr.stop()
 	if lat > 0 {
 		if err := fr.link.Latency(netfault.Downstream, lat); err != nil {
-			return t, problem("%v", err)
+			return err
 		}
 	}
-	inst, err := startBehind(ctx, cfg, a, sc, "-redis-addr", fr.link.Addr())
+	inst, err := tr.start("-redis-addr", fr.link.Addr())
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	tally := &Tally{}
 	lc := st.Config
-	lc.Addr, lc.ClientPrefix = inst.Addr(), "f-"+id+"-"
-	m := load.NewMetrics()
-	start := time.Now()
-	d, _ := load.Attack(ctx, lc, load.Tee(m, tally))
-	t, _ = load.NewTrial(lc, start, m.Summary(d))
-	t.Kind, t.Fault = string(sc.Kind), fs
-	return t, stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)
+	lc.Addr, lc.ClientPrefix = inst.Addr(), "f-"+tr.id+"-"
+	tr.rec = tr.attack(lc, tally)
+	tr.rec.Fault = fs
+	return tr.audit(inst, tally.Acked())
 }
 
 // answer is one request's outcome on the clock, for the outage phases.
@@ -175,32 +157,32 @@ func addClass(n *results.Counts, c load.Class) {
 // cut (the link stops listening and closes every connection) for
 // scenario.OutageDuration, then restored. st.Fault 1 runs the server with
 // -redis-fail-open.
-func redisOutageTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
+func redisOutageTrial(tr *trial) error {
+	ctx, st := tr.ctx, tr.step
 	nf := &results.NetFault{FailOpen: st.Fault == 1, OutageNS: int64(scenario.OutageDuration), Outage: &results.Counts{}}
 	fs := &results.FaultStats{Net: nf}
-	t := results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Kind: string(sc.Kind), Fault: fs}
-	problem := faultProblem(sc, st, id)
-	if err := redisArm(a, sc); err != nil {
-		return t, problem("%v", err)
+	tr.rec = results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Fault: fs}
+	if err := redisArm(tr); err != nil {
+		return err
 	}
-	fr, err := startFaultyRedis(cfg, id)
+	fr, err := startFaultyRedis(tr)
 	if err != nil {
-		return t, problem("%v", err)
+		return err
 	}
 	defer fr.stop()
 	extra := []string{"-redis-addr", fr.link.Addr()}
 	if nf.FailOpen {
 		extra = append(extra, "-redis-fail-open")
 	}
-	inst, err := startBehind(ctx, cfg, a, sc, extra...)
+	inst, err := tr.start(extra...)
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	nf.GoroutinesBefore = goroutines(ctx, inst.Addr())
 
 	tally, rec := &Tally{}, &answers{}
 	lc := st.Config
-	lc.Addr, lc.ClientPrefix = inst.Addr(), "f-"+id+"-"
+	lc.Addr, lc.ClientPrefix = inst.Addr(), "f-"+tr.id+"-"
 	var cut, restoring, restored time.Time
 	var restoreErr error
 	done := make(chan struct{})
@@ -221,18 +203,12 @@ func redisOutageTrial(ctx context.Context, cfg Config, a *armState, sc *scenario
 		restoreErr = fr.link.Restore()
 		restored = time.Now()
 	}()
-	m := load.NewMetrics()
-	start := time.Now()
-	d, _ := load.Attack(ctx, lc, load.Tee(m, tally, rec))
+	tr.rec = tr.attack(lc, tally, rec)
 	<-done
-	t, _ = load.NewTrial(lc, start, m.Summary(d))
-	t.Kind, t.Fault = string(sc.Kind), fs
+	tr.rec.Fault = fs
 	if cut.IsZero() || restored.IsZero() || restoreErr != nil {
-		p := problem("the outage did not run (cut %v, restored %v, %v)", !cut.IsZero(), !restored.IsZero(), restoreErr)
-		if q := stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem); q != nil {
-			p.Detail += "; " + q.Detail
-		}
-		return t, p
+		p := tr.problem("the outage did not run (cut %v, restored %v, %v)", !cut.IsZero(), !restored.IsZero(), restoreErr)
+		return also(p, tr.audit(inst, tally.Acked()))
 	}
 	// The outage: from the cut having closed every connection to the
 	// restore starting (requests sent while the link comes back count
@@ -256,7 +232,7 @@ func redisOutageTrial(ctx context.Context, cfg Config, a *armState, sc *scenario
 		nf.OutageP99NS = during[(len(during)*99+99)/100-1]
 	}
 	nf.GoroutinesAfter = settledGoroutines(ctx, inst.Addr(), nf.GoroutinesBefore)
-	return t, stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)
+	return tr.audit(inst, tally.Acked())
 }
 
 // goroutines is the server's goroutine count from GET /health (-1 when it
@@ -306,15 +282,15 @@ func settledGoroutines(ctx context.Context, addr string, before int) int {
 // slowHeadStart earlier and run until the fast load is done, then finish
 // the upload under way (never cancelled: an answer the generator did not
 // read would be acknowledged metrics the tally misses).
-func slowClientsTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
+func slowClientsTrial(tr *trial) error {
+	ctx, st, id := tr.ctx, tr.step, tr.id
 	n := int(st.Fault)
 	nf := &results.NetFault{SlowClients: n, SlowKBps: scenario.SlowLinkKBps, SlowBatch: scenario.SlowBatch, Slow: &results.Counts{}}
 	fs := &results.FaultStats{Net: nf}
-	t := results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Kind: string(sc.Kind), Fault: fs}
-	problem := faultProblem(sc, st, id)
-	inst, err := startBehind(ctx, cfg, a, sc)
+	tr.rec = results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Fault: fs}
+	inst, err := tr.start()
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	tally := &Tally{}
 	lc := st.Config
@@ -325,11 +301,7 @@ func slowClientsTrial(ctx context.Context, cfg Config, a *armState, sc *scenario
 		// (on a shared machine the load drifts between steps).
 		uc := lc
 		uc.ClientPrefix = "f-" + id + "-alone-"
-		um := load.NewMetrics()
-		u0 := time.Now()
-		ud, _ := load.Attack(ctx, uc, load.Tee(um, tally))
-		ut, _ := load.NewTrial(uc, u0, um.Summary(ud))
-		nf.UnloadedP99NS = ut.Latency.P99
+		nf.UnloadedP99NS = tr.attack(uc, tally).Latency.P99
 	}
 	var slowWG sync.WaitGroup
 	var slowTrial results.Trial
@@ -341,34 +313,25 @@ func slowClientsTrial(ctx context.Context, cfg Config, a *armState, sc *scenario
 			}
 		}
 		if err != nil {
-			p := problem("%v", err)
-			_ = stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)
-			return t, p
+			_ = tr.audit(inst, tally.Acked())
+			return err
 		}
 		defer link.Close()
 		scfg := load.Config{Addr: link.Addr(), Model: load.Closed, Clients: n, Duration: slowHeadStart + st.Config.Duration,
 			Batch: scenario.SlowBatch, KeepAlive: true, Timeout: slowTimeout, ClientPrefix: "f-" + id + "-slow-", Backoff: 100 * time.Millisecond}
-		slowWG.Go(func() {
-			sm := load.NewMetrics()
-			s0 := time.Now()
-			sd, _ := load.Attack(ctx, scfg, load.Tee(sm, tally))
-			slowTrial, _ = load.NewTrial(scfg, s0, sm.Summary(sd))
-		})
+		slowWG.Go(func() { slowTrial = tr.attack(scfg, tally) })
 		select {
 		case <-time.After(slowHeadStart):
 		case <-ctx.Done():
 		}
 	}
 	lc.ClientPrefix = "f-" + id + "-"
-	m := load.NewMetrics()
-	start := time.Now()
-	d, _ := load.Attack(ctx, lc, load.Tee(m, tally))
-	t, _ = load.NewTrial(lc, start, m.Summary(d))
-	t.Kind, t.Fault = string(sc.Kind), fs
+	tr.rec = tr.attack(lc, tally)
+	tr.rec.Fault = fs
 	slowWG.Wait()
 	if n > 0 {
 		*nf.Slow = slowTrial.Counts
 		nf.SlowP99NS = int64(slowTrial.Latency.P99)
 	}
-	return t, stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)
+	return tr.audit(inst, tally.Acked())
 }

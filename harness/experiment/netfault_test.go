@@ -130,10 +130,10 @@ func TestSlowClientsRealServer(t *testing.T) {
 func TestRedisKindsNeedRedisLimiter(t *testing.T) {
 	sc := parseScenario(t, "rl", `{"name":"rl","about":"t","kind":"redis-latency","model":"closed","clients":2,"duration":"400ms","steps":[0],"server":{"rate_limit":10}}`)
 	as := arms(t, "optimized+limiter=redis")
-	if err := redisArm(&armState{Arm: as[0]}, sc); err == nil || !strings.Contains(err.Error(), "limiter=redis") {
+	if err := redisArm(&trial{arm: &armState{Arm: as[0]}, sc: sc}); err == nil || !strings.Contains(err.Error(), "limiter=redis") {
 		t.Errorf("optimized: %v", err)
 	}
-	if err := redisArm(&armState{Arm: as[1]}, sc); err != nil {
+	if err := redisArm(&trial{arm: &armState{Arm: as[1]}, sc: sc}); err != nil {
 		t.Errorf("limiter=redis: %v", err)
 	}
 }

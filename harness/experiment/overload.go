@@ -1,8 +1,7 @@
 package experiment
 
 import (
-	"context"
-	"math/rand/v2"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -12,11 +11,7 @@ import (
 )
 
 // The overload kind's runner (see faults.go for what fault trials share).
-func init() {
-	registerRunner(scenario.KindOverload, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return overloadTrial(ctx, cfg, a, sc, st, id)
-	})
-}
+func init() { registerRunner(scenario.KindOverload, overloadTrial) }
 
 // The overload kind's capacity C comes from a capacity search
 // (load.CapacitySearch) held to overloadObjective: the highest offered
@@ -24,7 +19,7 @@ func init() {
 // a bounded p99. It replaces a 1 s closed-loop probe of 4 clients, which
 // measured 4 clients' round trips, not the server: it probed the spawn
 // executor at 6.9k req/s and then "5×" that (34k req/s) was served with 0%
-// 503s (issue 12). The search's points are short (overloadHold, at least
+// 503s. The search's points are short (overloadHold, at least
 // overloadRequests requests) because the recorded phase is the overload,
 // not the search, and the floor is low (overloadMinRate): the overload
 // server is deliberately small (1-2 workers, fsync always), about 130
@@ -50,29 +45,33 @@ func overloadSearch() load.CapacitySearch {
 	return cs
 }
 
-// overloadTrial runs overload scenario sc's step st against a fresh
-// server of arm a: capacity search, overload at 5×C (recorded), recovery
+// overloadTrial runs step tr.step of an overload scenario against a fresh
+// server of its arm: capacity search, overload at 5×C (recorded), recovery
 // at 0.5×C.
-func overloadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
+func overloadTrial(tr *trial) error {
+	ctx, st := tr.ctx, tr.step
 	fs := &results.FaultStats{}
-	t := results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Kind: string(sc.Kind), Fault: fs}
-	problem := faultProblem(sc, st, id)
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+	tr.rec = results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Fault: fs}
+	inst, err := tr.start()
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	tally := &Tally{}
 
-	// Capacity: the highest rate served within overloadObjective.
-	_, capa, err := searchCapacity(ctx, inst.Addr(), st.Config, overloadSearch(), overloadObjective, tally, "f-"+id+"-p-")
+	// Capacity: the highest rate served within overloadObjective. Only a
+	// number makes the phases' rates: a search that is censored (nothing
+	// passed, at least its ceiling, an unconverged bracket) gives no C to
+	// multiply, and no recovery verdict comes from a C it did not find.
+	_, capa, err := searchCapacity(ctx, inst.Addr(), st.Config, overloadSearch(), overloadObjective, tally, "f-"+tr.id+"-p-")
 	fs.CapacityRPS = capa.RPS
-	if err != nil || fs.CapacityRPS <= 0 || ctx.Err() != nil {
-		found := problem("the capacity search found no rate that met %v (%v; points %s)", overloadObjective, err, pointsText(capa))
-		if p := stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem); p != nil {
-			found.Detail += "; " + p.Detail
-		}
-		t.Capacity = capa
-		return t, found
+	tr.rec.Capacity = capa
+	if err != nil || ctx.Err() != nil {
+		found := tr.problem("the capacity search did not finish (%v; points %s)", err, pointsText(capa))
+		return also(found, tr.audit(inst, tally.Acked()))
+	}
+	if how, bound := capa.Censored(); how != results.Exact {
+		fs.NotRun = fmt.Sprintf("the capacity search gave no number (%s %.0f req/s; points %s): no overload or recovery phase", how, bound, pointsText(capa))
+		return tr.audit(inst, tally.Acked())
 	}
 
 	// Overload: the recorded phase. Latency is of 2xx answers only (ok),
@@ -83,25 +82,21 @@ func overloadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Sc
 	// (the late sends are in Counts.Late). 503s, timeouts and connection
 	// errors are in the counts.
 	oc := st.Config
-	oc.Addr, oc.Model, oc.Rate, oc.ClientPrefix = inst.Addr(), load.Open, scenario.OverloadFactor*fs.CapacityRPS, "f-"+id+"-o-"
-	om, ok := load.NewMetrics(), newOKHist()
-	start := time.Now()
-	od, _ := load.Attack(ctx, oc, load.Tee(om, ok, tally))
-	t, _ = load.NewTrial(oc, start, om.Summary(od))
-	t.Kind, t.Fault, t.Capacity = string(sc.Kind), fs, capa
-	ok.fill(&t)
-	if od > 0 {
-		fs.AchievedRPS = float64(t.Counts.Total()) / od.Seconds()
-	}
+	oc.Addr, oc.Model, oc.Rate, oc.ClientPrefix = inst.Addr(), load.Open, scenario.OverloadFactor*fs.CapacityRPS, "f-"+tr.id+"-o-"
+	ok := newOKHist()
+	tr.rec = tr.attack(oc, ok, tally)
+	tr.rec.Fault, tr.rec.Capacity = fs, capa
+	ok.fill(&tr.rec)
+	fs.AchievedRPS = tr.rec.SentRate // what the generator sent, not what came back
 
 	// Recovery: half the capacity; when does the last 503 come?
 	rc := oc
-	rc.Rate, rc.Duration, rc.ClientPrefix = scenario.RecoveryFactor*fs.CapacityRPS, scenario.RecoveryDuration, "f-"+id+"-r-"
+	rc.Rate, rc.Duration, rc.ClientPrefix = scenario.RecoveryFactor*fs.CapacityRPS, scenario.RecoveryDuration, "f-"+tr.id+"-r-"
 	rr := &recoveryRec{start: time.Now()}
 	_, _ = load.Attack(ctx, rc, load.Tee(rr, tally))
 	fs.RecoveryNS, fs.Recovery503 = rr.last.Load(), rr.n503.Load()
 	fs.AckedAll = tally.Acked()
-	return t, stopAndAudit(ctx, cfg, inst, fs.AckedAll, &t, problem)
+	return tr.audit(inst, fs.AckedAll)
 }
 
 // recoveryRec notes the 503s of the recovery phase: how many, and when the

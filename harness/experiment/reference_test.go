@@ -41,8 +41,8 @@ func TestVerifyReferenceVariant(t *testing.T) {
 }
 
 // End to end with the real reference server beside a lab preset: both are
-// built (./cmd/reference and ./cmd/metricstream), verified, measured
-// interleaved, stopped with SIGTERM and checked for integrity.
+// built (./cmd/reference and ./cmd/metricstream), verified, measured in
+// a round, stopped with SIGTERM and checked for integrity.
 func TestReferenceEndToEnd(t *testing.T) {
 	sc, err := scenario.Parse("tiny.json", []byte(`{"name":"tiny","about":"e2e","model":"closed","clients":4,"requests":3,"batch":5,"keepalive":true,"warmup":"1ms","server":{"rate_limit":0,"workers":4},"slo":["success >= 99%"]}`))
 	if err != nil {
@@ -54,7 +54,8 @@ func TestReferenceEndToEnd(t *testing.T) {
 			t.Errorf("check %+v", c)
 		}
 	}
-	if len(run.Trials) != 2 || run.Trials[0].Variant != "reference" || run.Trials[1].Variant != "phase3" {
+	// one round: both, in the round's order
+	if len(run.Trials) != 2 || run.Trials[0].Variant == run.Trials[1].Variant || run.Trials[0].Position != 0 || run.Trials[1].Position != 1 {
 		t.Fatalf("trials %+v", run.Trials)
 	}
 	for _, tr := range run.Trials {

@@ -1,10 +1,10 @@
 package experiment
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +47,26 @@ type Config struct {
 	// CPUs runs the whole schedule once per entry with every server pinned
 	// to that many cores (cpus.go); empty: once, not limited.
 	CPUs []int
+	// Order orders the arms within each round (order.go): OrderRandom
+	// ("" too), OrderBalanced or OrderFixed.
+	Order string
+	// Seed seeds the order and every trial's random source (a durability
+	// trial's stop point); 0: drawn from the clock. Meta.OrderSeed records
+	// it, so a run replays with the same seed.
+	Seed uint64
+	// Duet runs the two arms (exactly two) of every load round at the
+	// same time (duet.go), counted per Window (default DefaultWindow).
+	Duet   bool
+	Window time.Duration
+	// Stop, when set, makes the run sequential (sequential.go): rounds
+	// over every cell, one after the other, until Stop says the run knows
+	// enough, Budget (from the start of Run) would be overrun by one more
+	// round, or MaxRounds ran; Count is then not used. OnRound, when set,
+	// sees each round's report.
+	Stop      StopRule
+	Budget    time.Duration
+	MaxRounds int
+	OnRound   func(round int, report string)
 }
 
 // armState is an arm's progress through the pipeline.
@@ -73,12 +93,23 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	if len(cfg.Arms) == 0 || len(cfg.Scenarios) == 0 {
 		return nil, fmt.Errorf("experiment: nothing to run (%d variants, %d scenarios)", len(cfg.Arms), len(cfg.Scenarios))
 	}
+	if _, err := ParseOrder(cfg.Order); err != nil {
+		return nil, err
+	}
+	if cfg.Duet && len(cfg.Arms) != 2 {
+		return nil, fmt.Errorf("experiment: a duet runs two variants at once, got %d", len(cfg.Arms))
+	}
+	if cfg.Stop != nil && len(cfg.CPUs) > 0 {
+		return nil, fmt.Errorf("experiment: a sequential run (a stop rule) runs its rounds until it knows; it cannot also run one pass per -cpus count")
+	}
 	r := newRunner(cfg)
 	if err := os.MkdirAll(r.serverDir, 0o755); err != nil {
 		return nil, fmt.Errorf("experiment: %w", err)
 	}
 	r.verifyArms(ctx)
-	if err := r.eachCPUs(ctx, func() {
+	if cfg.Stop != nil {
+		r.sequential(ctx)
+	} else if err := r.eachCPUs(ctx, func() {
 		for _, group := range groupByServer(loadScenarios(cfg.Scenarios)) {
 			if ctx.Err() != nil {
 				break
@@ -112,15 +143,30 @@ type runner struct {
 	host      string
 	serverDir string
 	cpus      int // the cores servers are pinned to now (0: not limited)
+	order     orderer
+	began     time.Time // when Run started: a sequential run's budget counts from it
 }
 
 func newRunner(cfg Config) *runner {
 	host, _ := os.Hostname()
-	r := &runner{cfg: cfg, host: host, serverDir: filepath.Join(cfg.Dir, "servers"),
+	r := &runner{cfg: cfg, host: host, serverDir: filepath.Join(cfg.Dir, "servers"), began: time.Now(),
 		run: &results.Run{Dir: cfg.Dir, Meta: cfg.Meta}}
 	r.run.Meta.Count = cfg.Count
+	r.order.mode, _ = ParseOrder(cfg.Order)
+	r.order.seed = cfg.Seed
+	if r.order.seed == 0 {
+		r.order.seed = uint64(time.Now().UnixNano())
+	}
+	r.run.Meta.Order, r.run.Meta.OrderSeed = r.order.mode, r.order.seed
+	if cfg.Duet {
+		r.run.Meta.Duet = true
+		r.note(duetNote(cfg.Arms[0].Label, cfg.Arms[1].Label, cmp.Or(cfg.Window, DefaultWindow)))
+	}
 	for _, s := range cfg.Scenarios {
 		r.run.Meta.Scenarios = append(r.run.Meta.Scenarios, s.Name)
+		if cfg.Stages && s.Server.Stages != "" && !cfg.Remote {
+			r.note("stages: the " + s.Name + " scenario's servers time " + s.Server.Stages + " of their requests (its server.stages), in place of the run's sample")
+		}
 		if s.Targets != "" {
 			if r.run.Meta.Targets == nil {
 				r.run.Meta.Targets = map[string]string{}
@@ -136,7 +182,7 @@ func newRunner(cfg Config) *runner {
 		r.note("remote target: the server was not built or started here; verification is reduced to HTTP (health variant, valid batch acknowledged, invalid batch 400, rate limit informational) and integrity cannot be checked (the data file is not reachable)",
 			"remote target: scenario server flags (rate_limit, workers, queue, fsync) could not be applied")
 	}
-	if cfg.Progress != nil {
+	if cfg.Progress != nil && cfg.Stop == nil { // a sequential run does not know its rounds ahead
 		total := 0
 		for _, s := range cfg.Scenarios {
 			total += len(s.LoadSteps()) * cfg.Count * len(r.arms) * max(len(cfg.CPUs), 1)
@@ -171,17 +217,27 @@ func (r *runner) progress(n int, what string) {
 	_ = r.bar.Add(n)
 }
 
-// record completes trial t of arm a in step st of sc (its identity and SLO
-// verdicts), and appends it to the run.
-func (r *runner) record(t results.Trial, sc *scenario.Scenario, st scenario.Step, a *armState, k int) {
-	t.Scenario, t.Variant, t.Trial, t.Step, t.Host = sc.Name, a.Label, k, cpusStep(r.cpus, st.Name), r.host
+// newTrial is arm a's trial in round k of step st of sc, at place pos of
+// the round; id is unique in the run. Its random source is a function of
+// the run's seed, the cell, the round and the arm.
+func (r *runner) newTrial(ctx context.Context, a *armState, sc *scenario.Scenario, st scenario.Step, k, pos int, id string) *trial {
+	rng := cellRand(r.order.seed, fmt.Sprintf("trial %s %d %s", r.cell(sc, st), k, a.Label))
+	return &trial{ctx: ctx, cfg: &r.cfg, arm: a, sc: sc, step: st, index: k, pos: pos, id: id, rng: rng}
+}
+
+// record completes tr's record (its identity and SLO verdicts), and
+// appends it to the run.
+func (r *runner) record(tr *trial) {
+	t := tr.rec
+	t.Scenario, t.Variant, t.Trial, t.Step, t.Host = tr.sc.Name, tr.arm.Label, tr.index, cpusStep(r.cpus, tr.step.Name), r.host
+	t.Position = tr.pos
 	t.CPUs = r.cpus
-	t.SLO = scenario.EvalAll(sc.SLOs(), &t)
+	t.SLO = scenario.EvalAll(tr.sc.SLOs(), &t)
 	r.run.Trials = append(r.run.Trials, t)
 	if r.cfg.OnTrial != nil {
 		r.cfg.OnTrial(&r.run.Trials[len(r.run.Trials)-1])
 	}
-	r.progress(1, fmt.Sprintf("%s %s %s", sc.Name, st.Name, a.Label))
+	r.progress(1, fmt.Sprintf("%s %s %s", tr.sc.Name, tr.step.Name, tr.arm.Label))
 }
 
 // verifyArms verifies each arm on its own instance, started with
@@ -216,8 +272,22 @@ func (r *runner) verifyArms(ctx context.Context) {
 
 // measureGroup runs a group of load scenarios that share server flags (and
 // replicas): every live arm's fleet runs at once, each on its own port(s),
-// so that interleaving (A B A B) costs no restarts.
+// so that rounds (every arm once, in the round's order) cost no restarts.
 func (r *runner) measureGroup(ctx context.Context, group []*scenario.Scenario) {
+	fleets, ok := r.startGroup(ctx, group)
+	if !ok {
+		return
+	}
+	for _, sc := range group {
+		r.measureScenario(ctx, sc, fleets)
+	}
+	r.stopGroup(ctx, group, fleets)
+}
+
+// startGroup starts every live arm's fleet for a group of load scenarios
+// (their server flags and replicas); an arm that cannot start fails. It
+// returns false, with a note, for a group a remote target cannot run.
+func (r *runner) startGroup(ctx context.Context, group []*scenario.Scenario) (map[*armState]*fleet, bool) {
 	flags := group[0].Server.Flags()
 	replicas := max(group[0].Replicas, 1)
 	if replicas > 1 && r.cfg.Remote {
@@ -225,7 +295,7 @@ func (r *runner) measureGroup(ctx context.Context, group []*scenario.Scenario) {
 			r.note(fmt.Sprintf("remote target: the scenario %s needs %d replicas of each variant, which only a local run can start; skipped", sc.Name, replicas))
 			r.progress(len(sc.LoadSteps())*r.cfg.Count*len(r.arms), "")
 		}
-		return
+		return nil, false
 	}
 	fleets := map[*armState]*fleet{}
 	for _, a := range r.arms {
@@ -241,9 +311,11 @@ func (r *runner) measureGroup(ctx context.Context, group []*scenario.Scenario) {
 		r.logf("started %s on %s %s", a.Label, f.Describe(), strings.Join(flags, " "))
 		fleets[a] = f
 	}
-	for _, sc := range group {
-		r.measureScenario(ctx, sc, fleets)
-	}
+	return fleets, true
+}
+
+// stopGroup stops a group's fleets and checks their integrity.
+func (r *runner) stopGroup(ctx context.Context, group []*scenario.Scenario, fleets map[*armState]*fleet) {
 	for _, a := range r.arms {
 		if f := fleets[a]; f != nil {
 			f.stop(ctx, r.cfg, a, strings.Join(names(group), ","))
@@ -251,52 +323,85 @@ func (r *runner) measureGroup(ctx context.Context, group []*scenario.Scenario) {
 	}
 }
 
-// measureScenario warms each fleet up on the scenario's first step, then
-// runs every step Count times with the arms interleaved.
-func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fleets map[*armState]*fleet) {
-	steps := sc.LoadSteps()
-	if w := sc.WarmupDuration(); w > 0 {
-		for _, a := range r.arms {
-			if f := fleets[a]; f != nil && !a.failed {
-				r.logf("warm up %s on %s", a.Label, sc.Name)
-				warmup(ctx, steps[0].Config, f.Addrs(), w, f.tally, fmt.Sprintf("w-%s-%s-", sc.Name, launch.SafeName(a.Label)))
-			}
-		}
+// measureRound runs round k of step st (the scenario's si-th) of load
+// scenario sc: a duet (both arms at once) or the arms one after the other.
+func (r *runner) measureRound(ctx context.Context, sc *scenario.Scenario, si int, st scenario.Step, k int, fleets map[*armState]*fleet) {
+	if r.cfg.Duet {
+		r.duetRound(ctx, sc, si, st, k, fleets)
+		return
 	}
-	for si, st := range steps {
+	r.loadRound(ctx, sc, si, st, k, fleets)
+}
+
+// measureScenario warms each fleet up on the scenario's first step, then
+// runs every step Count rounds; in each round every arm runs once, in the
+// round's order.
+func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fleets map[*armState]*fleet) {
+	r.warmup(ctx, sc, fleets)
+	for si, st := range sc.LoadSteps() {
 		for k := 0; k < r.cfg.Count; k++ {
-			for _, a := range r.arms {
-				f := fleets[a]
-				if f == nil || a.failed || ctx.Err() != nil {
-					r.progress(1, "")
-					continue
-				}
-				var prof func()
-				// replicas: the first one's profiles stand for the fleet
-				if pp := f.Insts[0].PprofAddr(); r.cfg.Pprof && k == 0 && pp != "" {
-					prof = launch.CaptureProfiles(ctx, pp, filepath.Join(r.cfg.Dir, "profiles"), profName(sc.Name, st.Name, a.Label), expected(st.Config))
-				}
-				// the machine's busy share only where the servers run on it
-				m := startMeter(func() stageReading { return r.readStages(ctx, f.Insts) }, !r.cfg.Remote)
-				t := trial(ctx, st, f.Addrs(), f.tally, fmt.Sprintf("t%d-%d-%d-%s-", si, k, len(r.run.Trials), launch.SafeName(a.Label)))
-				m.stop(&t)
-				if prof != nil {
-					prof()
-				}
-				if len(f.Insts) > 1 && sc.Server.RateLimit != nil {
-					t.RateLimit = *sc.Server.RateLimit
-				}
-				r.record(t, sc, st, a, k)
-			}
+			r.measureRound(ctx, sc, si, st, k, fleets)
 		}
 	}
 }
 
-// perTrialScenarios runs the durability and fault scenarios: each trial is
-// its own cycle (load → stop → restart, or a slowloris or overload run) on
-// a server of its own, so there is no shared server; arms still interleave.
+// warmup runs sc's first step on every live arm's fleet, unrecorded but
+// tallied, for the scenario's warm-up.
+func (r *runner) warmup(ctx context.Context, sc *scenario.Scenario, fleets map[*armState]*fleet) {
+	w := sc.WarmupDuration()
+	if w <= 0 {
+		return
+	}
+	first := sc.LoadSteps()[0]
+	for _, a := range r.arms {
+		if f := fleets[a]; f != nil && !a.failed && ctx.Err() == nil {
+			r.logf("warm up %s on %s", a.Label, sc.Name)
+			warmup(ctx, first.Config, f.Addrs(), w, f.tally, fmt.Sprintf("w-%s-%s-", sc.Name, launch.SafeName(a.Label)))
+		}
+	}
+}
+
+// loadRound runs round k of step st (the scenario's si-th) of load
+// scenario sc on the arms' fleets.
+func (r *runner) loadRound(ctx context.Context, sc *scenario.Scenario, si int, st scenario.Step, k int, fleets map[*armState]*fleet) {
+	r.round(ctx, sc, st, k, func(a *armState) bool { return fleets[a] != nil }, func(a *armState, pos int) {
+		tr := r.newTrial(ctx, a, sc, st, k, pos, fmt.Sprintf("t%d-%d-%d-%s", si, k, len(r.run.Trials), safe(a)))
+		r.loadTrial(tr, fleets[a])
+		r.record(tr)
+	})
+}
+
+// safe is a's label as a file-name-safe string.
+func safe(a *armState) string { return launch.SafeName(a.Label) }
+
+// cell names one (scenario, step) of the current -cpus pass: the unit
+// whose rounds are ordered.
+func (r *runner) cell(sc *scenario.Scenario, st scenario.Step) string {
+	return sc.Name + "/" + cpusStep(r.cpus, st.Name)
+}
+
+// round runs round k of step st of sc: every arm that has not failed and
+// can (runs) once, in the round's order (r.order), each given its place
+// among those that ran (0: first). An arm that cannot run counts as done
+// for the progress bar.
+func (r *runner) round(ctx context.Context, sc *scenario.Scenario, st scenario.Step, k int, can func(*armState) bool, run func(a *armState, pos int)) {
+	pos := 0
+	for _, i := range r.order.order(r.cell(sc, st), k, len(r.arms)) {
+		a := r.arms[i]
+		if a.failed || ctx.Err() != nil || !can(a) {
+			r.progress(1, "")
+			continue
+		}
+		run(a, pos)
+		pos++
+	}
+}
+
+// perTrialScenarios runs the durability, fault, capacity and seed-design
+// scenarios: each trial is its own cycle (load → stop → restart, a search,
+// a fault) on a server of its own, so there is no shared server; each
+// round still runs every arm once, in the round's order.
 func (r *runner) perTrialScenarios(ctx context.Context) {
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	for _, sc := range r.cfg.Scenarios {
 		if !sc.PerTrial() {
 			continue
@@ -307,46 +412,61 @@ func (r *runner) perTrialScenarios(ctx context.Context) {
 		}
 		for _, st := range sc.LoadSteps() {
 			for k := 0; k < r.cfg.Count; k++ {
-				for _, a := range r.arms {
-					if a.failed || ctx.Err() != nil || !seedApplies(sc, a.Arm) {
-						r.progress(1, "")
-						continue
-					}
-					r.logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
-					t, problem := perTrial(ctx, r.cfg, a, sc, st, fmt.Sprintf("d%d", len(r.run.Trials)), rng)
-					if problem != nil {
-						a.check.Steps = append(a.check.Steps, *problem)
-						r.logf("%s: %s", problem.Name, problem.Detail)
-					}
-					r.record(t, sc, st, a, k)
-				}
+				r.perTrialRound(ctx, sc, st, k)
 			}
 		}
 	}
 }
 
+// perTrialRound runs round k of step st of per-trial scenario sc.
+func (r *runner) perTrialRound(ctx context.Context, sc *scenario.Scenario, st scenario.Step, k int) {
+	applies := func(a *armState) bool { return seedApplies(sc, a.Arm) }
+	r.round(ctx, sc, st, k, applies, func(a *armState, pos int) {
+		r.logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
+		tr := r.newTrial(ctx, a, sc, st, k, pos, fmt.Sprintf("d%d", len(r.run.Trials)))
+		if problem := perTrial(tr); problem != nil {
+			a.check.Steps = append(a.check.Steps, *problem)
+			r.logf("%s: %s", problem.Name, problem.Detail)
+		}
+		r.record(tr)
+	})
+}
+
 // finish records every arm's check and leaves failed arms' trials out:
 // failed arms are reported, not measured.
 func (r *runner) finish() {
-	failed := map[string]bool{}
 	for _, a := range r.arms {
 		a.check.Intact = !a.failed && a.check.Acked == a.check.Lines && a.check.Partial == 0
 		if r.cfg.Remote {
 			a.check.Intact = !a.failed
 		}
 		if a.failed {
-			failed[a.Label] = true
 			r.logf("FAILED %s: %s", a.Label, a.check.Failed)
 		}
 		r.run.Checks = append(r.run.Checks, a.check)
 	}
-	kept := r.run.Trials[:0]
+	r.run.Trials = r.measured()
+}
+
+// measured is the trials of the arms that have not failed.
+func (r *runner) measured() []results.Trial {
+	var kept []results.Trial
 	for _, t := range r.run.Trials {
-		if !failed[t.Variant] {
+		if !r.failed(t.Variant) {
 			kept = append(kept, t)
 		}
 	}
-	r.run.Trials = kept
+	return kept
+}
+
+// failed says whether the arm labelled label has failed.
+func (r *runner) failed(label string) bool {
+	for _, a := range r.arms {
+		if a.Label == label {
+			return a.failed
+		}
+	}
+	return false
 }
 
 // stopAndCheck stops insts (one server, or a fleet of replicas) with
@@ -396,24 +516,32 @@ func stopAndCheck(ctx context.Context, cfg Config, a *armState, insts []launch.I
 	}
 }
 
-// trial runs one load step against addrs (one server, or replicas whose
-// every client spreads its requests over all of them) and records it.
-func trial(ctx context.Context, st scenario.Step, addrs []string, tally *Tally, prefix string) results.Trial {
-	cfg := st.Config
-	cfg.ClientPrefix = prefix
-	target(&cfg, addrs)
-	m := load.NewMetrics()
-	start := time.Now()
-	d, err := load.Attack(ctx, cfg, load.Tee(m, tally))
-	t, ferr := load.NewTrial(cfg, start, m.Summary(d))
-	if err == nil {
-		err = ferr
+// loadTrial runs tr's load step against fleet f (one server, or replicas
+// whose every client spreads its requests over all of them), metered
+// (stage counters, CPU; profiled in a step's first round under -pprof),
+// into tr.rec.
+func (r *runner) loadTrial(tr *trial, f *fleet) {
+	ctx, sc, st := tr.ctx, tr.sc, tr.step
+	var prof func()
+	// replicas: the first one's profiles stand for the fleet
+	if pp := f.Insts[0].PprofAddr(); r.cfg.Pprof && tr.index == 0 && pp != "" {
+		prof = launch.CaptureProfiles(ctx, pp, filepath.Join(r.cfg.Dir, "profiles"), profName(sc.Name, st.Name, tr.arm.Label), expected(st.Config))
 	}
-	_ = err // errors are in the counts (conn errors, timeouts) or ctx's, handled by the caller
-	if len(addrs) > 1 {
-		t.Replicas = len(addrs)
+	m := tr.meter(func() stageReading { return r.readStages(ctx, f.Insts) })
+	c := st.Config
+	c.ClientPrefix = tr.id + "-"
+	target(&c, f.Addrs())
+	tr.rec = tr.attack(c, f.tally)
+	if n := len(f.Addrs()); n > 1 {
+		tr.rec.Replicas = n
+		if sc.Server.RateLimit != nil {
+			tr.rec.RateLimit = *sc.Server.RateLimit
+		}
 	}
-	return t
+	m.stop(&tr.rec)
+	if prof != nil {
+		prof()
+	}
 }
 
 // target points cfg at addrs: Addr alone for one server, Addrs for replicas.

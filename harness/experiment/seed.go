@@ -23,7 +23,7 @@ import (
 	"metricstream/harness/scenario"
 )
 
-// The seed-design experiments (issue 13): one per-trial kind per seed
+// The seed-design experiments: one per-trial kind per seed
 // design, run against the seed's design and the corrected variant alike.
 // This file holds what they share (which arm a scenario applies to, the
 // /health reader, a raw HTTP driver whose clients may share or renew
@@ -320,10 +320,12 @@ func (ds *driveStats) fill(t *results.Trial) {
 	t.HDR, _ = results.EncodeHDR(ds.hist)
 }
 
-// seedTrial is the common start of a seed-design trial's record.
-func seedTrial(sc *scenario.Scenario, st scenario.Step) results.Trial {
-	return results.Trial{Model: "closed", Clients: st.Config.Clients, Requests: st.Config.Requests, Batch: max(1, st.Config.Batch),
-		KeepAlive: true, Kind: string(sc.Kind), Seed: &results.SeedStats{}}
+// seedTrial starts a seed-design trial's record (tr.rec) and returns it.
+func seedTrial(tr *trial) *results.Trial {
+	st := tr.step
+	tr.rec = results.Trial{Model: "closed", Clients: st.Config.Clients, Requests: st.Config.Requests, Batch: max(1, st.Config.Batch),
+		KeepAlive: true, Seed: &results.SeedStats{}}
+	return &tr.rec
 }
 
 // every calls fn every d on a goroutine of its own until the returned stop

@@ -2,11 +2,9 @@ package experiment
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -27,11 +25,7 @@ import (
 // and the file holds anything else, refused when answered 400; an invalid
 // input is right when refused, accepted garbage when acknowledged. The
 // corrected parser (fsm) gets the same corpus beside it.
-func init() {
-	registerRunner(scenario.KindSeedCareless, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return carelessTrial(ctx, cfg, a, sc, st, id)
-	})
-}
+func init() { registerRunner(scenario.KindSeedCareless, carelessTrial) }
 
 // Input classes of the corpus (as TestCarelessTable names them).
 const (
@@ -85,13 +79,13 @@ func carelessValues(i, n int) []any {
 	return v
 }
 
-func carelessTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
-	t := seedTrial(sc, st)
+func carelessTrial(tr *trial) error {
+	ctx, id := tr.ctx, tr.id
+	t := seedTrial(tr)
 	ss := t.Seed
-	problem := faultProblem(sc, st, id)
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+	inst, err := tr.start()
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	if h, err := readHealth(ctx, inst.Addr()); err == nil {
 		ss.SeedDesign = h.SeedDesign
@@ -125,25 +119,25 @@ func carelessTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Sc
 		t.SuccessPct = 100 * float64(t.Counts.Status2xx) / float64(n)
 	}
 	code, err := inst.Stop(ctx)
-	var found *results.Step
+	var found error
 	if err != nil || code != 0 {
-		found = problem("graceful stop: exit code %d, %v", code, err)
+		found = tr.problem("graceful stop: exit code %d, %v", code, err)
 	}
 	file := inst.DataFile()
 	got, rerr := readMetrics(file)
 	if rerr != nil {
-		return t, problem("data file: %v", rerr)
+		return tr.problem("data file: %v", rerr)
 	}
 	ist, lines, _ := Integrity(file, t.Acked)
 	t.Lost = max(0, t.Acked-lines)
 	if !ist.OK && found == nil {
-		found = problem("integrity: %s", ist.Detail)
+		found = tr.problem("integrity: %s", ist.Detail)
 	}
-	if found == nil && !cfg.KeepData {
+	if found == nil && !tr.cfg.KeepData {
 		_ = os.Remove(file)
 	}
 	ss.Careless = judgeCareless(codes, got)
-	return t, found
+	return found
 }
 
 // readMetrics decodes every line of the data file.

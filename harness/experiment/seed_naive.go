@@ -1,13 +1,10 @@
 package experiment
 
 import (
-	"context"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
-	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
 
@@ -22,22 +19,18 @@ import (
 // whether the server died, the reason its log gives, and how many requests
 // it answered first: a finding, not a run failure; the next step and the
 // next arm start a server of their own.
-func init() {
-	registerRunner(scenario.KindSeedNaive, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return naiveTrial(ctx, cfg, a, sc, st, id)
-	})
-}
+func init() { registerRunner(scenario.KindSeedNaive, naiveTrial) }
 
 // naiveBody is one metric: the load is the inserts, not the parse.
 var naiveBody = []byte(`{"metrics":[{"name":"seed_naive","value":1}]}`)
 
-func naiveTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
-	t := seedTrial(sc, st)
+func naiveTrial(tr *trial) error {
+	ctx, st, id := tr.ctx, tr.step, tr.id
+	t := seedTrial(tr)
 	ss := t.Seed
-	problem := faultProblem(sc, st, id)
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+	inst, err := tr.start()
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	if h, err := readHealth(ctx, inst.Addr()); err == nil {
 		ss.SeedDesign = h.SeedDesign
@@ -56,7 +49,7 @@ func naiveTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scena
 		Body: naiveBody, Timeout: st.Config.Timeout,
 		Stop: func() bool { return exited(inst) },
 	})
-	ds.fill(&t)
+	ds.fill(t)
 	ss.Requests = ds.answered.Load()
 	ss.FreshIDs = t.Counts.Total() - t.Counts.ConnError
 	if exited(inst) {
@@ -65,7 +58,7 @@ func naiveTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scena
 		// the crash scenario's subject, not this one's).
 		code, _ := inst.Stop(ctx)
 		ss.Crashed, ss.CrashReason = true, fmt.Sprintf("%s (exit status %d)", crashReason(inst), code)
-		return t, nil
+		return nil
 	}
-	return t, stopAndAudit(ctx, cfg, inst, t.Acked, &t, problem)
+	return tr.audit(inst, t.Acked)
 }

@@ -1,13 +1,10 @@
 package experiment
 
 import (
-	"context"
-	"math/rand/v2"
 	"os"
 	"strconv"
 	"time"
 
-	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
 
@@ -40,11 +37,7 @@ import (
 // the window the single-producer index leaves open is a time slice, not a
 // few nanoseconds. On a machine with that many cores, parallel producers
 // open it the same way.
-func init() {
-	registerRunner(scenario.KindSeedSPSC, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return spscTrial(ctx, cfg, a, sc, st, id)
-	})
-}
+func init() { registerRunner(scenario.KindSeedSPSC, spscTrial) }
 
 // The seed-spsc load.
 const (
@@ -55,22 +48,22 @@ const (
 
 var spscBody = []byte(`{"metrics":[{"name":"seed_spsc","value":1}]}`)
 
-func spscTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
-	t := seedTrial(sc, st)
+func spscTrial(tr *trial) error {
+	ctx, st, id := tr.ctx, tr.step, tr.id
+	t := seedTrial(tr)
 	ss := t.Seed
-	problem := faultProblem(sc, st, id)
 	// The server inherits the lab's environment: start it with
 	// GOMAXPROCS=SPSCServerProcs, and restore the lab's setting.
 	old, had := os.LookupEnv("GOMAXPROCS")
 	_ = os.Setenv("GOMAXPROCS", strconv.Itoa(SPSCServerProcs))
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+	inst, err := tr.start()
 	if had {
 		_ = os.Setenv("GOMAXPROCS", old)
 	} else {
 		_ = os.Unsetenv("GOMAXPROCS")
 	}
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	clients := st.Config.Clients
 	ss.IDs = (clients + SPSCClientsPerID - 1) / SPSCClientsPerID
@@ -86,18 +79,18 @@ func spscTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenar
 		Auth: func(c int, _ int64) string { return prefix + strconv.Itoa(c/SPSCClientsPerID) },
 		Body: spscBody, Timeout: st.Config.Timeout,
 	})
-	ds.fill(&t)
+	ds.fill(t)
 	var m struct {
 		Clients struct {
 			Recorded, Flushed, Dropped uint64
 		} `json:"clients"`
 	}
 	if err := getJSON(ctx, inst.Addr(), "/metrics", &m); err != nil {
-		return t, problem("GET /metrics: %v", err)
+		return tr.problem("GET /metrics: %v", err)
 	}
 	h, err := readHealth(ctx, inst.Addr())
 	if err != nil {
-		return t, problem("GET /health: %v", err)
+		return tr.problem("GET /health: %v", err)
 	}
 	ss.SeedDesign = h.SeedDesign
 	if h.Seed != nil && h.Seed.SPSC != nil {
@@ -106,5 +99,5 @@ func spscTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenar
 	} else {
 		ss.Offered, ss.Flushed, ss.Lost = m.Clients.Recorded, m.Clients.Flushed, m.Clients.Dropped
 	}
-	return t, stopAndAudit(ctx, cfg, inst, t.Acked, &t, problem)
+	return tr.audit(inst, t.Acked)
 }

@@ -1,11 +1,8 @@
 package experiment
 
 import (
-	"context"
-	"math/rand/v2"
 	"time"
 
-	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
@@ -17,20 +14,16 @@ import (
 // threadSample: the most OS threads (process.os_threads, from
 // /proc/self/status) and RSS seen, and the thread executor's own peak of
 // connections holding a thread. Latency and success are the load's.
-func init() {
-	registerRunner(scenario.KindSeedThread, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return threadTrial(ctx, cfg, a, sc, st, id)
-	})
-}
+func init() { registerRunner(scenario.KindSeedThread, threadTrial) }
 
 const threadSample = 100 * time.Millisecond
 
-func threadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
-	t := seedTrial(sc, st)
-	problem := faultProblem(sc, st, id)
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+func threadTrial(tr *trial) error {
+	ctx, st := tr.ctx, tr.step
+	seedTrial(tr)
+	inst, err := tr.start()
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	ss := &results.SeedStats{}
 	sample := func() {
@@ -48,14 +41,11 @@ func threadTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scen
 	}
 	stopSampling := every(threadSample, sample)
 	lc := st.Config
-	lc.Addr, lc.KeepAlive, lc.ClientPrefix = inst.Addr(), true, "t-"+id+"-"
+	lc.Addr, lc.KeepAlive, lc.ClientPrefix = inst.Addr(), true, "t-"+tr.id+"-"
 	tally := &Tally{}
-	m := load.NewMetrics()
-	start := time.Now()
-	d, _ := load.Attack(ctx, lc, load.Tee(m, tally))
+	tr.rec = tr.attack(lc, tally)
 	stopSampling()
 	sample() // the peak the executor counted, after the load
-	t, _ = load.NewTrial(lc, start, m.Summary(d))
-	t.Kind, t.Seed = string(sc.Kind), ss
-	return t, stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)
+	tr.rec.Seed = ss
+	return tr.audit(inst, tally.Acked())
 }

@@ -1,11 +1,8 @@
 package experiment
 
 import (
-	"context"
-	"math/rand/v2"
 	"time"
 
-	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
@@ -20,20 +17,16 @@ import (
 // against every metric a 2xx acknowledged: Trial.Lost is what the queue
 // held. The corrected writer (async) bounds its queue: it answers 503 when
 // full, so it acknowledges only what it will write.
-func init() {
-	registerRunner(scenario.KindSeedUnbounded, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return unboundedTrial(ctx, cfg, a, sc, st, id)
-	})
-}
+func init() { registerRunner(scenario.KindSeedUnbounded, unboundedTrial) }
 
 const unboundedSample = 250 * time.Millisecond
 
-func unboundedTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
-	t := seedTrial(sc, st)
-	problem := faultProblem(sc, st, id)
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+func unboundedTrial(tr *trial) error {
+	ctx, st := tr.ctx, tr.step
+	seedTrial(tr)
+	inst, err := tr.start()
 	if err != nil {
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 	ss := &results.SeedStats{}
 	start := time.Now()
@@ -53,15 +46,14 @@ func unboundedTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.S
 	}
 	stopSampling := every(unboundedSample, sample)
 	lc := st.Config
-	lc.Addr, lc.KeepAlive, lc.ClientPrefix = inst.Addr(), true, "u-"+id+"-"
+	lc.Addr, lc.KeepAlive, lc.ClientPrefix = inst.Addr(), true, "u-"+tr.id+"-"
 	tally := &Tally{}
-	m := load.NewMetrics()
-	d, _ := load.Attack(ctx, lc, load.Tee(m, tally))
+	tr.rec = tr.attack(lc, tally)
+	tr.rec.Start = start
 	stopSampling()
 	sample() // the queue the SIGTERM finds
-	t, _ = load.NewTrial(lc, start, m.Summary(d))
-	t.Kind, t.Seed = string(sc.Kind), ss
-	found := stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)
-	ss.DroppedLines = t.Lost
-	return t, found
+	tr.rec.Seed = ss
+	found := tr.audit(inst, tally.Acked())
+	ss.DroppedLines = tr.rec.Lost
+	return found
 }

@@ -4,22 +4,16 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net"
 	"sync"
 	"time"
 
-	"metricstream/harness/load"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
 )
 
 // The slowloris kind's runner (see faults.go for what fault trials share).
-func init() {
-	registerRunner(scenario.KindSlowloris, func(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string, _ *rand.Rand) (results.Trial, *results.Step) {
-		return slowlorisTrial(ctx, cfg, a, sc, st, id)
-	})
-}
+func init() { registerRunner(scenario.KindSlowloris, slowlorisTrial) }
 
 // Slowloris attack parameters.
 const (
@@ -32,36 +26,33 @@ const (
 	attackDial = 2 * time.Second        // connect timeout of an attacker
 )
 
-// slowlorisTrial runs step st (st.Attackers attackers beside the honest
-// load st.Config) of slowloris scenario sc against a fresh server of arm a.
-func slowlorisTrial(ctx context.Context, cfg Config, a *armState, sc *scenario.Scenario, st scenario.Step, id string) (results.Trial, *results.Step) {
-	ht := sc.HeaderTimeoutDuration()
+// slowlorisTrial runs step tr.step (step.Attackers attackers beside the
+// honest load step.Config) of a slowloris scenario against a fresh server
+// of its arm.
+func slowlorisTrial(tr *trial) error {
+	st := tr.step
+	ht := tr.sc.HeaderTimeoutDuration()
 	fs := &results.FaultStats{HeaderTimeoutNS: int64(ht), Attackers: st.Attackers}
-	t := results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true}
-	problem := faultProblem(sc, st, id)
-	inst, err := startTrialServer(ctx, cfg, a, sc)
+	tr.rec = results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Fault: fs}
+	inst, err := tr.start()
 	if err != nil {
-		t.Kind, t.Fault = string(sc.Kind), fs
-		return t, problem("start: %v", err)
+		return tr.problem("start: %v", err)
 	}
 
 	// Every attacker connected and parked on its header before the honest
 	// load starts, so the load meets the whole attack.
-	at := startAttack(ctx, inst.Addr(), st.Attackers)
+	at := startAttack(tr.ctx, inst.Addr(), st.Attackers)
 	at.started.Wait()
 
 	tally := &Tally{}
 	lc := st.Config
-	lc.Addr, lc.ClientPrefix = inst.Addr(), "f-"+id+"-"
-	m := load.NewMetrics()
-	start := time.Now()
-	d, _ := load.Attack(ctx, lc, load.Tee(m, tally)) // errors are in the counts
-	t, _ = load.NewTrial(lc, start, m.Summary(d))
-	t.Kind, t.Fault = string(sc.Kind), fs
+	lc.Addr, lc.ClientPrefix = inst.Addr(), "f-"+tr.id+"-"
+	tr.rec = tr.attack(lc, tally)
+	tr.rec.Fault = fs
 
-	at.finish(ctx, ht+slowWait)
+	at.finish(tr.ctx, ht+slowWait)
 	at.fill(fs, ht+slowGrace)
-	return t, stopAndAudit(ctx, cfg, inst, tally.Acked(), &t, problem)
+	return tr.audit(inst, tally.Acked())
 }
 
 // attacker is one slowloris connection's record. Its goroutine writes it;

@@ -9,6 +9,7 @@ import (
 	"metricstream/harness/launch"
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
+	"metricstream/internal/stages"
 )
 
 // With Stages, each load trial carries the difference of its server's
@@ -98,5 +99,41 @@ func TestStagesBetween(t *testing.T) {
 	}
 	if stagesBetween(b, stageReading{&a}) != nil {
 		t.Error("a reading missing for one replica still gave counters")
+	}
+}
+
+// A scenario's server.stages replaces the run's sample on its servers
+// (large-batch's few requests are all timed); the other scenarios keep the
+// run's. Real phase6 servers, whose /health reports the sample in force.
+func TestScenarioStagesSample(t *testing.T) {
+	root, err := launch.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := arms(t, "phase6")
+	pl, err := launch.Build(context.Background(), root, t.TempDir(), a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl.Stages = 64
+	dense := tinyScenario(t, "dense", `,"server":{"rate_limit":0,"stages":"all"}`)
+	// 600 requests: at 1 in 64, none timed once in 10^4 runs
+	plain := tinyScenario(t, "plain", `,"clients":3,"requests":200,"server":{"rate_limit":0}`)
+	run, err := Run(context.Background(), Config{Arms: a, Scenarios: []*scenario.Scenario{dense, plain}, Count: 1,
+		Dir: filepath.Join(t.TempDir(), "run"), Meta: results.Meta{RunID: "st"}, Launcher: pl, Stages: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	every := map[string]stages.Every{}
+	for _, tr := range run.Trials {
+		if tr.Stages != nil {
+			every[tr.Scenario] = tr.Stages.Every
+		}
+	}
+	if every["dense"] != 1 || every["plain"] != 64 {
+		t.Errorf("samples %v, want dense all (1) and plain the run's 1/64", every)
+	}
+	if tr := run.Trials[0]; tr.Scenario == "dense" && (tr.Stages == nil || int64(tr.Stages.Sampled) < tr.Counts.Total()) {
+		t.Errorf("dense: %d requests, stages %+v: want every one timed", tr.Counts.Total(), tr.Stages)
 	}
 }

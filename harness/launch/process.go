@@ -179,11 +179,18 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 		}
 		args = append(args, "-redis-addr", p.redis.Addr)
 	}
-	if pl.Stages != 0 && !slices.Contains(flags, "-stages") {
-		if SupportsFlag(bin, "stages") {
+	// Stage timing: the run's sample, or the scenario's own (a -stages in
+	// flags) while the run times stages; neither for a binary without the
+	// flag (it must still start: NoStages says it was not timed).
+	if has := slices.Contains(flags, "-stages"); has || pl.Stages != 0 {
+		switch {
+		case pl.Stages == 0 || !SupportsFlag(bin, "stages"):
+			flags = withoutFlag(flags, "-stages")
+			if pl.Stages != 0 && !slices.Contains(pl.NoStages, arm.Label) {
+				pl.NoStages = append(pl.NoStages, arm.Label)
+			}
+		case !has:
 			args = append(args, StagesFlags(pl.Stages)...)
-		} else if !slices.Contains(pl.NoStages, arm.Label) {
-			pl.NoStages = append(pl.NoStages, arm.Label)
 		}
 	}
 	if !arm.Reference && !slices.Contains(flags, "-max-ids-per-addr") {
@@ -229,6 +236,19 @@ func (pl *ProcessLauncher) start(ctx context.Context, bin string, arm Arm, flags
 		return nil, fmt.Errorf("launch: %s (%s %s) did not become healthy: %v; log: %s", arm.Label, bin, strings.Join(args, " "), err, tailOfFile(p.log, 800))
 	}
 	return p, nil
+}
+
+// withoutFlag is flags without -name and its value.
+func withoutFlag(flags []string, name string) []string {
+	out := make([]string, 0, len(flags))
+	for i := 0; i < len(flags); i++ {
+		if flags[i] == name {
+			i++ // and its value
+			continue
+		}
+		out = append(out, flags[i])
+	}
+	return out
 }
 
 type process struct {

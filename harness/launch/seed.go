@@ -7,7 +7,7 @@ import (
 )
 
 // SeedDesignsSet is the variant list element that names the seed-design
-// set (issue 13): the five seed designs (variants.SeedDesigns) and, beside
+// set: the five seed designs (variants.SeedDesigns) and, beside
 // them, the corrected variant, optimized (every dimension at its default:
 // parser=fsm, writer=async, lock=pooled, metrics=lockfree,
 // executor=pool). It is a named list of arms, not a preset.

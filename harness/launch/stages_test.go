@@ -36,3 +36,14 @@ func TestSupportsFlag(t *testing.T) {
 		t.Error("flags for stage timing off")
 	}
 }
+
+// withoutFlag drops a flag and its value, and nothing else.
+func TestWithoutFlag(t *testing.T) {
+	got := withoutFlag([]string{"-rate-limit", "0", "-stages", "all", "-fsync", "always"}, "-stages")
+	if strings.Join(got, " ") != "-rate-limit 0 -fsync always" {
+		t.Errorf("got %q", got)
+	}
+	if got := withoutFlag([]string{"-stages", "1/8"}, "-fsync"); strings.Join(got, " ") != "-stages 1/8" {
+		t.Errorf("got %q", got)
+	}
+}

@@ -52,6 +52,12 @@ type Config struct {
 	// LateAfter is how far past its intended time a request may be sent
 	// before it is counted late (open model; default 1ms).
 	LateAfter time.Duration
+	// GenLateAfter is how long the generator itself may delay a request
+	// (its client free, the request due) before the send counts as the
+	// generator's lateness (Result.GenLate; open model; default
+	// DefaultGenLateAfter). A run with more than GenLateShare of its sends
+	// so delayed is generator-limited (Summary.GeneratorLimited).
+	GenLateAfter time.Duration
 	// Path is the request target (default /metrics).
 	Path string
 	// Body, when set, makes every request's body, as vegeta's targeter
@@ -76,6 +82,9 @@ func (c *Config) defaults() {
 	}
 	if c.LateAfter <= 0 {
 		c.LateAfter = time.Millisecond
+	}
+	if c.GenLateAfter <= 0 {
+		c.GenLateAfter = DefaultGenLateAfter
 	}
 	if c.ClientPrefix == "" {
 		c.ClientPrefix = "client"
@@ -221,8 +230,9 @@ func Attack(ctx context.Context, cfg Config, rec Recorder) (time.Duration, error
 	case Open:
 		p := Constant{Rate: cfg.Rate, Duration: cfg.Duration}
 		var next atomic.Int64
+		end := start.Add(cfg.Duration)
 		for _, c := range clients {
-			wg.Go(func() { openLoop(ctx, c, start, p, &next, cfg.LateAfter, rec) })
+			wg.Go(func() { openLoop(ctx, c, start, end, p, &next, cfg.LateAfter, cfg.GenLateAfter, rec) })
 		}
 	}
 	wg.Wait()
@@ -239,7 +249,7 @@ func closedLoop(ctx context.Context, c *client, n int, stop time.Time, backoff t
 		if n <= 0 && !t0.Before(stop) {
 			return
 		}
-		r.Intended = t0
+		r.Intended, r.Attempt = t0, t0
 		c.do(&r)
 		r.Latency = time.Since(t0)
 		rec.Add(&r)
@@ -252,23 +262,40 @@ func closedLoop(ctx context.Context, c *client, n int, stop time.Time, backoff t
 	}
 }
 
-func openLoop(ctx context.Context, c *client, start time.Time, p Pacer, next *atomic.Int64, lateAfter time.Duration, rec Recorder) {
+// openLoop is one client of the open model: it takes the next request of
+// the schedule (start + p's offsets), waits until it is due, and sends it
+// on its connection. A request is late when it begins more than lateAfter
+// after its due time: every client was busy when it was due (the server
+// is slow, or the connections too few), or the generator itself was
+// behind. The latter is told apart: the client was free before the
+// request was due (or the request was due before the client became free)
+// and still began it more than genLateAfter after the later of the two.
+// A request begun after end (the schedule's end) is AfterWindow.
+func openLoop(ctx context.Context, c *client, start, end time.Time, p Pacer, next *atomic.Int64, lateAfter, genLateAfter time.Duration, rec Recorder) {
 	var r Result
+	free := start // when this client finished its previous request
 	for ctx.Err() == nil {
 		off, ok := p.Offset(next.Add(1) - 1)
 		if !ok {
 			return
 		}
 		intended := start.Add(off)
-		r.Late = false
 		if d := time.Until(intended); d > 0 {
 			time.Sleep(d)
-		} else if -d > lateAfter {
-			r.Late = true // every client was busy when it was due
 		}
-		r.Intended = intended
+		now := time.Now()
+		ready := intended // when it could have begun: due, and this client free
+		if free.After(ready) {
+			ready = free
+		}
+		r.Late = now.Sub(intended) > lateAfter
+		r.GenDelay = max(0, now.Sub(ready))
+		r.GenLate = r.GenDelay > genLateAfter
+		r.AfterWindow = now.After(end)
+		r.Intended, r.Attempt = intended, now
 		c.do(&r)
 		r.Latency = time.Since(intended)
+		free = time.Now() // the recording below is the generator's own work
 		rec.Add(&r)
 	}
 }

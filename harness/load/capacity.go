@@ -34,6 +34,24 @@ import (
 //
 // The search assumes a pass below a failure (monotone in rate); when noise
 // breaks that, bisection trusts the latest point, and the Points show it.
+//
+// A point that failed while its generator fell behind its schedule
+// (Trial.GeneratorLimited: the generator itself, not a busy connection,
+// delayed more than 1% of the sends by more than 5 ms), and that would
+// meet its objectives with the generator's delays taken out of its
+// latency, may have failed for the generator, and is kept out of the
+// decision: above a passing
+// rate the search stops there (the capacity is at least that rate: AtMax,
+// GeneratorLimited), inside a bracket it stops with the bracket (not
+// converged); with nothing passed yet it steps down as from a failure,
+// without counting one. A point that passed all the same stands: latency
+// is timed from each intended send, so the generator's lateness only made
+// it look worse.
+//
+// Every way a search can end is in Capacity: converged (a number), AtMax
+// (at least RPS), BelowMin or no pass at all (below the lowest rate
+// tried), or a bracket that did not converge; results.CapacityStats's
+// Censored reads them.
 
 // Objective is one condition a point must meet; scenario.SLO implements it
 // ("p99 <= 5ms", "success >= 99%").
@@ -86,19 +104,24 @@ const (
 // Point is one load the search ran.
 type Point struct {
 	Offered  float64 `json:"offered_rps"`  // requests per second scheduled
-	Achieved float64 `json:"achieved_rps"` // 2xx answers per second
+	Achieved float64 `json:"achieved_rps"` // 2xx answers to requests sent in the hold, per second of hold
+	Sent     float64 `json:"sent_rps"`     // requests sent in the hold per second of hold
 	P99      int64   `json:"p99_ns"`       // from the intended send time
 	Requests int64   `json:"requests"`     // attempted
 	// Scheduled is rate × hold; a full point with Requests < Scheduled was
 	// cut (the run stopped sending before its schedule was done) and fails.
-	Scheduled int64               `json:"scheduled"`
-	Cut       bool                `json:"cut,omitempty"`
-	Late      int64               `json:"late"`   // sent later than their intended time
-	Errors    int64               `json:"errors"` // not 2xx (any status, timeout, connection error)
-	Hold      time.Duration       `json:"hold_ns"`
-	Probe     bool                `json:"probe,omitempty"` // the short probe: not judged
-	Pass      bool                `json:"pass"`
-	SLO       []results.SLOResult `json:"slo"`
+	Scheduled int64         `json:"scheduled"`
+	Cut       bool          `json:"cut,omitempty"`
+	Late      int64         `json:"late"`   // sent later than their intended time
+	Errors    int64         `json:"errors"` // not 2xx (any status, timeout, connection error)
+	Hold      time.Duration `json:"hold_ns"`
+	Probe     bool          `json:"probe,omitempty"` // the short probe: not judged
+	// GeneratorLimited: the point failed while the generator fell behind
+	// its schedule (Trial.GeneratorLimited): not judged (Pass false, and
+	// not a failure either).
+	GeneratorLimited bool                `json:"generator_limited,omitempty"`
+	Pass             bool                `json:"pass"`
+	SLO              []results.SLOResult `json:"slo"`
 }
 
 // Capacity is a search's answer.
@@ -108,10 +131,18 @@ type Capacity struct {
 	// Failing is the lowest offered rate that failed above RPS (0 when
 	// none did: RPS is then MaxRate, a lower bound).
 	Failing float64 `json:"failing_rps,omitempty"`
-	// AtMax: every rate up to MaxRate passed; the capacity is at least RPS.
+	// AtMax: no rate above RPS failed: the SLO held up to MaxRate, or up
+	// to where the generator could send no more (GeneratorLimited), or the
+	// points ran out while the rates still passed. The capacity is at
+	// least RPS.
 	AtMax bool `json:"at_max,omitempty"`
-	// BelowMin: no rate down to MinRate passed; RPS is 0.
+	// BelowMin: no rate down to MinRate passed; RPS is 0. (A search that
+	// ran out of points before MinRate with no pass has RPS 0 too: below
+	// the lowest rate it tried.)
 	BelowMin bool `json:"below_min,omitempty"`
+	// GeneratorLimited: the search stopped at a point the generator could
+	// not send on schedule (Point.GeneratorLimited).
+	GeneratorLimited bool `json:"generator_limited,omitempty"`
 	// Converged: Failing/RPS ≤ 1 + Tolerance.
 	Converged bool    `json:"converged"`
 	Points    []Point `json:"points"` // in the order they ran, the probe first
@@ -129,13 +160,30 @@ func (c *Capacity) Knee() *Point {
 	return nil
 }
 
+// Stats is c as the results files keep it (results.CapacityStats, whose
+// Censored says how to read it), with the objective it was searched for.
+func (c *Capacity) Stats(objective []string) *results.CapacityStats {
+	s := &results.CapacityStats{RPS: c.RPS, Failing: c.Failing, Converged: c.Converged, AtMax: c.AtMax, BelowMin: c.BelowMin,
+		GeneratorLimited: c.GeneratorLimited, Objective: objective}
+	for _, p := range c.Points {
+		s.Points = append(s.Points, results.CapacityPoint{Offered: p.Offered, Achieved: p.Achieved, Sent: p.Sent, P99: p.P99,
+			Requests: p.Requests, Errors: p.Errors, Late: p.Late, HoldNS: int64(p.Hold), Probe: p.Probe, Cut: p.Cut,
+			GeneratorLimited: p.GeneratorLimited, Pass: p.Pass})
+	}
+	return s
+}
+
 // String is one line: "12345 req/s (bracket 12345..12900, 9 points)".
 func (c *Capacity) String() string {
 	switch {
-	case c.BelowMin:
+	case c.BelowMin || c.RPS <= 0:
 		return fmt.Sprintf("below %.0f req/s: the SLO failed at every rate tried (%d points)", c.failingFloor(), len(c.Points))
+	case c.AtMax && c.GeneratorLimited:
+		return fmt.Sprintf(">= %.0f req/s: the SLO held up to where the generator fell behind its schedule (%d points)", c.RPS, len(c.Points))
 	case c.AtMax:
-		return fmt.Sprintf(">= %.0f req/s: the SLO held up to the search's ceiling (%d points)", c.RPS, len(c.Points))
+		return fmt.Sprintf(">= %.0f req/s: no rate the search offered failed (%d points)", c.RPS, len(c.Points))
+	case c.GeneratorLimited:
+		return fmt.Sprintf("%.0f req/s, not converged: the generator fell behind its schedule inside the bracket %.0f..%.0f (%d points)", c.RPS, c.RPS, c.Failing, len(c.Points))
 	case !c.Converged:
 		return fmt.Sprintf("%.0f req/s, not converged (bracket %.0f..%.0f, %d points)", c.RPS, c.RPS, c.Failing, len(c.Points))
 	}
@@ -145,7 +193,7 @@ func (c *Capacity) String() string {
 func (c *Capacity) failingFloor() float64 {
 	lo := math.Inf(1)
 	for _, p := range c.Points {
-		if !p.Probe && p.Offered < lo {
+		if !p.Probe && !p.GeneratorLimited && p.Offered < lo {
 			lo = p.Offered
 		}
 	}
@@ -224,7 +272,8 @@ func (s *CapacitySearch) Hold(rate float64) time.Duration {
 }
 
 // Find runs the search. It returns the capacity with every point it ran;
-// on an error from Run or ctx, the points so far and the error.
+// on an error from Run or ctx, the points so far, what they established
+// (RPS, Failing; not converged) and the error.
 func (s CapacitySearch) Find(ctx context.Context) (Capacity, error) {
 	s.defaults()
 	var c Capacity
@@ -240,7 +289,7 @@ func (s CapacitySearch) Find(ctx context.Context) (Capacity, error) {
 			return Point{}, fmt.Errorf("load: capacity point at %.0f req/s: %w", rate, err)
 		}
 		p := Point{
-			Offered: rate, Achieved: t.Throughput, P99: t.Latency.P99,
+			Offered: rate, Achieved: t.Throughput, Sent: t.SentRate, P99: t.Latency.P99,
 			Requests: t.Counts.Total(), Late: t.Counts.Late,
 			Errors: t.Counts.Total() - t.Counts.Status2xx,
 			Hold:   hold, Probe: probe, Pass: true,
@@ -253,6 +302,14 @@ func (s CapacitySearch) Find(ctx context.Context) (Capacity, error) {
 			p.Pass = p.Pass && r.Pass
 		}
 		p.Pass = p.Pass && !p.Cut
+		// A pass stands even when the generator was late: latency is timed
+		// from the intended send, so its lateness only made the point look
+		// worse. A failure may be the generator's when it fell behind and
+		// the objectives hold once its own delays are taken out of the
+		// latency: not judged. One that fails all the same (errors, or a
+		// latency far beyond the generator's delays) is the server's (or
+		// the machine's both share), and is judged.
+		p.GeneratorLimited = t.GeneratorLimited && !p.Pass && !probe && s.meetsWithout(t, time.Duration(t.GeneratorDelayP99NS))
 		if probe {
 			p.Pass = false // never judged: too short for its p99
 		}
@@ -260,44 +317,61 @@ func (s CapacitySearch) Find(ctx context.Context) (Capacity, error) {
 		return p, nil
 	}
 
+	// lo passed, hi failed (0: not found yet); what they establish is the
+	// answer, whichever way the search ends.
+	var lo, hi float64
+	done := func(err error) (Capacity, error) {
+		c.RPS, c.Failing = lo, hi
+		c.Converged = err == nil && lo > 0 && hi > 0 && hi/lo <= 1+s.Tolerance
+		return c, err
+	}
+
 	probe, err := run(s.ProbeRate, s.ProbeHold, true)
 	if err != nil {
-		return c, err
+		return done(err)
 	}
 	rate := clamp(s.StartFactor*probe.Achieved, s.MinRate, s.MaxRate)
 
-	// Bracketing: lo passed, hi failed (0: not found yet).
-	var lo, hi float64
+	// Bracketing.
 	full := 0
 	for lo == 0 || hi == 0 {
 		if full >= s.MaxPoints {
+			c.AtMax = lo > 0 // the points ran out while every rate passed
 			break
 		}
 		p, err := run(rate, s.Hold(rate), false)
 		if err != nil {
-			return c, err
+			return done(err)
 		}
 		full++
-		if p.Pass {
+		switch {
+		case p.GeneratorLimited && lo > 0:
+			// the generator cannot send more: at least lo
+			c.AtMax, c.GeneratorLimited = true, true
+			return done(nil)
+		case !p.Pass: // a failure, or a generator-limited point with nothing passed yet
+			if !p.GeneratorLimited {
+				hi = rate
+				if lo != 0 {
+					continue // bracketed
+				}
+			}
+			if rate <= s.MinRate {
+				c.BelowMin = !p.GeneratorLimited
+				c.GeneratorLimited = p.GeneratorLimited
+				return done(nil)
+			}
+			rate = max(rate/s.Growth, s.MinRate)
+		default:
 			lo = rate
 			if hi != 0 {
-				break
+				continue // bracketed
 			}
 			if rate >= s.MaxRate {
 				c.AtMax = true
-				break
+				return done(nil)
 			}
 			rate = min(rate*s.Growth, s.MaxRate)
-		} else {
-			hi = rate
-			if lo != 0 {
-				break
-			}
-			if rate <= s.MinRate {
-				c.BelowMin = true
-				break
-			}
-			rate = max(rate/s.Growth, s.MinRate)
 		}
 	}
 
@@ -306,18 +380,36 @@ func (s CapacitySearch) Find(ctx context.Context) (Capacity, error) {
 		mid := math.Sqrt(lo * hi)
 		p, err := run(mid, s.Hold(mid), false)
 		if err != nil {
-			return c, err
+			return done(err)
 		}
 		full++
-		if p.Pass {
+		switch {
+		case p.GeneratorLimited:
+			c.GeneratorLimited = true // the bracket stands, unconverged
+			return done(nil)
+		case p.Pass:
 			lo = mid
-		} else {
+		default:
 			hi = mid
 		}
 	}
-	c.RPS, c.Failing = lo, hi
-	c.Converged = lo > 0 && hi > 0 && hi/lo <= 1+s.Tolerance
-	return c, nil
+	return done(nil)
+}
+
+// meetsWithout reports whether t meets every objective once d, the
+// generator's own delay at its 99th percentile, is taken out of each
+// latency figure: whether the generator alone could have failed it.
+func (s *CapacitySearch) meetsWithout(t results.Trial, d time.Duration) bool {
+	less := func(v int64) int64 { return max(0, v-int64(d)) }
+	l := &t.Latency
+	l.P50, l.P90, l.P99, l.P999, l.Max = less(l.P50), less(l.P90), less(l.P99), less(l.P999), less(l.Max)
+	l.Mean = max(0, l.Mean-float64(d))
+	for _, o := range s.Objectives {
+		if !o.Eval(&t).Pass {
+			return false
+		}
+	}
+	return true
 }
 
 // cutAfter × hold is when OpenRunner stops sending.

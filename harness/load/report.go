@@ -25,7 +25,7 @@ func NewTrial(cfg Config, start time.Time, s Summary) (results.Trial, error) {
 	} else {
 		t.Requests = cfg.Requests
 	}
-	return t, s.Fill(&t)
+	return t, s.Fill(cfg, &t)
 }
 
 // Report writes t in the seed's load_test terms: success rate, status
@@ -57,8 +57,12 @@ Latency:       avg %s  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s
 		c.Status2xx, c.Status400, c.Status429, c.Status503, c.Other, c.Timeout, c.ConnError,
 		t.Throughput, t.Acked,
 		fmtDur(int64(lat.Mean)), fmtDur(lat.P50), fmtDur(lat.P90), fmtDur(lat.P99), fmtDur(lat.P999), fmtDur(lat.Max))
+	if err == nil && t.WindowNS > 0 {
+		_, err = fmt.Fprintf(w, "Send window:   %s (throughput is over it), then %s of drain to the last answer or timeout\n", fmtDur(t.WindowNS), fmtDur(t.DrainNS))
+	}
 	if err == nil && t.Model == string(Open) {
-		_, err = fmt.Fprintf(w, "Late sends:    %d (latency is timed from each request's intended send time)\n", c.Late)
+		_, err = fmt.Fprintf(w, "Late sends:    %d (latency is timed from each request's intended send time); %.1f req/s sent, %d delayed over 5ms by the generator itself%s\n",
+			c.Late, t.SentRate, t.GeneratorLate, map[bool]string{true: ": GENERATOR-LIMITED (it measured the generator as much as the server)"}[t.GeneratorLimited])
 	}
 	return err
 }

@@ -54,14 +54,35 @@ type Result struct {
 	// Sent is when the request's first byte was written (after any dial):
 	// later than Intended when the generator itself fell behind.
 	Sent time.Time
+	// Attempt is when the client began the request (the dial, if any,
+	// then the send): Intended in the closed model; in the open model
+	// Intended, or later when no client was free or the generator itself
+	// was behind.
+	Attempt time.Time
 	// Latency runs from Intended to the end of the answer (or the failure).
 	Latency  time.Duration
 	Status   int // 0 when no answer
 	Class    Class
 	Accepted int64 // metrics acknowledged by a 2xx answer
 	Late     bool  // open model: sent later than Intended + Config.LateAfter
-	Err      error // timeout or connection error; nil otherwise
+	// GenLate (open model): the generator itself delayed the request by
+	// more than Config.GenLateAfter: its client was free before the
+	// request was due, yet began it that much after the later of the two
+	// (a timer or scheduler delay, or the generator's own work), rather
+	// than every client being busy waiting for the server.
+	GenLate bool
+	// GenDelay (open model) is that delay: from the later of the request's
+	// due time and its client becoming free to the request's begin.
+	GenDelay time.Duration
+	// AfterWindow (open model): the request was begun after the end of the
+	// schedule (the generator's backlog); its answer is not in the rate of
+	// the send window.
+	AfterWindow bool
+	Err         error // timeout or connection error; nil otherwise
 }
+
+// end is when the request's answer (or failure) came.
+func (r *Result) end() time.Time { return r.Intended.Add(r.Latency) }
 
 // Answered reports whether a status line was received in time.
 func (r *Result) Answered() bool { return r.Class != ClassTimeout && r.Class != ClassConnError }

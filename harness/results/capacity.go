@@ -14,6 +14,11 @@ type CapacityStats struct {
 	BelowMin  bool            `json:"below_min,omitempty"`   // no rate down to the search's floor passed
 	Objective []string        `json:"objective"`             // the SLO expressions every point was held to
 	Points    []CapacityPoint `json:"points"`                // in the order they ran, the probe first
+	// GeneratorLimited: the search stopped at a point the generator could
+	// not send on schedule: with AtMax the capacity is at least RPS (AtMax
+	// also ends a search whose points ran out while every rate passed),
+	// else the bracket stands unconverged.
+	GeneratorLimited bool `json:"generator_limited,omitempty"`
 }
 
 // Censoring says how a search's result must be read.
@@ -44,7 +49,7 @@ func (c *CapacityStats) Censored() (Censoring, float64) {
 	case c.BelowMin || c.RPS <= 0:
 		lo := 0.0
 		for _, p := range c.Points {
-			if !p.Probe && p.Offered > 0 && (lo == 0 || p.Offered < lo) {
+			if !p.Probe && !p.GeneratorLimited && p.Offered > 0 && (lo == 0 || p.Offered < lo) { // a point the generator could not send was not tried
 				lo = p.Offered
 			}
 		}
@@ -69,6 +74,11 @@ type CapacityPoint struct {
 	Probe    bool    `json:"probe,omitempty"` // the short probe, never judged
 	Cut      bool    `json:"cut,omitempty"`   // stopped before its schedule was done
 	Pass     bool    `json:"pass"`
+	// Sent is the requests sent in the hold per second of hold (below
+	// Offered when the generator fell behind); GeneratorLimited says it
+	// fell behind beyond its tolerance: the point was not judged.
+	Sent             float64 `json:"sent_rps,omitempty"`
+	GeneratorLimited bool    `json:"generator_limited,omitempty"`
 }
 
 // capacityRPS is the capacity-req/s unit: the capacity at SLO a search

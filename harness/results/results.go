@@ -77,6 +77,22 @@ type Meta struct {
 	// share one send window, and Trial.Windows holds both arms' counts per
 	// short window.
 	Duet bool `json:"duet,omitempty"`
+	// Stop is how a sequential run (lab compare -precision) ended; nil for
+	// a run of a fixed Count. Count is then the rounds it ran.
+	Stop *StopInfo `json:"stop,omitempty"`
+}
+
+// StopInfo is how a sequential run ended: after how many rounds, why
+// ("rule": its stop rule said the run knows what it was asked; "budget":
+// one more round would have overrun the budget; "max-rounds";
+// "interrupted"), and the rule's last report.
+type StopInfo struct {
+	Rule      string `json:"rule,omitempty"` // what the rule asks, e.g. "req/s within ±3%"
+	Rounds    int    `json:"rounds"`
+	Reason    string `json:"reason"`
+	Report    string `json:"report,omitempty"`
+	BudgetNS  int64  `json:"budget_ns,omitempty"`
+	ElapsedNS int64  `json:"elapsed_ns"`
 }
 
 // Variant is one arm of a run. Label is unique within a run ("phase3", or
@@ -159,7 +175,9 @@ type Trial struct {
 	Start      time.Time `json:"start"`
 	DurationNS int64     `json:"duration_ns"`
 	// WindowNS is the send window: from the first scheduled send to the
-	// end of the schedule (open loop) or to the last send (closed loop).
+	// end of the schedule (open loop) or to the last answer received in
+	// time (closed loop: a closed client sends when it is answered, so the
+	// last answer ends its sending; a timeout or failure after it is drain).
 	// Throughput counts 2xx answers to requests sent in the window over
 	// WindowNS; 0 in runs older than the field (Throughput then divides by
 	// DurationNS, drain included).
@@ -171,21 +189,44 @@ type Trial struct {
 	// loop; below OfferedRate when the generator fell behind).
 	SentRate float64 `json:"sent_rate,omitempty"`
 	// GeneratorLimited is set when the generator could not keep its
-	// schedule (late sends beyond the tolerance, or Little's law says the
-	// connections could not carry the offered rate): the trial measured
-	// the generator, not the server, and stays out of capacity figures.
+	// schedule: it delayed more than 1% of the sends by more than 5 ms
+	// although a connection was free (GeneratorLate; a send waiting for a
+	// busy connection is the server's backlog, in Counts.Late and
+	// ConnsBusy): the trial measured the generator as much as the server.
+	// Open loop only. A capacity search judges its points itself
+	// (CapacityPoint.GeneratorLimited, Capacity.GeneratorLimited): its
+	// trial never carries the flag.
 	GeneratorLimited bool `json:"generator_limited,omitempty"`
+	// GeneratorLate is how many sends the generator itself delayed beyond
+	// its tolerance (open loop: the client was free and the request due,
+	// yet it began more than 5 ms later); GeneratorLimited is set when
+	// they are more than 1% of the sends.
+	GeneratorLate int64 `json:"generator_late,omitempty"`
+	// GeneratorDelayP99NS is the 99th percentile of the generator's own
+	// delays of its sends (open loop; power-of-two buckets, so within a
+	// factor 2 above): above 5 ms, the trial is GeneratorLimited.
+	GeneratorDelayP99NS int64 `json:"generator_delay_p99_ns,omitempty"`
+	// ConnsBusy is the connections in use on average over the send window
+	// (open loop; Little's law: requests begun in the window × the mean
+	// time each held its connection, over the window). Near Clients, the
+	// connections were the bound: the late sends (Counts.Late) were
+	// waiting for a free connection, because the server was slow (past
+	// its capacity, every open load ends there) or the connections too
+	// few for the server's latency at that rate.
+	ConnsBusy float64 `json:"conns_busy,omitempty"`
 	// Windows are the trial's counts per short window of its send window
 	// (duet trials, and any trial asked for them): the paired analysis of
 	// a duet takes the ratio of the two arms window by window.
 	Windows []Window `json:"windows,omitempty"`
 	Counts  Counts   `json:"counts"`
 	Acked   int64    `json:"acked_metrics"` // metrics in 2xx answers
-	// Throughput is successful (2xx) requests per second of trial time.
+	// Throughput is successful (2xx) requests per second: the 2xx answers
+	// to requests sent in the send window over WindowNS (runs older than
+	// WindowNS: over DurationNS).
 	Throughput float64     `json:"throughput"`
 	SuccessPct float64     `json:"success_pct"`
 	Latency    Latency     `json:"latency"`
-	HDR        string      `json:"hdr"` // hdrhistogram-go V2 compressed encoding (Histogram.Encode), base64; latency in ns of all answered requests
+	HDR        string      `json:"hdr"` // hdrhistogram-go V2 compressed encoding (Histogram.Encode), base64; latency in ns of all answered requests and (since WindowNS) of every timed-out one, at the time it was given up
 	SLO        []SLOResult `json:"slo,omitempty"`
 	Host       string      `json:"host,omitempty"` // generator host, for merged runs
 	// Stages is where the server's time went during the trial: the
@@ -246,16 +287,21 @@ type FaultStats struct {
 	// Overload: the open-loop phase the trial records ran at
 	// OfferedRate = 5 × CapacityRPS; latency is of 2xx answers only.
 	CapacityRPS float64 `json:"capacity_rps,omitempty"` // capacity at SLO found by a capacity search (success ≥ 99%, p99 ≤ 100ms)
-	// AchievedRPS is the requests per second the generator actually
-	// completed in the overload phase (every outcome); below OfferedRate
-	// when it could not keep the schedule (Counts.Late), and then latency,
-	// timed from each request's intended send, includes that backlog.
+	// AchievedRPS is the requests per second the generator actually sent
+	// in the overload phase's send window (Trial.SentRate; runs before
+	// WindowNS: every outcome completed per second of wall time, about 1×
+	// capacity by construction); below OfferedRate when it could not keep
+	// the schedule (Counts.Late, Trial.GeneratorLimited).
 	AchievedRPS float64 `json:"achieved_rps,omitempty"`
 	// RecoveryNS is the time from the start of the recovery phase (0.5 ×
 	// capacity) to the last 503 answered in it; 0 when it had none.
 	RecoveryNS  int64 `json:"recovery_ns,omitempty"`
 	Recovery503 int64 `json:"recovery_503,omitempty"`     // 503 answers in the recovery phase
 	AckedAll    int64 `json:"acked_all_phases,omitempty"` // metrics acknowledged over probe, overload and recovery
+	// NotRun says why the overload and recovery phases did not run: the
+	// capacity search was censored (Trial.Capacity.Censored), so there
+	// was no capacity to multiply and no recovery verdict to give.
+	NotRun string `json:"not_run,omitempty"`
 
 	// Net: a network-fault trial (redis-latency, redis-outage,
 	// slow-clients; netfault.go).

@@ -9,7 +9,7 @@ import (
 	"metricstream/internal/clip"
 )
 
-// The network-fault kinds (issue 10 item 7): a real fault injector
+// The network-fault kinds: a real fault injector
 // (toxiproxy, in-process: harness/netfault) between the server and Redis
 // or between clients and the server. Each trial starts a server of its own.
 const (

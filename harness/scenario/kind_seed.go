@@ -6,7 +6,7 @@ import (
 	"metricstream/internal/clip"
 )
 
-// The seed-design kinds (issue 13): one per seed design, each a per-trial
+// The seed-design kinds: one per seed design, each a per-trial
 // experiment that shows where the seed's own design breaks, run beside the
 // corrected variant. The runners are harness/experiment/seed*.go; the
 // summary rows harness/analysis/seed.go.

@@ -19,6 +19,7 @@ import (
 
 	"metricstream/harness/load"
 	"metricstream/internal/clip"
+	"metricstream/internal/stages"
 )
 
 // Scenario is one scenario file.
@@ -91,6 +92,12 @@ type Server struct {
 	// "1s"): time from a request's first byte to the end of its headers.
 	// Required by slowloris scenarios, which check it.
 	HeaderTimeout string `json:"header_timeout,omitempty"`
+	// Stages is the stage-timing sample of this scenario's servers ("1/8",
+	// "all"): the server's -stages, in place of the run's (lab -stages,
+	// default 1/64) while the run times stages at all. A scenario whose
+	// cells hold few requests (large-batch: 240 per cell) samples densely
+	// enough that its stage costs rest on a few hundred timed requests.
+	Stages string `json:"stages,omitempty"`
 }
 
 // Flags renders s as metricstream command-line flags.
@@ -113,6 +120,9 @@ func (s Server) Flags() []string {
 	}
 	if s.HeaderTimeout != "" {
 		f = append(f, "-header-timeout", s.HeaderTimeout)
+	}
+	if s.Stages != "" {
+		f = append(f, "-stages", s.Stages)
 	}
 	return f
 }
@@ -427,6 +437,11 @@ func (s *Scenario) validateServer(bad BadField) error {
 	if sv.HeaderTimeout != "" {
 		if d, err := time.ParseDuration(sv.HeaderTimeout); err != nil || d <= 0 {
 			return bad("server.header_timeout", "%q is not a positive duration like 1s", clip.String(sv.HeaderTimeout))
+		}
+	}
+	if sv.Stages != "" {
+		if e, err := stages.ParseEvery(sv.Stages); err != nil || e == 0 {
+			return bad("server.stages", "%q is not a sample such as 1/8 or all (lab -stages off turns timing off for a whole run)", clip.String(sv.Stages))
 		}
 	}
 	return nil

@@ -64,6 +64,8 @@ func TestValidationErrorsNameFileAndField(t *testing.T) {
 		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"replicas":-1}`, "replicas", "1..8"},
 		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"replicas":1.5}`, "replicas", "want int"},
 		{`{"name":"t","about":"a","kind":"shutdown","model":"closed","clients":1,"duration":"1s","replicas":2}`, "replicas", "one server"},
+		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"server":{"stages":"off"}}`, "server.stages", "1/8 or all"},
+		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"server":{"stages":"1/0"}}`, "server.stages", "1/8 or all"},
 	} {
 		_, err := Parse("scenarios/t.json", []byte(tc.json))
 		var e *Error
@@ -198,5 +200,20 @@ func TestReplicas(t *testing.T) {
 		if s.Replicas != n || s.Replicated() != (n > 1) {
 			t.Fatalf("replicas %d: got %d, replicated %v", n, s.Replicas, s.Replicated())
 		}
+	}
+}
+
+// server.stages is a server flag: it goes to the server as -stages and
+// tells server groups apart.
+func TestServerStagesFlag(t *testing.T) {
+	s, err := Parse("t.json", []byte(`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"server":{"rate_limit":0,"stages":"all"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.Server.Flags(), " "); got != "-rate-limit 0 -stages all" {
+		t.Errorf("flags %q", got)
+	}
+	if plain := (Server{RateLimit: s.Server.RateLimit}); plain.Key() == s.Server.Key() {
+		t.Errorf("a scenario with its own stage sample shares servers with one without")
 	}
 }
