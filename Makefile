@@ -163,23 +163,28 @@ bench: redis ## every component benchmark, every variant and peer, -count=10, in
 	$(GO) test -count=1 -run '^TestCarelessTable$$' -v ./variants/parser | sed -n 's/^        //p' | tee -a $${f%.txt}.benchstat.txt; \
 	echo; echo "raw: $$f   summaries: $${f%.txt}.benchstat.txt"
 
-# make peers: wrk against do-nothing net/http and fasthttp handlers, the
-# reference server, optimized and optimized with writer=sync (limiter on at
-# PEERS_QUOTA per client, PEERS_CLIENTS client ids), and the lab's generator
-# against both do-nothing handlers, pinned (servers cpu0, load cpu1),
-# keep-alive and connection-per-request, into results/peers/<date>.txt with
-# the gated ratios (harness/peers/peers.sh). PEERS_PROFILE=1 ends with a CPU
+# make peers (bin/lab peers, harness/peers): wrk against do-nothing net/http
+# and fasthttp handlers, the reference server, optimized and optimized with
+# writer=sync (limiter on at PEERS_QUOTA per client, PEERS_CLIENTS client
+# ids), and the lab's generator against both do-nothing handlers, pinned
+# (servers cpu0, load cpu1), keep-alive and connection per request;
+# PEERS_ROUNDS rounds, each in a random order with the cost model's
+# benchmark (server BenchmarkCost) as one of its arms. Prints CPU per
+# request beside req/s, the ceiling (fasthttp's CPU per request + the work
+# optimized adds), and every ratio paired by round with its 95% interval;
+# results/peers/<date>.json and .txt. PEERS_PROFILE=1 ends with a CPU
 # profile of optimized under wrk and its pprof -top.
 PEERS_CONNS   ?= 50
-PEERS_SECS    ?= 3
-PEERS_ROUNDS  ?= 5
+PEERS_SECS    ?= 2
+PEERS_ROUNDS  ?= 6
 PEERS_CLIENTS ?= $(PEERS_CONNS)
 PEERS_QUOTA   ?= 100000
 PEERS_PROFILE ?=
 
-peers: ## wrk and the generator vs do-nothing net/http and fasthttp, reference, optimized (limiter on), gated ratios, into results/peers/ (installs wrk)
-	PEERS_CLIENTS=$(PEERS_CLIENTS) PEERS_QUOTA=$(PEERS_QUOTA) PEERS_PROFILE=$(PEERS_PROFILE) \
-		harness/peers/peers.sh $(PEERS_CONNS) $(PEERS_SECS) $(PEERS_ROUNDS)
+peers: tools ## the server and generator beside wrk, fasthttp, net/http, reference; ceiling, ratios with 95% intervals, CPU per request (installs wrk)
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/lab peers -conns $(PEERS_CONNS) -secs $(PEERS_SECS)s -rounds $(PEERS_ROUNDS) -clients $(PEERS_CLIENTS) \
+		-quota $(PEERS_QUOTA) $(if $(filter 1,$(PEERS_PROFILE)),-profile)
 
 clean: ## remove bin/
 	rm -rf $(BIN)
