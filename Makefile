@@ -19,7 +19,7 @@ BIN        := bin
 BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
 
 .PHONY: redis help build tools run variants test test-unit test-race test-presets lint fuzz-short fuzz \
-        experiment compare report report-screenshot bench peers clean test-deadlock
+        experiment compare report report-screenshot bench peers multihost clean test-deadlock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -185,6 +185,19 @@ peers: tools ## the server and generator beside wrk, fasthttp, net/http, referen
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/lab peers -conns $(PEERS_CONNS) -secs $(PEERS_SECS)s -rounds $(PEERS_ROUNDS) -clients $(PEERS_CLIENTS) \
 		-quota $(PEERS_QUOTA) $(if $(filter 1,$(PEERS_PROFILE)),-profile)
+
+# make multihost (root only): the multi-host path on this machine. Three
+# network namespaces (a server host, two generator hosts) joined by veth
+# pairs and a bridge, on 198.51.100.0/24 (RFC 5737) that exists only inside
+# them; both generator hosts run `lab experiment -target` with one run id,
+# `lab merge` combines them, and TestMultihost checks the merge (counts the
+# sums of the hosts', histograms their merges). Everything is removed
+# afterwards, on failure too. docs/multihost.md: the same on real hosts.
+multihost: ## root: 3 network namespaces (server + 2 generator hosts), lab experiment -target from both, lab merge, merge test
+	@test "$$(id -u)" -eq 0 || { echo "make multihost: needs root (ip netns, unshare)"; exit 2; }
+	@dir=results/multihost/$$(date -u +%Y%m%dT%H%M%SZ); \
+	harness/multihost/multihost.sh $$dir && \
+	MULTIHOST_DIR=$$(cd $$dir && pwd) $(GO) test -count=1 -run 'TestMultihost$$' -v ./harness/multihost
 
 clean: ## remove bin/
 	rm -rf $(BIN)
