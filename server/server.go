@@ -74,6 +74,10 @@ type Config struct {
 	// held back the answers of pipelined requests (conn.holdBack); the
 	// benchmarks set it to compare.
 	writeEach bool
+	// writerEager makes the async writer write each group as soon as its
+	// first batch arrives (writer.Config.Eager), as it did before it
+	// yielded first; the benchmarks set it to compare.
+	writerEager bool
 }
 
 func (c *Config) defaults() {
@@ -168,7 +172,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := c.NewWriter(writer.Config{Sink: cfg.Sink, Fsync: cfg.Fsync, FsyncInterval: cfg.FsyncEvery, QueueLen: cfg.WriterQueue})
+	w, err := c.NewWriter(writer.Config{Sink: cfg.Sink, Fsync: cfg.Fsync, FsyncInterval: cfg.FsyncEvery, QueueLen: cfg.WriterQueue, Eager: cfg.writerEager})
 	if err != nil {
 		lim.Close()
 		return nil, err

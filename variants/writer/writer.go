@@ -85,6 +85,12 @@ type Config struct {
 	// failed under FsyncNever or FsyncInterval; it doubles up to 1s
 	// (default 10ms). Sync ignores it.
 	RetryBackoff time.Duration
+
+	// Eager makes Async write a group as soon as its first batch arrives,
+	// as it did before it yielded first (FsyncNever, FsyncInterval): on a
+	// busy server that is one write(2) per request. For benchmarks that
+	// compare the two; Sync ignores it.
+	Eager bool
 }
 
 // Stats is a point-in-time view for GET /metrics and GET /health.
