@@ -122,7 +122,6 @@ type driver struct {
 	tmp     string
 	procs   map[string]*exec.Cmd // target -> server process
 	ports   map[string]int
-	pprof   int // optimized's -pprof port
 	srvPin  []string
 	loadPin []string
 	threads int // wrk -t
@@ -204,18 +203,16 @@ func (d *driver) start(ctx context.Context) error {
 		}
 		d.ports[t] = p
 	}
-	var err error
-	if d.pprof, err = freeport.Port(); err != nil {
-		return err
-	}
 	addr := func(t string) string { return "127.0.0.1:" + strconv.Itoa(d.ports[t]) }
 	quota := strconv.Itoa(d.cfg.Quota)
 	argv := map[string][]string{
 		NetHTTPNoop:  {d.bin("lab"), "noop", "-addr", addr(NetHTTPNoop)},
 		FastHTTPNoop: {d.bin("lab"), "noop", "-impl", "fasthttp", "-addr", addr(FastHTTPNoop)},
 		Reference:    {d.bin(Reference), "-addr", addr(Reference), "-data", d.dataFile(Reference), "-rate-limit", quota},
-		Optimized: {d.bin(Optimized), "-addr", addr(Optimized), "-data", d.dataFile(Optimized), "-rate-limit", quota,
-			"-log-level", "warn", "-pprof", "127.0.0.1:" + strconv.Itoa(d.pprof)},
+		// no -pprof here: it turns block and mutex profiling on, which
+		// costs every blocking event; the profile (-profile) runs a
+		// second instance of its own
+		Optimized: {d.bin(Optimized), "-addr", addr(Optimized), "-data", d.dataFile(Optimized), "-rate-limit", quota, "-log-level", "warn"},
 		OptimizedSync: {d.bin(OptimizedSync), "-addr", addr(OptimizedSync), "-data", d.dataFile(OptimizedSync), "-rate-limit", quota, "-log-level", "warn"},
 	}
 	for _, t := range Targets {
@@ -567,15 +564,33 @@ func WriteBenchfmt(w io.Writer, res *Results) {
 	}
 }
 
-// profile takes a CPU profile of optimized under wrk (keep-alive) and
-// prints go tool pprof -top.
+// profile starts a second optimized, with -pprof, takes its CPU profile
+// under wrk (keep-alive) and prints go tool pprof -top.
 func (d *driver) profile(ctx context.Context, file string) error {
+	port, err := freeport.Port()
+	if err != nil {
+		return err
+	}
+	pprof, err := freeport.Port()
+	if err != nil {
+		return err
+	}
+	const target = "optimized-pprof"
+	cmd := d.command(context.WithoutCancel(ctx), d.srvPin, d.bin(Optimized), "-addr", "127.0.0.1:"+strconv.Itoa(port),
+		"-data", d.dataFile(target), "-rate-limit", strconv.Itoa(d.cfg.Quota), "-log-level", "warn", "-pprof", "127.0.0.1:"+strconv.Itoa(pprof))
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("peers: profile: %w", err)
+	}
+	d.procs[target], d.ports[target] = cmd, port
+	if err := waitUp(ctx, "127.0.0.1:"+strconv.Itoa(port)); err != nil {
+		return fmt.Errorf("peers: profile: %w", err)
+	}
 	secs := max(1, int(d.cfg.RunLen.Seconds())-1)
 	prof := strings.TrimSuffix(file, ".json") + ".optimized.cpu.pprof"
 	done := make(chan error, 1)
 	go func() {
 		c := &http.Client{Timeout: time.Duration(secs+10) * time.Second}
-		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", d.pprof, secs))
+		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", pprof, secs))
 		if err != nil {
 			done <- err
 			return
@@ -592,17 +607,17 @@ func (d *driver) profile(ctx context.Context, file string) error {
 		}
 		done <- err
 	}()
-	r := Run{Arm: Arm{Optimized, Wrk, KeepAlive}}
+	r := Run{Arm: Arm{target, Wrk, KeepAlive}}
 	if err := d.measure(ctx, &r, map[string]int64{}); err != nil {
 		return err
 	}
 	if err := <-done; err != nil {
 		return fmt.Errorf("peers: profile: %w", err)
 	}
-	fmt.Fprintf(d.cfg.Stdout, "\n### optimized under wrk (keep-alive, %d client ids): CPU profile, go tool pprof -top\n", d.cfg.Clients)
-	cmd := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount", "35", d.bin(Optimized), prof)
-	cmd.Dir = d.cfg.Root
-	out, err := cmd.Output()
+	fmt.Fprintf(d.cfg.Stdout, "\n### optimized under wrk (keep-alive, %d client ids; a second instance, with -pprof: block and mutex profiling on): CPU profile, go tool pprof -top\n", d.cfg.Clients)
+	pp := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount", "35", d.bin(Optimized), prof)
+	pp.Dir = d.cfg.Root
+	out, err := pp.Output()
 	if err != nil {
 		return fmt.Errorf("peers: pprof: %w", err)
 	}
