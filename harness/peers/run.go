@@ -212,7 +212,7 @@ func (d *driver) start(ctx context.Context) error {
 		// no -pprof here: it turns block and mutex profiling on, which
 		// costs every blocking event; the profile (-profile) runs a
 		// second instance of its own
-		Optimized: {d.bin(Optimized), "-addr", addr(Optimized), "-data", d.dataFile(Optimized), "-rate-limit", quota, "-log-level", "warn"},
+		Optimized:     {d.bin(Optimized), "-addr", addr(Optimized), "-data", d.dataFile(Optimized), "-rate-limit", quota, "-log-level", "warn"},
 		OptimizedSync: {d.bin(OptimizedSync), "-addr", addr(OptimizedSync), "-data", d.dataFile(OptimizedSync), "-rate-limit", quota, "-log-level", "warn"},
 	}
 	for _, t := range Targets {
