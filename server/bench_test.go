@@ -120,7 +120,9 @@ func BenchmarkKeepAlive(b *testing.B) {
 // and server share the process and its cores, so ns/op is per request of
 // both; compare rows, not against wrk's figures. writes/op counts the
 // process's write system calls per request: the client's request, the
-// server's answer and the data file's writes.
+// server's answer and the data file's writes. bufs= reused (a closed
+// connection's buffers go to the next one) or fresh (allocated for each
+// connection, as before); it matters with conn=close.
 // cpu-ns/op is the process's CPU time (user + system, client included)
 // per request: on a machine shared with other work it is steadier than
 // ns/op, which also counts the time other processes held the cores.
@@ -132,11 +134,13 @@ func BenchmarkPeers(b *testing.B) {
 		new   func(executor.Config) executor.Executor
 		exact bool // deadlines set afresh per request (Config.exactDeadlines)
 		eager bool // the async writer writes each group at once (Config.writerEager)
+		fresh bool // new buffers for every connection (Config.freshBufs)
 	}{
-		{"pool/deadlines=coarse/writer=yield", executor.NewPool, false, false},
-		{"pool/deadlines=coarse/writer=eager", executor.NewPool, false, true},
-		{"pool/deadlines=exact/writer=eager", executor.NewPool, true, true},
-		{"pool-handoff/deadlines=exact/writer=eager", executor.NewPoolHandoff, true, true},
+		{"pool/deadlines=coarse/writer=yield/bufs=reused", executor.NewPool, false, false, false},
+		{"pool/deadlines=coarse/writer=yield/bufs=fresh", executor.NewPool, false, false, true},
+		{"pool/deadlines=coarse/writer=eager/bufs=fresh", executor.NewPool, false, true, true},
+		{"pool/deadlines=exact/writer=eager/bufs=fresh", executor.NewPool, true, true, true},
+		{"pool-handoff/deadlines=exact/writer=eager/bufs=fresh", executor.NewPoolHandoff, true, true, true},
 	} {
 		for _, mode := range []string{"keepalive", "close"} {
 			b.Run("exec="+ex.name+"/conn="+mode, func(b *testing.B) {
@@ -145,6 +149,7 @@ func BenchmarkPeers(b *testing.B) {
 					c.Components.NewExecutor = ex.new
 					c.exactDeadlines = ex.exact
 					c.writerEager = ex.eager
+					c.freshBufs = ex.fresh
 				})
 				reqs := make([][]byte, ids)
 				for i := range reqs {
