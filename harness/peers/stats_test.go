@@ -58,3 +58,12 @@ func TestMedian(t *testing.T) {
 	median(in)
 	require.Equal(t, []float64{3, 1, 2}, in, "median leaves its input alone")
 }
+
+func TestMet(t *testing.T) {
+	mk := func(rs ...float64) NamedRatio { return NamedRatio{Target: 0.9, Ratio: NewRatio(rs)} }
+	require.Contains(t, mk(0.95, 0.96, 0.97).Met(), "met")
+	require.Contains(t, mk(0.7, 1.2, 1.0).Met(), "not shown, lower end")
+	require.Contains(t, mk(0.8, 0.82, 0.81).Met(), "MISSED, estimate 10.0% short")
+	require.Contains(t, mk(1.0).Met(), "no interval")
+	require.Empty(t, NamedRatio{Ratio: NewRatio([]float64{1, 1})}.Met())
+}
