@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -314,7 +315,7 @@ func (d *driver) measure(ctx context.Context, r *Run, acked map[string]int64) er
 	if r.Tool == Bench {
 		return d.bench(ctx, r)
 	}
-	ingest := isIngest(r.Target)
+	ingest := slices.Contains(Ingest, r.Target)
 	lab := r.Target == Optimized || r.Target == OptimizedSync
 	var drop0 int64
 	if lab {
@@ -393,15 +394,6 @@ func (d *driver) measure(ctx context.Context, r *Run, acked map[string]int64) er
 	}
 	r.Excluded = strings.Join(why, "; ")
 	return nil
-}
-
-func isIngest(t string) bool {
-	for _, x := range Ingest {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
 
 // integrity is "" when the target's data file holds exactly the metrics
