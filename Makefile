@@ -19,7 +19,7 @@ BIN        := bin
 BUILD_VARIANT = $(if $(strip $(VARIANT)),$(VARIANT),optimized)
 
 .PHONY: redis help build tools run variants test test-unit test-race test-norace test-presets lint fuzz-short fuzz \
-        experiment compare report report-screenshot bench peers clean test-deadlock docs docs-store
+        experiment compare report report-screenshot bench peers multihost clean test-deadlock docs docs-store
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -197,23 +197,41 @@ bench: redis ## every component benchmark, every variant and peer, -count=10, in
 	$(GO) test -count=1 -run '^TestCarelessTable$$' -v ./variants/parser | sed -n 's/^        //p' | tee -a $${f%.txt}.benchstat.txt; \
 	echo; echo "raw: $$f   summaries: $${f%.txt}.benchstat.txt"
 
-# make peers: wrk against do-nothing net/http and fasthttp handlers, the
-# reference server, optimized and optimized with writer=sync (limiter on at
-# PEERS_QUOTA per client, PEERS_CLIENTS client ids), and the lab's generator
-# against both do-nothing handlers, pinned (servers cpu0, load cpu1),
-# keep-alive and connection-per-request, into results/peers/<date>.txt with
-# the gated ratios (harness/peers/peers.sh). PEERS_PROFILE=1 ends with a CPU
+# make peers (bin/lab peers, harness/peers): wrk against do-nothing net/http
+# and fasthttp handlers, the reference server, optimized and optimized with
+# writer=sync (limiter on at PEERS_QUOTA per client, PEERS_CLIENTS client
+# ids), and the lab's generator against both do-nothing handlers, pinned
+# (servers cpu0, load cpu1), keep-alive and connection per request;
+# PEERS_ROUNDS rounds, each in a random order with the cost model's
+# benchmark (server BenchmarkCost) as one of its arms. Prints CPU per
+# request beside req/s, the ceiling (fasthttp's CPU per request + the work
+# optimized adds), and every ratio paired by round with its 95% interval;
+# results/peers/<date>.json and .txt. PEERS_PROFILE=1 ends with a CPU
 # profile of optimized under wrk and its pprof -top.
 PEERS_CONNS   ?= 50
-PEERS_SECS    ?= 3
-PEERS_ROUNDS  ?= 5
+PEERS_SECS    ?= 2
+PEERS_ROUNDS  ?= 6
 PEERS_CLIENTS ?= $(PEERS_CONNS)
 PEERS_QUOTA   ?= 100000
 PEERS_PROFILE ?=
 
-peers: ## wrk and the generator vs do-nothing net/http and fasthttp, reference, optimized (limiter on), gated ratios, into results/peers/ (installs wrk)
-	PEERS_CLIENTS=$(PEERS_CLIENTS) PEERS_QUOTA=$(PEERS_QUOTA) PEERS_PROFILE=$(PEERS_PROFILE) \
-		harness/peers/peers.sh $(PEERS_CONNS) $(PEERS_SECS) $(PEERS_ROUNDS)
+peers: tools ## the server and generator beside wrk, fasthttp, net/http, reference; ceiling, ratios with 95% intervals, CPU per request (installs wrk)
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/lab peers -conns $(PEERS_CONNS) -secs $(PEERS_SECS)s -rounds $(PEERS_ROUNDS) -clients $(PEERS_CLIENTS) \
+		-quota $(PEERS_QUOTA) $(if $(filter 1,$(PEERS_PROFILE)),-profile)
+
+# make multihost (root only): the multi-host path on this machine. Three
+# network namespaces (a server host, two generator hosts) joined by veth
+# pairs and a bridge, on 198.51.100.0/24 (RFC 5737) that exists only inside
+# them; both generator hosts run `lab experiment -target` with one run id,
+# `lab merge` combines them, and TestMultihost checks the merge (counts the
+# sums of the hosts', histograms their merges). Everything is removed
+# afterwards, on failure too. docs/multihost.md: the same on real hosts.
+multihost: ## root: 3 network namespaces (server + 2 generator hosts), lab experiment -target from both, lab merge, merge test
+	@test "$$(id -u)" -eq 0 || { echo "make multihost: needs root (ip netns, unshare)"; exit 2; }
+	@dir=results/multihost/$$(date -u +%Y%m%dT%H%M%SZ); \
+	harness/multihost/multihost.sh $$dir && \
+	MULTIHOST_DIR=$$(cd $$dir && pwd) $(GO) test -count=1 -run 'TestMultihost$$' -v ./harness/multihost
 
 clean: ## remove bin/
 	rm -rf $(BIN)

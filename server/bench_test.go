@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -112,8 +113,16 @@ func BenchmarkKeepAlive(b *testing.B) {
 // pool executor: pool (requests served on the connection's goroutine under
 // a semaphore of worker tokens) or pool-handoff (the worker goroutines it
 // replaced); deadlines= coarse (reused while far enough away) or exact
-// (set afresh for every request, as before). Client and server share the process and its cores, so ns/op
-// is per request of both; compare rows, not against wrk's figures.
+// (set afresh for every request, as before); writer= yield (the async
+// writer lets the ready request goroutines queue their batches before it
+// collects a group) or eager (it writes each group as soon as its first
+// batch arrives, as before: about one file write per request). Client
+// and server share the process and its cores, so ns/op is per request of
+// both; compare rows, not against wrk's figures. writes/op counts the
+// process's write system calls per request: the client's request, the
+// server's answer and the data file's writes. bufs= reused (a closed
+// connection's buffers go to the next one) or fresh (allocated for each
+// connection, as before); it matters with conn=close.
 // cpu-ns/op is the process's CPU time (user + system, client included)
 // per request: on a machine shared with other work it is steadier than
 // ns/op, which also counts the time other processes held the cores.
@@ -124,10 +133,14 @@ func BenchmarkPeers(b *testing.B) {
 		name  string
 		new   func(executor.Config) executor.Executor
 		exact bool // deadlines set afresh per request (Config.exactDeadlines)
+		eager bool // the async writer writes each group at once (Config.writerEager)
+		fresh bool // new buffers for every connection (Config.freshBufs)
 	}{
-		{"pool/deadlines=coarse", executor.NewPool, false},
-		{"pool/deadlines=exact", executor.NewPool, true},
-		{"pool-handoff/deadlines=exact", executor.NewPoolHandoff, true},
+		{"pool/deadlines=coarse/writer=yield/bufs=reused", executor.NewPool, false, false, false},
+		{"pool/deadlines=coarse/writer=yield/bufs=fresh", executor.NewPool, false, false, true},
+		{"pool/deadlines=coarse/writer=eager/bufs=fresh", executor.NewPool, false, true, true},
+		{"pool/deadlines=exact/writer=eager/bufs=fresh", executor.NewPool, true, true, true},
+		{"pool-handoff/deadlines=exact/writer=eager/bufs=fresh", executor.NewPoolHandoff, true, true, true},
 	} {
 		for _, mode := range []string{"keepalive", "close"} {
 			b.Run("exec="+ex.name+"/conn="+mode, func(b *testing.B) {
@@ -135,6 +148,8 @@ func BenchmarkPeers(b *testing.B) {
 					c.RateLimit, c.WriterQueue = 100000, 1<<16
 					c.Components.NewExecutor = ex.new
 					c.exactDeadlines = ex.exact
+					c.writerEager = ex.eager
+					c.freshBufs = ex.fresh
 				})
 				reqs := make([][]byte, ids)
 				for i := range reqs {
@@ -145,7 +160,7 @@ func BenchmarkPeers(b *testing.B) {
 					reqs[i] = []byte(r)
 				}
 				var next atomic.Uint64
-				cpu0 := processCPU()
+				cpu0, w0 := processCPU(), writeCalls()
 				b.SetParallelism((ids + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 				b.ReportAllocs()
 				b.ResetTimer()
@@ -186,6 +201,7 @@ func BenchmarkPeers(b *testing.B) {
 				})
 				b.StopTimer()
 				b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(writeCalls()-w0)/float64(b.N), "writes/op")
 				st := ts.Snapshot()
 				if n := st.Requests.Total - st.Requests.ByStatus["200"]; n != 0 {
 					b.Fatalf("%d requests not answered 200: %v", n, st.Requests.ByStatus)
@@ -196,6 +212,23 @@ func BenchmarkPeers(b *testing.B) {
 			})
 		}
 	}
+}
+
+// writeCalls is the process's write system calls so far (syscw of
+// /proc/self/io; 0 where it cannot be read). Per request of BenchmarkPeers:
+// the client's request, the server's answer, and the data file writes.
+func writeCalls() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // processCPU is the process's user + system CPU time so far, in ns.

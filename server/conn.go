@@ -106,10 +106,47 @@ func (s *Server) newConn(nc net.Conn) *conn {
 	if err != nil {
 		host = nc.RemoteAddr().String()
 	}
-	c := &conn{s: s, nc: nc, remote: host, br: bufio.NewReaderSize(nc, 4096)}
+	c := &conn{s: s, nc: nc, remote: host}
+	if b, ok := s.bufs.Get().(*connBufs); ok && !s.cfg.freshBufs {
+		b.br.Reset(nc)
+		c.br, c.rd, c.parser, c.out, c.lines, c.body = b.br, b.rd, b.parser, b.out, b.lines, b.body
+	} else {
+		c.br = bufio.NewReaderSize(nc, 4096)
+	}
 	c.rd.Limits = s.cfg.Limits
 	c.rd.Budget = s.budget
 	return c
+}
+
+// connBufs are the buffers a connection grows, handed from a closed
+// connection to the next one (Server.bufs): the 4 KiB read buffer, the
+// request reader's line and body buffers, the parser and the answer,
+// JSON lines and scratch buffers. A client that opens a connection per
+// request otherwise makes the server allocate (and zero, and collect)
+// about 9 KB for each one.
+type connBufs struct {
+	br               *bufio.Reader
+	rd               http1.Reader
+	parser           parser.Parser
+	out, lines, body []byte
+}
+
+// recycle gives c's buffers to the next connection. It runs last in
+// Close, once c is untracked (nothing reaches c's buffers any more: the
+// executor calls nothing after Close, Shutdown's wake touches only nc);
+// c keeps none of them, so a stray use after Close fails loudly instead
+// of reading another connection's bytes.
+func (c *conn) recycle() {
+	if c.s.cfg.freshBufs || c.br == nil {
+		return
+	}
+	c.br.Reset(nil)
+	b := &connBufs{br: c.br, rd: c.rd, parser: c.parser, out: c.out[:0], lines: c.lines[:0], body: c.body[:0]}
+	if cap(b.lines) > 1<<20 {
+		b.lines = nil // one huge batch must not pin its buffer in the pool
+	}
+	c.br, c.rd, c.parser, c.out, c.lines, c.body = nil, http1.Reader{}, nil, nil, nil, nil
+	c.s.bufs.Put(b)
 }
 
 // WaitRequest implements executor.Conn: it waits for the next request, for
@@ -362,6 +399,7 @@ func (c *conn) Close() {
 	c.nc.Close()
 	c.rd.Release()
 	c.s.untrack(c)
+	c.recycle()
 }
 
 // write sends resp, after any answers held back, and counts its status;

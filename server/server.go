@@ -74,6 +74,14 @@ type Config struct {
 	// held back the answers of pipelined requests (conn.holdBack); the
 	// benchmarks set it to compare.
 	writeEach bool
+	// writerEager makes the async writer write each group as soon as its
+	// first batch arrives (writer.Config.Eager), as it did before it
+	// yielded first; the benchmarks set it to compare.
+	writerEager bool
+	// freshBufs gives every connection new buffers, as the server did
+	// before closed connections handed theirs on (connBufs); the
+	// benchmarks set it to compare.
+	freshBufs bool
 }
 
 func (c *Config) defaults() {
@@ -129,6 +137,7 @@ type Server struct {
 	ids      *identities       // rate-limit keys: at most MaxIDsPerAddr ids per address
 	budget   *http1.BodyBudget // BodyBuffer, shared by every connection's Reader
 	dates    http1.DateCache   // the Date header, formatted once a second
+	bufs     sync.Pool         // of *connBufs: closed connections' buffers for new ones
 
 	shutting    atomic.Bool
 	storageDown atomic.Bool // a write failed and none has succeeded since (logged once per outage)
@@ -168,7 +177,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := c.NewWriter(writer.Config{Sink: cfg.Sink, Fsync: cfg.Fsync, FsyncInterval: cfg.FsyncEvery, QueueLen: cfg.WriterQueue})
+	w, err := c.NewWriter(writer.Config{Sink: cfg.Sink, Fsync: cfg.Fsync, FsyncInterval: cfg.FsyncEvery, QueueLen: cfg.WriterQueue, Eager: cfg.writerEager})
 	if err != nil {
 		lim.Close()
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"time"
@@ -27,9 +28,15 @@ type client struct {
 	keepAlive bool
 	timeout   time.Duration
 
-	conn net.Conn
+	conn clientConn
 	br   *bufio.Reader
-	buf  []byte // response body scratch, reused
+	// raw is the target's address when connections are dialled with raw
+	// system calls (dialRaw: a new connection per request to a literal
+	// IP address, on Linux); invalid otherwise (net.Dialer). Set by the
+	// first dial (rawSet).
+	raw    netip.AddrPort
+	rawSet bool
+	buf    []byte // response body scratch, reused
 
 	replicas []*client // several targets: one client per target (same id and Authorization); nil for one target
 	next     int       // index in replicas of the next request's target
@@ -40,6 +47,13 @@ type client struct {
 	bodyFn func(buf []byte, client int, seq int64) []byte
 	fixed  []byte
 	seq    int64
+}
+
+// clientConn is what a client needs of its connection: a *net.TCPConn or
+// a *rawConn.
+type clientConn interface {
+	io.ReadWriteCloser
+	SetDeadline(time.Time) error
 }
 
 // errMalformed marks an answer that is not HTTP/1.x.
@@ -75,7 +89,7 @@ func (c *client) send(res *Result) {
 	res.Client = c.id
 	res.Status, res.Accepted, res.Err = 0, 0, nil
 	if c.conn == nil {
-		conn, err := (&net.Dialer{Timeout: c.timeout, KeepAlive: -1}).Dial("tcp", c.addr)
+		conn, err := c.dial()
 		if err != nil {
 			c.fail(res, err)
 			return
@@ -126,6 +140,25 @@ func (c *client) send(res *Result) {
 	}
 }
 
+// dial opens the client's connection: dialRaw for a new connection per
+// request to a literal address, net.Dialer otherwise.
+func (c *client) dial() (clientConn, error) {
+	if !c.rawSet {
+		c.rawSet = true
+		if !c.keepAlive {
+			c.raw = rawTarget(c.addr)
+		}
+	}
+	if c.raw.IsValid() {
+		return dialRaw(c.raw)
+	}
+	conn, err := (&net.Dialer{Timeout: c.timeout, KeepAlive: -1}).Dial("tcp", c.addr)
+	if err != nil {
+		return nil, err
+	}
+	return conn.(*net.TCPConn), nil
+}
+
 func (c *client) fail(res *Result, err error) {
 	res.Err = err
 	res.Status = 0
@@ -147,10 +180,15 @@ func (c *client) close() {
 	if c.conn == nil {
 		return
 	}
-	if tc, ok := c.conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
+	switch conn := c.conn.(type) {
+	case *net.TCPConn:
+		_ = conn.SetLinger(0)
+		_ = conn.Close()
+	case *rawConn:
+		_ = conn.closeReset()
+	default:
+		_ = conn.Close()
 	}
-	_ = c.conn.Close()
 	c.conn = nil
 }
 

@@ -3,6 +3,7 @@ package writer
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,6 +80,7 @@ type Async struct {
 	pool    sync.Pool             // of *item
 
 	policy   FsyncPolicy
+	yield    bool // let the other runnable goroutines queue before a group is collected (!Config.Eager, not FsyncAlways)
 	interval time.Duration
 	first    time.Duration // Config.RetryBackoff
 	st       counters
@@ -117,6 +119,7 @@ func NewAsync(c Config) (Writer, error) {
 	w := &Async{
 		queue:    make(chan *item, c.QueueLen),
 		policy:   c.Fsync,
+		yield:    !c.Eager && c.Fsync != FsyncAlways,
 		interval: c.FsyncInterval,
 		first:    c.RetryBackoff,
 		a:        newAppender(c.Sink, c),
@@ -211,6 +214,16 @@ func (w *Async) run() {
 		}
 		select {
 		case it := <-w.queue:
+			if w.yield {
+				// The send that woke this goroutine made it the next to
+				// run on its P: without yielding, a busy server writes
+				// one batch per write(2), one per request. Yielding lets
+				// the request goroutines ready now run first and queue
+				// theirs, so one write takes them all. Their Appends
+				// were acknowledged already (not FsyncAlways), so no
+				// request waits for this.
+				runtime.Gosched()
+			}
 			w.commit(w.collect(it))
 		case <-tick:
 			if w.a.dirty {

@@ -142,6 +142,12 @@ type Config struct {
 	// also the memory that copy costs. FsyncAlways keeps at most one
 	// group; FsyncNever keeps nothing.
 	MaxUnsynced int
+
+	// Eager makes Async write a group as soon as its first batch arrives,
+	// as it did before it yielded first (FsyncNever, FsyncInterval): on a
+	// busy server that is one write(2) per request. For benchmarks that
+	// compare the two; Sync ignores it.
+	Eager bool
 }
 
 // Stats is a point-in-time view for GET /metrics and GET /health.
