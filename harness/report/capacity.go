@@ -12,8 +12,9 @@ import (
 // capacityCharts draws, for every cell with capacity searches, achieved
 // (2xx/s) against offered rate over every judged point of every trial's
 // search, one line per variant (its points binned by offered rate), with
-// each variant's capacity (the median over trials, the capacity table's
-// number) marked as its knee. No y = x line: it would be a seventh series
+// each variant's capacity (the median over the searches that converged,
+// the capacity table's number; none when half or more ended on a bound)
+// marked as its knee. No y = x line: it would be a seventh series
 // beside the journey's six (a passing point lies on it by definition, so
 // the markers say the same). More than MaxSeriesPerPanel variants become
 // small multiples (splitPanels).
@@ -55,20 +56,20 @@ func capacityCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped) {
 				continue
 			}
 			ch.Series = append(ch.Series, s)
-			if r.Summary.Center > 0 {
+			if r.HasMedian() && r.Summary.Center > 0 {
 				y := r.Summary.Center // achieved ≈ offered at a passing point
 				if len(kneeY) > 0 {
 					y = analysis.Median(kneeY)
 				}
 				ch.Markers = addMarker(ch.Markers, Marker{Point{r.Summary.Center, y}, "knee " + r.Variant, ix.color[r.Variant]})
 			}
-			notes = append(notes, fmt.Sprintf("%s %s (95%% CI %s)", r.Variant, r.Median(), r.CI()))
+			notes = append(notes, capacityLine(r))
 		}
 		if len(ch.Series) == 0 {
 			continue
 		}
 		ch.Note = fmt.Sprintf("Every judged point of every trial's search (the probe left out), binned by offered rate (bins %.0f%% wide; the line joins each bin's median offered and median achieved rate); ", 100*(binRatio-1)) +
-			"knee = the variant's capacity at SLO (" + strings.Join(rs[0].Objective, ", ") + "), the median over trials: " + strings.Join(notes, "; ") + "."
+			"knee = the variant's capacity at SLO (" + strings.Join(rs[0].Objective, ", ") + "), the median over the searches that converged (a search that ended on a bound is counted, never a capacity): " + strings.Join(notes, "; ") + "."
 		setLoadAxis(&ch)
 		cs = append(cs, splitPanels(ch))
 	}

@@ -42,6 +42,7 @@ type Report struct {
 	Medians     []MedianTable // the page's medians, one table per scenario
 
 	Steps       []StepView   // "What each step buys" (steps.go)
+	SeedDesigns []SeedView   // the seed's designs, in words (seed.go)
 	StageTables []StageTable // where the time goes, per scenario with stage costs
 	USLRows     []USLRow     // one per client sweep and variant
 }
@@ -81,7 +82,7 @@ func Build(run *results.Run) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{RunID: runID(run), Analysis: a, Summaries: summaryTables(a), Comparisons: compareTables(a),
-		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants, Medians: medianTables(a)}
+		Verdicts: a.Verdicts, Method: methodText(a), Variants: run.Meta.Variants, Medians: medianTables(a)}
 	rep.Env = environment(run)
 	ix := indexTrials(a)
 	rep.Checks = checks(run, ix.variants)
@@ -102,6 +103,7 @@ func Build(run *results.Run) (*Report, error) {
 	rep.Claims = checkClaims(a, ix, heads)
 	claimMechanisms(a, rep.Claims)
 	rep.Steps, rep.StageTables, rep.USLRows = stepViews(a), stageTables(a), uslRows(a)
+	rep.SeedDesigns = seedViews(a.SeedDesigns)
 	add(stagesCharts(a))
 	add(uslCharts(a))
 	for i := range rep.Charts {

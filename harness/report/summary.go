@@ -27,7 +27,7 @@ func Summary(w io.Writer, a *analysis.Analysis) error {
 			lost = strconv.FormatInt(r.Lost, 10)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Cell.Scenario, step, r.Variant, r.Trials,
-			analysis.FormatValue("success-%", r.Success), analysis.FormatValue("p99-ns", r.P99),
+			analysis.FormatValue("success-%", r.Success), p99Text(r),
 			analysis.FormatValue("req/s", r.Throughput), r.SLO.Text(), lost)
 	}
 	tw.Flush()
@@ -38,7 +38,7 @@ func Summary(w io.Writer, a *analysis.Analysis) error {
 		}
 	}
 	stepsSummary(ew, a)
-	section(ew, "Capacity at SLO (highest offered open-loop rate meeting every SLO; median over trials, 95% CI):", a.CapacityLines())
+	section(ew, "Capacity at SLO (highest offered open-loop rate meeting every SLO; median and 95% CI of the searches that converged; the others counted with their bounds):", capacityLines(a))
 	section(ew, "Scaling with the server's cores (-cpus; median per core count, last/first):", a.ScalingLines())
 	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica rate limit):", a.Replicas)
 	section(ew, "Faults (RELIABILITY.md criteria; medians over trials, worst case for closes, recovery and loss):", a.Faults)
