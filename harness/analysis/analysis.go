@@ -338,10 +338,7 @@ func Analyze(run *results.Run) (*Analysis, error) {
 	}
 
 	a.Pairs = choosePairs(run, a.Variants)
-	a.compare()
-	a.setFamily()
-	a.verdicts()
-	a.orderChecks()
+	a.paired()
 	a.trialRows()
 	a.knees()
 	a.replicas()
@@ -436,6 +433,16 @@ func (a *Analysis) compare() {
 			}
 		}
 	}
+}
+
+// paired computes every comparison, the family and its correction, the
+// verdicts and the order checks: the inference of the run, from its
+// trials (Pairs, Cells, UnitNames and the trial index set).
+func (a *Analysis) paired() {
+	a.compare()
+	a.setFamily()
+	a.verdicts()
+	a.orderChecks()
 }
 
 // verdicts fills Verdicts: one per pair and cell.

@@ -113,6 +113,25 @@ func byRound(ts []*results.Trial) map[int]*results.Trial {
 // pairedEffect computes unit's paired effect of nw against old from their
 // trials in one cell; duet says the run ran its arms side by side.
 func pairedEffect(old, nw []*results.Trial, unit string, duet bool) Effect {
+	e := pairedRounds(old, nw, unit, duet)
+	if e.Rounds == 0 {
+		return e
+	}
+	e.Estimate = pctOf(hodgesLehmann(e.LogRatios))
+	e.P, e.Nonzero = signedRankTest(e.LogRatios)
+	e.Spread = StdDev(e.LogRatios)
+	if e.Rounds >= MinRounds {
+		lo, hi, lvl := signedRankCI(e.LogRatios, Confidence)
+		if lvl > 0 {
+			e.Lo, e.Hi, e.Level = pctOf(lo), pctOf(hi), lvl
+		}
+	}
+	return e
+}
+
+// pairedRounds collects the rounds of a paired effect: their log ratios,
+// orders and machine time, and the rounds left out; no statistic yet.
+func pairedRounds(old, nw []*results.Trial, unit string, duet bool) Effect {
 	e := Effect{Estimate: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1), P: math.NaN(), Spread: math.NaN(), MDE: math.NaN(), RoundSeconds: math.NaN()}
 	ro, rn := byRound(old), byRound(nw)
 	rounds := make([]int, 0, len(ro))
@@ -154,18 +173,8 @@ func pairedEffect(old, nw []*results.Trial, unit string, duet bool) Effect {
 		}
 	}
 	e.Rounds = len(e.LogRatios)
-	if e.Rounds == 0 {
-		return e
-	}
-	e.RoundSeconds = Median(secs)
-	e.Estimate = pctOf(hodgesLehmann(e.LogRatios))
-	e.P, e.Nonzero = signedRankTest(e.LogRatios)
-	e.Spread = StdDev(e.LogRatios)
-	if e.Rounds >= MinRounds {
-		lo, hi, lvl := signedRankCI(e.LogRatios, Confidence)
-		if lvl > 0 {
-			e.Lo, e.Hi, e.Level = pctOf(lo), pctOf(hi), lvl
-		}
+	if e.Rounds > 0 {
+		e.RoundSeconds = Median(secs)
 	}
 	return e
 }

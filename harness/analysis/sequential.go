@@ -104,7 +104,7 @@ func SequentialEffects(run *results.Run, a, b string, units []string) []SeqEffec
 	for _, j := range jobs {
 		alpha := Alpha / float64(len(jobs))
 		e := SeqEffect{Cell: j.cell, Unit: j.unit, Alpha: alpha, Estimate: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1)}
-		pe := pairedEffect(ix.byCell[j.cell][a], ix.byCell[j.cell][b], j.unit, run.Meta.Duet)
+		pe := pairedRounds(ix.byCell[j.cell][a], ix.byCell[j.cell][b], j.unit, run.Meta.Duet)
 		e.Rounds, e.Censored = pe.Rounds, pe.Censored
 		if e.Rounds > 0 {
 			e.Estimate = pctOf(Median(pe.LogRatios))
@@ -155,34 +155,40 @@ func mixtureBoundary(v, rho, alpha float64) float64 {
 func medianSequence(d []float64, alpha float64) (lo, hi float64) {
 	rho := seqRho(alpha)
 	lo, hi = math.Inf(-1), math.Inf(1)
-	for t := MinSeqRounds; t <= len(d); t++ {
-		l, h := medianCS(d[:t], rho, alpha)
+	sorted := make([]float64, 0, len(d))
+	var last [2]float64
+	for t, x := range d {
+		i, _ := slices.BinarySearch(sorted, x)
+		sorted = slices.Insert(sorted, i, x)
+		if t+1 < MinSeqRounds {
+			continue
+		}
+		l, h := medianCS(sorted, rho, alpha)
+		last = [2]float64{l, h}
 		lo, hi = math.Max(lo, l), math.Min(hi, h)
 	}
 	if lo > hi {
 		// disjoint intervals: the sequence missed somewhere (probability
 		// at most α); the last one alone is still a 1 − α interval
-		return medianCS(d, rho, alpha)
+		return last[0], last[1]
 	}
 	return lo, hi
 }
 
-// medianCS is the sequence at one time: the medians m with
-// t/2 − u < #{d ≤ m} < t/2 + u, an interval [d₍ₖ₁₎, d₍ₖ₂₊₁₎) of order
-// statistics (taken closed).
-func medianCS(d []float64, rho, alpha float64) (lo, hi float64) {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	t := float64(len(s))
+// medianCS is the sequence at one time, from the rounds' log ratios
+// sorted: the medians m with t/2 − u < #{d ≤ m} < t/2 + u, an interval
+// [d₍ₖ₁₎, d₍ₖ₂₊₁₎) of order statistics (taken closed).
+func medianCS(sorted []float64, rho, alpha float64) (lo, hi float64) {
+	t := float64(len(sorted))
 	u := mixtureBoundary(t/4, rho, alpha)
 	k1 := int(math.Floor(t/2-u)) + 1
 	k2 := int(math.Ceil(t/2+u)) - 1
 	lo, hi = math.Inf(-1), math.Inf(1)
-	if k1 >= 1 && k1 <= len(s) {
-		lo = s[k1-1]
+	if k1 >= 1 && k1 <= len(sorted) {
+		lo = sorted[k1-1]
 	}
-	if k2+1 >= 1 && k2+1 <= len(s) {
-		hi = s[k2]
+	if k2+1 >= 1 && k2+1 <= len(sorted) {
+		hi = sorted[k2]
 	}
 	return lo, hi
 }

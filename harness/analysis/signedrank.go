@@ -3,6 +3,7 @@ package analysis
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -46,6 +47,32 @@ func signedRankDist(ranks2 []int) []float64 {
 	return p
 }
 
+// untied caches the null distribution of 2W+ for n untied ranks (the
+// interval's, and the test's without ties), by n.
+var untied struct {
+	sync.Mutex
+	dist map[int][]float64
+}
+
+// untiedDist is signedRankDist of the ranks 1 … n.
+func untiedDist(n int) []float64 {
+	untied.Lock()
+	defer untied.Unlock()
+	if d, ok := untied.dist[n]; ok {
+		return d
+	}
+	ranks2 := make([]int, n)
+	for i := range ranks2 {
+		ranks2[i] = 2 * (i + 1)
+	}
+	if untied.dist == nil {
+		untied.dist = map[int][]float64{}
+	}
+	d := signedRankDist(ranks2)
+	untied.dist[n] = d
+	return d
+}
+
 // signedRankTest is Wilcoxon's two-sided signed-rank test of d against a
 // center of 0: zero differences are dropped (Wilcoxon's convention), ties
 // get midranks. It returns the p-value and the number of nonzero
@@ -70,7 +97,18 @@ func signedRankTest(d []float64) (p float64, n int) {
 		}
 	}
 	if n <= exactMaxN {
-		dist := signedRankDist(ranks2)
+		ties := false
+		seen := make(map[int]bool, n)
+		for _, r := range ranks2 {
+			ties = ties || seen[r]
+			seen[r] = true
+		}
+		var dist []float64
+		if ties {
+			dist = signedRankDist(ranks2)
+		} else {
+			dist = untiedDist(n)
+		}
 		var lo, hi float64 // P(2W+ ≤ w2), P(2W+ ≥ w2)
 		for s, q := range dist {
 			if s <= w2 {
@@ -172,11 +210,7 @@ func signedRankCI(d []float64, level float64) (lo, hi, conf float64) {
 	var c int
 	var cdf float64 // P(W+ ≤ c−1)
 	if n <= exactMaxN {
-		ranks2 := make([]int, n)
-		for i := range ranks2 {
-			ranks2[i] = 2 * (i + 1)
-		}
-		dist := signedRankDist(ranks2) // of 2W+: only even entries are nonzero
+		dist := untiedDist(n) // of 2W+: only even entries are nonzero
 		acc := 0.0
 		for k := 0; 2*k < len(dist); k++ {
 			if acc+dist[2*k] > tail {
