@@ -66,8 +66,8 @@ func simRun(r *rand.Rand, m simModel, a, b string, from int) *results.Run {
 				}
 				run.Trials = append(run.Trials, results.Trial{Scenario: sc, Variant: label, Trial: k, Position: pos, Model: "closed",
 					Throughput: level * f, SuccessPct: 100 - math.Round(10*math.Abs(0.3*r.NormFloat64()))/10,
-					Latency:    results.Latency{P99: int64(5e6 / f * math.Exp(0.1*r.NormFloat64()))},
-					Counts:     results.Counts{Status2xx: 1000}, DurationNS: 5e8})
+					Latency: results.Latency{P99: int64(5e6 / f * math.Exp(0.1*r.NormFloat64()))},
+					Counts:  results.Counts{Status2xx: 1000}, DurationNS: 5e8})
 			}
 		}
 	}
