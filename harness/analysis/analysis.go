@@ -21,7 +21,8 @@ import (
 // Confidence is the level of every confidence interval in a report.
 const Confidence = 0.95
 
-// Alpha is the significance level every Holm-adjusted p-value is held to.
+// Alpha is the familywise error rate the run's corrected p-values are held
+// to: the chance of any false better/worse verdict in a run.
 const Alpha = 0.05
 
 // MinTrials is the fewest trials per cell for which benchmath.AssumeNothing
