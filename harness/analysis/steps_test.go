@@ -170,18 +170,7 @@ func TestStepsStageFallback(t *testing.T) {
 // busy, the lock step's reason says the machine was CPU-bound and gives
 // the prediction from CPU per request beside Amdahl's.
 func TestStepsCPUBound(t *testing.T) {
-	run := stepsRun()
-	cpu := map[string][2]int64{"phase2": {1_300_000_000, 700_000_000}, "phase3": {1_200_000_000, 780_000_000}, "phase4": {1_180_000_000, 780_000_000}}
-	for i := range run.Trials {
-		tr := &run.Trials[i]
-		if tr.Scenario != "big" {
-			continue
-		}
-		c := cpu[tr.Variant]
-		s := *tr.Stages
-		s.CPUNS = c[0]
-		tr.Stages, tr.GeneratorCPUNS, tr.DurationNS = &s, c[1], 1e9
-	}
+	run := stagetest.WithCPU(stepsRun(), 0)
 	a, err := Analyze(run)
 	if err != nil {
 		t.Fatal(err)

@@ -24,18 +24,6 @@ import (
 //     GOMAXPROCS bounds the requests running on a CPU at once; X·S bounds
 //     a section's utilisation when one request holds it at a time.
 
-// pct formats a share (0..1) in percent: "41.2%", "0.022%", "0%".
-func pct(f float64) string {
-	switch p := 100 * f; {
-	case p == 0:
-		return "0%"
-	case p < 1:
-		return fmt.Sprintf("%.2g%%", p)
-	default:
-		return fmt.Sprintf("%.1f%%", p)
-	}
-}
-
 // intervalText is "[−5.2%, +8.1%]", or "" without an interval.
 func intervalText(lo, hi float64) string {
 	if math.IsNaN(lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
@@ -289,7 +277,7 @@ func cpuText(r analysis.StepRow) string {
 	}
 	s := fmt.Sprintf("prediction %s (%s → %s CPU per answered request; ", analysis.FormatDelta(r.CPUPredicted),
 		analysis.FormatNS(r.CPUOld.NSPerReq()), analysis.FormatNS(r.CPUNew.NSPerReq()))
-	busy := fmt.Sprintf("the %d CPUs %s busy under %s", r.CPUs(), pct(r.CPUOld.Busy(r.CPUs())), r.Old)
+	busy := fmt.Sprintf("the %d CPUs %s busy under %s", r.CPUs(), sharePct(r.CPUOld.Busy(r.CPUs())), r.Old)
 	if r.CPUBound {
 		return s + busy + ": CPU-bound, where it applies)"
 	}
@@ -305,7 +293,7 @@ func cpuText(r analysis.StepRow) string {
 func shareText(b *stages.Bound, variant string) string {
 	return fmt.Sprintf("%s: %s is %s of %s's request time in the server, so no %s variant can cut a request's time there by more than %s "+
 		"(Amdahl, at this load; it does not bound throughput on shared CPUs, where removing one stage's work also shortens the other stages' waits)",
-		b.Dimension, strings.Join(b.Stages, "+"), pct(b.Share), variant, b.Dimension, pct(b.Share))
+		b.Dimension, strings.Join(b.Stages, "+"), sharePct(b.Share), variant, b.Dimension, sharePct(b.Share))
 }
 
 // reasonTexts phrase a step's reasons, in the analysis's order: the null
@@ -341,14 +329,14 @@ func reasonText(r analysis.StepRow, k analysis.ReasonKind) string {
 	case analysis.ReasonSaturated:
 		return fmt.Sprintf("%.3g requests are in its stage at once on average at %s (X·S, Little's law): a section held one at a time is saturated, requests queue for it", r.Utilisation, x)
 	case analysis.ReasonSectionBusy:
-		return fmt.Sprintf("its section is busy at most %s of the time at %s (X·S, Little's law: at most, as the stage's time includes its own wait, if one request holds it at a time)", pct(r.Utilisation), x)
+		return fmt.Sprintf("its section is busy at most %s of the time at %s (X·S, Little's law: at most, as the stage's time includes its own wait, if one request holds it at a time)", sharePct(r.Utilisation), x)
 	case analysis.ReasonNoStages:
 		return "no stage costs recorded for " + r.Old + " in " + r.Cell.Scenario + " (server without -stages), so its share is unmeasured"
 	case analysis.ReasonMachine:
 		c := r.CPUOld
-		t := fmt.Sprintf("the server kept %.2f and the load generator %.2f of the %d CPUs busy (%s) in %s", c.ServerCores, c.GenCores, r.CPUs(), pct(c.Busy(r.CPUs())), r.StageScenario)
+		t := fmt.Sprintf("the server kept %.2f and the load generator %.2f of the %d CPUs busy (%s) in %s", c.ServerCores, c.GenCores, r.CPUs(), sharePct(c.Busy(r.CPUs())), r.StageScenario)
 		if !math.IsNaN(c.MachineBusy) {
-			t = fmt.Sprintf("the machine's %d CPUs were %s busy in %s (the server %.2f CPUs, the load generator %.2f, the kernel's own threads and other work the rest)", r.CPUs(), pct(c.MachineBusy), r.StageScenario, c.ServerCores, c.GenCores)
+			t = fmt.Sprintf("the machine's %d CPUs were %s busy in %s (the server %.2f CPUs, the load generator %.2f, the kernel's own threads and other work the rest)", r.CPUs(), sharePct(c.MachineBusy), r.StageScenario, c.ServerCores, c.GenCores)
 		}
 		if r.CPUBound {
 			t += ": CPU-bound, so only less CPU per answered request raises throughput, and a wait a variant removes from one stage moves to the CPUs' run queue"

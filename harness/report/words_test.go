@@ -10,8 +10,23 @@ import (
 	"testing"
 
 	"metricstream/harness/analysis"
+	"metricstream/harness/internal/stagetest"
 	"metricstream/harness/results"
 )
+
+// rendered builds run's report and its page, unescaped.
+func rendered(t *testing.T, run *results.Run) (*Report, string) {
+	t.Helper()
+	rep, err := Build(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	return rep, html.UnescapeString(b.String())
+}
 
 // wordsOf is everything the report's words say about run: the terminal
 // summary, the compare text, the step rows' cells and the stage tables'
@@ -38,22 +53,8 @@ func wordsOf(t *testing.T, run *results.Run) string {
 	return b.String()
 }
 
-// cpuBusyRun is stagetest's run with CPU figures: both CPUs busy in big.
-func cpuBusyRun(busy float64) *results.Run {
-	run := stagesRun()
-	cpu := map[string][2]int64{"phase2": {1_300_000_000, 700_000_000}, "phase3": {1_200_000_000, 780_000_000}, "phase4": {1_180_000_000, 780_000_000}}
-	for i := range run.Trials {
-		tr := &run.Trials[i]
-		if tr.Scenario != "big" {
-			continue
-		}
-		c := cpu[tr.Variant]
-		s := *tr.Stages
-		s.CPUNS = c[0]
-		tr.Stages, tr.GeneratorCPUNS, tr.DurationNS, tr.MachineBusy = &s, c[1], 1e9, busy
-	}
-	return run
-}
+// cpuBusyRun is stagetest's run with CPU figures, the machine busy.
+func cpuBusyRun(busy float64) *results.Run { return stagetest.WithCPU(stagesRun(), busy) }
 
 // "Bound" and "at most" appear only where one holds, with its assumption
 // beside it: the Amdahl share of a request's own time (not throughput),
@@ -160,18 +161,11 @@ func TestWordsNullResult(t *testing.T) {
 // The page and the compare text state the correction, its family and its
 // size.
 func TestWordsFamilyStated(t *testing.T) {
-	rep, err := Build(stagesRun())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var page, text bytes.Buffer
-	if err := rep.WriteHTML(&page); err != nil {
-		t.Fatal(err)
-	}
+	rep, p := rendered(t, stagesRun())
+	var text bytes.Buffer
 	if err := WriteText(&text, rep.Analysis); err != nil {
 		t.Fatal(err)
 	}
-	p := html.UnescapeString(page.String())
 	f := rep.Analysis.Plan
 	for _, want := range []string{"Correction over the whole family the run tests: 28 hypotheses (2 pairs × 7 cells × 2 verdict units", "weighted Holm step-down at α=0.05",
 		"the journey steps' 2 primary hypotheses"} {
@@ -215,15 +209,8 @@ func TestWordsOrderCheck(t *testing.T) {
 		return run
 	}
 	page := func(run *results.Run) string {
-		rep, err := Build(run)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if err := rep.WriteHTML(&b); err != nil {
-			t.Fatal(err)
-		}
-		return html.UnescapeString(b.String())
+		_, p := rendered(t, run)
+		return p
 	}
 	if p := page(mk("random", 0.08)); !strings.Contains(p, "Order check (position in the round as a factor; arms in random order per round): A/A, throughput: the arm that ran second measured -8.") ||
 		!strings.Contains(p, "ORDER EFFECT") {
@@ -259,19 +246,11 @@ func unreachableRun() *results.Run {
 // searches.
 func TestWordsUnreachableSLO(t *testing.T) {
 	run := unreachableRun()
-	if b := results.BenchText(run); strings.Contains(b, "capacity-req/s\n") && regexp.MustCompile(` [0-9.e+]+ capacity-req/s`).MatchString(b) {
+	if b := results.BenchText(run); regexp.MustCompile(` [0-9.e+]+ capacity-req/s`).MatchString(b) {
 		t.Errorf("bench.txt carries a capacity:\n%s", b)
 	}
 	words := wordsOf(t, run)
-	rep, err := Build(run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var page bytes.Buffer
-	if err := rep.WriteHTML(&page); err != nil {
-		t.Fatal(err)
-	}
-	p := html.UnescapeString(page.String())
+	rep, p := rendered(t, run)
 	for _, want := range []string{"capacity phase5: no capacity figure: 6 of 6 searches ended on a bound (0 of 6 converged; 6 below 1.00k/s (no rate passed)"} {
 		if !strings.Contains(words, want) {
 			t.Errorf("summary lacks %q:\n%s", want, words)
@@ -303,10 +282,7 @@ func TestWordsSeedDesigns(t *testing.T) {
 	add("seed-naive", "clients=100", "lock:naive[seed_design]", 100, &results.SeedStats{SeedDesign: true, Crashed: true, CrashReason: "concurrent map writes", Requests: 3670}, "seed-naive")
 	add("seed-spsc", "clients=32", "optimized", 32, &results.SeedStats{IDs: 1, Offered: 3000, Flushed: 3000}, "seed-spsc")
 	add("seed-spsc", "clients=32", "metrics:spsc[seed_design]", 32, &results.SeedStats{SeedDesign: true, IDs: 1, Offered: 3000, Flushed: 2990, Lost: 10, Torn: 2}, "seed-spsc")
-	rep, err := Build(run)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep, p := rendered(t, run)
 	n, s := rep.SeedDesigns[0], rep.SeedDesigns[1]
 	if !strings.Contains(n.Headline, "crashed after 3670 requests at 100 clients: concurrent map writes") || !strings.Contains(n.Headline, "did not crash") {
 		t.Errorf("naive headline %q", n.Headline)
@@ -314,11 +290,7 @@ func TestWordsSeedDesigns(t *testing.T) {
 	if !strings.Contains(s.Headline, "10 of 3000 lost (0.333%), 2 torn") || !strings.Contains(s.Headline, "0 of 3000 lost (0%)") {
 		t.Errorf("spsc headline %q", s.Headline)
 	}
-	var b bytes.Buffer
-	if err := rep.WriteHTML(&b); err != nil {
-		t.Fatal(err)
-	}
-	if p := html.UnescapeString(b.String()); !strings.Contains(p, n.Headline) || !strings.Contains(p, n.Rows[1].Text) {
+	if !strings.Contains(p, n.Headline) || !strings.Contains(p, n.Rows[1].Text) {
 		t.Error("the page lacks the seed section's words")
 	}
 }
