@@ -158,13 +158,16 @@ type Comparison struct {
 func (c *Comparison) Significant() bool { return c.Tested && c.PAdj < Alpha }
 
 // Outcome is "better", "worse" (by the unit's direction), "changed" (unit of
-// unknown direction), "~" (no significant difference), "too few trials"
-// (fewer than MinRounds paired rounds) or "no verdict" (a unit outside the
-// family: described, not tested).
+// unknown direction), "~" (no significant difference, or rounds that
+// differ too rarely to test), "too few trials" (fewer than MinRounds
+// paired rounds) or "no verdict" (a unit outside the family: described,
+// not tested).
 func (c *Comparison) Outcome() string {
 	switch {
 	case !IsVerdictUnit(c.Unit):
 		return "no verdict"
+	case !c.Tested && c.Effect.Rounds >= MinRounds:
+		return "~"
 	case !c.Tested:
 		return "too few trials"
 	case !c.Significant():
@@ -519,6 +522,10 @@ func verdictText(p Pair, cell Cell, cs []*Comparison) string {
 		return head + fmt.Sprintf("too few trials to tell (%d paired rounds; need ≥ %d for a 95%% interval)", rounds, MinRounds)
 	}
 	e := null.Effect
+	if e.Lo > 0 || e.Hi < 0 {
+		return head + fmt.Sprintf("no significant difference once corrected over the run's family; %s [%s, %s] (p=%s, %d rounds)",
+			UnitLabel(null.Unit), FormatDelta(e.Lo), FormatDelta(e.Hi), FormatP(null.PAdj), e.Rounds)
+	}
 	return head + fmt.Sprintf("no significant difference; %s: no effect larger than %s either way (p=%s, %d rounds)",
 		UnitLabel(null.Unit), FormatPct(e.RuledOut()), FormatP(null.PAdj), e.Rounds)
 }

@@ -202,7 +202,7 @@ func TestPairs(t *testing.T) {
 		if c.Cell.Scenario == "ramp" && c.Tested {
 			t.Errorf("ramp comparison tested: %+v", c)
 		}
-		if c.Tested != (IsVerdictUnit(c.Unit) && c.Effect.Rounds >= MinRounds) {
+		if c.Tested != (IsVerdictUnit(c.Unit) && c.Effect.Rounds >= MinRounds && c.Effect.Nonzero >= MinRounds) {
 			t.Errorf("%v %s: tested %v with %d rounds", c.Cell, c.Unit, c.Tested, c.Effect.Rounds)
 		}
 		if c.Tested {

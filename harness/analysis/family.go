@@ -20,9 +20,12 @@ import (
 // The weights are fixed by the run's plan, never by its numbers: each
 // journey step's primary hypothesis (its primary cell, chosen from the
 // scenarios' targets before the run, in its primary unit) shares half of
-// α; every other hypothesis shares the other half. A rejected
+// α; every other hypothesis shares the other half (equal weights when the
+// others are so few that one would outweigh a primary). A rejected
 // hypothesis's weight passes on to the rest, so a step that shows
-// strengthens the others.
+// strengthens the others. A comparison whose rounds differ in fewer than
+// MinRounds rounds can never reach α and is left out (Tarone's argument:
+// a hypothesis that cannot be rejected costs the family nothing).
 
 // VerdictUnits are the units whose paired comparisons give verdicts and
 // form the family: the lab's three headline figures (success rate,
@@ -89,6 +92,7 @@ type FamilyPlan struct {
 	PrimaryW  float64 // the weight of one primary hypothesis (of 1)
 	OtherW    float64 // the weight of one other hypothesis (of 1)
 	Excluded  int     // comparisons of verdict units with too few rounds: shown, not tested
+	Unmoved   int     // comparisons of verdict units whose rounds differ too rarely to ever reject: shown, not tested
 	Described int     // comparisons of other units: effects shown, no verdict
 }
 
@@ -126,6 +130,13 @@ func (a *Analysis) setFamily() {
 		case c.Effect.Rounds < MinRounds:
 			f.Excluded++
 			continue
+		case c.Effect.Nonzero < MinRounds:
+			// Fewer rounds differ than the exact test needs to reach α
+			// even alone (2/2ⁿ > α): it can never be rejected, so it
+			// holds no weight (success at 100% in both arms, round
+			// after round). Leaving it out changes no error rate.
+			f.Unmoved++
+			continue
 		}
 		c.Tested = true
 		c.Primary = primary[primaryKey{c.Pair, c.Cell, c.Unit}]
@@ -138,7 +149,9 @@ func (a *Analysis) setFamily() {
 	f.Size, f.Pairs, f.Cells, f.Units = len(idx), len(pairs), len(cells), len(units)
 	switch {
 	case f.Size == 0:
-	case f.Primary == 0 || f.Primary == f.Size:
+	case f.Primary == 0 || f.Primary == f.Size || (1-PrimaryShare)/float64(f.Size-f.Primary) >= PrimaryShare/float64(f.Primary):
+		// no primaries, nothing else, or so few others that the split
+		// would weigh one of them above a primary: Holm's equal weights
 		f.PrimaryW, f.OtherW = 1/float64(f.Size), 1/float64(f.Size)
 	default:
 		f.PrimaryW = PrimaryShare / float64(f.Primary)

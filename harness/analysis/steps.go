@@ -13,14 +13,18 @@ const ThroughputUnit = "req/s"
 
 // MinTimed is the fewest timed (stage-sampled) requests a stage-cost
 // prediction is stated from. A prediction rests on the mean cost per
-// request of a stage, whose relative standard error is CV/√n. Request
-// stage costs are right-skewed: in the lab's trials the per-request cost
-// of one stage has a coefficient of variation of about 1 to 1.5 (a queue,
-// a lock or an fsync wait is zero for most requests and long for a few),
-// so 200 timed requests hold that error near 10%, the size of the
-// effects the journey's later steps are about; the 2 to 5 timed requests
-// a large-batch cell gave at 1/64 leave it at 50-100%, a number with no
-// meaning. Below the floor the prediction is not a figure.
+// request of a stage, whose relative standard error is CV/√n, CV the
+// per-request coefficient of variation of that cost. Measured (a loaded
+// 2-core machine; baseline, phase2, phase3 on large-batch, throughput and
+// fsync, 8 trials each, once at -stages 1/64 and once timing every
+// request: the extra spread of the 1/64 trials' means is the sampling's,
+// CV²/n), the stages the journey's predictions use have per-request CVs of
+// about 1.2 to 2.5 (fsync's write 1.2, the parse stage 1.4 to 2.4; a
+// stage that waits, a queue, a lock, an fsync, is short for most requests
+// and long for a few). 200 timed requests hold the error near 10-18%,
+// the size of the effects the journey's later steps are about; the 1 to 6
+// a large-batch or fsync cell gave at 1/64 leave it at 50-200%, a number
+// with no meaning. Below the floor the prediction is not a figure.
 const MinTimed = 200
 
 // BusyCPUs is the share of the machine's CPUs at or above which a

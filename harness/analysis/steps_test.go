@@ -88,7 +88,7 @@ func TestPrimaryCellFromTargets(t *testing.T) {
 			sec = c
 		}
 	}
-	if sec == nil || sec.Primary || sec.Effect.Estimate < 40 || sec.Weight >= lock.Effect.Weight {
+	if sec == nil || sec.Primary || sec.Effect.Estimate < 40 || sec.Weight > lock.Effect.Weight {
 		t.Errorf("secondary clients=32 %+v", sec)
 	}
 }

@@ -63,6 +63,10 @@ func methodText(a *analysis.Analysis) string {
 	if f.Excluded > 0 {
 		fmt.Fprintf(&b, "%d comparisons with fewer than %d rounds are shown, not tested. ", f.Excluded, analysis.MinRounds)
 	}
+	if f.Unmoved > 0 {
+		fmt.Fprintf(&b, "%d comparisons whose rounds differ in fewer than %d rounds (success at 100%% in both arms, round after round) could never reach significance and hold no share of α. ",
+			f.Unmoved, analysis.MinRounds)
+	}
 	if r, ok := a.Resolution(); ok && !r.Reachable() {
 		fmt.Fprintf(&b, "A comparison with %d rounds can give p no smaller than %s, above the %s the family's heaviest hypothesis must reach first: "+
 			"comparisons with %d rounds cannot be significant in this run; %d rounds can. ", r.Rounds, g2(r.MinP), g2(r.Threshold), r.Rounds, r.Needed)
