@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -106,5 +108,34 @@ func TestScaling(t *testing.T) {
 	}
 	if txt := c.Text(); !strings.HasPrefix(txt, "1 cpu 1.25k/s → 2 cpu 2.25k/s: ×1.80 (p=") {
 		t.Errorf("text %q", txt)
+	}
+}
+
+// bench.txt written before BenchLine left censored values out holds a
+// search that never passed as "0 capacity-req/s": the analysis takes the
+// sample from the trials instead, so the 0 is in no median.
+func TestOldBenchTextCensored(t *testing.T) {
+	var ta, tb []results.Trial
+	for _, r := range []float64{1000, 1100, 1200, 1300, 1400, 1500, 1600} {
+		ta, tb = append(ta, capTrial("a", "", 0, r, true)), append(tb, capTrial("b", "", 0, 2*r, true))
+	}
+	ta[0].Capacity.RPS, ta[0].Capacity.BelowMin = 0, true
+	run := capRun(ta, tb)
+	run.Dir = t.TempDir()
+	// the failed search's line as BenchLine wrote it before: with a 0
+	old := strings.Replace(results.BenchText(run), "0 lost-metrics\n", "0 lost-metrics 0 capacity-req/s\n", 1)
+	if err := os.WriteFile(filepath.Join(run.Dir, results.BenchFile), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(old, " 0 capacity-req/s") {
+		t.Fatal("the old bench text has no fake 0")
+	}
+	a, err := Analyze(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.Sample(Cell{Scenario: "cap"}, "a", CapacityUnit)
+	if s == nil || s.Summary.N != 6 || slices.Contains(s.Values, 0) {
+		t.Errorf("capacity sample %+v: the old 0 is in it", s)
 	}
 }

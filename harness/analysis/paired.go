@@ -75,6 +75,17 @@ func (e Effect) RuledOut() float64 {
 	return math.Max(math.Abs(e.Lo), math.Abs(e.Hi))
 }
 
+// NoisePerMinute is the variance of the effect's log ratio times the
+// machine minutes it took: Spread² per round × minutes per round. The
+// variance of an effect from n rounds is Spread²/n and those rounds take
+// n × RoundSeconds, so the product does not depend on n: the lower, the
+// less machine time a given precision costs. It compares ways of running
+// a comparison (sequential rounds against duet, trial lengths) on one
+// machine. NaN without two rounds.
+func (e Effect) NoisePerMinute() float64 {
+	return e.Spread * e.Spread * e.RoundSeconds / 60
+}
+
 // pctOf turns a log ratio into a percent change.
 func pctOf(x float64) float64 { return math.Expm1(x) * 100 }
 

@@ -136,6 +136,9 @@ func TestPairedEffect(t *testing.T) {
 	if math.Abs(e.Estimate-20.5) > 1 || e.P != 2.0/128 || !e.HasInterval() || e.Lo > 20 || e.Hi < 21 || e.RoundSeconds != 1 {
 		t.Errorf("effect %+v: want ≈ +20%% with p 1/64 and an interval around it", e)
 	}
+	if want := e.Spread * e.Spread * 1 / 60; math.Abs(e.NoisePerMinute()-want) > 1e-15 {
+		t.Errorf("noise per minute %v, want spread² × 1 s / 60", e.NoisePerMinute())
+	}
 	p99 := pairedEffect(a, b, "p99-ns", false)
 	if p99.Censored != 1 {
 		t.Errorf("p99 of a round with 3%% timed out: censored %d, want 1", p99.Censored)

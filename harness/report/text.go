@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -106,6 +107,29 @@ func compareTables(a *analysis.Analysis) []CompareTable {
 	return out
 }
 
+// pairComparisons are p's comparisons of unit, in cell order.
+func pairComparisons(a *analysis.Analysis, p analysis.Pair, unit string) []*analysis.Comparison {
+	var out []*analysis.Comparison
+	for i := range a.Comparisons {
+		if c := &a.Comparisons[i]; c.Pair == p && c.Unit == unit {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// noiseText is what a paired effect's rounds cost in noise per machine
+// time: "per-round spread 0.120 (log ratio), 1.20s of trials a round
+// (duet): variance × machine minutes 2.9e-04".
+func noiseText(e analysis.Effect) string {
+	how := "sequential"
+	if e.Duet {
+		how = "duet"
+	}
+	return fmt.Sprintf("per-round spread %.3f (log ratio), %s of trials a round (%s): variance × machine minutes %.2g",
+		e.Spread, analysis.FormatNS(e.RoundSeconds*1e9), how, e.NoisePerMinute())
+}
+
 // summaryText is a median as benchstat states it, or "censored" when every
 // value of the arm was.
 func summaryText(unit string, s analysis.Summary) string {
@@ -195,6 +219,11 @@ func WriteText(w io.Writer, a *analysis.Analysis) error {
 		for _, r := range t.Rows {
 			if r.Null != "" && (r.Primary || r.Unit == analysis.ThroughputUnit || r.Unit == analysis.CapacityUnit) {
 				fmt.Fprintf(ew, "  %s %s: %s\n", r.Cell, analysis.UnitLabel(r.Unit), r.Null)
+			}
+		}
+		for _, c := range pairComparisons(a, t.Pair, analysis.ThroughputUnit) {
+			if e := c.Effect; e.Rounds >= 2 && !math.IsNaN(e.NoisePerMinute()) {
+				fmt.Fprintf(ew, "  %s throughput noise: %s\n", c.Cell, noiseText(e))
 			}
 		}
 	}
