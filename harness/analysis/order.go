@@ -30,8 +30,9 @@ type OrderCheck struct {
 	// Strata are the (pair, cell) groups with rounds in both orders;
 	// Rounds the rounds in them.
 	Strata, Rounds int
-	// Second is how much running second changes the unit, in percent
-	// (positive: the arm that ran second measured higher), pooled over
+	// Second is how much running later in the round (second of the
+	// pair's two arms) changes the unit, in percent (positive: the arm
+	// that ran later measured higher), pooled over
 	// the strata: half the weighted mean difference of the log ratios
 	// between the rounds where A ran first and those where B did.
 	Second float64

@@ -95,9 +95,9 @@ func unitList(units []string) string {
 }
 
 // orderText states the order checks: "Order check (position in the round
-// as a factor, arms in random order): A/A pairs, throughput: the arm that
-// ran second measured +1.2% (p=0.41, 6 pairs of cells, 36 rounds): no
-// order effect; …".
+// as a factor; arms in random order per round): A/A, throughput: of a
+// pair, the arm that ran later in the round measured +1.2% (p=0.41; 6
+// pair-cells, 36 rounds): no order effect found; …".
 func orderText(a *analysis.Analysis) string {
 	if len(a.Order) == 0 {
 		return ""
@@ -112,9 +112,9 @@ func orderText(a *analysis.Analysis) string {
 		case !o.Tested():
 			p += "no pair ran in both orders"
 		default:
-			p += fmt.Sprintf("the arm that ran second measured %s (p=%s; %d pair-cells, %d rounds): ", analysis.FormatDelta(o.Second), analysis.FormatP(o.P), o.Strata, o.Rounds)
+			p += fmt.Sprintf("of a pair, the arm that ran later in the round measured %s (p=%s; %d pair-cells, %d rounds): ", analysis.FormatDelta(o.Second), analysis.FormatP(o.P), o.Strata, o.Rounds)
 			if o.Significant() {
-				p += "an ORDER EFFECT: running second changes what is measured, and the random order spreads it into every paired effect's noise"
+				p += "an ORDER EFFECT: running later changes what is measured, and the random order spreads it into every paired effect's noise"
 			} else {
 				p += "no order effect found"
 			}

@@ -223,11 +223,11 @@ func TestWordsOrderCheck(t *testing.T) {
 		_, p := rendered(t, run)
 		return p
 	}
-	if p := page(mk("random", 0.08)); !strings.Contains(p, "Order check (position in the round as a factor; arms in random order per round): A/A, throughput: the arm that ran second measured -8.") ||
+	if p := page(mk("random", 0.08)); !strings.Contains(p, "Order check (position in the round as a factor; arms in random order per round): A/A, throughput: of a pair, the arm that ran later in the round measured -8.") ||
 		!strings.Contains(p, "ORDER EFFECT") {
 		t.Errorf("order effect not shown:\n%s", p[strings.Index(p, "Order check"):][:400])
 	}
-	if p := page(mk("random", 0)); !strings.Contains(p, "A/A, throughput: the arm that ran second measured") || strings.Contains(p, "ORDER EFFECT") {
+	if p := page(mk("random", 0)); !strings.Contains(p, "A/A, throughput: of a pair, the arm that ran later in the round measured") || strings.Contains(p, "ORDER EFFECT") {
 		t.Errorf("no order effect, yet:\n%s", p[strings.Index(p, "Order check"):][:400])
 	}
 	if p := page(mk("", 0)); !strings.Contains(p, "Order check: not possible: this run's arms ran in the same order in every round") {
