@@ -159,15 +159,18 @@ func (c *Comparison) Significant() bool { return c.Tested && c.PAdj < Alpha }
 
 // Outcome is "better", "worse" (by the unit's direction), "changed" (unit of
 // unknown direction), "~" (no significant difference, or rounds that
-// differ too rarely to test), "too few trials" (fewer than MinRounds
-// paired rounds) or "no verdict" (a unit outside the family: described,
-// not tested).
+// differ too rarely to test), "censored" (too few rounds left once the
+// rounds with a censored value are left out), "too few trials" (fewer
+// than MinRounds paired rounds) or "no verdict" (a unit outside the
+// family: described, not tested).
 func (c *Comparison) Outcome() string {
 	switch {
 	case !IsVerdictUnit(c.Unit):
 		return "no verdict"
 	case !c.Tested && c.Effect.Rounds >= MinRounds:
 		return "~"
+	case !c.Tested && c.Effect.Censored > 0 && c.Effect.Rounds+c.Effect.Censored >= MinRounds:
+		return "censored"
 	case !c.Tested:
 		return "too few trials"
 	case !c.Significant():

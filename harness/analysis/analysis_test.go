@@ -146,6 +146,7 @@ func TestDirection(t *testing.T) {
 		{&Comparison{Unit: "req/s", Effect: Effect{Estimate: 50}, Tested: true, PAdj: 0.2, Better: +1}, "~"},
 		{&Comparison{Unit: "req/s", Effect: Effect{Estimate: 50}, PAdj: math.NaN()}, "too few trials"},
 		{&Comparison{Unit: CapacityUnit, Effect: Effect{Estimate: 5}, Tested: true, PAdj: 0.001}, "changed"},
+		{&Comparison{Unit: CapacityUnit, Effect: Effect{Rounds: 2, Censored: 6}, PAdj: math.NaN()}, "censored"},
 	} {
 		if got := tc.c.Outcome(); got != tc.want {
 			t.Errorf("%s %+v: outcome %q, want %q", tc.c.Unit, tc.c.Delta, got, tc.want)
