@@ -81,6 +81,16 @@ func Holm(ps []float64) []float64 {
 	return WeightedHolm(ps, ws)
 }
 
+// RoundsFor is the fewest rounds whose exact signed-rank test can reach
+// threshold: the smallest n with 2/2ⁿ ≤ threshold.
+func RoundsFor(threshold float64) int {
+	n := 1
+	for minSignedRankP(n) > threshold && n < 64 {
+		n++
+	}
+	return n
+}
+
 // FamilyPlan says what the run's family is: its size, how many of its
 // hypotheses are primary, and the threshold each kind faces first.
 type FamilyPlan struct {
@@ -185,6 +195,7 @@ func (a *Analysis) setFamily() {
 		case f.Size > 0:
 			thr = f.FirstThreshold(false)
 		}
+		e.Threshold = thr
 		if e.Spread > 0 {
 			e.MDE = pctOf(minDetectable(e.Spread, e.Rounds, thr, Power))
 		}
@@ -219,8 +230,12 @@ type PrimaryChoice struct {
 // run's plan before any number is seen: the first cell (in report order)
 // of the first scenario of the run (Meta.Scenarios order) whose targets
 // name the step's dimension; when none does, the first cell of the run's
-// first scenario in which both arms have trials with a throughput. False
-// when the pair has no such cell.
+// first load scenario that targets no dimension (a per-trial kind such as
+// a capacity search, the noisiest figure and often censored, or a
+// scenario built for another dimension, would judge the step by what it
+// was not built for), else of its first scenario; always one in which
+// both arms have trials with a throughput. False when the pair has no
+// such cell.
 func (a *Analysis) PrimaryCell(p Pair) (PrimaryChoice, bool) {
 	dim := a.stepDimension(p)
 	has := func(c Cell) bool {
@@ -231,6 +246,11 @@ func (a *Analysis) PrimaryCell(p Pair) (PrimaryChoice, bool) {
 			if a.Run.Meta.Targets[c.Scenario] == dim && has(c) {
 				return PrimaryChoice{Cell: c, Targeted: true}, true
 			}
+		}
+	}
+	for _, c := range a.ix.cells {
+		if a.Run.Meta.Targets[c.Scenario] == "" && has(c) && a.ix.byCell[c][p.Old][0].Kind == "" {
+			return PrimaryChoice{Cell: c}, true
 		}
 	}
 	for _, c := range a.ix.cells {

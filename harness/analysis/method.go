@@ -29,8 +29,5 @@ func (a *Analysis) Resolution() (Resolution, bool) {
 		}
 	}
 	thr := Alpha * math.Max(a.Plan.PrimaryW, a.Plan.OtherW)
-	r := Resolution{Rounds: n, MinP: minSignedRankP(n), Threshold: thr}
-	for r.Needed = 1; minSignedRankP(r.Needed) > thr; r.Needed++ {
-	}
-	return r, true
+	return Resolution{Rounds: n, MinP: minSignedRankP(n), Threshold: thr, Needed: RoundsFor(thr)}, true
 }

@@ -54,6 +54,9 @@ type Effect struct {
 	// (family.go fills it); +Inf when the rounds cannot reach the
 	// threshold at all, NaN before the family is set.
 	MDE float64
+	// Threshold is the p the comparison must reach first in its family
+	// (α times its weight; α outside the family), the one MDE is at.
+	Threshold float64
 	// RoundSeconds is the median machine time of one round: the arms'
 	// trial durations summed (sequential) or the longer one (duet).
 	RoundSeconds float64

@@ -54,8 +54,11 @@ type StepRow struct {
 	// cell: secondary, and said so; in the same family.
 	Secondary []*Comparison
 	// Capacity is the capacity at SLO (capacity-req/s) in the run's first
-	// capacity cell; nil when the run did not search one.
-	Capacity *Comparison
+	// capacity cell; nil when the run did not search one. CapacityOld and
+	// CapacityNew are the two arms' rows there (their medians, or how
+	// their searches were censored).
+	Capacity                 *Comparison
+	CapacityOld, CapacityNew *CapacityRow
 	// Share is the dimension's Amdahl share of the old variant's request
 	// wall time in StageScenario (nil without stage costs): with its
 	// stages at zero cost a request would spend (1 − Share) of its time
@@ -217,6 +220,17 @@ func (a *Analysis) steps() {
 			c := &a.Comparisons[i]
 			if c.Pair == p && c.Unit == CapacityUnit && (r.Capacity == nil || c.Cell == r.Cell) {
 				r.Capacity = c
+			}
+		}
+		if r.Capacity != nil {
+			for _, row := range a.CapacityRows() {
+				switch {
+				case row.Cell != r.Capacity.Cell:
+				case row.Variant == p.Old:
+					r.CapacityOld = &row
+				case row.Variant == p.New:
+					r.CapacityNew = &row
+				}
 			}
 		}
 		a.explain(&r)

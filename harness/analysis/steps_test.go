@@ -15,6 +15,33 @@ var (
 )
 
 func TestStepsRows(t *testing.T) {
+	// big targets the parser here: the parser step is judged there
+	run := stepsRun()
+	run.Meta.Targets = map[string]string{"big": "parser"}
+	pa, err := Analyze(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := pa.Steps[0]
+	if !parser.Significant() || len(parser.Reasons) != 0 || math.Abs(parser.Effect.Effect.Estimate-100) > 5 || !parser.Effect.Primary || !parser.Targeted || parser.Cell.Scenario != "big" {
+		t.Errorf("parser step: significant %v, effect %v, reasons %v, cell %v; want significant ≈ +100%% in big with no reason", parser.Significant(), parser.Effect.Effect.Estimate, parser.Reasons, parser.Cell)
+	}
+	if lo, hi := parser.EffectLo(), parser.EffectHi(); math.IsNaN(lo) || lo > parser.Effect.Effect.Estimate || hi < parser.Effect.Effect.Estimate {
+		t.Errorf("parser effect interval [%v, %v] does not hold its estimate %v", lo, hi, parser.Effect.Effect.Estimate)
+	}
+	// Amdahl from phase2's costs: request 100 µs, parse 50 → 10 µs: 60 µs, +66.7%.
+	if parser.Prediction == nil || math.Abs(parser.Predicted-100*(100.0/60-1)) > 0.01 {
+		t.Fatalf("parser prediction %v (%v), want +66.7%%", parser.Predicted, parser.Prediction)
+	}
+	if parser.Agreement != Disagrees || parser.Timed != 1000 {
+		t.Errorf("measured ≈ +100%% against predicted +66.7%% from 1000 timed requests: agreement %v, timed %d", parser.Agreement, parser.Timed)
+	}
+	// no scenario targets the lock then: its primary cell is the run's
+	// first untargeted load scenario's first cell, not big (the parser's)
+	if lock := pa.Steps[1]; lock.Targeted || lock.Cell != (Cell{"sweep", "clients=1"}) {
+		t.Errorf("untargeted lock step judged in %v (targeted %v), want sweep clients=1", lock.Cell, lock.Targeted)
+	}
+
 	a, err := Analyze(stepsRun())
 	if err != nil {
 		t.Fatal(err)
@@ -26,22 +53,10 @@ func TestStepsRows(t *testing.T) {
 	if parser.Dimension != "parser" || lock.Dimension != "lock" {
 		t.Fatalf("dimensions %q %q, want parser lock", parser.Dimension, lock.Dimension)
 	}
-	if !parser.Significant() || len(parser.Reasons) != 0 || math.Abs(parser.Effect.Effect.Estimate-100) > 5 || !parser.Effect.Primary {
-		t.Errorf("parser step: significant %v, effect %v, reasons %v; want significant ≈ +100%% with no reason", parser.Significant(), parser.Effect.Effect.Estimate, parser.Reasons)
-	}
-	if lo, hi := parser.EffectLo(), parser.EffectHi(); math.IsNaN(lo) || lo > parser.Effect.Effect.Estimate || hi < parser.Effect.Effect.Estimate {
-		t.Errorf("parser effect interval [%v, %v] does not hold its estimate %v", lo, hi, parser.Effect.Effect.Estimate)
-	}
-	// no scenario targets the parser: the primary cell is the run's first scenario
-	if parser.Targeted || parser.Cell.Scenario != "big" {
-		t.Errorf("parser cell %v targeted %v", parser.Cell, parser.Targeted)
-	}
-	// Amdahl from phase2's costs: request 100 µs, parse 50 → 10 µs: 60 µs, +66.7%.
-	if parser.Prediction == nil || math.Abs(parser.Predicted-100*(100.0/60-1)) > 0.01 {
-		t.Fatalf("parser prediction %v (%v), want +66.7%%", parser.Predicted, parser.Prediction)
-	}
-	if parser.Agreement != Disagrees || parser.Timed != 1000 {
-		t.Errorf("measured ≈ +100%% against predicted +66.7%% from 1000 timed requests: agreement %v, timed %d", parser.Agreement, parser.Timed)
+	// big targets the lock: the parser is judged in the first untargeted
+	// load scenario, never in big, where it shows best
+	if parser.Targeted || parser.Cell != (Cell{"sweep", "clients=1"}) || parser.Significant() {
+		t.Errorf("parser cell %v targeted %v significant %v", parser.Cell, parser.Targeted, parser.Significant())
 	}
 	if lock.Significant() || !lock.Targeted || lock.Cell.Scenario != "big" {
 		t.Errorf("lock step: significant %v targeted %v cell %v; want not significant, in the targeted scenario big", lock.Significant(), lock.Targeted, lock.Cell)

@@ -48,13 +48,13 @@ func methodText(a *analysis.Analysis) string {
 	switch {
 	case f.Size == 0:
 		b.WriteString("The run tests no hypothesis (no pair has enough rounds in a verdict unit). ")
-	case f.Primary == 0 || f.Primary == f.Size:
+	case f.PrimaryW == f.OtherW:
 		fmt.Fprintf(&b, "Correction over the whole family the run tests: %d hypotheses (%d pairs × %d cells × %d verdict units, where the rounds allow a test), "+
-			"Holm's step-down at α=%.2f: the chance of any false better/worse in the run is at most %.0f%%. ",
+			"Holm's step-down at α=%.2f, every hypothesis weighing the same: the chance of any false better/worse in the run is at most %.0f%%. ",
 			f.Size, f.Pairs, f.Cells, f.Units, analysis.Alpha, analysis.Alpha*100)
 	default:
 		fmt.Fprintf(&b, "Correction over the whole family the run tests: %d hypotheses (%d pairs × %d cells × %d verdict units, where the rounds allow a test), "+
-			"weighted Holm step-down at α=%.2f: the journey steps' %d primary hypotheses (each step's primary cell, chosen from the scenarios' targets before the run) "+
+			"weighted Holm step-down at α=%.2f: the journey steps' primary hypotheses, %d (each step's primary cell, chosen from the scenarios' targets before the run), "+
 			"share %.0f%% of α (each first faces p < %s), the other %d share the rest (each first faces p < %s), and a rejected hypothesis passes its share on; "+
 			"the chance of any false better/worse in the run is at most %.0f%%. ",
 			f.Size, f.Pairs, f.Cells, f.Units, analysis.Alpha, f.Primary, analysis.PrimaryShare*100, analysis.FormatP(f.FirstThreshold(true)),
@@ -154,8 +154,8 @@ func mdeText(e analysis.Effect) string {
 	case math.IsNaN(e.MDE):
 		return "no spread between rounds to size the smallest detectable effect from"
 	case math.IsInf(e.MDE, 1):
-		return fmt.Sprintf("this run could not detect an effect of any size: %d rounds give p ≥ %s, above the threshold its place in the family sets",
-			e.Rounds, g2(2*math.Pow(2, -float64(e.Rounds))))
+		return fmt.Sprintf("this run could not detect an effect of any size: %d rounds give p ≥ %s, above the %s its place in the family sets (%d rounds can reach it)",
+			e.Rounds, g2(2*math.Pow(2, -float64(e.Rounds))), g2(e.Threshold), analysis.RoundsFor(e.Threshold))
 	}
 	return fmt.Sprintf("the smallest effect this run could detect at %.0f%% power: ±%s", analysis.Power*100, analysis.FormatPct(e.MDE))
 }
@@ -167,8 +167,14 @@ func effectText(c *analysis.Comparison) string {
 		return "-"
 	}
 	e := c.Effect
-	if e.Rounds == 0 {
+	switch o := c.Outcome(); {
+	case e.Rounds == 0 && e.Censored > 0:
+		return fmt.Sprintf("no figure: every round has a censored value (%d)", e.Censored)
+	case e.Rounds == 0:
 		return "no paired rounds"
+	case e.Rounds < analysis.MinRounds:
+		// a figure from fewer rounds than an interval needs is none
+		return fmt.Sprintf("no figure: %d paired rounds (%s)", e.Rounds, o)
 	}
 	s := analysis.FormatDelta(e.Estimate)
 	if iv := intervalText(e.Lo, e.Hi); iv != "" {
@@ -181,8 +187,8 @@ func effectText(c *analysis.Comparison) string {
 }
 
 // stepCellText names a step's primary cell: "large-batch (primary:
-// targets parser)" or "seed-50x10 (primary: no scenario targets lock;
-// the run's first)".
+// targets parser)" or "seed-100x10 (primary: no scenario of the run
+// targets lock; its first untargeted load scenario)".
 func stepCellText(r analysis.StepRow) string {
 	if r.Effect == nil {
 		return "-"
@@ -190,7 +196,7 @@ func stepCellText(r analysis.StepRow) string {
 	if r.Targeted {
 		return r.Cell.String() + " (primary: targets " + r.Dimension + ")"
 	}
-	return r.Cell.String() + " (primary: no scenario of the run targets " + r.Dimension + "; its first)"
+	return r.Cell.String() + " (primary: no scenario of the run targets " + r.Dimension + "; its first untargeted load scenario)"
 }
 
 // secondaryText lists a step's secondary cells where the effect is
@@ -216,7 +222,7 @@ func capacityStepText(r analysis.StepRow) string {
 	if c == nil {
 		return "not measured"
 	}
-	s := fmt.Sprintf("%s → %s: %s", medianOrCensored(c.Old), medianOrCensored(c.New), effectText(c))
+	s := fmt.Sprintf("%s → %s: %s", capacityMedian(r.CapacityOld), capacityMedian(r.CapacityNew), effectText(c))
 	if n := c.Effect.Censored; n > 0 {
 		s += fmt.Sprintf("; %d rounds left out (a censored search: a bound, not a capacity)", n)
 	}
@@ -226,11 +232,14 @@ func capacityStepText(r analysis.StepRow) string {
 	return s
 }
 
-func medianOrCensored(s analysis.Summary) string {
-	if s.N == 0 {
+// capacityMedian is an arm's capacity as its row states it: the median
+// of the converged searches, or "censored" when half or more ended on a
+// bound.
+func capacityMedian(r *analysis.CapacityRow) string {
+	if r == nil || !r.HasMedian() {
 		return "censored"
 	}
-	return analysis.FormatValue(analysis.CapacityUnit, s.Center)
+	return r.Median()
 }
 
 // predictedText is Amdahl's prediction beside the measured effect.

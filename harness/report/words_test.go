@@ -170,7 +170,7 @@ func TestWordsFamilyStated(t *testing.T) {
 		{stagesRun(), 2, []string{"Correction over the whole family the run tests: 2 hypotheses (2 pairs × 1 cells × 1 verdict units", "Holm's step-down at α=0.05",
 			"26 comparisons whose rounds differ in fewer than 6 rounds"}},
 		// the fixture: one journey step's primary beside the A/A pair's and the secondary cells
-		{fixture(t), 0, []string{"Correction over the whole family the run tests: ", "weighted Holm step-down at α=0.05", "the journey steps' 1 primary hypotheses"}},
+		{fixture(t), 0, []string{"Correction over the whole family the run tests: ", "weighted Holm step-down at α=0.05", "the journey steps' primary hypotheses, 1 (each step's primary cell"}},
 	} {
 		rep, p := rendered(t, tc.run)
 		var text bytes.Buffer
