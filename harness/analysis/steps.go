@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"metricstream/internal/stages"
+	"metricstream/variants"
 )
 
 // ThroughputUnit is the unit "What each step buys" states a step's effect
@@ -252,9 +253,9 @@ func (a *Analysis) comparison(p Pair, cell Cell, unit string) *Comparison {
 func (a *Analysis) stepDimension(p Pair) string {
 	so, sn := variantSet(a.Run, p.Old), variantSet(a.Run, p.New)
 	var dims []string
-	for _, d := range stages.Dimensions {
-		if so[d] != sn[d] {
-			dims = append(dims, d)
+	for _, d := range variants.Dimensions {
+		if so[d.Name] != sn[d.Name] {
+			dims = append(dims, d.Name)
 		}
 	}
 	if len(dims) == 0 {
