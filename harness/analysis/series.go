@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -21,6 +22,7 @@ type Series struct {
 	Spectra  []Spectrum      // per cell and variant whose trials carry HDR histograms
 	Capacity []CapacityCurve // per capacity cell and variant
 	Journey  []StepEffect    // per journey step, in a.Steps order
+	USL      []USLMeans      // per USL fit, in a.USL order
 	// Clients is the median number of closed-loop clients of each cell's
 	// trials (all variants together); open-loop cells are absent.
 	Clients map[Cell]int
@@ -132,6 +134,43 @@ type StepEffect struct {
 	Cores int // the machine's CPUs
 }
 
+// USLMeans is one USL fit's measured throughput as its chart draws it:
+// per client count, X the count and Y the mean 2xx/s over the trials
+// there (the mean, as the fit's least squares weigh every trial alike),
+// sorted by X.
+type USLMeans struct {
+	Scenario, Variant string
+	Points            []XY
+}
+
+// uslMeans averages each USL fit's points per client count.
+func (a *Analysis) uslMeans() []USLMeans {
+	var out []USLMeans
+	for _, f := range a.USL {
+		sum, n := map[float64]float64{}, map[float64]int{}
+		var xs []float64
+		for _, p := range f.Points {
+			if n[p.N] == 0 {
+				xs = append(xs, p.N)
+			}
+			sum[p.N] += p.X
+			n[p.N]++
+		}
+		slices.Sort(xs)
+		m := USLMeans{Scenario: f.Scenario, Variant: f.Variant}
+		for _, x := range xs {
+			m.Points = append(m.Points, XY{x, sum[x] / float64(n[x])})
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// USLMeansOf is the means of variant's fit in scenario, or nil.
+func (s *Series) USLMeansOf(scenario, variant string) *USLMeans {
+	return first(s.USL, func(m *USLMeans) bool { return m.Scenario == scenario && m.Variant == variant })
+}
+
 // series fills a.Series from the trials and the analysis's own figures.
 func (a *Analysis) series() Series {
 	s := Series{Clients: map[Cell]int{}}
@@ -152,6 +191,7 @@ func (a *Analysis) series() Series {
 	s.Spectra = a.spectra()
 	s.Capacity = a.capacityCurves()
 	s.Journey = a.stepEffects()
+	s.USL = a.uslMeans()
 	return s
 }
 

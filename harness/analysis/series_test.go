@@ -188,3 +188,40 @@ func TestSeriesStepEffects(t *testing.T) {
 		t.Errorf("lock step %+v, want not significant, ruling out 3.0%% either way ([-2.0%%, +3.0%%]), a finite MDE", l)
 	}
 }
+
+// Each USL fit's chart points are the mean throughput per client count,
+// one per level, sorted by clients.
+func TestSeriesUSLMeans(t *testing.T) {
+	a, err := Analyze(stagetest.Run())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.USL) == 0 || len(a.Series.USL) != len(a.USL) {
+		t.Fatalf("%d mean series for %d fits", len(a.Series.USL), len(a.USL))
+	}
+	for _, f := range a.USL {
+		m := a.Series.USLMeansOf(f.Scenario, f.Variant)
+		if m == nil {
+			t.Fatalf("no means for %s %s", f.Scenario, f.Variant)
+		}
+		levels := map[float64][]float64{}
+		for _, p := range f.Points {
+			levels[p.N] = append(levels[p.N], p.X)
+		}
+		if len(m.Points) != len(levels) {
+			t.Errorf("%s: %d points for %d levels", f.Variant, len(m.Points), len(levels))
+		}
+		for i, p := range m.Points {
+			if i > 0 && p.X <= m.Points[i-1].X {
+				t.Errorf("%s: levels out of order: %v", f.Variant, m.Points)
+			}
+			var sum float64
+			for _, x := range levels[p.X] {
+				sum += x
+			}
+			if want := sum / float64(len(levels[p.X])); math.Abs(p.Y-want) > 1e-9*want {
+				t.Errorf("%s at %v clients: %v, want the mean %v", f.Variant, p.X, p.Y, want)
+			}
+		}
+	}
+}

@@ -162,7 +162,15 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 			part := fits[p*uslPerPanel : min(len(fits), (p+1)*uslPerPanel)]
 			panel := Chart{Title: part[0].Variant + " … " + part[len(part)-1].Variant, XLabel: "concurrent clients", YLabel: "2xx requests/s"}
 			for _, f := range part {
-				pts := meanPoints(f.Points)
+				var pts []Point
+				if m := a.Series.USLMeansOf(f.Scenario, f.Variant); m != nil {
+					for _, p := range m.Points {
+						pts = append(pts, Point{p.X, p.Y})
+					}
+				}
+				if len(pts) == 0 {
+					continue
+				}
 				// a sweep over decades (1 … 1000 clients) on a log axis,
 				// so that its rising start is not squeezed into a corner
 				if lo, hi := pts[0].X, pts[len(pts)-1].X; lo > 0 && hi/lo >= 10 {
@@ -200,21 +208,6 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-// meanPoints averages the points at each N, sorted by N.
-func meanPoints(pts []usl.Point) []Point {
-	sum, n := map[float64]float64{}, map[float64]int{}
-	for _, p := range pts {
-		sum[p.N] += p.X
-		n[p.N]++
-	}
-	var out []Point
-	for x, s := range sum {
-		out = append(out, Point{X: x, Y: s / float64(n[x])})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].X < out[j].X })
-	return out
 }
 
 // claimMechanisms gives each seed claim not met the measured mechanism:
