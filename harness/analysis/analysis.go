@@ -186,12 +186,26 @@ func (c *Comparison) Outcome() string {
 	return "worse"
 }
 
-// Verdict is the one-line conclusion for one Pair in one Cell.
+// Verdict is the conclusion for one Pair in one Cell, as values (the
+// report phrases it): the comparisons that are significant, or, with
+// none, the one that says what the cell rules out.
 type Verdict struct {
 	Pair
 	Cell Cell
-	Text string
+	// Significant are the cell's significant comparisons, in unit order.
+	Significant []*Comparison
+	// Null is, when none is significant, the tested comparison that says
+	// what the cell rules out: throughput or capacity at SLO where one was
+	// tested, else the first tested; nil when none was tested.
+	Null *Comparison
+	// Rounds is the most paired rounds any comparison of the cell rests
+	// on.
+	Rounds int
 }
+
+// TooFew reports whether no comparison of the cell could be tested (too
+// few paired rounds, or too few once censored rounds are left out).
+func (v Verdict) TooFew() bool { return len(v.Significant) == 0 && v.Null == nil }
 
 // Analysis is everything a report and `lab compare` print about a run's
 // numbers.
@@ -466,7 +480,7 @@ func (a *Analysis) verdicts() {
 				}
 			}
 			if len(cs) > 0 {
-				a.Verdicts = append(a.Verdicts, Verdict{Pair: p, Cell: cell, Text: verdictText(p, cell, cs)})
+				a.Verdicts = append(a.Verdicts, verdictOf(p, cell, cs))
 			}
 		}
 	}
@@ -492,47 +506,26 @@ func pctDelta(old, new float64) float64 {
 	return (new - old) / math.Abs(old) * 100
 }
 
-// verdictText is the one-line verdict of a pair in a cell, from the
-// paired effects, e.g. "phase3 vs phase2 (parser fsm vs find),
-// seed-100x10: throughput +212% [+150%, +290%] (p=0.002, 10 rounds)"; with
-// nothing significant, what the throughput (or capacity) interval rules
-// out.
-func verdictText(p Pair, cell Cell, cs []*Comparison) string {
-	head := p.New + " vs " + p.Old
-	if p.Diff != "" {
-		head += " (" + p.Diff + ")"
-	}
-	head += ", " + cell.String() + ": "
-	var sig []string
-	var null *Comparison
-	rounds := 0
+// verdictOf is the verdict of a pair in a cell from its comparisons.
+func verdictOf(p Pair, cell Cell, cs []*Comparison) Verdict {
+	v := Verdict{Pair: p, Cell: cell}
 	for _, c := range cs {
-		rounds = max(rounds, c.Effect.Rounds)
+		v.Rounds = max(v.Rounds, c.Effect.Rounds)
 		if !c.Tested {
 			continue
 		}
 		if c.Significant() {
-			sig = append(sig, fmt.Sprintf("%s %s [%s, %s] (p=%s, %d rounds)", UnitLabel(c.Unit), FormatDelta(c.Effect.Estimate),
-				FormatDelta(c.Effect.Lo), FormatDelta(c.Effect.Hi), FormatP(c.PAdj), c.Effect.Rounds))
+			v.Significant = append(v.Significant, c)
 			continue
 		}
-		if null == nil || (c.Unit == CapacityUnit || c.Unit == ThroughputUnit) && null.Unit != CapacityUnit {
-			null = c
+		if v.Null == nil || (c.Unit == CapacityUnit || c.Unit == ThroughputUnit) && v.Null.Unit != CapacityUnit {
+			v.Null = c
 		}
 	}
-	switch {
-	case len(sig) > 0:
-		return head + strings.Join(sig, ", ")
-	case null == nil:
-		return head + fmt.Sprintf("too few trials to tell (%d paired rounds; need ≥ %d for a 95%% interval)", rounds, MinRounds)
+	if len(v.Significant) > 0 {
+		v.Null = nil
 	}
-	e := null.Effect
-	if e.Lo > 0 || e.Hi < 0 {
-		return head + fmt.Sprintf("no significant difference once corrected over the run's family; %s [%s, %s] (p=%s, %d rounds)",
-			UnitLabel(null.Unit), FormatDelta(e.Lo), FormatDelta(e.Hi), FormatP(null.PAdj), e.Rounds)
-	}
-	return head + fmt.Sprintf("no significant difference; %s: no effect larger than %s either way (p=%s, %d rounds)",
-		UnitLabel(null.Unit), FormatPct(e.RuledOut()), FormatP(null.PAdj), e.Rounds)
+	return v
 }
 
 // cellOf reads the scenario and step of a name

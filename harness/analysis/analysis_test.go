@@ -21,18 +21,21 @@ func fixture(t *testing.T) *results.Run {
 	return run
 }
 
-func findVerdict(t *testing.T, a *Analysis, newLabel, cell string) string {
+func findVerdict(t *testing.T, a *Analysis, newLabel, cell string) Verdict {
 	t.Helper()
 	for _, v := range a.Verdicts {
 		if v.New == newLabel && v.Cell.String() == cell {
-			return v.Text
+			return v
 		}
 	}
 	t.Fatalf("no verdict for %s in %s", newLabel, cell)
-	return ""
+	return Verdict{}
 }
 
-func TestVerdictWording(t *testing.T) {
+// A verdict is values: the significant comparisons of its cell, or the
+// one that says what the cell rules out (throughput or capacity first),
+// or none when nothing could be tested; report/words.go phrases them.
+func TestVerdicts(t *testing.T) {
 	a, err := Analyze(fixture(t))
 	if err != nil {
 		t.Fatal(err)
@@ -41,39 +44,44 @@ func TestVerdictWording(t *testing.T) {
 		t.Errorf("source = %q, want bench.txt", a.Source)
 	}
 	sig := findVerdict(t, a, "phase3", "seed-100x10")
-	for _, want := range []string{"phase3 vs phase2 (parser fsm vs find), seed-100x10: ", "success +", "throughput +", " rounds)", "] (p="} {
-		if !strings.Contains(sig, want) {
-			t.Errorf("significant verdict %q lacks %q", sig, want)
+	units := map[string]bool{}
+	for _, c := range sig.Significant {
+		units[c.Unit] = true
+		if !c.Significant() || c.Cell != sig.Cell || c.Pair != sig.Pair {
+			t.Errorf("verdict lists %+v", c)
 		}
 	}
+	if !units["req/s"] || !units["success-%"] || sig.Null != nil || sig.TooFew() {
+		t.Errorf("significant verdict %+v", sig)
+	}
 	aa := findVerdict(t, a, "phase3#2", "seed-100x10")
-	if !strings.HasPrefix(aa, "phase3#2 vs phase3 (same build), seed-100x10: no significant difference; throughput: no effect larger than ") {
-		t.Errorf("A/A verdict = %q", aa)
+	if len(aa.Significant) != 0 || aa.Null == nil || aa.Null.Unit != "req/s" || aa.Null.Effect.Lo > 0 || aa.Null.Effect.Hi < 0 {
+		t.Errorf("A/A verdict %+v", aa)
 	}
 	few := findVerdict(t, a, "phase3", "ramp rate=4000")
-	if want := "phase3 vs phase2 (parser fsm vs find), ramp rate=4000: too few trials to tell (3 paired rounds; need ≥ 6 for a 95% interval)"; few != want {
-		t.Errorf("too-few verdict\n got %q\nwant %q", few, want)
+	if !few.TooFew() || few.Rounds != 3 {
+		t.Errorf("too-few verdict %+v", few)
 	}
 
-	// Exact wording on hand-made comparisons.
+	// On hand-made comparisons: throughput says what the cell rules out
+	// even when another unit was tested first.
 	p := Pair{Old: "phase2", New: "phase3", Diff: "parser fsm vs find"}
 	cell := Cell{Scenario: "seed-100x10"}
 	eff := func(est, lo, hi float64) Effect { return Effect{Rounds: 10, Estimate: est, Lo: lo, Hi: hi} }
 	cs := []*Comparison{
-		{Pair: p, Cell: cell, Unit: "req/s", Effect: eff(212.3, 150, 290), PAdj: 0.002, Tested: true},
 		{Pair: p, Cell: cell, Unit: "p99-ns", Effect: eff(-1, -5, 3), PAdj: 0.9, Tested: true},
+		{Pair: p, Cell: cell, Unit: "req/s", Effect: eff(212.3, 150, 290), PAdj: 0.002, Tested: true},
 	}
-	if got, want := verdictText(p, cell, cs), "phase3 vs phase2 (parser fsm vs find), seed-100x10: throughput +212% [+150%, +290%] (p=0.002, 10 rounds)"; got != want {
-		t.Errorf("got %q\nwant %q", got, want)
+	if v := verdictOf(p, cell, cs); len(v.Significant) != 1 || v.Significant[0] != cs[1] || v.Null != nil || v.Rounds != 10 {
+		t.Errorf("verdict %+v", v)
 	}
-	cs[0].PAdj = 0.41
-	cs[0].Effect = eff(2, -4.1, 8.1)
-	if got, want := verdictText(p, cell, cs), "phase3 vs phase2 (parser fsm vs find), seed-100x10: no significant difference; throughput: no effect larger than 8.1% either way (p=0.410, 10 rounds)"; got != want {
-		t.Errorf("got %q\nwant %q", got, want)
+	cs[1].PAdj = 0.41
+	if v := verdictOf(p, cell, cs); len(v.Significant) != 0 || v.Null != cs[1] {
+		t.Errorf("verdict %+v, want throughput as its null", v)
 	}
 	few2 := []*Comparison{{Pair: p, Cell: cell, Unit: "req/s", Effect: Effect{Rounds: 3}, PAdj: math.NaN()}}
-	if got := verdictText(p, cell, few2); !strings.Contains(got, "too few trials to tell (3 paired rounds;") {
-		t.Errorf("got %q", got)
+	if v := verdictOf(p, cell, few2); !v.TooFew() || v.Rounds != 3 {
+		t.Errorf("verdict %+v", v)
 	}
 }
 

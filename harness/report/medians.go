@@ -161,20 +161,21 @@ func (c CheckView) StepsFailed() bool {
 	return false
 }
 
-// tooFew marks a verdict that could not be tested for lack of trials.
+// tooFew is how a verdict says none of its cell's comparisons could be
+// tested.
 const tooFew = "too few trials to tell"
 
 // ToldVerdicts are the verdicts that say something; FewVerdicts those that
 // had too few trials, which the page folds under one line.
-func (r *Report) ToldVerdicts() []analysis.Verdict { return r.verdicts(false) }
+func (r *Report) ToldVerdicts() []VerdictView { return r.verdicts(false) }
 
 // FewVerdicts are the verdicts with too few trials to tell.
-func (r *Report) FewVerdicts() []analysis.Verdict { return r.verdicts(true) }
+func (r *Report) FewVerdicts() []VerdictView { return r.verdicts(true) }
 
-func (r *Report) verdicts(few bool) []analysis.Verdict {
-	var out []analysis.Verdict
+func (r *Report) verdicts(few bool) []VerdictView {
+	var out []VerdictView
 	for _, v := range r.Verdicts {
-		if strings.Contains(v.Text, tooFew) == few {
+		if v.TooFew == few {
 			out = append(out, v)
 		}
 	}
@@ -227,10 +228,10 @@ func pageValue(s string) string { return noCINote.ReplaceAllString(s, "") }
 func (r *Report) VerdictTally() string {
 	sig, none := 0, 0
 	for _, v := range r.ToldVerdicts() {
-		if strings.Contains(v.Text, "no significant difference") {
-			none++
-		} else {
+		if v.Decided {
 			sig++
+		} else {
+			none++
 		}
 	}
 	parts := []string{strconv.Itoa(sig) + " with a significant difference", strconv.Itoa(none) + " without"}

@@ -37,7 +37,7 @@ type Report struct {
 	SLOs        SLOTable
 	Summaries   []SummaryTable
 	Comparisons []CompareTable
-	Verdicts    []analysis.Verdict
+	Verdicts    []VerdictView
 	Charts      []Chart
 	Skipped     []Skipped
 	Knees       []analysis.Knee
@@ -95,7 +95,7 @@ func Build(run *results.Run) (*Report, error) {
 func BuildFrom(a *analysis.Analysis) *Report {
 	run := a.Run
 	rep := &Report{RunID: runID(run), Analysis: a, Summaries: summaryTables(a), Comparisons: compareTables(a),
-		Verdicts: a.Verdicts, Method: methodText(a), Variants: run.Meta.Variants, Medians: medianTables(a),
+		Verdicts: verdictViews(a), Method: methodText(a), Variants: run.Meta.Variants, Medians: medianTables(a),
 		Title: titleSentence(a), Headlines: firstScreen(a)}
 	rep.Env = environment(run)
 	ix := indexTrials(a)

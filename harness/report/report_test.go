@@ -433,7 +433,7 @@ func TestTextAndHTMLAgree(t *testing.T) {
 			t.Errorf("text lacks the knee line of %s %s", k.Scenario, k.Variant)
 		}
 	}
-	for _, v := range a.Verdicts {
+	for _, v := range verdictViews(a) {
 		both("verdict", v.Text)
 	}
 	for _, r := range a.Rows {

@@ -229,7 +229,7 @@ func WriteText(w io.Writer, a *analysis.Analysis) error {
 	}
 	if len(a.Verdicts) > 0 {
 		fmt.Fprintln(ew, "\nverdicts (paired; p adjusted over the run's family):")
-		for _, v := range a.Verdicts {
+		for _, v := range verdictViews(a) {
 			fmt.Fprintln(ew, "  "+v.Text)
 		}
 	}

@@ -477,6 +477,52 @@ func seedHeadlineText(h analysis.SeedHeadline) string {
 	return fmt.Sprintf("%s: %s; %s: %s", t.Variant, seedText(t), fixVar, fixText(h, "not run"))
 }
 
+// VerdictView is one verdict in words: Text the line, TooFew when no
+// comparison of the cell could be tested, Decided when one is significant.
+type VerdictView struct {
+	Text            string
+	TooFew, Decided bool
+}
+
+// verdictViews phrases the analysis's verdicts.
+func verdictViews(a *analysis.Analysis) []VerdictView {
+	var out []VerdictView
+	for _, v := range a.Verdicts {
+		out = append(out, VerdictView{Text: verdictText(v), TooFew: v.TooFew(), Decided: len(v.Significant) > 0})
+	}
+	return out
+}
+
+// verdictText is the one-line verdict of a pair in a cell, e.g. "phase3
+// vs phase2 (parser fsm vs find), seed-100x10: throughput +212% [+150%,
+// +290%] (p=0.002, 10 rounds)"; with nothing significant, what the
+// throughput (or capacity) interval rules out.
+func verdictText(v analysis.Verdict) string {
+	head := v.New + " vs " + v.Old
+	if v.Diff != "" {
+		head += " (" + v.Diff + ")"
+	}
+	head += ", " + v.Cell.String() + ": "
+	if len(v.Significant) > 0 {
+		var sig []string
+		for _, c := range v.Significant {
+			sig = append(sig, fmt.Sprintf("%s %s %s (p=%s, %d rounds)", analysis.UnitLabel(c.Unit), analysis.FormatDelta(c.Effect.Estimate),
+				intervalText(c.Effect.Lo, c.Effect.Hi), analysis.FormatP(c.PAdj), c.Effect.Rounds))
+		}
+		return head + strings.Join(sig, ", ")
+	}
+	if v.Null == nil {
+		return head + fmt.Sprintf("%s (%d paired rounds; need ≥ %d for a 95%% interval)", tooFew, v.Rounds, analysis.MinRounds)
+	}
+	c, e := v.Null, v.Null.Effect
+	if e.Lo > 0 || e.Hi < 0 {
+		return head + fmt.Sprintf("no significant difference once corrected over the run's family; %s %s (p=%s, %d rounds)",
+			analysis.UnitLabel(c.Unit), intervalText(e.Lo, e.Hi), analysis.FormatP(c.PAdj), e.Rounds)
+	}
+	return head + fmt.Sprintf("no significant difference; %s: no effect larger than %s either way (p=%s, %d rounds)",
+		analysis.UnitLabel(c.Unit), analysis.FormatPct(e.RuledOut()), analysis.FormatP(c.PAdj), e.Rounds)
+}
+
 // capacityLines are the capacity rows as the terminal summary prints
 // them: the median and interval of the searches that ended on a number,
 // and those that ended on a bound, counted with the bound.

@@ -325,3 +325,60 @@ func TestStopRule(t *testing.T) {
 		t.Log(report)
 	}
 }
+
+// The verdict lines, phrased from the analysis's typed verdicts: the
+// significant units with their paired intervals; an A/A cell's "no effect
+// larger than"; a cell with too few rounds.
+func TestWordsVerdicts(t *testing.T) {
+	a, err := analysis.Analyze(fixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(newLabel, cell string) string {
+		t.Helper()
+		for _, v := range a.Verdicts {
+			if v.New == newLabel && v.Cell.String() == cell {
+				return verdictText(v)
+			}
+		}
+		t.Fatalf("no verdict for %s in %s", newLabel, cell)
+		return ""
+	}
+	sig := find("phase3", "seed-100x10")
+	for _, want := range []string{"phase3 vs phase2 (parser fsm vs find), seed-100x10: ", "success +", "throughput +", " rounds)", "] (p="} {
+		if !strings.Contains(sig, want) {
+			t.Errorf("significant verdict %q lacks %q", sig, want)
+		}
+	}
+	if aa := find("phase3#2", "seed-100x10"); !strings.HasPrefix(aa, "phase3#2 vs phase3 (same build), seed-100x10: no significant difference; throughput: no effect larger than ") {
+		t.Errorf("A/A verdict = %q", aa)
+	}
+	if few, want := find("phase3", "ramp rate=4000"), "phase3 vs phase2 (parser fsm vs find), ramp rate=4000: too few trials to tell (3 paired rounds; need ≥ 6 for a 95% interval)"; few != want {
+		t.Errorf("too-few verdict\n got %q\nwant %q", few, want)
+	}
+
+	// Exact wording on hand-made verdicts.
+	p := analysis.Pair{Old: "phase2", New: "phase3", Diff: "parser fsm vs find"}
+	cell := analysis.Cell{Scenario: "seed-100x10"}
+	eff := func(est, lo, hi float64) analysis.Effect {
+		return analysis.Effect{Rounds: 10, Estimate: est, Lo: lo, Hi: hi}
+	}
+	c := &analysis.Comparison{Pair: p, Cell: cell, Unit: "req/s", Effect: eff(212.3, 150, 290), PAdj: 0.002, Tested: true}
+	for _, tc := range []struct {
+		v    analysis.Verdict
+		want string
+	}{
+		{analysis.Verdict{Pair: p, Cell: cell, Significant: []*analysis.Comparison{c}, Rounds: 10},
+			"phase3 vs phase2 (parser fsm vs find), seed-100x10: throughput +212% [+150%, +290%] (p=0.002, 10 rounds)"},
+		{analysis.Verdict{Pair: p, Cell: cell, Null: &analysis.Comparison{Unit: "req/s", Effect: eff(2, -4.1, 8.1), PAdj: 0.41, Tested: true}, Rounds: 10},
+			"phase3 vs phase2 (parser fsm vs find), seed-100x10: no significant difference; throughput: no effect larger than 8.1% either way (p=0.410, 10 rounds)"},
+		{analysis.Verdict{Pair: p, Cell: cell, Null: &analysis.Comparison{Unit: "req/s", Effect: eff(6, 1, 11), PAdj: 0.2, Tested: true}, Rounds: 10},
+			"phase3 vs phase2 (parser fsm vs find), seed-100x10: no significant difference once corrected over the run's family; throughput [+1.0%, +11.0%] (p=0.200, 10 rounds)"},
+		{analysis.Verdict{Pair: p, Cell: cell, Rounds: 3},
+			"phase3 vs phase2 (parser fsm vs find), seed-100x10: too few trials to tell (3 paired rounds; need ≥ 6 for a 95% interval)"},
+	} {
+		if got := verdictText(tc.v); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+}
