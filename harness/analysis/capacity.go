@@ -1,10 +1,8 @@
 package analysis
 
 import (
-	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"metricstream/harness/results"
 )
@@ -51,46 +49,6 @@ func (r CapacityRow) Censored() int { return r.Below + r.AtLeast + r.Bracket }
 // its searches ended on a point estimate (with half or more censored,
 // the median of the trials is itself only a bound).
 func (r CapacityRow) HasMedian() bool { return r.Exact > 0 && 2*r.Exact > r.Trials }
-
-// CI says the interval: "[9.8k/s, 10.4k/s]", "none (n=3; need ≥ 6)", or
-// "none (no median)".
-func (r CapacityRow) CI() string {
-	switch {
-	case !r.HasMedian():
-		return "none (no median)"
-	case !r.Summary.HasCI:
-		return fmt.Sprintf("none (n=%d; need ≥ %d)", r.Summary.N, MinTrials)
-	}
-	return fmt.Sprintf("[%s, %s]", FormatValue(CapacityUnit, r.Summary.Lo), FormatValue(CapacityUnit, r.Summary.Hi))
-}
-
-// Median is the median capacity, formatted, or "-" without one.
-func (r CapacityRow) Median() string {
-	if !r.HasMedian() {
-		return "-"
-	}
-	return FormatValue(CapacityUnit, r.Summary.Center)
-}
-
-// Searches says how the searches ended: "6 of 6 converged", or "4 of 6
-// converged; 2 below 1.00k/s (no rate passed)".
-func (r CapacityRow) Searches() string {
-	parts := []string{fmt.Sprintf("%d of %d converged", r.Exact, r.Trials)}
-	if r.Below > 0 {
-		parts = append(parts, fmt.Sprintf("%d below %s (no rate passed)", r.Below, FormatValue(CapacityUnit, r.BelowBound)))
-	}
-	if r.AtLeast > 0 {
-		parts = append(parts, fmt.Sprintf("%d at least %s (the SLO held at the ceiling)", r.AtLeast, FormatValue(CapacityUnit, r.AtLeastBound)))
-	}
-	if r.Bracket > 0 {
-		parts = append(parts, fmt.Sprintf("%d between %s and %s (not converged)", r.Bracket,
-			FormatValue(CapacityUnit, r.BracketLo), FormatValue(CapacityUnit, r.BracketHi)))
-	}
-	if r.GeneratorLimited > 0 {
-		parts = append(parts, fmt.Sprintf("%d generator-limited", r.GeneratorLimited))
-	}
-	return strings.Join(parts, "; ")
-}
 
 // CapacityRows are the capacity rows of every cell whose trials carry a
 // capacity search (a capacity trial, or an overload trial's search for

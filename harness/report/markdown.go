@@ -135,8 +135,8 @@ func mdCapacity(w io.Writer, a *analysis.Analysis, _ map[string]string) {
 		return
 	}
 	mdHead(w, "cell", "variant", "SLO", "capacity (median)", "95% interval", "trials", "searches")
-	for _, r := range rows {
-		mdRow(w, "`"+r.Cell.String()+"`", r.Variant, strings.Join(r.Objective, ", "), r.Median(), r.CI(), fmt.Sprint(r.Trials), r.Searches())
+	for _, r := range capacityViews(a) {
+		mdRow(w, "`"+r.Cell.String()+"`", r.Variant, r.SLO, r.Median, r.CI, fmt.Sprint(r.Trials), r.Search)
 	}
 }
 

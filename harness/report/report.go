@@ -38,6 +38,7 @@ type Report struct {
 	Summaries   []SummaryTable
 	Comparisons []CompareTable
 	Verdicts    []VerdictView
+	Capacity    []CapacityView // the capacity table, in words
 	Charts      []Chart
 	Skipped     []Skipped
 	Knees       []analysis.Knee
@@ -120,6 +121,7 @@ func BuildFrom(a *analysis.Analysis) *Report {
 	claimMechanisms(a, rep.Claims)
 	rep.Steps, rep.StageTables, rep.USLRows = stepViews(a), stageTables(a), uslRows(a)
 	rep.SeedDesigns = seedViews(a.SeedDesigns)
+	rep.Capacity = capacityViews(a)
 	add(uslCharts(a))
 	for i := range rep.Charts {
 		rep.Charts[i].Width, rep.Charts[i].Height = rep.Charts[i].PixelSize()

@@ -239,7 +239,69 @@ func capacityMedian(r *analysis.CapacityRow) string {
 	if r == nil || !r.HasMedian() {
 		return "censored"
 	}
-	return r.Median()
+	return capacityMedianText(*r)
+}
+
+// capacityMedianText is a row's median capacity, formatted, or "-"
+// without one.
+func capacityMedianText(r analysis.CapacityRow) string {
+	if !r.HasMedian() {
+		return "-"
+	}
+	return analysis.FormatValue(analysis.CapacityUnit, r.Summary.Center)
+}
+
+// capacityCI says a row's interval: "[9.8k/s, 10.4k/s]", "none (n=3;
+// need ≥ 6)", or "none (no median)".
+func capacityCI(r analysis.CapacityRow) string {
+	switch {
+	case !r.HasMedian():
+		return "none (no median)"
+	case !r.Summary.HasCI:
+		return fmt.Sprintf("none (n=%d; need ≥ %d)", r.Summary.N, analysis.MinTrials)
+	}
+	return intervalOf(analysis.CapacityUnit, r.Summary.Lo, r.Summary.Hi)
+}
+
+func intervalOf(unit string, lo, hi float64) string {
+	return "[" + analysis.FormatValue(unit, lo) + ", " + analysis.FormatValue(unit, hi) + "]"
+}
+
+// capacitySearches says how a row's searches ended: "6 of 6 converged",
+// or "4 of 6 converged; 2 below 1.00k/s (no rate passed)".
+func capacitySearches(r analysis.CapacityRow) string {
+	v := func(x float64) string { return analysis.FormatValue(analysis.CapacityUnit, x) }
+	parts := []string{fmt.Sprintf("%d of %d converged", r.Exact, r.Trials)}
+	if r.Below > 0 {
+		parts = append(parts, fmt.Sprintf("%d below %s (no rate passed)", r.Below, v(r.BelowBound)))
+	}
+	if r.AtLeast > 0 {
+		parts = append(parts, fmt.Sprintf("%d at least %s (the SLO held at the ceiling)", r.AtLeast, v(r.AtLeastBound)))
+	}
+	if r.Bracket > 0 {
+		parts = append(parts, fmt.Sprintf("%d between %s and %s (not converged)", r.Bracket, v(r.BracketLo), v(r.BracketHi)))
+	}
+	if r.GeneratorLimited > 0 {
+		parts = append(parts, fmt.Sprintf("%d generator-limited", r.GeneratorLimited))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// CapacityView is one capacity row as the page's table states it.
+type CapacityView struct {
+	Cell                             analysis.Cell
+	Variant, SLO, Median, CI, Search string
+	Trials, Points                   int
+}
+
+// capacityViews are the analysis's capacity rows in words.
+func capacityViews(a *analysis.Analysis) []CapacityView {
+	var out []CapacityView
+	for _, r := range a.CapacityRows() {
+		out = append(out, CapacityView{Cell: r.Cell, Variant: r.Variant, SLO: strings.Join(r.Objective, ", "), Median: capacityMedianText(r),
+			CI: capacityCI(r), Search: capacitySearches(r), Trials: r.Trials, Points: r.Points})
+	}
+	return out
 }
 
 // predictedText is Amdahl's prediction beside the measured effect.
@@ -537,10 +599,10 @@ func capacityLines(a *analysis.Analysis) []string {
 func capacityLine(r analysis.CapacityRow) string {
 	head := fmt.Sprintf("%s %s: ", r.Cell, r.Variant)
 	if !r.HasMedian() {
-		return head + fmt.Sprintf("no capacity figure: %d of %d searches ended on a bound (%s; %d points)", r.Censored(), r.Trials, r.Searches(), r.Points)
+		return head + fmt.Sprintf("no capacity figure: %d of %d searches ended on a bound (%s; %d points)", r.Censored(), r.Trials, capacitySearches(r), r.Points)
 	}
 	return head + fmt.Sprintf("%s, 95%% CI %s (median of the %d converged searches of %d; %d points; %s)",
-		r.Median(), r.CI(), r.Exact, r.Trials, r.Points, r.Searches())
+		capacityMedianText(r), capacityCI(r), r.Exact, r.Trials, r.Points, capacitySearches(r))
 }
 
 // seqText is one sequential effect after the rounds so far: "throughput

@@ -382,3 +382,27 @@ func TestWordsVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// A capacity row in words: its median and interval from the converged
+// searches only, and how every search ended, with its bound.
+func TestWordsCapacityRow(t *testing.T) {
+	r := analysis.CapacityRow{Trials: 7, Exact: 6, Bracket: 1, BracketLo: 1000, BracketHi: 1050,
+		Summary: analysis.Summary{Center: 1350, Lo: 1200, Hi: 1500, HasCI: true, N: 6}}
+	if got := capacitySearches(r); got != "6 of 7 converged; 1 between 1.00k/s and 1.05k/s (not converged)" {
+		t.Errorf("searches %q", got)
+	}
+	if m, ci := capacityMedianText(r), capacityCI(r); m != "1.35k/s" || ci != "[1.20k/s, 1.50k/s]" {
+		t.Errorf("median %q, CI %q", m, ci)
+	}
+	below := analysis.CapacityRow{Trials: 6, Below: 4, BelowBound: 1000, AtLeast: 2, AtLeastBound: 90000, GeneratorLimited: 1}
+	if got := capacitySearches(below); got != "0 of 6 converged; 4 below 1.00k/s (no rate passed); 2 at least 90.0k/s (the SLO held at the ceiling); 1 generator-limited" {
+		t.Errorf("searches %q", got)
+	}
+	if m, ci := capacityMedianText(below), capacityCI(below); m != "-" || ci != "none (no median)" {
+		t.Errorf("censored row: median %q, CI %q", m, ci)
+	}
+	few := analysis.CapacityRow{Trials: 3, Exact: 3, Summary: analysis.Summary{Center: 1000, N: 3}}
+	if ci := capacityCI(few); ci != "none (n=3; need ≥ 6)" {
+		t.Errorf("CI %q", ci)
+	}
+}
