@@ -85,14 +85,33 @@ func headline(e analysis.StepEffect, r analysis.StepRow) Headline {
 	case e.Lo > 1 || e.Hi < 1:
 		// the interval excludes no change, but the family's correction
 		// does not let it count
-		h.Text = fmt.Sprintf("%s: %s %s %s, not significant over the run's family", name, effectWithInterval(e), unit, where(e.Cell))
+		h.Text = fmt.Sprintf("%s: %s %s %s", name, effectWithInterval(e), unit, where(e.Cell))
+		if why := unreachable(e, c); why != "" {
+			h.Text += ", not significant: " + why
+			return h
+		}
+		h.Text += ", not significant over the run's family"
 	default:
 		h.Text = fmt.Sprintf("%s: no effect larger than ±%s %s %s", name, plainPct(e.RuledOut), unit, where(e.Cell))
+		if why := unreachable(e, c); why != "" {
+			h.Text += " — " + why
+			return h
+		}
 	}
 	if why := shareHeld(e); why != "" {
 		h.Text += " — " + why
 	}
 	return h
+}
+
+// unreachable says that a step's rounds could not be significant at its
+// place in the run's family, whatever the effect (its MDE is infinite):
+// "its 6 rounds cannot reach the run's threshold (7 can)"; "" otherwise.
+func unreachable(e analysis.StepEffect, c *analysis.Comparison) string {
+	if !math.IsInf(e.MDE, 1) {
+		return ""
+	}
+	return fmt.Sprintf("its %d rounds cannot reach the run's threshold (%d can)", e.Rounds, analysis.RoundsFor(c.Effect.Threshold))
 }
 
 // unitWord names an effect's unit in a headline: "req/s", "capacity".
@@ -167,8 +186,10 @@ func plainPct(p float64) string {
 }
 
 // titleSentence is the run's result in one sentence: how many journey
-// steps raised or lowered throughput on their primary scenario, and the
-// largest significant effect.
+// steps raised or lowered throughput on their primary scenario, changed
+// it beyond their interval without passing the family's correction, or
+// had no effect the run could tell; the largest significant effect; and
+// how many steps had too few rounds to be significant at all.
 func titleSentence(a *analysis.Analysis) string {
 	if len(a.Steps) == 0 {
 		n, c := len(a.TrialVariants()), len(a.TrialCells())
@@ -178,7 +199,7 @@ func titleSentence(a *analysis.Analysis) string {
 		}
 		return s + "."
 	}
-	var up, down, none int
+	var up, down, beyond, none int
 	var best *analysis.StepEffect
 	for i, e := range a.Series.Journey {
 		switch {
@@ -186,6 +207,8 @@ func titleSentence(a *analysis.Analysis) string {
 			up++
 		case e.Significant && e.Ratio < 1:
 			down++
+		case e.Lo > 1 || e.Hi < 1:
+			beyond++
 		default:
 			none++
 		}
@@ -200,6 +223,9 @@ func titleSentence(a *analysis.Analysis) string {
 	if down > 0 {
 		parts = append(parts, fmt.Sprintf("%d lowered it", down))
 	}
+	if beyond > 0 {
+		parts = append(parts, fmt.Sprintf("%d changed throughput beyond %s 95%% interval, yet not significantly over the run's family", beyond, map[bool]string{true: "its", false: "their"}[beyond == 1]))
+	}
 	if none > 0 {
 		parts = append(parts, fmt.Sprintf("%d had no effect this run could tell", none))
 	}
@@ -210,6 +236,17 @@ func titleSentence(a *analysis.Analysis) string {
 			name = best.NewVariant + " " + best.Dimension
 		}
 		s += fmt.Sprintf("; the largest: %s, %s %s %s", name, analysis.FormatDelta((best.Ratio-1)*100), unitWord(best.Unit), where(best.Cell))
+	}
+	// steps whose rounds could not reach their threshold at any effect
+	unreached, rounds, needed := 0, 0, 0
+	for i, e := range a.Series.Journey {
+		if c := a.Steps[i].Effect; c != nil && math.IsInf(e.MDE, 1) {
+			unreached++
+			rounds, needed = max(rounds, e.Rounds), max(needed, analysis.RoundsFor(c.Effect.Threshold))
+		}
+	}
+	if unreached > 0 {
+		s += fmt.Sprintf("; %d step%s had too few rounds to be significant at any size (%d; %d can)", unreached, plural(unreached), rounds, needed)
 	}
 	return s + "."
 }

@@ -37,6 +37,13 @@ func TestHeadline(t *testing.T) {
 	fewE.Significant, fewE.Outcome, fewE.Rounds, fewE.Ratio, fewE.Lo, fewE.Hi, fewE.RuledOut = false, "too few trials", 3, nan, nan, nan, nan
 	noCell := writer
 	noCell.Cell = analysis.Cell{}
+	// 6 rounds cannot reach a threshold of 0.025: no effect could have
+	// been significant, and the headline says so instead of the share
+	unreached := corrected
+	unreached.Rounds, unreached.MDE = 6, math.Inf(1)
+	unreachedNull := lock
+	unreachedNull.Rounds, unreachedNull.MDE = 6, math.Inf(1)
+	thr := &analysis.Comparison{Unit: "req/s", Tested: true, PAdj: 0.31, Effect: analysis.Effect{Rounds: 6, Threshold: 0.025, MDE: math.Inf(1)}}
 	capacity := lock
 	capacity.Unit, capacity.Cell = analysis.CapacityUnit, analysis.Cell{Scenario: "capacity"}
 	for _, c := range []struct {
@@ -51,6 +58,10 @@ func TestHeadline(t *testing.T) {
 			"pooled lock: no effect larger than ±8.4% req/s at full keep-alive load — the rate_limit stage is 2.0% of a request on 2 cores", ""},
 		{corrected, analysis.StepRow{Effect: none},
 			"pooled lock: +6.0% [+1.0%, +11.0%] req/s at full keep-alive load, not significant over the run's family — the rate_limit stage is 2.0% of a request on 2 cores", ""},
+		{unreached, analysis.StepRow{Effect: thr},
+			"pooled lock: +6.0% [+1.0%, +11.0%] req/s at full keep-alive load, not significant: its 6 rounds cannot reach the run's threshold (7 can)", ""},
+		{unreachedNull, analysis.StepRow{Effect: thr},
+			"pooled lock: no effect larger than ±8.4% req/s at full keep-alive load — its 6 rounds cannot reach the run's threshold (7 can)", ""},
 		{capacity, analysis.StepRow{Effect: none},
 			"pooled lock: no effect larger than ±8.4% capacity at the highest rate meeting the SLOs — the rate_limit stage is 2.0% of a request on 2 cores", ""},
 		{rough, analysis.StepRow{Effect: sig},
@@ -69,6 +80,26 @@ func TestHeadline(t *testing.T) {
 		if n := len(strings.Fields(h.Text)); n > 30 {
 			t.Errorf("%d words: %q", n, h.Text)
 		}
+	}
+}
+
+// The title counts the steps by what the run can say of them, and says
+// when its rounds could not make anything significant.
+func TestTitleSentence(t *testing.T) {
+	nan := math.NaN()
+	step := func(sig bool, ratio, lo, hi float64) analysis.StepEffect {
+		return analysis.StepEffect{Dimension: "writer", New: "phase2", NewVariant: "async", Unit: "req/s", Cell: analysis.Cell{Scenario: "fsync"},
+			Significant: sig, Ratio: ratio, Lo: lo, Hi: hi, MDE: nan}
+	}
+	a := &analysis.Analysis{Steps: make([]analysis.StepRow, 4)}
+	a.Series.Journey = []analysis.StepEffect{step(true, 3, 2, 4), step(false, 1.9, 1.1, 3), step(false, 1.02, 0.9, 1.1), step(true, 0.5, 0.4, 0.6)}
+	if got, want := titleSentence(a), "Of 4 journey steps, 1 raised throughput, 1 lowered it, 1 changed throughput beyond its 95% interval, yet not significantly over the run's family and 1 had no effect this run could tell; the largest: async writer, +200% req/s when every write is fsynced."; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	a.Series.Journey[1].MDE, a.Series.Journey[1].Rounds = math.Inf(1), 6
+	a.Steps[1].Effect = &analysis.Comparison{Effect: analysis.Effect{Rounds: 6, Threshold: 0.025}}
+	if got := titleSentence(a); !strings.HasSuffix(got, "; 1 step had too few rounds to be significant at any size (6; 7 can).") {
+		t.Errorf("got %q", got)
 	}
 }
 

@@ -137,7 +137,7 @@ func orderName(o string) string {
 func nullText(c *analysis.Comparison) string {
 	e := c.Effect
 	if !e.HasInterval() {
-		return fmt.Sprintf("%d paired rounds: no 95%% interval (need ≥ %d)", e.Rounds, analysis.MinRounds)
+		return fmt.Sprintf("%d paired round%s: no 95%% interval (need ≥ %d)", e.Rounds, plural(e.Rounds), analysis.MinRounds)
 	}
 	if e.Lo > 0 || e.Hi < 0 {
 		return fmt.Sprintf("%s changed by %s to %s (95%% interval, %d rounds), yet not significant once corrected over the run's family (p=%s); %s",
@@ -174,7 +174,7 @@ func effectText(c *analysis.Comparison) string {
 		return "no paired rounds"
 	case e.Rounds < analysis.MinRounds:
 		// a figure from fewer rounds than an interval needs is none
-		return fmt.Sprintf("no figure: %d paired rounds (%s)", e.Rounds, o)
+		return fmt.Sprintf("no figure: %d paired round%s (%s)", e.Rounds, plural(e.Rounds), o)
 	}
 	s := analysis.FormatDelta(e.Estimate)
 	if iv := intervalText(e.Lo, e.Hi); iv != "" {
@@ -224,7 +224,7 @@ func capacityStepText(r analysis.StepRow) string {
 	}
 	s := fmt.Sprintf("%s → %s: %s", capacityMedian(r.CapacityOld), capacityMedian(r.CapacityNew), effectText(c))
 	if n := c.Effect.Censored; n > 0 {
-		s += fmt.Sprintf("; %d rounds left out (a censored search: a bound, not a capacity)", n)
+		s += fmt.Sprintf("; %d round%s left out (a censored search: a bound, not a capacity)", n, plural(n))
 	}
 	if c.Cell.Scenario != r.Cell.Scenario {
 		s += " in " + c.Cell.String()
