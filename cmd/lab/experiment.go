@@ -95,7 +95,7 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar or pipeline log")
 	fs.BoolVar(&f.keepData, "keep-data", false, "keep the servers' data files after a passing integrity check")
 	fs.StringVar(&f.reports, "reports", "reports", "write the run's report (lab report) under this `directory`; empty: no report")
-	fs.BoolVar(&f.verbose, "v", false, "end the summary with its wide tables (the full steps table, Amdahl's bounds, USL fits)")
+	fs.BoolVar(&f.verbose, "v", false, "end the summary with its wide tables (the full steps table, the Amdahl shares, USL fits)")
 }
 
 func runExperimentCmd(stdout, stderr io.Writer, args []string) error {

@@ -9,7 +9,7 @@ import (
 
 // StageCost is where one variant's request time went in one scenario: the
 // stage counters of every trial of the scenario (all its steps) summed,
-// and each dimension's Amdahl bound from them.
+// and each dimension's Amdahl share from them.
 type StageCost struct {
 	Scenario, Variant string
 	Trials            int // trials that carried stage counters

@@ -41,7 +41,7 @@ func stepViews(a *analysis.Analysis) []StepView {
 
 // StageTable is where the time goes in one scenario: per variant, each
 // stage's mean cost per timed request and its share, then per dimension
-// its Amdahl bound.
+// its Amdahl share.
 type StageTable struct {
 	Scenario  string
 	Stages    []string

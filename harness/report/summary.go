@@ -26,7 +26,7 @@ func Summary(w io.Writer, a *analysis.Analysis) error { return WriteSummary(w, a
 // knees, the capacity, scaling, replica and fault findings, the seed's
 // designs and the failed variants, every line at most SummaryWidth
 // columns. With wide, the tables too wide for that follow (the full
-// "what each step buys", Amdahl's bounds, the USL fits); without, one
+// "what each step buys", the Amdahl shares, the USL fits); without, one
 // line says where they are. Every number and verdict is the analysis's,
 // as on the page.
 func WriteSummary(w io.Writer, a *analysis.Analysis, wide bool) error {
@@ -69,7 +69,7 @@ func writeSummary(ew *errWriter, a *analysis.Analysis, wide bool) error {
 		stepsSummary(ew, a)
 		seedSection(ew, a.SeedDesigns)
 	} else if len(a.Steps) > 0 || len(a.USL) > 0 || len(a.SeedDesigns) > 0 {
-		fmt.Fprintln(ew, "\nThe full steps table, Amdahl's bounds, USL fits, the seed designs' trials: add -v, or see the page.")
+		fmt.Fprintln(ew, "\nThe full steps table, Amdahl shares, USL fits, the seed designs' trials: add -v, or see the page.")
 	}
 	if ew.err != nil {
 		return fmt.Errorf("report: %w", ew.err)
