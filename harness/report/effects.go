@@ -65,8 +65,11 @@ func journeyChart(a *analysis.Analysis) ([]Chart, []Skipped) {
 	// not exist; a halving is as far from none as a doubling); a step whose
 	// rounds could detect no effect at all (MDE +Inf) has no band to draw,
 	// its headline says so
-	bands := false
+	bands, blind := false, 0
 	for i, pct := range unresolved {
+		if math.IsInf(pct, 1) {
+			blind++
+		}
 		if math.IsNaN(pct) || math.IsInf(pct, 0) {
 			continue
 		}
@@ -84,6 +87,9 @@ func journeyChart(a *analysis.Analysis) ([]Chart, []Skipped) {
 	}
 	if bands {
 		c.Note += fmt.Sprintf(" Shaded: ± the step's minimum detectable effect, the smallest change this run could have detected with %.0f%% power at its threshold in the run's family; a change inside it can hide in the noise.", analysis.Power*100)
+	}
+	if blind > 0 {
+		c.Note += fmt.Sprintf(" %d of the %d steps have no band: their rounds could not detect an effect of any size at their threshold in the run's family (their headlines say how many rounds can).", blind, len(c.Effects))
 	}
 	if c.LogX {
 		c.Note += " The axis is a ratio on a log scale: the effects span more than a factor of ten."
