@@ -104,7 +104,7 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar or pipeline log")
 	fs.BoolVar(&f.keepData, "keep-data", false, "keep the servers' data files after a passing integrity check")
 	fs.StringVar(&f.reports, "reports", "reports", "write the run's report (lab report) under this `directory`; empty: no report")
-	fs.BoolVar(&f.verbose, "v", false, "end the summary with its wide tables (the full steps table, Amdahl's bounds, USL fits)")
+	fs.BoolVar(&f.verbose, "v", false, "end the summary with its wide tables (the full steps table, the Amdahl shares, USL fits)")
 	fs.StringVar(&f.order, "order", experiment.OrderRandom, "order of the variants within each round: \"random\" (a fresh permutation per round), \"balanced\" (each variant in each place equally often; ABBA for two) or \"fixed\" (as listed)")
 	fs.BoolVar(&f.duet, "duet", f.duet, "two variants only: run both at the same time in every load round, each with the whole load, and count both per 50 ms window from one start (each gets about half the machine; per-trial kinds stay sequential)")
 	fs.Uint64Var(&f.seed, "seed", 0, "`seed` of the round orders and of every trial's random choices (default: from the clock; printed, so a run can be replayed)")

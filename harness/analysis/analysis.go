@@ -21,7 +21,8 @@ import (
 // Confidence is the level of every confidence interval in a report.
 const Confidence = 0.95
 
-// Alpha is the significance level every Holm-adjusted p-value is held to.
+// Alpha is the familywise error rate the run's corrected p-values are held
+// to: the chance of any false better/worse verdict in a run.
 const Alpha = 0.05
 
 // MinTrials is the fewest trials per cell for which benchmath.AssumeNothing
@@ -125,29 +126,51 @@ type Pair struct {
 	Diff     string // the dimensions that differ, new vs old: "parser fsm vs find"
 }
 
-// Comparison is one unit of one cell compared between the variants of a Pair.
+// Comparison is one unit of one cell compared between the variants of a
+// Pair: paired over the rounds (Effect: what the verdict uses), and, as
+// benchstat compares them, the two medians with a Mann-Whitney U test
+// (described only: the rounds' pairing is what removes the machine's
+// drift from the comparison).
 type Comparison struct {
 	Pair
 	Cell     Cell
 	Unit     string
-	Old, New Summary
-	Delta    float64 // percent change of the median, new vs old
-	P        float64 // Mann-Whitney U p-value, unadjusted
-	PAdj     float64 // Holm-Bonferroni adjusted; NaN when not tested
-	N1, N2   int     // trials of Old and New
-	Tested   bool    // both sides have at least MinTrials trials
+	Old, New Summary // the medians over each arm's uncensored values (benchmath)
+	Delta    float64 // percent change of the medians, new vs old (benchstat's delta)
+	P        float64 // Mann-Whitney U p-value of the two samples, unadjusted (benchstat's p); NaN without both
+	N1, N2   int     // values of Old and New
 	Better   int     // the unit's direction: +1 higher is better, -1 lower, 0 unknown
 	Warnings []string
+	// Effect is the paired effect over the rounds.
+	Effect Effect
+	// Tested: a verdict unit with at least MinRounds rounds, so a
+	// hypothesis of the run's family; Primary: a journey step's primary
+	// hypothesis; Weight its share of the family's α; PAdj its p-value
+	// adjusted over the family (weighted Holm), NaN when not tested.
+	Tested  bool
+	Primary bool
+	Weight  float64
+	PAdj    float64
 }
 
-// Significant reports whether the comparison rejects "no difference" at
-// Alpha after the Holm-Bonferroni correction.
+// Significant reports whether the paired comparison rejects "no
+// difference" at Alpha after the family's correction.
 func (c *Comparison) Significant() bool { return c.Tested && c.PAdj < Alpha }
 
 // Outcome is "better", "worse" (by the unit's direction), "changed" (unit of
-// unknown direction), "~" (no significant difference) or "too few trials".
+// unknown direction), "~" (no significant difference, or rounds that
+// differ too rarely to test), "censored" (too few rounds left once the
+// rounds with a censored value are left out), "too few trials" (fewer
+// than MinRounds paired rounds) or "no verdict" (a unit outside the
+// family: described, not tested).
 func (c *Comparison) Outcome() string {
 	switch {
+	case !IsVerdictUnit(c.Unit):
+		return "no verdict"
+	case !c.Tested && c.Effect.Rounds >= MinRounds:
+		return "~"
+	case !c.Tested && c.Effect.Censored > 0 && c.Effect.Rounds+c.Effect.Censored >= MinRounds:
+		return "censored"
 	case !c.Tested:
 		return "too few trials"
 	case !c.Significant():
@@ -155,20 +178,34 @@ func (c *Comparison) Outcome() string {
 	}
 	d := c.Better
 	switch {
-	case d == 0 || c.Delta == 0:
+	case d == 0 || c.Effect.Estimate == 0:
 		return "changed"
-	case (c.Delta > 0) == (d > 0):
+	case (c.Effect.Estimate > 0) == (d > 0):
 		return "better"
 	}
 	return "worse"
 }
 
-// Verdict is the one-line conclusion for one Pair in one Cell.
+// Verdict is the conclusion for one Pair in one Cell, as values (the
+// report phrases it): the comparisons that are significant, or, with
+// none, the one that says what the cell rules out.
 type Verdict struct {
 	Pair
 	Cell Cell
-	Text string
+	// Significant are the cell's significant comparisons, in unit order.
+	Significant []*Comparison
+	// Null is, when none is significant, the tested comparison that says
+	// what the cell rules out: throughput or capacity at SLO where one was
+	// tested, else the first tested; nil when none was tested.
+	Null *Comparison
+	// Rounds is the most paired rounds any comparison of the cell rests
+	// on.
+	Rounds int
 }
+
+// TooFew reports whether no comparison of the cell could be tested (too
+// few paired rounds, or too few once censored rounds are left out).
+func (v Verdict) TooFew() bool { return len(v.Significant) == 0 && v.Null == nil }
 
 // Analysis is everything a report and `lab compare` print about a run's
 // numbers.
@@ -181,14 +218,14 @@ type Analysis struct {
 	Pairs       []Pair   // compared pairs
 	Comparisons []Comparison
 	Verdicts    []Verdict
-	Tested      int      // comparisons tested, all units together
-	Family      int      // comparisons in the largest Holm-Bonferroni family (one family per cell and unit)
-	Rows        []Row    // one per cell and variant with trials, medians over the trials
-	Knees       []Knee   // one per stepped load scenario and variant
-	Replicas    []string // per replica cell: admitted rate per client and × the limit
-	Faults      []string // per fault cell: its RELIABILITY.md criteria and verdicts
-	SeedDesigns []Seed   // per seed-design scenario: what broke, at what load, beside the fix
-	Failed      []string // "variant: why" for every variant that failed (not measured)
+	Plan        FamilyPlan   // the one family the verdicts are corrected over (family.go)
+	Order       []OrderCheck // position in the round as a factor (order.go)
+	Rows        []Row        // one per cell and variant with trials, medians over the trials
+	Knees       []Knee       // one per stepped load scenario and variant
+	Replicas    []string     // per replica cell: admitted rate per client and × the limit
+	Faults      []string     // per fault cell: its RELIABILITY.md criteria and verdicts
+	SeedDesigns []Seed       // per seed-design scenario: what broke, at what load, beside the fix
+	Failed      []string     // "variant: why" for every variant that failed (not measured)
 	samples     map[sampleKey]*Sample
 	ix          trialIndex
 	better      map[string]int // unit -> direction, from the data's unit metadata
@@ -302,6 +339,9 @@ func Analyze(run *results.Run) (*Analysis, error) {
 		}
 	}
 
+	a.ix = indexTrials(run)
+	dropCensored(a.ix, values)
+
 	a.Variants = orderVariants(run, seenVariant)
 	a.Cells = orderCells(run, cells)
 	for _, u := range results.AllUnits() {
@@ -320,8 +360,7 @@ func Analyze(run *results.Run) (*Analysis, error) {
 	}
 
 	a.Pairs = choosePairs(run, a.Variants)
-	a.compare()
-	a.ix = indexTrials(run)
+	a.paired()
 	a.trialRows()
 	a.knees()
 	a.replicas()
@@ -339,6 +378,41 @@ func Analyze(run *results.Run) (*Analysis, error) {
 	return a, nil
 }
 
+// dropCensored takes, for every cell, variant and unit whose trials hold a
+// censored value (results.TrialUnits), the sample from the trials'
+// uncensored values instead of the benchmark lines: bench.txt written
+// before BenchLine left censored values out holds them as numbers (a
+// search that never passed as 0 req/s). Samples without a censored value
+// stay exactly the lines benchstat reads.
+func dropCensored(ix trialIndex, values map[sampleKey][]float64) {
+	for _, c := range ix.cells {
+		for v, ts := range ix.byCell[c] {
+			exact := map[string][]float64{}
+			censored := map[string]bool{}
+			for _, t := range ts {
+				for _, u := range results.TrialUnits(t) {
+					if u.Censored {
+						censored[u.Unit] = true
+					} else {
+						exact[u.Unit] = append(exact[u.Unit], u.Value)
+					}
+				}
+			}
+			for unit := range censored {
+				k := sampleKey{c, v, unit}
+				if _, inBench := values[k]; !inBench {
+					continue
+				}
+				if len(exact[unit]) == 0 {
+					delete(values, k)
+				} else {
+					values[k] = exact[unit]
+				}
+			}
+		}
+	}
+}
+
 func summarize(s *benchmath.Sample) Summary {
 	sum := benchmath.AssumeNothing.Summary(s, Confidence)
 	out := Summary{N: len(s.Values), Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi, MAD: MAD(s.Values), StdDev: StdDev(s.Values)}
@@ -349,53 +423,53 @@ func summarize(s *benchmath.Sample) Summary {
 	return out
 }
 
-// compare fills Comparisons (with Holm-adjusted p-values) and Verdicts.
+// compare fills Comparisons: for every pair, cell and unit either arm
+// carries, the unpaired medians (benchstat's view) and the paired effect
+// over the rounds.
 func (a *Analysis) compare() {
 	for _, p := range a.Pairs {
 		for _, cell := range a.Cells {
+			to, tn := a.ix.byCell[cell][p.Old], a.ix.byCell[cell][p.New]
 			for _, unit := range a.UnitNames {
 				so, sn := a.Sample(cell, p.Old, unit), a.Sample(cell, p.New, unit)
-				if so == nil || sn == nil {
+				paired := len(to) > 0 && len(tn) > 0 && carries(to, unit) && carries(tn, unit)
+				if (so == nil || sn == nil) && !paired {
 					continue
 				}
-				c := Comparison{Pair: p, Cell: cell, Unit: unit, Old: so.Summary, New: sn.Summary,
-					N1: len(so.Values), N2: len(sn.Values), PAdj: math.NaN(), Better: a.Direction(unit)}
-				c.Delta = pctDelta(so.Summary.Center, sn.Summary.Center)
-				bc := benchmath.AssumeNothing.Compare(so.bm, sn.bm)
-				c.P = bc.P
-				for _, w := range bc.Warnings {
-					c.Warnings = append(c.Warnings, w.Error())
+				c := Comparison{Pair: p, Cell: cell, Unit: unit, Old: summaryOf(so), New: summaryOf(sn),
+					P: math.NaN(), PAdj: math.NaN(), Better: a.Direction(unit), Delta: math.NaN()}
+				if so != nil && sn != nil {
+					c.N1, c.N2 = len(so.Values), len(sn.Values)
+					c.Delta = pctDelta(so.Summary.Center, sn.Summary.Center)
+					bc := benchmath.AssumeNothing.Compare(so.bm, sn.bm)
+					c.P = bc.P
+					for _, w := range bc.Warnings {
+						c.Warnings = append(c.Warnings, w.Error())
+					}
 				}
-				c.Tested = c.N1 >= MinTrials && c.N2 >= MinTrials
+				if paired {
+					c.Effect = pairedEffect(to, tn, unit, a.Run.Meta.Duet)
+				} else {
+					c.Effect = pairedEffect(nil, nil, unit, false)
+				}
 				a.Comparisons = append(a.Comparisons, c)
 			}
 		}
 	}
-	// One Holm-Bonferroni family per cell (scenario and load step) and
-	// unit: the comparisons one table of the report answers, e.g. every
-	// journey step's effect on seed-100x10's throughput. A single family
-	// over the whole report (pairs × cells × units) would leave the
-	// journey's 6 trials per cell unable to reach significance however
-	// large the effect: the U test's smallest p with 6 against 6 is 0.0022,
-	// which passes Holm's first threshold only in families of at most 22.
-	for _, cell := range a.Cells {
-		for _, unit := range a.UnitNames {
-			var ps []float64
-			var idx []int
-			for i := range a.Comparisons {
-				c := &a.Comparisons[i]
-				if c.Tested && c.Unit == unit && c.Cell == cell {
-					ps = append(ps, c.P)
-					idx = append(idx, i)
-				}
-			}
-			a.Tested += len(ps)
-			a.Family = max(a.Family, len(ps))
-			for j, adj := range Holm(ps) {
-				a.Comparisons[idx[j]].PAdj = adj
-			}
-		}
-	}
+}
+
+// paired computes every comparison, the family and its correction, the
+// verdicts and the order checks: the inference of the run, from its
+// trials (Pairs, Cells, UnitNames and the trial index set).
+func (a *Analysis) paired() {
+	a.compare()
+	a.setFamily()
+	a.verdicts()
+	a.orderChecks()
+}
+
+// verdicts fills Verdicts: one per pair and cell.
+func (a *Analysis) verdicts() {
 	for _, p := range a.Pairs {
 		for _, cell := range a.Cells {
 			var cs []*Comparison
@@ -406,10 +480,20 @@ func (a *Analysis) compare() {
 				}
 			}
 			if len(cs) > 0 {
-				a.Verdicts = append(a.Verdicts, Verdict{Pair: p, Cell: cell, Text: verdictText(p, cell, cs)})
+				a.Verdicts = append(a.Verdicts, verdictOf(p, cell, cs))
 			}
 		}
 	}
+}
+
+// summaryOf is s's summary, or an empty one when every value was
+// censored (no sample).
+func summaryOf(s *Sample) Summary {
+	if s == nil {
+		return Summary{Center: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1), MAD: math.NaN(), StdDev: math.NaN(),
+			Note: "no uncensored value"}
+	}
+	return s.Summary
 }
 
 func pctDelta(old, new float64) float64 {
@@ -422,57 +506,26 @@ func pctDelta(old, new float64) float64 {
 	return (new - old) / math.Abs(old) * 100
 }
 
-// Holm returns the Holm-Bonferroni adjusted p-values of ps, in the order of
-// ps: sorted ascending, the i-th smallest (from 0) is multiplied by m-i,
-// made non-decreasing and capped at 1. A hypothesis is rejected at level α
-// when its adjusted p-value is below α.
-func Holm(ps []float64) []float64 {
-	m := len(ps)
-	order := make([]int, m)
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(i, j int) bool { return ps[order[i]] < ps[order[j]] })
-	adj := make([]float64, m)
-	run := 0.0
-	for rank, i := range order {
-		v := math.Min(1, float64(m-rank)*ps[i])
-		run = math.Max(run, v)
-		adj[i] = run
-	}
-	return adj
-}
-
-// verdictText is the one-line verdict of a pair in a cell, e.g.
-// "phase3 vs phase2 (parser fsm vs find), seed-100x10: throughput +212% (p=0.002, n=10)".
-func verdictText(p Pair, cell Cell, cs []*Comparison) string {
-	head := p.New + " vs " + p.Old
-	if p.Diff != "" {
-		head += " (" + p.Diff + ")"
-	}
-	head += ", " + cell.String() + ": "
-	var sig []string
-	tested := false
-	minP := math.Inf(1)
-	var n1, n2 int
+// verdictOf is the verdict of a pair in a cell from its comparisons.
+func verdictOf(p Pair, cell Cell, cs []*Comparison) Verdict {
+	v := Verdict{Pair: p, Cell: cell}
 	for _, c := range cs {
-		n1, n2 = max(n1, c.N1), max(n2, c.N2)
+		v.Rounds = max(v.Rounds, c.Effect.Rounds)
 		if !c.Tested {
 			continue
 		}
-		tested = true
-		minP = math.Min(minP, c.PAdj)
 		if c.Significant() {
-			sig = append(sig, fmt.Sprintf("%s %s (p=%s, n=%s)", UnitLabel(c.Unit), FormatDelta(c.Delta), FormatP(c.PAdj), FormatN(c.N1, c.N2)))
+			v.Significant = append(v.Significant, c)
+			continue
+		}
+		if v.Null == nil || (c.Unit == CapacityUnit || c.Unit == ThroughputUnit) && v.Null.Unit != CapacityUnit {
+			v.Null = c
 		}
 	}
-	switch {
-	case len(sig) > 0:
-		return head + strings.Join(sig, ", ")
-	case !tested:
-		return head + fmt.Sprintf("too few trials to tell (n=%s; need ≥ %d per variant for a 95%% confidence interval)", FormatN(n1, n2), MinTrials)
+	if len(v.Significant) > 0 {
+		v.Null = nil
 	}
-	return head + fmt.Sprintf("no significant difference (p=%s, n=%s)", FormatP(minP), FormatN(n1, n2))
+	return v
 }
 
 // cellOf reads the scenario and step of a name

@@ -21,18 +21,21 @@ func fixture(t *testing.T) *results.Run {
 	return run
 }
 
-func findVerdict(t *testing.T, a *Analysis, newLabel, cell string) string {
+func findVerdict(t *testing.T, a *Analysis, newLabel, cell string) Verdict {
 	t.Helper()
 	for _, v := range a.Verdicts {
 		if v.New == newLabel && v.Cell.String() == cell {
-			return v.Text
+			return v
 		}
 	}
 	t.Fatalf("no verdict for %s in %s", newLabel, cell)
-	return ""
+	return Verdict{}
 }
 
-func TestVerdictWording(t *testing.T) {
+// A verdict is values: the significant comparisons of its cell, or the
+// one that says what the cell rules out (throughput or capacity first),
+// or none when nothing could be tested; report/words.go phrases them.
+func TestVerdicts(t *testing.T) {
 	a, err := Analyze(fixture(t))
 	if err != nil {
 		t.Fatal(err)
@@ -41,37 +44,44 @@ func TestVerdictWording(t *testing.T) {
 		t.Errorf("source = %q, want bench.txt", a.Source)
 	}
 	sig := findVerdict(t, a, "phase3", "seed-100x10")
-	for _, want := range []string{"phase3 vs phase2 (parser fsm vs find), seed-100x10: ", "success +", "throughput +", "mean latency -", ", n=10)"} {
-		if !strings.Contains(sig, want) {
-			t.Errorf("significant verdict %q lacks %q", sig, want)
+	units := map[string]bool{}
+	for _, c := range sig.Significant {
+		units[c.Unit] = true
+		if !c.Significant() || c.Cell != sig.Cell || c.Pair != sig.Pair {
+			t.Errorf("verdict lists %+v", c)
 		}
 	}
+	if !units["req/s"] || !units["success-%"] || sig.Null != nil || sig.TooFew() {
+		t.Errorf("significant verdict %+v", sig)
+	}
 	aa := findVerdict(t, a, "phase3#2", "seed-100x10")
-	if !strings.HasPrefix(aa, "phase3#2 vs phase3 (same build), seed-100x10: no significant difference (p=") {
-		t.Errorf("A/A verdict = %q", aa)
+	if len(aa.Significant) != 0 || aa.Null == nil || aa.Null.Unit != "req/s" || aa.Null.Effect.Lo > 0 || aa.Null.Effect.Hi < 0 {
+		t.Errorf("A/A verdict %+v", aa)
 	}
 	few := findVerdict(t, a, "phase3", "ramp rate=4000")
-	if want := "phase3 vs phase2 (parser fsm vs find), ramp rate=4000: too few trials to tell (n=3; need ≥ 6 per variant for a 95% confidence interval)"; few != want {
-		t.Errorf("too-few verdict\n got %q\nwant %q", few, want)
+	if !few.TooFew() || few.Rounds != 3 {
+		t.Errorf("too-few verdict %+v", few)
 	}
 
-	// Exact wording on hand-made comparisons.
+	// On hand-made comparisons: throughput says what the cell rules out
+	// even when another unit was tested first.
 	p := Pair{Old: "phase2", New: "phase3", Diff: "parser fsm vs find"}
 	cell := Cell{Scenario: "seed-100x10"}
+	eff := func(est, lo, hi float64) Effect { return Effect{Rounds: 10, Estimate: est, Lo: lo, Hi: hi} }
 	cs := []*Comparison{
-		{Pair: p, Cell: cell, Unit: "req/s", Delta: 212.3, P: 0.0001, PAdj: 0.002, N1: 10, N2: 10, Tested: true},
-		{Pair: p, Cell: cell, Unit: "p99-ns", Delta: -1, P: 0.3, PAdj: 0.9, N1: 10, N2: 10, Tested: true},
+		{Pair: p, Cell: cell, Unit: "p99-ns", Effect: eff(-1, -5, 3), PAdj: 0.9, Tested: true},
+		{Pair: p, Cell: cell, Unit: "req/s", Effect: eff(212.3, 150, 290), PAdj: 0.002, Tested: true},
 	}
-	if got, want := verdictText(p, cell, cs), "phase3 vs phase2 (parser fsm vs find), seed-100x10: throughput +212% (p=0.002, n=10)"; got != want {
-		t.Errorf("got %q\nwant %q", got, want)
+	if v := verdictOf(p, cell, cs); len(v.Significant) != 1 || v.Significant[0] != cs[1] || v.Null != nil || v.Rounds != 10 {
+		t.Errorf("verdict %+v", v)
 	}
-	cs[0].PAdj = 0.41
-	if got, want := verdictText(p, cell, cs), "phase3 vs phase2 (parser fsm vs find), seed-100x10: no significant difference (p=0.410, n=10)"; got != want {
-		t.Errorf("got %q\nwant %q", got, want)
+	cs[1].PAdj = 0.41
+	if v := verdictOf(p, cell, cs); len(v.Significant) != 0 || v.Null != cs[1] {
+		t.Errorf("verdict %+v, want throughput as its null", v)
 	}
-	few2 := []*Comparison{{Pair: p, Cell: cell, Unit: "req/s", N1: 3, N2: 3, PAdj: math.NaN()}}
-	if got := verdictText(p, cell, few2); !strings.Contains(got, "too few trials to tell (n=3;") {
-		t.Errorf("got %q", got)
+	few2 := []*Comparison{{Pair: p, Cell: cell, Unit: "req/s", Effect: Effect{Rounds: 3}, PAdj: math.NaN()}}
+	if v := verdictOf(p, cell, few2); !v.TooFew() || v.Rounds != 3 {
+		t.Errorf("verdict %+v", v)
 	}
 }
 
@@ -130,7 +140,7 @@ func TestDirection(t *testing.T) {
 	}
 	better := map[string]int{"success-%": +1, "req/s": +1, "ns/op": -1, "p50-ns": -1, "p99-ns": -1, "p99.9-ns": -1}
 	mk := func(unit string, delta float64) *Comparison {
-		return &Comparison{Unit: unit, Delta: delta, Tested: true, PAdj: 0.001, Better: better[unit]}
+		return &Comparison{Unit: unit, Effect: Effect{Estimate: delta}, Tested: IsVerdictUnit(unit), PAdj: 0.001, Better: better[unit]}
 	}
 	for _, tc := range []struct {
 		c    *Comparison
@@ -138,11 +148,13 @@ func TestDirection(t *testing.T) {
 	}{
 		{mk("success-%", +5), "better"}, {mk("success-%", -5), "worse"},
 		{mk("req/s", +5), "better"}, {mk("req/s", -5), "worse"},
-		{mk("ns/op", -5), "better"}, {mk("ns/op", +5), "worse"},
-		{mk("p99.9-ns", -5), "better"}, {mk("p99-ns", +5), "worse"},
-		{mk("widgets", +5), "changed"},
-		{&Comparison{Unit: "req/s", Delta: 50, Tested: true, PAdj: 0.2, Better: +1}, "~"},
-		{&Comparison{Unit: "req/s", Delta: 50, PAdj: math.NaN()}, "too few trials"},
+		{mk("p99-ns", -5), "better"}, {mk("p99-ns", +5), "worse"},
+		// outside the verdict units: described, no verdict
+		{mk("ns/op", -5), "no verdict"}, {mk("p99.9-ns", -5), "no verdict"}, {mk("widgets", +5), "no verdict"},
+		{&Comparison{Unit: "req/s", Effect: Effect{Estimate: 50}, Tested: true, PAdj: 0.2, Better: +1}, "~"},
+		{&Comparison{Unit: "req/s", Effect: Effect{Estimate: 50}, PAdj: math.NaN()}, "too few trials"},
+		{&Comparison{Unit: CapacityUnit, Effect: Effect{Estimate: 5}, Tested: true, PAdj: 0.001}, "changed"},
+		{&Comparison{Unit: CapacityUnit, Effect: Effect{Rounds: 2, Censored: 6}, PAdj: math.NaN()}, "censored"},
 	} {
 		if got := tc.c.Outcome(); got != tc.want {
 			t.Errorf("%s %+v: outcome %q, want %q", tc.c.Unit, tc.c.Delta, got, tc.want)
@@ -176,17 +188,6 @@ func TestHolm(t *testing.T) {
 	}
 }
 
-func TestMinUTestP(t *testing.T) {
-	for _, tc := range []struct {
-		n    int
-		want float64
-	}{{3, 0.1}, {6, 0.0021645021645021645}, {10, 2.0 / 184756}} {
-		if got := minUTestP(tc.n, tc.n); math.Abs(got-tc.want) > 1e-12 {
-			t.Errorf("minUTestP(%d) = %v, want %v", tc.n, got, tc.want)
-		}
-	}
-}
-
 func TestPairs(t *testing.T) {
 	a, err := Analyze(fixture(t))
 	if err != nil {
@@ -204,38 +205,48 @@ func TestPairs(t *testing.T) {
 			t.Errorf("pair %d = %+v, want %+v", i, a.Pairs[i], want[i])
 		}
 	}
-	// Comparisons with 3 trials are not in the Holm family.
+	// Comparisons with 3 rounds are not in the family.
 	n := 0
 	for _, c := range a.Comparisons {
 		if c.Cell.Scenario == "ramp" && c.Tested {
 			t.Errorf("ramp comparison tested: %+v", c)
 		}
+		if c.Tested != (IsVerdictUnit(c.Unit) && c.Effect.Rounds >= MinRounds && c.Effect.Nonzero >= MinRounds) {
+			t.Errorf("%v %s: tested %v with %d rounds", c.Cell, c.Unit, c.Tested, c.Effect.Rounds)
+		}
 		if c.Tested {
 			n++
 		}
 	}
-	if n != a.Tested || n != 2*4*6 {
-		t.Errorf("tested = %d (a.Tested %d), want 48", n, a.Tested)
+	// ONE family over the run: every tested comparison, all pairs, cells
+	// and verdict units, adjusted together by weighted Holm.
+	if n != a.Plan.Size || n == 0 {
+		t.Errorf("tested = %d, family %d", n, a.Plan.Size)
 	}
-	// One Holm family per cell and unit: the 2 pairs of the run, and every
-	// adjusted p is Holm over its own family only.
-	if a.Family != 2 {
-		t.Errorf("largest family = %d, want 2 (one family per cell and unit)", a.Family)
+	var ps, ws, got []float64
+	for _, c := range a.Comparisons {
+		if c.Tested {
+			ps, ws, got = append(ps, c.Effect.P), append(ws, c.Weight), append(got, c.PAdj)
+		}
 	}
-	for _, cell := range a.Cells {
-		for _, unit := range a.UnitNames {
-			var ps, got []float64
-			for _, c := range a.Comparisons {
-				if c.Tested && c.Unit == unit && c.Cell == cell {
-					ps, got = append(ps, c.P), append(got, c.PAdj)
-				}
-			}
-			for i, want := range Holm(ps) {
-				if got[i] != want {
-					t.Errorf("%v %s comparison %d: PAdj %g, want %g (Holm within the family)", cell, unit, i, got[i], want)
-				}
+	for i, want := range WeightedHolm(ps, ws) {
+		if got[i] != want {
+			t.Errorf("comparison %d: PAdj %g, want %g (weighted Holm over the whole family)", i, got[i], want)
+		}
+	}
+	// The journey step's primary hypothesis (seed-100x10, the run's first
+	// scenario, as no scenario targets the parser) holds half of α.
+	prim := 0
+	for _, c := range a.Comparisons {
+		if c.Primary {
+			prim++
+			if c.Pair.Kind != "journey" || c.Cell.Scenario != "seed-100x10" || c.Unit != "req/s" || math.Abs(c.Weight-PrimaryShare) > 1e-12 {
+				t.Errorf("primary %+v", c)
 			}
 		}
+	}
+	if prim != 1 || a.Plan.Primary != 1 {
+		t.Errorf("%d primaries (plan %d), want 1", prim, a.Plan.Primary)
 	}
 }
 

@@ -1,10 +1,8 @@
 package analysis
 
 import (
-	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"metricstream/harness/results"
 )
@@ -13,81 +11,94 @@ import (
 const CapacityUnit = "capacity-req/s"
 
 // CapacityRow is one variant's capacity at SLO in one capacity cell: the
-// median over its trials of the capacity each trial's search found, with
-// the 95% confidence interval of that median (benchmath, as every other
-// table), and how the searches ended.
+// median over the trials whose search ended on a point estimate, with the
+// 95% confidence interval of that median (benchmath, as every other
+// table), and the searches that ended on a bound instead, counted with
+// their bounds. A censored search never enters the median or the
+// interval: "no rate passed down to 1,000 req/s" is not 0 req/s, and "the
+// SLO held up to the ceiling" is not the ceiling.
 type CapacityRow struct {
 	Cell      Cell
 	Variant   string
-	Kind      string // "capacity", or "overload" (the search that set its C)
-	Summary   Summary
+	Kind      string   // "capacity", or "overload" (the search that set its C)
+	Summary   Summary  // of the Exact searches only
 	Objective []string // the SLO the points were held to
 	Points    int      // points tried over all trials
-	NotConv   int      // trials whose search did not converge to its tolerance
-	AtMax     int      // trials that reached the search's ceiling (a lower bound)
-	BelowMin  int      // trials in which no rate passed
+	Trials    int      // trials with a search
+	Exact     int      // searches that converged to a point estimate
+	// Below: searches in which no rate passed (the capacity is below the
+	// lowest rate tried, BelowBound: the largest such rate over the
+	// trials, so "below BelowBound" holds for each); AtLeast: searches
+	// that reached the ceiling (the capacity is at least AtLeastBound:
+	// the smallest over the trials); Bracket: searches that stopped
+	// before converging, each capacity in its [RPS, Failing]
+	// (BracketLo: the lowest RPS, BracketHi: the highest Failing).
+	Below, AtLeast, Bracket int
+	BelowBound              float64
+	AtLeastBound            float64
+	BracketLo, BracketHi    float64
+	// GeneratorLimited counts trials whose point the generator could not
+	// send on schedule (Trial.GeneratorLimited).
+	GeneratorLimited int
 }
 
-// CI says the interval: "[9.8k/s, 10.4k/s]", or "none (n=3; need ≥ 6)".
-func (r CapacityRow) CI() string {
-	if !r.Summary.HasCI {
-		return fmt.Sprintf("none (n=%d; need ≥ %d)", r.Summary.N, MinTrials)
-	}
-	return fmt.Sprintf("[%s, %s]", FormatValue(CapacityUnit, r.Summary.Lo), FormatValue(CapacityUnit, r.Summary.Hi))
-}
+// Censored is how many of the row's searches ended on a bound.
+func (r CapacityRow) Censored() int { return r.Below + r.AtLeast + r.Bracket }
 
-// Median is the median capacity, formatted.
-func (r CapacityRow) Median() string { return FormatValue(CapacityUnit, r.Summary.Center) }
-
-// Searches says how the searches ended when not all converged: "2 of 6 not
-// converged; 1 below the floor".
-func (r CapacityRow) Searches() string {
-	var parts []string
-	if r.NotConv > 0 {
-		parts = append(parts, fmt.Sprintf("%d not converged", r.NotConv))
-	}
-	if r.AtMax > 0 {
-		parts = append(parts, fmt.Sprintf("%d at the ceiling (lower bound)", r.AtMax))
-	}
-	if r.BelowMin > 0 {
-		parts = append(parts, fmt.Sprintf("%d: no rate passed", r.BelowMin))
-	}
-	if len(parts) == 0 {
-		return "all converged"
-	}
-	return strings.Join(parts, "; ")
-}
+// HasMedian reports whether the row states a median: more than half of
+// its searches ended on a point estimate (with half or more censored,
+// the median of the trials is itself only a bound).
+func (r CapacityRow) HasMedian() bool { return r.Exact > 0 && 2*r.Exact > r.Trials }
 
 // CapacityRows are the capacity rows of every cell whose trials carry a
-// capacity search, in cell and variant order.
+// capacity search (a capacity trial, or an overload trial's search for
+// its C), in cell and variant order.
 func (a *Analysis) CapacityRows() []CapacityRow {
 	var out []CapacityRow
 	for _, c := range a.ix.cells {
 		for _, v := range a.ix.variants {
 			ts := a.ix.byCell[c][v]
-			if len(ts) == 0 || ts[0].Capacity == nil {
+			if len(ts) == 0 || (ts[0].Capacity == nil && ts[0].Kind != "overload") {
 				continue
 			}
-			r := CapacityRow{Cell: c, Variant: v, Kind: ts[0].Kind, Objective: ts[0].Capacity.Objective}
-			vals := make([]float64, 0, len(ts))
+			r := CapacityRow{Cell: c, Variant: v, Kind: ts[0].Kind}
+			var vals []float64
 			for _, t := range ts {
-				k := t.Capacity
-				if k == nil {
+				if t.Capacity == nil && t.Kind != "overload" {
 					continue
 				}
-				vals = append(vals, k.RPS)
-				r.Points += len(k.Points)
-				if !k.Converged {
-					r.NotConv++
+				r.Trials++
+				if k := t.Capacity; k != nil {
+					r.Points += len(k.Points)
+					if r.Objective == nil {
+						r.Objective = k.Objective
+					}
 				}
-				if k.AtMax {
-					r.AtMax++
+				if t.GeneratorLimited {
+					r.GeneratorLimited++
 				}
-				if k.BelowMin {
-					r.BelowMin++
+				cens, bound := results.SearchOf(t)
+				switch cens {
+				case results.Exact:
+					r.Exact++
+					vals = append(vals, bound)
+				case results.Below:
+					r.Below++
+					r.BelowBound = math.Max(r.BelowBound, bound)
+				case results.AtLeast:
+					if r.AtLeast == 0 || bound < r.AtLeastBound {
+						r.AtLeastBound = bound
+					}
+					r.AtLeast++
+				case results.Bracket:
+					if r.Bracket == 0 || bound < r.BracketLo {
+						r.BracketLo = bound
+					}
+					r.BracketHi = math.Max(r.BracketHi, t.Capacity.Failing)
+					r.Bracket++
 				}
 			}
-			if s := a.Sample(c, v, CapacityUnit); s != nil {
+			if s := a.Sample(c, v, CapacityUnit); s != nil && s.Summary.N == len(vals) {
 				r.Summary = s.Summary
 			} else {
 				r.Summary = Summary{N: len(vals), Center: Median(vals), Lo: math.Inf(-1), Hi: math.Inf(1),
@@ -123,15 +134,5 @@ func (a *Analysis) CapacityPoints(c Cell, variant string) []results.CapacityPoin
 		}
 		return 0
 	})
-	return out
-}
-
-// CapacityLines are the capacity rows as the terminal summary prints them.
-func (a *Analysis) CapacityLines() []string {
-	var out []string
-	for _, r := range a.CapacityRows() {
-		out = append(out, fmt.Sprintf("%s %s: %s, 95%% CI %s (n=%d; %d points; %s)",
-			r.Cell, r.Variant, r.Median(), r.CI(), r.Summary.N, r.Points, r.Searches()))
-	}
 	return out
 }

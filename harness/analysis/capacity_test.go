@@ -2,6 +2,9 @@ package analysis
 
 import (
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,20 +13,32 @@ import (
 
 func capTrial(variant, step string, cpus int, rps float64, conv bool) results.Trial {
 	return results.Trial{Scenario: "cap", Variant: variant, Step: step, CPUs: cpus, Kind: "capacity", Model: "open", OfferedRate: rps, Throughput: rps,
-		Capacity: &results.CapacityStats{RPS: rps, Converged: conv, Objective: []string{"p99 <= 10ms"},
+		Capacity: &results.CapacityStats{RPS: rps, Failing: rps * 1.05, Converged: conv, Objective: []string{"p99 <= 10ms"},
 			Points: []results.CapacityPoint{{Offered: 200000, Achieved: rps * 1.2, Probe: true}, {Offered: rps, Achieved: rps, Pass: true}, {Offered: rps * 1.05, Achieved: rps, Pass: false}}}}
 }
 
-// The capacity table: the median over trials of each trial's capacity,
-// its 95% CI from the bench lines' capacity-req/s (6 trials give one),
-// the points tried and how the searches ended; the knee chart's points
-// leave the probe out, sorted by offered rate.
-func TestCapacityRows(t *testing.T) {
-	run := &results.Run{Meta: results.Meta{Scenarios: []string{"cap"}, Variants: []results.Variant{{Label: "a"}, {Label: "b"}}}}
-	for i, r := range []float64{1000, 1100, 1200, 1300, 1400, 1500} {
-		run.Trials = append(run.Trials, capTrial("a", "", 0, r, i != 0), capTrial("b", "", 0, 2*r, true))
+// capRun is a run of a and b, one capacity trial each per round.
+func capRun(a, b []results.Trial) *results.Run {
+	run := &results.Run{Meta: results.Meta{Scenarios: []string{"cap"}, Variants: []results.Variant{{Label: "a"}, {Label: "b"}}, Order: "random"}}
+	for i := range a {
+		a[i].Trial, b[i].Trial = i, i
+		a[i].Position, b[i].Position = i%2, 1-i%2
+		run.Trials = append(run.Trials, a[i], b[i])
 	}
-	a, err := Analyze(run)
+	return run
+}
+
+// The capacity table: the median over the trials whose search converged,
+// its 95% CI from the bench lines' capacity-req/s, the points tried and
+// how the searches ended; a search that did not converge is a bracket,
+// counted, not a capacity. The knee chart's points leave the probe out,
+// sorted by offered rate.
+func TestCapacityRows(t *testing.T) {
+	var ta, tb []results.Trial
+	for i, r := range []float64{1000, 1100, 1200, 1300, 1400, 1500, 1600} {
+		ta, tb = append(ta, capTrial("a", "", 0, r, i != 0)), append(tb, capTrial("b", "", 0, 2*r, true))
+	}
+	a, err := Analyze(capRun(ta, tb))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,28 +47,34 @@ func TestCapacityRows(t *testing.T) {
 		t.Fatalf("rows %+v", rows)
 	}
 	ra := rows[0]
-	if ra.Summary.Center != 1250 || !ra.Summary.HasCI || ra.Summary.Lo > 1000 || ra.Summary.Hi < 1500 || ra.Points != 18 || ra.NotConv != 1 {
+	if ra.Summary.Center != 1350 || ra.Summary.N != 6 || !ra.Summary.HasCI || ra.Points != 21 || ra.Exact != 6 || ra.Bracket != 1 ||
+		ra.BracketLo != 1000 || ra.BracketHi != 1050 || !ra.HasMedian() {
 		t.Errorf("row a %+v", ra)
 	}
-	if ra.Searches() != "1 not converged" || rows[1].Searches() != "all converged" || !strings.HasPrefix(ra.CI(), "[") {
-		t.Errorf("searches %q / %q, CI %q", ra.Searches(), rows[1].Searches(), ra.CI())
+	if rb := rows[1]; rb.Exact != 7 || rb.Trials != 7 || rb.Censored() != 0 || !rb.HasMedian() {
+		t.Errorf("row b %+v", rb)
 	}
 	pts := a.CapacityPoints(Cell{Scenario: "cap"}, "a")
-	if len(pts) != 12 || pts[0].Offered != 1000 || pts[0].Probe {
+	if len(pts) != 14 || pts[0].Offered != 1000 || pts[0].Probe {
 		t.Errorf("points %+v", pts)
 	}
-	// b doubles a: the journey comparison finds capacity better.
-	found := false
-	for _, c := range a.Comparisons {
-		if c.Unit == CapacityUnit && c.Old == ra.Summary {
-			found = c.Outcome() == "better"
+	// b doubles a: the paired comparison finds capacity better, over the
+	// 6 rounds whose searches both converged.
+	var c *Comparison
+	for i := range a.Comparisons {
+		if a.Comparisons[i].Unit == CapacityUnit {
+			c = &a.Comparisons[i]
 		}
 	}
-	if !found {
-		t.Errorf("no significant capacity comparison of b vs a: %+v", a.Comparisons)
+	if c == nil || c.Effect.Rounds != 6 || c.Effect.Censored != 1 || math.Abs(c.Effect.Estimate-100) > 1e-9 || c.Old.N != 6 {
+		t.Fatalf("capacity comparison %+v", c)
 	}
-	if l := a.CapacityLines(); len(l) != 2 || !strings.Contains(l[0], "cap a: 1.25k/s, 95% CI [") {
-		t.Errorf("lines %q", l)
+	// the bracket's 1000 is nowhere among the numbers
+	if slices.Contains(a.Sample(Cell{Scenario: "cap"}, "a", CapacityUnit).Values, 1000) {
+		t.Error("a bracketed search's RPS entered the capacity sample")
+	}
+	if line := results.BenchLine(&ta[0]); strings.Contains(line, "capacity-req/s") {
+		t.Errorf("bench line of a bracketed search %q carries a capacity", line)
 	}
 }
 
@@ -84,5 +105,34 @@ func TestScaling(t *testing.T) {
 	}
 	if txt := c.Text(); !strings.HasPrefix(txt, "1 cpu 1.25k/s → 2 cpu 2.25k/s: ×1.80 (p=") {
 		t.Errorf("text %q", txt)
+	}
+}
+
+// bench.txt written before BenchLine left censored values out holds a
+// search that never passed as "0 capacity-req/s": the analysis takes the
+// sample from the trials instead, so the 0 is in no median.
+func TestOldBenchTextCensored(t *testing.T) {
+	var ta, tb []results.Trial
+	for _, r := range []float64{1000, 1100, 1200, 1300, 1400, 1500, 1600} {
+		ta, tb = append(ta, capTrial("a", "", 0, r, true)), append(tb, capTrial("b", "", 0, 2*r, true))
+	}
+	ta[0].Capacity.RPS, ta[0].Capacity.BelowMin = 0, true
+	run := capRun(ta, tb)
+	run.Dir = t.TempDir()
+	// the failed search's line as BenchLine wrote it before: with a 0
+	old := strings.Replace(results.BenchText(run), "0 lost-metrics\n", "0 lost-metrics 0 capacity-req/s\n", 1)
+	if err := os.WriteFile(filepath.Join(run.Dir, results.BenchFile), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(old, " 0 capacity-req/s") {
+		t.Fatal("the old bench text has no fake 0")
+	}
+	a, err := Analyze(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.Sample(Cell{Scenario: "cap"}, "a", CapacityUnit)
+	if s == nil || s.Summary.N != 6 || slices.Contains(s.Values, 0) {
+		t.Errorf("capacity sample %+v: the old 0 is in it", s)
 	}
 }

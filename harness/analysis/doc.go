@@ -1,21 +1,43 @@
 // Package analysis computes, once per run, everything the lab's renderers
-// state about a run's numbers: every median (and MAD, standard deviation),
-// 95% confidence interval, p-value, Holm adjustment, SLO verdict, knee,
-// replica and fault finding and verdict sentence. It is pure: it reads a
-// results.Run and writes nothing. harness/report renders it as the terminal
-// summary, `lab compare`, the HTML page, the PNG charts, a CSV and .hgrm
-// files, so those can never disagree (as x/perf's benchtab builds its
-// tables once and renders them as text or CSV).
+// state about a run's numbers: medians with their confidence intervals,
+// paired effects with their intervals, the family's corrected p-values,
+// verdicts, SLO verdicts, knees, capacities (censored ones counted, never
+// averaged), stage costs and predictions, USL fits, the order check, and
+// the findings of each scenario kind. It is pure: it reads a results.Run
+// and writes nothing. Its findings are values (kinds, figures, units,
+// reasons); harness/report words them as the terminal summary, `lab
+// compare`, the HTML page, the PNG charts, a CSV and .hgrm files, so those
+// can never disagree (as x/perf's benchtab builds its tables once and
+// renders them as text or CSV).
 //
-// Descriptive statistics (median, MAD, standard deviation)
-// come from github.com/montanaflynn/stats; inference from
-// golang.org/x/perf: Analyze reads the run's benchmark lines (bench.txt, or
-// results.BenchText when the file is absent), groups them with benchproc by
-// cell (scenario and load step) and variant, summarises every unit with
-// benchmath.AssumeNothing (median, 95% confidence interval) and compares
-// pairs of variants with its Mann-Whitney U test. The p-values of the
-// comparisons of one cell and one unit form one Holm-Bonferroni family: the
-// pairs one table of the report compares.
+// Comparisons are paired by round (paired.go): every arm ran once per
+// round, in a random or balanced order (Meta.Order) or side by side
+// (Meta.Duet), so per round the log ratio B/A of each unit cancels
+// whatever the machine did during it. The effect is the Hodges-Lehmann
+// estimate of those ratios with Tukey's distribution-free interval, tested
+// by Wilcoxon's exact signed-rank test (signedrank.go). Every comparison
+// of a verdict unit with enough rounds is one hypothesis of ONE family per
+// run, corrected by Holm's weighted step-down (family.go): the journey
+// steps' primary hypotheses, chosen from the scenarios' targets before the
+// run, hold half of α. A non-significant comparison states what its
+// interval rules out and the smallest effect the run could have detected.
+// The order check (order.go) tests position in the round as a factor;
+// SequentialEffects (sequential.go) gives anytime-valid intervals for a
+// compare that stops when it knows.
+//
+// Benchstat's view stays beside it: Analyze reads the run's benchmark
+// lines (bench.txt, or results.BenchText when the file is absent), groups
+// them with benchproc by cell (scenario and load step) and variant,
+// summarises every unit with benchmath.AssumeNothing (median, 95%
+// confidence interval) and compares pairs with its Mann-Whitney U test,
+// unadjusted, for reference: the verdicts use the paired effects. A value
+// results.TrialUnits marks censored (a capacity search that never passed,
+// a p99 with more than 1% of requests timed out) is in no sample, no
+// interval and no test.
+//
+// Descriptive statistics (median, MAD, standard deviation) come from
+// github.com/montanaflynn/stats; quantiles of the normal and t
+// distributions from gonum's distuv.
 //
 // Which way a unit improves is data: bench.txt carries benchfmt unit
 // metadata ("Unit req/s better=higher"), and results.AllUnits, which writes

@@ -6,7 +6,7 @@ import (
 	"metricstream/harness/results"
 )
 
-// The network-fault kinds' summary rows (issue 10 item 7; the trials come
+// The network-fault kinds' summary rows (the trials come
 // from harness/experiment/netfault.go).
 func init() {
 	findings["redis-latency"] = (*Analysis).redisLatencyLine

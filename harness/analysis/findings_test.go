@@ -36,7 +36,7 @@ func TestSummarizeFaults(t *testing.T) {
 	run := &results.Run{Meta: results.Meta{Scenarios: []string{"slowloris", "overload"}}, Trials: []results.Trial{
 		sl("slowloris=0", 1e6, &results.FaultStats{HeaderTimeoutNS: 1e9}),
 		sl("slowloris=1000", 3e6, &results.FaultStats{HeaderTimeoutNS: 1e9, Attackers: 1000, Connected: 1000, ClosedInTime: 998, SlowestCloseNS: 2.5e9}),
-		{Scenario: "overload", Variant: "v", Kind: "overload", OfferedRate: 5000, Latency: results.Latency{P99: 4e6},
+		{Scenario: "overload", Variant: "v", Kind: "overload", OfferedRate: 5000, SentRate: 4900, Latency: results.Latency{P99: 4e6},
 			Counts: results.Counts{Status2xx: 100, Status503: 300, Late: 40},
 			Fault:  &results.FaultStats{CapacityRPS: 1000, AchievedRPS: 4900, RecoveryNS: 5e8, Recovery503: 3}},
 	}}
@@ -48,7 +48,7 @@ func TestSummarizeFaults(t *testing.T) {
 	for _, want := range []string{
 		"slowloris slowloris=1000 v: closed within 1.00s+1s 998/1000 connected (1000 asked, 1 trials), slowest 2.50s: FAIL",
 		"honest p99 3.00ms vs 1.00ms unloaded = 3.00× (≤ 2×): FAIL",
-		"overload v: capacity 1000/s, offered 5000/s, achieved 4900/s (late 10%: the generator fell behind its schedule; 2xx latency is timed from each actual send); 503 share 75.0% (503s in every trial: yes); 2xx p99 4.00ms; recovery: last 503 500ms into it (≤ 2s): ok; lost 0: ok",
+		"overload v: capacity 1000/s (1 of 1 searches converged), offered 5000/s, sent 4900/s (4.90× capacity) (late 10%: latency is timed from each request's intended send); 503 share 75.0% (503s in every trial: yes); 2xx p99 4.00ms; recovery over the 1 trials with a converged search: last 503 500ms into it (≤ 2s): ok; lost 0: ok",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("faults lack %q:\n%s", want, out)
@@ -66,17 +66,42 @@ func TestSummarizeFaults(t *testing.T) {
 	}
 }
 
-// An overload the generator could not send (it achieved about the
-// capacity, not 5× it) is said to be one the server never saw.
+// An overload the generator could not send (it SENT about the capacity,
+// not 5× it) is said to be one the server never saw; the completion rate
+// is not what decides.
 func TestOverloadNeverSeen(t *testing.T) {
-	tr := &results.Trial{Scenario: "overload", Variant: "v", Kind: "overload", OfferedRate: 50000, Counts: results.Counts{Status2xx: 9000, Late: 9000},
-		Fault: &results.FaultStats{CapacityRPS: 10000, AchievedRPS: 9300}}
+	tr := &results.Trial{Scenario: "overload", Variant: "v", Kind: "overload", OfferedRate: 50000, SentRate: 9300, Counts: results.Counts{Status2xx: 9000, Late: 9000},
+		Fault: &results.FaultStats{CapacityRPS: 10000, AchievedRPS: 40000}}
 	got := overloadLine(Cell{Scenario: "overload"}, "v", []*results.Trial{tr})
 	if want := "; the server never saw the overload: the generator, sharing the machine, sent only 0.93× capacity"; !strings.Contains(got, want) {
 		t.Errorf("%q\nlacks %q", got, want)
 	}
-	tr.Fault.AchievedRPS = 40000
-	if got := overloadLine(Cell{Scenario: "overload"}, "v", []*results.Trial{tr}); strings.Contains(got, "never saw") {
-		t.Errorf("4× capacity achieved, yet %q", got)
+	tr.SentRate, tr.Fault.AchievedRPS = 40000, 9300
+	if got := overloadLine(Cell{Scenario: "overload"}, "v", []*results.Trial{tr}); strings.Contains(got, "never saw") || !strings.Contains(got, "sent 40000/s (4.00× capacity)") {
+		t.Errorf("4× capacity sent, yet %q", got)
+	}
+}
+
+// An overload trial whose search never passed (capacity 0 in runs older
+// than Trial.Capacity, or a censored Trial.Capacity) has no capacity, no
+// multiple and no recovery verdict; bench.txt carries neither a capacity
+// nor a recovery for it.
+func TestOverloadCensoredSearch(t *testing.T) {
+	old := results.Trial{Scenario: "overload", Variant: "v", Kind: "overload", OfferedRate: 0,
+		Fault: &results.FaultStats{CapacityRPS: 0, RecoveryNS: 0}}
+	below := results.Trial{Scenario: "overload", Variant: "v", Kind: "overload", Trial: 1,
+		Capacity: &results.CapacityStats{BelowMin: true, Points: []results.CapacityPoint{{Offered: 2000}, {Offered: 1000}}},
+		Fault:    &results.FaultStats{}}
+	for _, tr := range []results.Trial{old, below} {
+		line := overloadLine(Cell{Scenario: "overload"}, "v", []*results.Trial{&tr})
+		if !strings.Contains(line, "no capacity: the search of all 1 trials ended on a bound") || strings.Contains(line, "recovery") && !strings.Contains(line, "no recovery verdict") {
+			t.Errorf("censored overload line %q", line)
+		}
+		if b := results.BenchLine(&tr); strings.Contains(b, "capacity-req/s") || strings.Contains(b, "recovery-ns") {
+			t.Errorf("bench line %q", b)
+		}
+	}
+	if c, bound := results.SearchOf(&below); c != results.Below || bound != 1000 {
+		t.Errorf("below: %v %v", c, bound)
 	}
 }

@@ -29,12 +29,27 @@ func FormatP(p float64) string {
 // FormatDelta formats a percent change with its sign: "+212%", "-3.4%".
 func FormatDelta(d float64) string {
 	switch {
+	case math.IsNaN(d):
+		return "-"
 	case math.IsInf(d, 0):
-		return "∞"
+		return map[bool]string{true: "+∞", false: "−∞"}[d > 0]
 	case math.Abs(d) >= 99.95:
 		return fmt.Sprintf("%+.0f%%", d)
 	}
 	return fmt.Sprintf("%+.1f%%", d)
+}
+
+// FormatPct formats a magnitude in percent: "8.1%", "212%", "∞".
+func FormatPct(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "-"
+	case math.IsInf(v, 0):
+		return "∞"
+	case math.Abs(v) >= 99.95:
+		return fmt.Sprintf("%.0f%%", v)
+	}
+	return fmt.Sprintf("%.1f%%", v)
 }
 
 // FormatValue formats v in unit for a table: latency as a duration, success
@@ -114,4 +129,12 @@ func pctRange(s Summary) string {
 	}
 	r := math.Max(s.Hi/s.Center-1, 1-s.Lo/s.Center)
 	return fmt.Sprintf("%.0f%%", 100*r)
+}
+
+// FormatBytes formats a byte count in MiB (KiB below 1 MiB).
+func FormatBytes(b int64) string {
+	if b < 1<<20 {
+		return fmt.Sprintf("%.0f KiB", float64(b)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
 }

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -21,6 +22,7 @@ type Series struct {
 	Spectra  []Spectrum      // per cell and variant whose trials carry HDR histograms
 	Capacity []CapacityCurve // per capacity cell and variant
 	Journey  []StepEffect    // per journey step, in a.Steps order
+	USL      []USLMeans      // per USL fit, in a.USL order
 	// Clients is the median number of closed-loop clients of each cell's
 	// trials (all variants together); open-loop cells are absent.
 	Clients map[Cell]int
@@ -77,14 +79,15 @@ const SpectrumPerDecade = 10
 // CapacityCurve is one variant's capacity searches in one cell: every
 // judged point of every trial (the probe left out) binned by offered rate
 // (bins CapacityBin wide; each bin's median offered and median achieved
-// rate), and the knee: X the capacity row's median, Y the median achieved
-// rate at the passing points within 5% of it (X where none).
+// rate), and the knee: X the capacity row's median (over the searches
+// that converged; none when half or more ended on a bound), Y the median
+// achieved rate at the passing points within 5% of it (X where none).
 type CapacityCurve struct {
 	Cell    Cell
 	Variant string
 	Bins    []XY
 	Knee    XY
-	HasKnee bool // the median capacity is above 0
+	HasKnee bool // the row states a median capacity (not censored) above 0
 }
 
 // CapacityBin is the width of a capacity curve's offered-rate bins, as a
@@ -93,31 +96,79 @@ type CapacityCurve struct {
 const CapacityBin = 1.15
 
 // StepEffect is one journey step as the journey chart draws it: the
-// throughput effect in the step's cell as the ratio new/old of the medians
-// with its 95% interval, the band of effects the run could not tell from
-// none, and the step's stage share before and after.
+// paired effect in the step's primary cell as a ratio new/old with its
+// 95% interval, what that interval rules out, the smallest effect the run
+// could have detected (the band the chart shades), and the step's stage
+// share before and after.
 type StepEffect struct {
 	Dimension              string // "writer"
 	Old, New               string // variant labels
 	OldVariant, NewVariant string // the dimension's variants: "sync", "async"
-	Cell                   Cell   // zero when the step has no throughput comparison
+	Cell                   Cell   // zero when the step has no comparison
+	Unit                   string // the effect's unit: req/s, or capacity-req/s in a capacity cell
 	Targeted               bool   // Cell's scenario targets the dimension
 	Outcome                string // Comparison.Outcome; "" without a comparison
 	Significant            bool
-	// Ratio is new/old of the median throughput; Lo and Hi bound it
-	// (the step's 95% interval as ratios); NaN when unknown.
+	// Rounds is how many paired rounds the effect rests on.
+	Rounds int
+	// Ratio is the paired effect (the Hodges-Lehmann estimate of the
+	// rounds' log ratios) as new/old; Lo and Hi its signed-rank 95%
+	// interval as ratios; NaN with fewer than MinRounds rounds.
 	Ratio, Lo, Hi float64
-	// Unresolved is the effect, in percent either way, that this run
-	// could not tell from none: half the width of the step's 95%
-	// interval (NaN without one).
-	Unresolved float64
+	// RuledOut is the largest change, in percent either way, the
+	// interval leaves possible (Effect.RuledOut; NaN without one).
+	RuledOut float64
+	// MDE is the smallest change, in percent either way, this run could
+	// have detected at Power (Effect.MDE): the band of effects it could
+	// not resolve. NaN when unknown, +Inf when its rounds cannot reach
+	// the threshold its place in the family sets.
+	MDE float64
 	// Stages are the dimension's stages; OldShare and NewShare their share
 	// of request time under Old and New in StageScenario (NaN unknown).
 	Stages             []string
 	StageScenario      string
 	OldShare, NewShare float64
-	Timed              uint64 // timed requests Old's stage costs come from
-	Cores              int    // the machine's CPUs
+	// Timed is the fewer of the timed requests Old's and New's stage
+	// costs come from (below MinTimed the shares are no figure).
+	Timed uint64
+	Cores int // the machine's CPUs
+}
+
+// USLMeans is one USL fit's measured throughput as its chart draws it:
+// per client count, X the count and Y the mean 2xx/s over the trials
+// there (the mean, as the fit's least squares weigh every trial alike),
+// sorted by X.
+type USLMeans struct {
+	Scenario, Variant string
+	Points            []XY
+}
+
+// uslMeans averages each USL fit's points per client count.
+func (a *Analysis) uslMeans() []USLMeans {
+	var out []USLMeans
+	for _, f := range a.USL {
+		sum, n := map[float64]float64{}, map[float64]int{}
+		var xs []float64
+		for _, p := range f.Points {
+			if n[p.N] == 0 {
+				xs = append(xs, p.N)
+			}
+			sum[p.N] += p.X
+			n[p.N]++
+		}
+		slices.Sort(xs)
+		m := USLMeans{Scenario: f.Scenario, Variant: f.Variant}
+		for _, x := range xs {
+			m.Points = append(m.Points, XY{x, sum[x] / float64(n[x])})
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// USLMeansOf is the means of variant's fit in scenario, or nil.
+func (s *Series) USLMeansOf(scenario, variant string) *USLMeans {
+	return first(s.USL, func(m *USLMeans) bool { return m.Scenario == scenario && m.Variant == variant })
 }
 
 // series fills a.Series from the trials and the analysis's own figures.
@@ -140,6 +191,7 @@ func (a *Analysis) series() Series {
 	s.Spectra = a.spectra()
 	s.Capacity = a.capacityCurves()
 	s.Journey = a.stepEffects()
+	s.USL = a.uslMeans()
 	return s
 }
 
@@ -260,7 +312,7 @@ func (a *Analysis) capacityCurves() []CapacityCurve {
 	for _, r := range a.CapacityRows() {
 		pts := a.CapacityPoints(r.Cell, r.Variant)
 		cc := CapacityCurve{Cell: r.Cell, Variant: r.Variant, Bins: binned(pts)}
-		if center := r.Summary.Center; center > 0 {
+		if center := r.Summary.Center; r.HasMedian() && center > 0 {
 			cc.HasKnee = true
 			var ys []float64
 			for _, p := range pts {
@@ -305,8 +357,8 @@ func (a *Analysis) stepEffects() []StepEffect {
 	var out []StepEffect
 	for _, r := range a.Steps {
 		e := StepEffect{Dimension: r.Dimension, Old: r.Old, New: r.New, Cell: r.Cell, Targeted: r.Targeted,
-			Ratio: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), Unresolved: math.NaN(),
-			OldShare: math.NaN(), NewShare: math.NaN(), StageScenario: r.StageScenario, Timed: r.Timed, Cores: a.Run.Meta.NumCPU}
+			Ratio: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), RuledOut: math.NaN(), MDE: math.NaN(),
+			OldShare: math.NaN(), NewShare: math.NaN(), StageScenario: r.StageScenario, Cores: a.Run.Meta.NumCPU}
 		so, sn := variantSet(a.Run, r.Old), variantSet(a.Run, r.New)
 		var ov, nv []string
 		for _, d := range strings.Split(r.Dimension, "+") {
@@ -315,18 +367,26 @@ func (a *Analysis) stepEffects() []StepEffect {
 		}
 		e.OldVariant, e.NewVariant = strings.Join(ov, "+"), strings.Join(nv, "+")
 		if c := r.Effect; c != nil {
-			e.Outcome, e.Significant = c.Outcome(), c.Significant()
-			e.Ratio = 1 + c.Delta/100
+			ef := c.Effect
+			e.Unit, e.Outcome, e.Significant, e.Rounds = c.Unit, c.Outcome(), c.Significant(), ef.Rounds
+			e.MDE = ef.MDE
+			// a figure from fewer rounds than an interval needs is none
+			if ef.Rounds >= MinRounds && !math.IsNaN(ef.Estimate) {
+				e.Ratio = 1 + ef.Estimate/100
+			}
+			if ef.HasInterval() {
+				e.Lo, e.Hi = 1+ef.Lo/100, 1+ef.Hi/100
+				e.RuledOut = ef.RuledOut()
+			}
 		}
-		if !math.IsNaN(r.EffectLo) && !math.IsNaN(r.EffectHi) {
-			e.Lo, e.Hi = 1+r.EffectLo/100, 1+r.EffectHi/100
-			e.Unresolved = (r.EffectHi - r.EffectLo) / 2
-		}
-		if b := a.StageCostOf(r.StageScenario, r.Old).Bound(r.Dimension); b != nil {
+		oldCost, newCost := a.StageCostOf(r.StageScenario, r.Old), a.StageCostOf(r.StageScenario, r.New)
+		if b := oldCost.Bound(r.Dimension); b != nil {
 			e.OldShare = b.Share
+			e.Timed = oldCost.Snapshot.Sampled
 		}
-		if b := a.StageCostOf(r.StageScenario, r.New).Bound(r.Dimension); b != nil {
+		if b := newCost.Bound(r.Dimension); b != nil {
 			e.NewShare = b.Share
+			e.Timed = min(e.Timed, newCost.Snapshot.Sampled)
 		}
 		out = append(out, e)
 	}

@@ -147,8 +147,10 @@ func TestSeriesCapacityCurves(t *testing.T) {
 	}
 }
 
-// Each journey step becomes a ratio with its interval, the band half the
-// interval's width, and the dimension's stage share before and after.
+// Each journey step becomes its paired effect as a ratio with its
+// signed-rank interval, what the interval rules out, the minimum
+// detectable effect as the band, and the dimension's stage share before
+// and after.
 func TestSeriesStepEffects(t *testing.T) {
 	a, err := Analyze(stagetest.Run())
 	if err != nil {
@@ -162,11 +164,16 @@ func TestSeriesStepEffects(t *testing.T) {
 		if e.Dimension != r.Dimension || e.Old != r.Old || e.New != r.New || e.Cell != r.Cell {
 			t.Errorf("effect %d %+v is not step %+v", i, e, r)
 		}
-		if want := 1 + r.Effect.Delta/100; e.Ratio != want {
-			t.Errorf("%s ratio %v, want %v", e.Dimension, e.Ratio, want)
+		ef := r.Effect.Effect
+		if want := 1 + ef.Estimate/100; e.Ratio != want || e.Unit != ThroughputUnit || e.Rounds != ef.Rounds {
+			t.Errorf("%s ratio %v in %s over %d rounds, want the paired %v in req/s over %d", e.Dimension, e.Ratio, e.Unit, e.Rounds, want, ef.Rounds)
 		}
-		if !(e.Lo <= e.Ratio && e.Ratio <= e.Hi) || math.Abs(e.Unresolved-(r.EffectHi-r.EffectLo)/2) > 1e-9 {
-			t.Errorf("%s: [%v, %v] around %v, band %v", e.Dimension, e.Lo, e.Hi, e.Ratio, e.Unresolved)
+		if e.Lo != 1+ef.Lo/100 || e.Hi != 1+ef.Hi/100 || !(e.Lo <= e.Ratio && e.Ratio <= e.Hi) {
+			t.Errorf("%s: [%v, %v] around %v, want the signed-rank interval [%v%%, %v%%]", e.Dimension, e.Lo, e.Hi, e.Ratio, ef.Lo, ef.Hi)
+		}
+		same := func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) }
+		if !same(e.MDE, ef.MDE) || !same(e.RuledOut, ef.RuledOut()) {
+			t.Errorf("%s: band (MDE) %v, ruled out %v; want the effect's %v and %v", e.Dimension, e.MDE, e.RuledOut, ef.MDE, ef.RuledOut())
 		}
 	}
 	p := a.Series.Journey[0]
@@ -177,7 +184,44 @@ func TestSeriesStepEffects(t *testing.T) {
 	if math.Abs(p.OldShare-0.5) > 1e-9 || math.Abs(p.NewShare-10.0/60) > 1e-9 {
 		t.Errorf("parse share %v → %v, want 0.5 → 0.167", p.OldShare, p.NewShare)
 	}
-	if l := a.Series.Journey[1]; l.OldVariant != "global" || l.NewVariant != "pooled" || l.Significant {
-		t.Errorf("lock step %+v", l)
+	if l := a.Series.Journey[1]; l.OldVariant != "global" || l.NewVariant != "pooled" || l.Significant || math.Abs(l.RuledOut-3.03) > 0.01 || !(l.MDE > 0 && l.MDE < 10) {
+		t.Errorf("lock step %+v, want not significant, ruling out 3.0%% either way ([-2.0%%, +3.0%%]), a finite MDE", l)
+	}
+}
+
+// Each USL fit's chart points are the mean throughput per client count,
+// one per level, sorted by clients.
+func TestSeriesUSLMeans(t *testing.T) {
+	a, err := Analyze(stagetest.Run())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.USL) == 0 || len(a.Series.USL) != len(a.USL) {
+		t.Fatalf("%d mean series for %d fits", len(a.Series.USL), len(a.USL))
+	}
+	for _, f := range a.USL {
+		m := a.Series.USLMeansOf(f.Scenario, f.Variant)
+		if m == nil {
+			t.Fatalf("no means for %s %s", f.Scenario, f.Variant)
+		}
+		levels := map[float64][]float64{}
+		for _, p := range f.Points {
+			levels[p.N] = append(levels[p.N], p.X)
+		}
+		if len(m.Points) != len(levels) {
+			t.Errorf("%s: %d points for %d levels", f.Variant, len(m.Points), len(levels))
+		}
+		for i, p := range m.Points {
+			if i > 0 && p.X <= m.Points[i-1].X {
+				t.Errorf("%s: levels out of order: %v", f.Variant, m.Points)
+			}
+			var sum float64
+			for _, x := range levels[p.X] {
+				sum += x
+			}
+			if want := sum / float64(len(levels[p.X])); math.Abs(p.Y-want) > 1e-9*want {
+				t.Errorf("%s at %v clients: %v, want the mean %v", f.Variant, p.X, p.Y, want)
+			}
+		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 // StageCost is where one variant's request time went in one scenario: the
 // stage counters of every trial of the scenario (all its steps) summed,
-// and each dimension's Amdahl bound from them.
+// and each dimension's Amdahl share from them.
 type StageCost struct {
 	Scenario, Variant string
 	Trials            int // trials that carried stage counters
@@ -53,7 +53,10 @@ func (c *CPUUse) NSPerReq() float64 { return c.ServerNSPerReq + c.GenNSPerReq }
 func cpuUse(ts []*results.Trial) *CPUUse {
 	var sc, gc, sr, gr, mb []float64
 	for _, t := range ts {
-		n := t.Counts.Total()
+		// per answered request: a request that timed out or was refused
+		// bought nothing, and dividing by attempts would credit a variant
+		// that fails cheaply
+		n := t.Counts.Status2xx
 		if t.Stages == nil || t.Stages.CPUNS <= 0 || t.GeneratorCPUNS <= 0 || t.DurationNS <= 0 || n <= 0 {
 			continue
 		}

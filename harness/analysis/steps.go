@@ -1,199 +1,261 @@
 package analysis
 
 import (
-	"fmt"
 	"math"
-	"sort"
 	"strings"
 
 	"metricstream/internal/stages"
+	"metricstream/variants"
 )
 
 // ThroughputUnit is the unit "What each step buys" states a step's effect
 // in; its capacity change is in CapacityUnit (capacity.go).
 const ThroughputUnit = "req/s"
 
-// StepRow is one journey step in "What each step buys": the one dimension
-// it changes, the cell that shows it best, the effect there, the capacity
-// change, and — where the effect is not significant — the measured reason.
-// Beside the measured effect: the effect Amdahl predicts from the earlier
-// variant's stage costs, the dimension's stage shrinking (or growing) to
-// the new variant's cost.
-type StepRow struct {
-	Dimension string // the dimension(s) the step changes: "writer"
-	Old, New  string // variant labels
-	Change    string // "writer async vs sync"
-	Cell      Cell   // the cell shown; zero when the pair has no throughput comparison
-	// Targeted: Cell's scenario was written for this dimension (the run's
-	// Meta.Targets); otherwise it is the cell with the largest significant
-	// effect (or, with none, the smallest p).
-	Targeted bool
-	Effect   *Comparison // throughput in Cell; nil when none
-	// EffectLo, EffectHi bound the change in percent, from the two medians'
-	// 95% intervals (new.lo/old.hi − 1 … new.hi/old.lo − 1: conservative);
-	// NaN without intervals.
-	EffectLo, EffectHi float64
-	Capacity           *Comparison // capacity at SLO (unit capacity-req/s), when the run measured it
-	// Bound is the Amdahl bound of the dimension for Old in Cell's scenario
-	// (nil without stage costs); Utilisation is X·S of its stage there: by
-	// Little's law the mean number of requests in the stage, the section's
-	// utilisation when below 1 and it is held one at a time (NaN when
-	// unknown).
-	Bound       *stages.Bound
-	Utilisation float64
-	// Prediction is Amdahl's prediction from Old's and New's stage costs in
-	// Cell's scenario (nil without both); Predicted is its throughput change
-	// in percent (NaN when none). Disagree: the prediction lies outside the
-	// measured effect's interval.
-	Prediction *stages.Prediction
-	Predicted  float64
-	Disagree   bool
-	// CPUOld and CPUNew are what Old and New burned in StageScenario's
-	// trials (nil when unmeasured). CPUPredicted is the throughput change
-	// a CPU-bound machine predicts: Old's server and generator CPU per
-	// request over New's, in percent (NaN without both); it holds where
-	// the cores were busy (CPUBound), and there it is the better guide:
-	// wall-time stage shares count waiting, which a saturated machine only
-	// moves from one queue to another.
-	CPUOld, CPUNew *CPUUse
-	CPUPredicted   float64
-	CPUBound       bool
-	// Moved says where the time the step removed went, when another stage
-	// grew by at least a twentieth of it in StageScenario: "rate_limit fell
-	// 301µs per request; record rose 30.0µs; the request in the server
-	// 660µs → 386µs". A wait removed from one lock queues at the next one,
-	// or before the server reads the request at all; "" when nothing grew
-	// so.
-	Moved  string
-	Cores  string // "2 CPUs, GOMAXPROCS 2"
-	NumCPU int    // the machine's CPUs (Meta.NumCPU)
-	// Timed is how many requests Old's stage costs in Cell's scenario come
-	// from (0 without); below MinTimed the figures are rough, and said so.
-	Timed uint64
-	// StageScenario is the scenario the stage figures come from: Cell's,
-	// or, when Cell's trials carry no stage costs for Old and New (a
-	// per-trial kind such as capacity), the scenario whose stage costs of
-	// Old rest on the most timed requests; said so in Reason.
-	StageScenario string
-	Reason        string // where not significant: the measured reason
-}
-
-// Significant reports whether the step's effect is significant.
-func (r StepRow) Significant() bool { return r.Effect != nil && r.Effect.Significant() }
-
-// EffectText is the effect with its interval and adjusted p:
-// "+212% [+150%, +290%] p=0.002".
-func (r StepRow) EffectText() string {
-	if r.Effect == nil {
-		return "-"
-	}
-	c := r.Effect
-	s := FormatDelta(c.Delta)
-	if !math.IsNaN(r.EffectLo) {
-		s += fmt.Sprintf(" [%s, %s]", FormatDelta(r.EffectLo), FormatDelta(r.EffectHi))
-	}
-	if c.Tested {
-		s += " p=" + FormatP(c.PAdj)
-	}
-	return s + " (" + c.Outcome() + ")"
-}
-
-// CapacityText is the capacity change: "9.1k → 12.3k req/s (+35%, p=0.002)".
-func (r StepRow) CapacityText() string {
-	c := r.Capacity
-	if c == nil {
-		return "not measured"
-	}
-	s := fmt.Sprintf("%s → %s (%s", FormatValue(c.Unit, c.Old.Center), FormatValue(c.Unit, c.New.Center), FormatDelta(c.Delta))
-	if c.Tested {
-		s += ", p=" + FormatP(c.PAdj)
-	}
-	s += ")"
-	if c.Cell.Scenario != r.Cell.Scenario {
-		s += " in " + c.Cell.String()
-	}
-	return s
-}
-
-// PredictedText is Amdahl's prediction beside the measured effect.
-func (r StepRow) PredictedText() string {
-	if r.Prediction == nil {
-		return "- (no stage costs)"
-	}
-	p := r.Prediction
-	s := fmt.Sprintf("%s (%s: %s → %s per request)", FormatDelta(r.Predicted), strings.Join(stageList(stages.Owners[r.Dimension]).names(), "+"), FormatNS(p.StageNS), FormatNS(p.NewNS))
-	if r.Timed < MinTimed {
-		s += fmt.Sprintf(" [from only %d timed requests: rough]", r.Timed)
-	}
-	if r.Disagree {
-		s += "; the measured effect disagrees beyond its interval: the gap is what Amdahl leaves out (queueing, contention, batching)"
-	}
-	if r.Moved != "" {
-		s += "; the time moved: " + r.Moved
-	}
-	return s
-}
+// MinTimed is the fewest timed (stage-sampled) requests a stage-cost
+// prediction is stated from. A prediction rests on the mean cost per
+// request of a stage, whose relative standard error is CV/√n, CV the
+// per-request coefficient of variation of that cost. Measured (a loaded
+// 2-core machine; baseline, phase2, phase3 on large-batch, throughput and
+// fsync, 8 trials each, once at -stages 1/64 and once timing every
+// request: the extra spread of the 1/64 trials' means is the sampling's,
+// CV²/n), the stages the journey's predictions use have per-request CVs of
+// about 1.2 to 2.5 (fsync's write 1.2, the parse stage 1.4 to 2.4; a
+// stage that waits, a queue, a lock, an fsync, is short for most requests
+// and long for a few). 200 timed requests hold the error near 10-18%,
+// the size of the effects the journey's later steps are about; the 1 to 6
+// a large-batch or fsync cell gave at 1/64 leave it at 50-200%, a number
+// with no meaning. Below the floor the prediction is not a figure.
+const MinTimed = 200
 
 // BusyCPUs is the share of the machine's CPUs at or above which a
 // scenario counts as CPU-bound.
 const BusyCPUs = 0.9
 
-// CPUText is the prediction from server + generator CPU per request:
-// "+8.6% (55.1µs → 50.7µs per request; the 2 CPUs 98.5% busy under
-// phase3)", with ", a bound only: the machine had CPU to spare" where it
-// was not CPU-bound; "-" without both variants' CPU figures.
-func (r StepRow) CPUText() string {
-	if r.CPUOld == nil || r.CPUNew == nil || math.IsNaN(r.CPUPredicted) {
-		return "-"
-	}
-	s := fmt.Sprintf("%s (%s → %s per request; %s)", FormatDelta(r.CPUPredicted),
-		FormatNS(r.CPUOld.NSPerReq()), FormatNS(r.CPUNew.NSPerReq()), r.busyText())
-	if !r.CPUBound {
-		s += ", a bound only: the machine had CPU to spare"
-	}
-	return s
+// StepRow is one journey step in "What each step buys": the one
+// dimension it changes, its primary cell (chosen from the plan, before
+// the run: PrimaryCell), the paired effect there with its interval, the
+// capacity change, the two predictions beside it, and, where the effect
+// is not significant, the measured reasons (Reasons, in the order they
+// are said).
+type StepRow struct {
+	Dimension string // the dimension(s) the step changes: "writer"
+	Old, New  string // variant labels
+	Change    string // "writer async vs sync"
+	// Cell is the step's primary cell; Targeted says its scenario targets
+	// the dimension (otherwise the run has no such scenario and Cell is
+	// the first scenario of the run: PrimaryCell).
+	Cell     Cell
+	Targeted bool
+	// Effect is the paired comparison in Cell, in its primary unit
+	// (throughput, or the capacity at SLO in a capacity cell); nil when
+	// the pair has none.
+	Effect *Comparison
+	// Secondary are the pair's throughput comparisons in every other
+	// cell: secondary, and said so; in the same family.
+	Secondary []*Comparison
+	// Capacity is the capacity at SLO (capacity-req/s) in the run's first
+	// capacity cell; nil when the run did not search one. CapacityOld and
+	// CapacityNew are the two arms' rows there (their medians, or how
+	// their searches were censored).
+	Capacity                 *Comparison
+	CapacityOld, CapacityNew *CapacityRow
+	// Share is the dimension's Amdahl share of the old variant's request
+	// wall time in StageScenario (nil without stage costs): with its
+	// stages at zero cost a request would spend (1 − Share) of its time
+	// in the server. It bounds the dimension's own part of a request's
+	// time, not throughput on shared CPUs, where removing one stage's
+	// work also shortens the others' waits.
+	Share *stages.Bound
+	// Utilisation is X·S of the dimension's stage at the old variant's
+	// throughput: by Little's law the mean number of requests in the
+	// stage (NaN when unknown).
+	Utilisation float64
+	// Prediction is Amdahl's from Old's and New's stage costs (nil
+	// without both); Predicted its throughput change in percent (NaN
+	// when none, or from fewer than MinTimed timed requests). Agreement
+	// says how it stands against the measured interval.
+	Prediction *stages.Prediction
+	Predicted  float64
+	Agreement  Agreement
+	// CPUOld and CPUNew are what Old and New burned in StageScenario's
+	// trials (nil when unmeasured). CPUPredicted is the throughput change
+	// predicted if the CPUs are the bottleneck: Old's server and generator
+	// CPU per answered request over New's, in percent (NaN without both);
+	// CPUBound says the machine was busy enough (BusyCPUs) for that
+	// assumption to hold.
+	CPUOld, CPUNew *CPUUse
+	CPUPredicted   float64
+	CPUBound       bool
+	// Moved is where the time the step removed went (nil when nothing
+	// grew by a twentieth of it).
+	Moved *Moved
+	// Timed is how many requests Old's stage costs rest on.
+	Timed uint64
+	// StageScenario is the scenario the stage figures come from: Cell's,
+	// or, when Cell's trials carry no stage costs for both variants (a
+	// per-trial kind such as capacity), the scenario whose stage costs of
+	// Old rest on the most timed requests.
+	StageScenario string
+	// Machine: its CPUs, GOMAXPROCS, whether the server was pinned to one
+	// CPU, and how many requests the server could run at once.
+	NumCPU, GOMAXPROCS, ServerCores int
+	Pinned                          bool
+	// Reasons are why the effect is not significant, measured, in the
+	// order the report says them (none when it is significant).
+	Reasons []ReasonKind
 }
 
-func (r StepRow) busyText() string {
-	return fmt.Sprintf("the %d CPUs %s busy under %s", r.cpus(), pctText(r.CPUOld.Busy(r.cpus())), r.Old)
+// Agreement is how a stage-cost prediction stands against the measured
+// effect.
+type Agreement int
+
+const (
+	// NoPrediction: no stage costs for both variants.
+	NoPrediction Agreement = iota
+	// TooFewTimed: stage costs from fewer than MinTimed timed requests:
+	// no figure, no agreement drawn.
+	TooFewTimed
+	// Unjudged: no interval of the measured effect to judge it against.
+	Unjudged
+	// Agrees: the prediction lies inside the measured interval.
+	Agrees
+	// Disagrees: outside it; the gap is what Amdahl leaves out
+	// (queueing, contention, batching, shared CPUs).
+	Disagrees
+)
+
+// Moved is where the time a step removed went: its own stages fell by
+// Fell per request, Stage rose by Rose, and the request's time in the
+// server went from RequestOld to RequestNew.
+type Moved struct {
+	Own                    []string
+	Fell                   float64
+	Stage                  string
+	Rose                   float64
+	RequestOld, RequestNew float64
 }
 
+// ReasonKind is one measured reason a step's effect is not significant;
+// the report phrases each from the row's figures.
+type ReasonKind int
+
+const (
+	// ReasonNull: what the interval rules out (no effect larger than
+	// RuledOut either way) and the smallest effect the run could detect
+	// (Effect.Effect.MDE). Always first.
+	ReasonNull ReasonKind = iota
+	// ReasonNoComparison: the pair has no comparison in any cell.
+	ReasonNoComparison
+	// ReasonTooFewRounds: fewer than MinRounds paired rounds.
+	ReasonTooFewRounds
+	// ReasonStagesElsewhere: the stage figures come from StageScenario,
+	// not Cell's scenario.
+	ReasonStagesElsewhere
+	// ReasonShare: the dimension's share of request wall time (Share).
+	ReasonShare
+	// ReasonFewTimed: stage costs from fewer than MinTimed timed requests.
+	ReasonFewTimed
+	// ReasonSaturated: X·S ≥ 1, requests queue for the stage.
+	ReasonSaturated
+	// ReasonSectionBusy: X·S < 1, the section busy at most that share.
+	ReasonSectionBusy
+	// ReasonNoStages: no stage costs recorded for Old.
+	ReasonNoStages
+	// ReasonMachine: how busy the CPUs were (CPUOld), and whether
+	// CPU-bound.
+	ReasonMachine
+	// ReasonCores: how many requests the server could run at once
+	// (ServerCores), against contention a lock, metrics or executor
+	// variant removes.
+	ReasonCores
+)
+
+// Significant reports whether the step's effect is significant.
+func (r StepRow) Significant() bool { return r.Effect != nil && r.Effect.Significant() }
+
+// EffectLo and EffectHi are the effect's interval in percent (NaN
+// without one).
+func (r StepRow) EffectLo() float64 { return r.interval(true) }
+
+// EffectHi: see EffectLo.
+func (r StepRow) EffectHi() float64 { return r.interval(false) }
+
+func (r StepRow) interval(lo bool) float64 {
+	if r.Effect == nil || !r.Effect.Effect.HasInterval() {
+		return math.NaN()
+	}
+	if lo {
+		return r.Effect.Effect.Lo
+	}
+	return r.Effect.Effect.Hi
+}
+
+// cpus is the machine's CPUs, at least one.
 func (r StepRow) cpus() int { return max(r.NumCPU, 1) }
 
-// MinTimed is the fewest timed requests stage costs are stated from
-// without a warning: the mean of fewer samples of a skewed cost is rough.
-const MinTimed = 100
+// CPUs is the machine's CPU count the row's busy shares are of.
+func (r StepRow) CPUs() int { return r.cpus() }
 
 // steps fills a.Steps: one row per journey pair.
 func (a *Analysis) steps() {
-	cores := fmt.Sprintf("%d CPUs, GOMAXPROCS %d", a.Run.Meta.NumCPU, a.Run.Meta.GOMAXPROCS)
-	if strings.Contains(a.Run.Meta.Pinning, "server=cpu0") {
-		cores += ", server pinned to 1 CPU"
-	}
+	m := a.Run.Meta
 	for _, p := range a.Pairs {
 		if p.Kind != "journey" {
 			continue
 		}
-		r := StepRow{Old: p.Old, New: p.New, Change: p.Diff, Dimension: a.stepDimension(p), Cores: cores, NumCPU: a.Run.Meta.NumCPU,
-			EffectLo: math.NaN(), EffectHi: math.NaN(), Utilisation: math.NaN(), Predicted: math.NaN(), CPUPredicted: math.NaN()}
-		r.Effect, r.Targeted = a.bestComparison(p, ThroughputUnit, r.Dimension, "")
-		if r.Effect != nil {
-			r.Cell = r.Effect.Cell
-			r.EffectLo, r.EffectHi = effectInterval(r.Effect)
+		r := StepRow{Old: p.Old, New: p.New, Change: p.Diff, Dimension: a.stepDimension(p),
+			NumCPU: m.NumCPU, GOMAXPROCS: m.GOMAXPROCS, Pinned: strings.Contains(m.Pinning, "server=cpu0"), ServerCores: a.serverCores(),
+			Utilisation: math.NaN(), Predicted: math.NaN(), CPUPredicted: math.NaN()}
+		if pc, ok := a.PrimaryCell(p); ok {
+			r.Cell, r.Targeted = pc.Cell, pc.Targeted
+			r.Effect = a.comparison(p, pc.Cell, primaryUnit(a, pc.Cell))
 		}
-		r.Capacity, _ = a.bestComparison(p, CapacityUnit, r.Dimension, r.Cell.Scenario)
+		for i := range a.Comparisons {
+			c := &a.Comparisons[i]
+			if c.Pair == p && c.Unit == ThroughputUnit && c.Cell != r.Cell {
+				r.Secondary = append(r.Secondary, c)
+			}
+		}
+		for i := range a.Comparisons {
+			c := &a.Comparisons[i]
+			if c.Pair == p && c.Unit == CapacityUnit && (r.Capacity == nil || c.Cell == r.Cell) {
+				r.Capacity = c
+			}
+		}
+		if r.Capacity != nil {
+			for _, row := range a.CapacityRows() {
+				switch {
+				case row.Cell != r.Capacity.Cell:
+				case row.Variant == p.Old:
+					r.CapacityOld = &row
+				case row.Variant == p.New:
+					r.CapacityNew = &row
+				}
+			}
+		}
 		a.explain(&r)
 		a.Steps = append(a.Steps, r)
 	}
+}
+
+// comparison is p's comparison of unit in cell, or nil.
+func (a *Analysis) comparison(p Pair, cell Cell, unit string) *Comparison {
+	for i := range a.Comparisons {
+		if c := &a.Comparisons[i]; c.Pair == p && c.Cell == cell && c.Unit == unit {
+			return c
+		}
+	}
+	return nil
 }
 
 // stepDimension names the dimensions p changes, in the lab's order.
 func (a *Analysis) stepDimension(p Pair) string {
 	so, sn := variantSet(a.Run, p.Old), variantSet(a.Run, p.New)
 	var dims []string
-	for _, d := range stages.Dimensions {
-		if so[d] != sn[d] {
-			dims = append(dims, d)
+	for _, d := range variants.Dimensions {
+		if so[d.Name] != sn[d.Name] {
+			dims = append(dims, d.Name)
 		}
 	}
 	if len(dims) == 0 {
@@ -202,92 +264,39 @@ func (a *Analysis) stepDimension(p Pair) string {
 	return strings.Join(dims, "+")
 }
 
-// bestComparison picks the comparison of unit for p that shows the step
-// best: in a scenario targeting dim when the run has one (in scenario
-// when given), the significant one with the largest change, else the one
-// with the smallest adjusted p.
-func (a *Analysis) bestComparison(p Pair, unit, dim, scenario string) (*Comparison, bool) {
-	var all, targeted, same []*Comparison
-	for i := range a.Comparisons {
-		c := &a.Comparisons[i]
-		if c.Pair != p || c.Unit != unit {
-			continue
-		}
-		all = append(all, c)
-		if a.Run.Meta.Targets[c.Cell.Scenario] == dim && dim != "" {
-			targeted = append(targeted, c)
-		}
-		if c.Cell.Scenario == scenario && scenario != "" {
-			same = append(same, c)
-		}
-	}
-	switch {
-	case len(same) > 0:
-		return pickComparison(same), a.Run.Meta.Targets[scenario] == dim
-	case len(targeted) > 0:
-		return pickComparison(targeted), true
-	}
-	return pickComparison(all), false
-}
-
-func pickComparison(cs []*Comparison) *Comparison {
-	if len(cs) == 0 {
-		return nil
-	}
-	s := append([]*Comparison(nil), cs...)
-	sort.SliceStable(s, func(i, j int) bool {
-		a, b := s[i], s[j]
-		if a.Significant() != b.Significant() {
-			return a.Significant()
-		}
-		if a.Significant() {
-			return math.Abs(a.Delta) > math.Abs(b.Delta)
-		}
-		pa, pb := a.PAdj, b.PAdj
-		if math.IsNaN(pa) {
-			pa = 2
-		}
-		if math.IsNaN(pb) {
-			pb = 2
-		}
-		return pa < pb
-	})
-	return s[0]
-}
-
-// effectInterval bounds the percent change from the medians' intervals.
-func effectInterval(c *Comparison) (lo, hi float64) {
-	if !c.Old.HasCI || !c.New.HasCI || c.Old.Lo <= 0 || c.Old.Hi <= 0 {
-		return math.NaN(), math.NaN()
-	}
-	return (c.New.Lo/c.Old.Hi - 1) * 100, (c.New.Hi/c.Old.Lo - 1) * 100
-}
-
 // explain fills the stage figures of r and, where its effect is not
-// significant, the measured reason.
+// significant, the measured reasons.
 func (a *Analysis) explain(r *StepRow) {
-	var why []string
 	r.StageScenario = r.Cell.Scenario
 	oldCost, newCost := a.StageCostOf(r.Cell.Scenario, r.Old), a.StageCostOf(r.Cell.Scenario, r.New)
-	if oldCost.Bound(r.Dimension) == nil {
+	if oldCost.Bound(r.Dimension) == nil || newCost == nil {
 		if sc := a.stageFallback(r.Old, r.New, r.Dimension); sc != "" {
 			r.StageScenario = sc
 			oldCost, newCost = a.StageCostOf(sc, r.Old), a.StageCostOf(sc, r.New)
 		}
 	}
 	if b := oldCost.Bound(r.Dimension); b != nil {
-		r.Bound = b
+		r.Share = b
 		r.Timed = oldCost.Snapshot.Sampled
-		if r.Effect != nil && r.Effect.Old.Center > 0 {
+		if r.Effect != nil && r.Effect.Unit == ThroughputUnit && r.Effect.Old.Center > 0 {
 			r.Utilisation = Utilisation(*b, r.Effect.Old.Center)
 		}
 		if newCost != nil {
-			r.Moved = movedText(oldCost.Snapshot, newCost.Snapshot, r.Dimension)
+			r.Moved = moved(oldCost.Snapshot, newCost.Snapshot, r.Dimension)
 			if pr, err := stages.PredictSwap(oldCost.Snapshot, newCost.Snapshot, r.Dimension); err == nil {
 				r.Prediction = &pr
-				r.Predicted = (pr.Speedup - 1) * 100
-				if !math.IsNaN(r.EffectLo) && (r.Predicted < r.EffectLo || r.Predicted > r.EffectHi) {
-					r.Disagree = true
+				switch {
+				case r.Timed < MinTimed || newCost.Snapshot.Sampled < MinTimed:
+					r.Agreement = TooFewTimed
+				default:
+					r.Predicted = (pr.Speedup - 1) * 100
+					r.Agreement = Unjudged
+					if lo, hi := r.EffectLo(), r.EffectHi(); !math.IsNaN(lo) {
+						r.Agreement = Agrees
+						if r.Predicted < lo || r.Predicted > hi {
+							r.Agreement = Disagrees
+						}
+					}
 				}
 			}
 		}
@@ -302,59 +311,45 @@ func (a *Analysis) explain(r *StepRow) {
 	if r.Significant() {
 		return
 	}
+	var why []ReasonKind
 	switch {
 	case r.Effect == nil:
-		why = append(why, "no throughput comparison of "+r.New+" and "+r.Old+" in this run")
+		why = append(why, ReasonNoComparison)
 	case !r.Effect.Tested:
-		why = append(why, fmt.Sprintf("too few trials to test (n=%s; need ≥ %d)", FormatN(r.Effect.N1, r.Effect.N2), MinTrials))
+		why = append(why, ReasonTooFewRounds)
 	default:
-		why = append(why, fmt.Sprintf("no significant difference in %s (p=%s)", r.Cell, FormatP(r.Effect.PAdj)))
+		why = append(why, ReasonNull)
 	}
-	if r.Bound != nil {
+	if r.Share != nil {
 		if r.StageScenario != r.Cell.Scenario {
-			why = append(why, "stage costs from "+r.StageScenario+" (no stage costs in "+r.Cell.Scenario+")")
+			why = append(why, ReasonStagesElsewhere)
 		}
-		why = append(why, r.Bound.Sentence())
+		why = append(why, ReasonShare)
 		if r.Timed < MinTimed {
-			why = append(why, fmt.Sprintf("(stage costs from only %d timed requests: rough; a short scenario needs a higher -stages rate)", r.Timed))
+			why = append(why, ReasonFewTimed)
 		}
 		switch u := r.Utilisation; {
 		case math.IsNaN(u):
 		case u >= 1:
-			why = append(why, fmt.Sprintf("%.3g requests are in its stage at once on average at %s (X·S, Little's law): a section held one at a time is saturated, requests queue for it",
-				u, FormatValue(ThroughputUnit, r.Effect.Old.Center)))
+			why = append(why, ReasonSaturated)
 		default:
-			why = append(why, fmt.Sprintf("its section is busy at most %s of the time at %s (X·S, Little's law; the stage includes its own wait)",
-				pctText(u), FormatValue(ThroughputUnit, r.Effect.Old.Center)))
+			why = append(why, ReasonSectionBusy)
 		}
 	} else if r.Effect != nil {
-		why = append(why, "no stage costs recorded for "+r.Old+" in "+r.Cell.Scenario+" (server without -stages), so its share is unmeasured")
+		why = append(why, ReasonNoStages)
 	}
-	if c := r.CPUOld; c != nil {
-		t := fmt.Sprintf("the server kept %.2f and the load generator %.2f of the %d CPUs busy (%s) in %s", c.ServerCores, c.GenCores, r.cpus(), pctText(c.Busy(r.cpus())), r.StageScenario)
-		if !math.IsNaN(c.MachineBusy) {
-			t = fmt.Sprintf("the machine's %d CPUs were %s busy in %s (the server %.2f CPUs, the load generator %.2f, the kernel's own threads and other work the rest)", r.cpus(), pctText(c.MachineBusy), r.StageScenario, c.ServerCores, c.GenCores)
-		}
-		if r.CPUBound {
-			t += ": CPU-bound, so only less CPU per request raises throughput (the prediction from CPU per request), and a wait a variant removes from one stage is a wait moved to the CPUs' run queue"
-		}
-		why = append(why, t)
+	if r.CPUOld != nil {
+		why = append(why, ReasonMachine)
 	}
-	switch r.Dimension {
-	case "lock", "metrics", "executor":
-		why = append(why, fmt.Sprintf("%s: at most %d requests run at once, so contention a %s variant removes needs more cores to show",
-			r.Cores, a.serverCores(), r.Dimension))
-	default:
-		why = append(why, r.Cores)
-	}
-	r.Reason = strings.Join(why, "; ")
+	why = append(why, ReasonCores)
+	r.Reasons = why
 }
 
-// movedText is where the time dim's stages lost went between old and nw:
-// the other stage that grew most per request, when dim's stages fell by
-// at least a twentieth of the request and it grew by at least a twentieth
-// of that, and the request's time in the server before and after.
-func movedText(old, nw stages.Snapshot, dim string) string {
+// moved is where the time dim's stages lost went between old and nw: the
+// other stage that grew most per request, when dim's stages fell by at
+// least a twentieth of the request and it grew by at least a twentieth of
+// that; nil otherwise.
+func moved(old, nw stages.Snapshot, dim string) *Moved {
 	own := map[string]bool{}
 	for _, st := range stages.Owners[dim] {
 		own[st.String()] = true
@@ -370,38 +365,14 @@ func movedText(old, nw stages.Snapshot, dim string) string {
 	}
 	// a fall under a twentieth of the request is noise, not a move
 	if fell < old.MeanNS/20 || fell <= 0 || rose < fell/20 {
-		return ""
+		return nil
 	}
-	names := stageList(stages.Owners[dim]).names()
-	return fmt.Sprintf("%s fell %s per request; %s rose %s; the request in the server %s → %s",
-		strings.Join(names, "+"), FormatNS(fell), at, FormatNS(rose), FormatNS(old.MeanNS), FormatNS(nw.MeanNS))
-}
-
-func pctText(f float64) string {
-	switch p := 100 * f; {
-	case p < 1:
-		return fmt.Sprintf("%.2g%%", p)
-	default:
-		return fmt.Sprintf("%.1f%%", p)
-	}
-}
-
-// BoundSentences are one Amdahl sentence per dimension, from the first
-// scenario with stage costs of each journey step's old variant (the
-// variant the step starts from).
-func (a *Analysis) BoundSentences() []string {
-	var out []string
-	for _, r := range a.Steps {
-		if r.Bound != nil {
-			out = append(out, r.Bound.Sentence()+" ("+r.Old+", "+r.StageScenario+")")
-		}
-	}
-	return out
+	return &Moved{Own: stageList(stages.Owners[dim]).names(), Fell: fell, Stage: at, Rose: rose, RequestOld: old.MeanNS, RequestNew: nw.MeanNS}
 }
 
 // stageFallback is the scenario whose stage costs of old (with nw's
-// beside them when there are) rest on the most timed requests and bound
-// dim; "" when no scenario has them.
+// beside them) rest on the most timed requests and give dim's share; ""
+// when no scenario has them.
 func (a *Analysis) stageFallback(old, nw, dim string) string {
 	best, most := "", uint64(0)
 	for _, sc := range a.StageScenarios() {

@@ -58,15 +58,23 @@ func MedianOf(ts []*results.Trial, f func(*results.Trial) float64) float64 {
 // Row is one variant in one cell over its trials: what the terminal
 // summary prints per line and the CSV holds.
 type Row struct {
-	Cell       Cell
-	Variant    string
-	Kind       string // the trials' scenario kind; "" for load scenarios
-	Trials     int
-	Success    float64 // median success-%
-	P99        float64 // median p99, ns
-	Throughput float64 // median 2xx/s
-	Lost       int64   // most acknowledged metrics one trial lost (durability and fault kinds)
-	SLO        SLOVerdict
+	Cell    Cell
+	Variant string
+	Kind    string // the trials' scenario kind; "" for load scenarios
+	Trials  int
+	Success float64 // median success-%
+	// P99 is the median p99 (ns). With trials whose p99 is censored (more
+	// than 1% of their requests timed out: their p99 is only at least the
+	// recorded value), it is the median of every trial's recorded value,
+	// and P99AtLeast says it is only a lower bound: half or more of the
+	// trials are censored, or one is below that median. P99Censored counts
+	// them.
+	P99         float64
+	P99AtLeast  bool
+	P99Censored int
+	Throughput  float64 // median 2xx/s
+	Lost        int64   // most acknowledged metrics one trial lost (durability and fault kinds)
+	SLO         SLOVerdict
 }
 
 // SLOVerdict is how many trials of a cell met every SLO of their scenario.
@@ -236,9 +244,53 @@ func (a *Analysis) trialRows() {
 			for _, t := range ts {
 				r.Lost = max(r.Lost, t.Lost)
 			}
+			if m, n, atLeast := censoredMedian(ts, "p99-ns"); n > 0 {
+				r.P99, r.P99Censored, r.P99AtLeast = m, n, atLeast
+			}
 			a.Rows = append(a.Rows, r)
 		}
 	}
+}
+
+// censoredMedian is the median of unit's recorded values over ts when
+// some are censored from above (a latency whose true value is at least
+// the recorded one): the number censored, and whether the median is only
+// a lower bound (half or more censored, or a censored value below it).
+// n is 0 when none is censored.
+func censoredMedian(ts []*results.Trial, unit string) (m float64, n int, atLeast bool) {
+	var all, cens []float64
+	for _, t := range ts {
+		v, c, ok := roundValue(t, unit)
+		if !ok {
+			continue
+		}
+		all = append(all, v)
+		if c {
+			cens = append(cens, v)
+		}
+	}
+	if len(cens) == 0 {
+		return 0, 0, false
+	}
+	m = Median(all)
+	atLeast = 2*len(cens) >= len(all)
+	for _, v := range cens {
+		atLeast = atLeast || v < m
+	}
+	return m, len(cens), atLeast
+}
+
+// Censored counts variant's trials in cell whose value of unit is
+// censored (results.TrialUnits): left out of the unit's sample, so a
+// table stating that sample's median must say how many it leaves out.
+func (a *Analysis) Censored(cell Cell, variant, unit string) int {
+	n := 0
+	for _, t := range a.ix.byCell[cell][variant] {
+		if _, c, ok := roundValue(t, unit); ok && c {
+			n++
+		}
+	}
+	return n
 }
 
 // CellMedian is the median of unit for variant v in cell c as the tables

@@ -11,7 +11,16 @@ type USLFit struct {
 	Scenario, Variant string
 	Points            []usl.Point
 	Fit               usl.Fit
+	// Intervals are the 95% bootstrap intervals of σ, κ, λ and the peak,
+	// resampling the trials within each level; HasIntervals is false for
+	// a refused fit.
+	Intervals    usl.Intervals
+	HasIntervals bool
 }
+
+// uslSeed seeds the fits' bootstrap: a report rebuilt from the same run
+// states the same intervals.
+const uslSeed = 0x75736c
 
 // uslFits fits every closed-loop client sweep, per variant.
 func (a *Analysis) uslFits() {
@@ -38,7 +47,9 @@ func (a *Analysis) uslFits() {
 			if !closed || len(pts) == 0 {
 				continue
 			}
-			a.USL = append(a.USL, USLFit{Scenario: sc, Variant: v, Points: pts, Fit: usl.FitPoints(pts)})
+			f := USLFit{Scenario: sc, Variant: v, Points: pts, Fit: usl.FitPoints(pts)}
+			f.Intervals, f.HasIntervals = usl.Bootstrap(pts, f.Fit, Confidence, uslSeed)
+			a.USL = append(a.USL, f)
 		}
 	}
 }

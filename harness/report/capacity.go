@@ -10,8 +10,9 @@ import (
 // capacityCharts draws, for every cell with capacity searches, achieved
 // (2xx/s) against offered rate over every judged point of every trial's
 // search, one line per variant (its points binned by offered rate), with
-// each variant's capacity (the median over trials, the capacity table's
-// number) marked as its knee. No y = x line: it would be a seventh series
+// each variant's capacity (the median over the searches that converged,
+// the capacity table's number; none when half or more ended on a bound)
+// marked as its knee. No y = x line: it would be a seventh series
 // beside the journey's six (a passing point lies on it by definition, so
 // the markers say the same). More than MaxSeriesPerPanel variants become
 // small multiples (splitPanels).
@@ -52,13 +53,13 @@ func capacityCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped) {
 			if cc.HasKnee {
 				ch.Markers = addMarker(ch.Markers, Marker{Point{cc.Knee.X, cc.Knee.Y}, "knee " + r.Variant, ix.color[r.Variant]})
 			}
-			notes = append(notes, fmt.Sprintf("%s %s (95%% CI %s)", r.Variant, r.Median(), r.CI()))
+			notes = append(notes, capacityLine(r))
 		}
 		if len(ch.Series) == 0 {
 			continue
 		}
 		ch.Note = fmt.Sprintf("Every judged point of every trial's search (the probe left out), binned by offered rate (bins %.0f%% wide; the line joins each bin's median offered and median achieved rate); ", 100*(analysis.CapacityBin-1)) +
-			"knee = the variant's capacity at SLO (" + strings.Join(rs[0].Objective, ", ") + "), the median over trials: " + strings.Join(notes, "; ") + "."
+			"knee = the variant's capacity at SLO (" + strings.Join(rs[0].Objective, ", ") + "), the median over the searches that converged (a search that ended on a bound is counted, never a capacity): " + strings.Join(notes, "; ") + "."
 		setLoadAxis(&ch)
 		cs = append(cs, splitPanels(ch))
 	}

@@ -13,17 +13,19 @@ import (
 	"metricstream/harness/analysis"
 )
 
-// journeyChart is the first screen's chart: each journey step's effect on
-// throughput in its primary scenario, a point (the ratio of the medians)
-// with its 95% interval as a whisker, a line at no change, the band of
-// effects the run could not tell from none shaded, on a log scale where
-// the effects span a factor of ten or more: journey-effects.png.
+// journeyChart is the first screen's chart: each journey step's paired
+// effect in its primary cell, a point (the Hodges-Lehmann estimate of the
+// rounds' ratios) with its 95% interval as a whisker, a line at no
+// change, the band of effects the run could not resolve (± the step's
+// minimum detectable effect) shaded, on a log scale where the effects
+// span a factor of ten or more: journey-effects.png.
 func journeyChart(a *analysis.Analysis) ([]Chart, []Skipped) {
 	const title = "The journey: each step's effect on throughput"
-	c := Chart{File: "journey-effects.png", Title: title, XLabel: "req/s, new vs old (0 = no change)", YLabel: "step",
+	c := Chart{File: "journey-effects.png", Title: title, XLabel: "req/s, new vs old (paired by round; 0 = no change)", YLabel: "step",
 		Place: PlaceJourney, Untitled: true}
 	lo, hi := 1.0, 1.0
 	var unresolved []float64 // per effect, in percent
+	capacity := false        // a step judged by its capacity at SLO
 	for _, e := range a.Series.Journey {
 		if math.IsNaN(e.Ratio) || e.Ratio <= 0 {
 			continue
@@ -32,6 +34,10 @@ func journeyChart(a *analysis.Analysis) ([]Chart, []Skipped) {
 			Text: analysis.FormatDelta((e.Ratio - 1) * 100)}
 		if e.OldVariant != "" {
 			ef.Label = e.Dimension + ": " + e.OldVariant + " → " + e.NewVariant
+		}
+		if e.Unit != analysis.ThroughputUnit {
+			ef.Text += " " + analysis.UnitLabel(e.Unit)
+			capacity = true
 		}
 		switch {
 		case e.Significant && e.Ratio > 1:
@@ -47,19 +53,24 @@ func journeyChart(a *analysis.Analysis) ([]Chart, []Skipped) {
 			}
 		}
 		c.Effects = append(c.Effects, ef)
-		unresolved = append(unresolved, e.Unresolved)
+		unresolved = append(unresolved, e.MDE)
 	}
 	if len(c.Effects) == 0 {
 		return nil, []Skipped{{title, "the run has no journey step with a throughput comparison"}}
 	}
 	c.Rows = len(c.Effects)
 	c.LogX = hi/lo >= 10
-	// the band: effects within ± half the interval's width of none, on a
-	// log axis as ratios 1/(1+u) … 1+u (a fall of more than 100% does not
-	// exist; a halving is as far from none as a doubling)
-	bands := false
+	// the band: effects within ± the minimum detectable effect of none, on
+	// a log axis as ratios 1/(1+u) … 1+u (a fall of more than 100% does
+	// not exist; a halving is as far from none as a doubling); a step whose
+	// rounds could detect no effect at all (MDE +Inf) has no band to draw,
+	// its headline says so
+	bands, blind := false, 0
 	for i, pct := range unresolved {
-		if math.IsNaN(pct) {
+		if math.IsInf(pct, 1) {
+			blind++
+		}
+		if math.IsNaN(pct) || math.IsInf(pct, 0) {
 			continue
 		}
 		u := pct / 100
@@ -70,9 +81,15 @@ func journeyChart(a *analysis.Analysis) ([]Chart, []Skipped) {
 		}
 		bands = true
 	}
-	c.Note = "Each row is one journey step in its primary scenario: the point is the change of the median req/s, the whisker its 95% interval."
+	c.Note = "Each row is one journey step in its primary cell: the point is the paired change of req/s (the Hodges-Lehmann estimate of the rounds' ratios), the whisker its 95% signed-rank interval."
+	if capacity {
+		c.Note += " A step whose primary cell is a capacity search is its change of the capacity at SLO, and says so."
+	}
 	if bands {
-		c.Note += " Shaded: ± half the interval's width around no change, the differences this run's noise could hide (until the analysis gives each step its minimum detectable effect)."
+		c.Note += fmt.Sprintf(" Shaded: ± the step's minimum detectable effect, the smallest change this run could have detected with %.0f%% power at its threshold in the run's family; a change inside it can hide in the noise.", analysis.Power*100)
+	}
+	if blind > 0 {
+		c.Note += fmt.Sprintf(" %d of the %d steps have no band: their rounds could not detect an effect of any size at their threshold in the run's family (their headlines say how many rounds can).", blind, len(c.Effects))
 	}
 	if c.LogX {
 		c.Note += " The axis is a ratio on a log scale: the effects span more than a factor of ten."

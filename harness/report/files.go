@@ -22,11 +22,13 @@ const (
 )
 
 // csvHeader names the columns of WriteCSV.
-var csvHeader = []string{"scenario", "step", "variant", "unit", "better", "n", "median", "ci_lo", "ci_hi", "mad", "stddev"}
+var csvHeader = []string{"scenario", "step", "variant", "unit", "better", "n", "median", "ci_lo", "ci_hi", "mad", "stddev", "censored"}
 
 // WriteCSV writes one row per cell, variant and unit: the analysis's
 // median, its 95% confidence interval (empty without one), MAD and standard
-// deviation, with the unit's direction, for spreadsheets and scripts.
+// deviation, with the unit's direction, and the trials left out because
+// their value is only a bound (censored; a row whose every trial is
+// censored has n 0 and no median), for spreadsheets and scripts.
 func WriteCSV(w io.Writer, a *analysis.Analysis) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(csvHeader)
@@ -34,8 +36,12 @@ func WriteCSV(w io.Writer, a *analysis.Analysis) error {
 	for _, c := range a.Cells {
 		for _, v := range a.Variants {
 			for _, u := range a.UnitNames {
-				s := a.Sample(c, v, u)
+				s, cens := a.Sample(c, v, u), a.Censored(c, v, u)
+				better := map[int]string{+1: "higher", -1: "lower"}[a.Direction(u)]
 				if s == nil {
+					if cens > 0 {
+						_ = cw.Write([]string{c.Scenario, c.Step, v, u, better, "0", "", "", "", "", "", strconv.Itoa(cens)})
+					}
 					continue
 				}
 				sum := s.Summary
@@ -46,8 +52,7 @@ func WriteCSV(w io.Writer, a *analysis.Analysis) error {
 				if sum.N >= 2 {
 					sd = num(sum.StdDev)
 				}
-				better := map[int]string{+1: "higher", -1: "lower"}[a.Direction(u)]
-				_ = cw.Write([]string{c.Scenario, c.Step, v, u, better, strconv.Itoa(sum.N), num(sum.Center), lo, hi, num(sum.MAD), sd})
+				_ = cw.Write([]string{c.Scenario, c.Step, v, u, better, strconv.Itoa(sum.N), num(sum.Center), lo, hi, num(sum.MAD), sd, strconv.Itoa(cens)})
 			}
 		}
 	}

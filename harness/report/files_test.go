@@ -14,7 +14,9 @@ import (
 	"metricstream/harness/results"
 )
 
-// The CSV holds the analysis's medians, one row per cell, variant and unit.
+// The CSV holds the analysis's medians, one row per cell, variant and
+// unit, with the censored trials each leaves out; a unit whose every
+// trial is censored has a row with no median.
 func TestWriteCSV(t *testing.T) {
 	a, err := analysis.Analyze(fixture(t))
 	if err != nil {
@@ -31,11 +33,20 @@ func TestWriteCSV(t *testing.T) {
 	if strings.Join(recs[0], ",") != strings.Join(csvHeader, ",") {
 		t.Fatalf("header %v", recs[0])
 	}
-	rows := 0
+	rows, censoredOnly := 0, 0
 	for _, r := range recs[1:] {
-		s := a.Sample(analysis.Cell{Scenario: r[0], Step: r[1]}, r[2], r[3])
+		cell := analysis.Cell{Scenario: r[0], Step: r[1]}
+		s := a.Sample(cell, r[2], r[3])
+		if n, _ := strconv.Atoi(r[11]); n != a.Censored(cell, r[2], r[3]) {
+			t.Errorf("row %v: %d censored, analysis %d", r, n, a.Censored(cell, r[2], r[3]))
+		}
 		if s == nil {
-			t.Fatalf("row %v has no sample", r)
+			if r[5] != "0" || r[6] != "" || r[11] == "0" {
+				t.Errorf("row %v without a sample must be all censored, with no median", r)
+			}
+			censoredOnly++
+			rows++
+			continue
 		}
 		if m, _ := strconv.ParseFloat(r[6], 64); m != s.Summary.Center {
 			t.Errorf("row %v: median %v, analysis %v", r, m, s.Summary.Center)
@@ -52,14 +63,14 @@ func TestWriteCSV(t *testing.T) {
 	for _, c := range a.Cells {
 		for _, v := range a.Variants {
 			for _, u := range a.UnitNames {
-				if a.Sample(c, v, u) != nil {
+				if a.Sample(c, v, u) != nil || a.Censored(c, v, u) > 0 {
 					want++
 				}
 			}
 		}
 	}
-	if rows != want || rows == 0 {
-		t.Errorf("%d rows, want %d", rows, want)
+	if rows != want || rows == 0 || censoredOnly == 0 {
+		t.Errorf("%d rows (%d all censored), want %d (the fixture has censored latencies)", rows, censoredOnly, want)
 	}
 }
 

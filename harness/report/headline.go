@@ -37,18 +37,19 @@ func firstScreen(a *analysis.Analysis) []Headline {
 		return hs
 	}
 	var out []Headline
-	for _, sd := range a.SeedDesigns {
+	for _, sd := range seedViews(a.SeedDesigns) {
 		out = append(out, Headline{Dimension: sd.Scenario, Text: sd.Scenario + ": " + sd.Headline})
 	}
 	return out
 }
 
 // headline phrases one step: "<variant> <dimension>: <effect> <where> —
-// <why>". The effect is the measured change with its interval where it is
-// significant, else the largest effect the interval leaves possible ("no
-// effect larger than ±X%"); the why is the dimension's stage share of a
-// request before and after (significant), or its share and the cores
-// (not), left out where the stage costs rest on too few timed requests.
+// <why>". The effect is the step's paired effect with its interval where
+// it is significant, else the largest effect the interval leaves possible
+// ("no effect larger than ±X%"); the why is the dimension's stage share of
+// a request before and after (significant), or its share and the cores
+// (not), left out where the stage costs rest on fewer timed requests than
+// the analysis's floor (analysis.MinTimed).
 func headline(e analysis.StepEffect, r analysis.StepRow) Headline {
 	name := e.New
 	if e.NewVariant != "" {
@@ -56,42 +57,74 @@ func headline(e analysis.StepEffect, r analysis.StepRow) Headline {
 	}
 	h := Headline{Dimension: e.Dimension}
 	c := r.Effect
+	unit := unitWord(e.Unit)
 	switch {
-	case c == nil:
+	case c == nil && e.Cell.Scenario == "":
 		h.Text = fmt.Sprintf("%s: not measured (no throughput of both %s and %s in one scenario)", name, e.Old, e.New)
 		return h
-	case !c.Tested:
-		h.Text = fmt.Sprintf("%s: %s req/s %s, too few trials to tell (n=%s; a 95%% interval needs %d)",
-			name, analysis.FormatDelta(c.Delta), where(e.Cell), analysis.FormatN(c.N1, c.N2), analysis.MinTrials)
+	case c == nil:
+		// the primary cell's unit has no value of both arms to pair (a
+		// capacity search of each that ended on a bound, for one)
+		h.Text = fmt.Sprintf("%s: no figure %s — no value of both %s and %s there to pair", name, where(e.Cell), e.Old, e.New)
+		return h
+	case e.Outcome == "censored":
+		h.Text = fmt.Sprintf("%s: no figure %s — %d of its rounds hold a censored value (a bound, not a number)", name, where(e.Cell), c.Effect.Censored)
+		return h
+	case math.IsNaN(e.Ratio) || math.IsNaN(e.Lo):
+		h.Text = fmt.Sprintf("%s: no figure %s — %d paired rounds (a 95%% interval needs %d)", name, where(e.Cell), e.Rounds, analysis.MinRounds)
 		return h
 	case e.Significant:
-		h.Text = fmt.Sprintf("%s: %s req/s %s", name, effectWithInterval(c.Delta, e), where(e.Cell))
+		h.Text = fmt.Sprintf("%s: %s %s %s", name, effectWithInterval(e), unit, where(e.Cell))
 		if o := c.Outcome(); o == "better" || o == "worse" {
 			h.Class = o
 		}
 		if why := shareMoved(e); why != "" {
 			h.Text += " — " + why
 		}
+		return h
+	case e.Lo > 1 || e.Hi < 1:
+		// the interval excludes no change, but the family's correction
+		// does not let it count
+		h.Text = fmt.Sprintf("%s: %s %s %s", name, effectWithInterval(e), unit, where(e.Cell))
+		if why := unreachable(e, c); why != "" {
+			h.Text += ", not significant: " + why
+			return h
+		}
+		h.Text += ", not significant over the run's family"
 	default:
-		if math.IsNaN(e.Unresolved) {
-			h.Text = fmt.Sprintf("%s: no significant effect %s (p=%s)", name, where(e.Cell), analysis.FormatP(c.PAdj))
-		} else {
-			h.Text = fmt.Sprintf("%s: no effect larger than ±%s %s", name, plainPct(math.Max(math.Abs(r.EffectLo), math.Abs(r.EffectHi))), where(e.Cell))
-		}
-		if why := shareHeld(e); why != "" {
+		h.Text = fmt.Sprintf("%s: no effect larger than ±%s %s %s", name, plainPct(e.RuledOut), unit, where(e.Cell))
+		if why := unreachable(e, c); why != "" {
 			h.Text += " — " + why
+			return h
 		}
+	}
+	if why := shareHeld(e); why != "" {
+		h.Text += " — " + why
 	}
 	return h
 }
 
-// effectWithInterval is "+201% [+73.7%, +412%]".
-func effectWithInterval(delta float64, e analysis.StepEffect) string {
-	s := analysis.FormatDelta(delta)
-	if !math.IsNaN(e.Lo) {
-		s += " [" + analysis.FormatDelta((e.Lo-1)*100) + ", " + analysis.FormatDelta((e.Hi-1)*100) + "]"
+// unreachable says that a step's rounds could not be significant at its
+// place in the run's family, whatever the effect (its MDE is infinite):
+// "its 6 rounds cannot reach the run's threshold (7 can)"; "" otherwise.
+func unreachable(e analysis.StepEffect, c *analysis.Comparison) string {
+	if !math.IsInf(e.MDE, 1) {
+		return ""
 	}
-	return s
+	return fmt.Sprintf("its %d rounds cannot reach the run's threshold (%d can)", e.Rounds, analysis.RoundsFor(c.Effect.Threshold))
+}
+
+// unitWord names an effect's unit in a headline: "req/s", "capacity".
+func unitWord(unit string) string {
+	if unit == analysis.CapacityUnit {
+		return "capacity"
+	}
+	return "req/s"
+}
+
+// effectWithInterval is "+201% [+73.7%, +412%]".
+func effectWithInterval(e analysis.StepEffect) string {
+	return analysis.FormatDelta((e.Ratio-1)*100) + " [" + analysis.FormatDelta((e.Lo-1)*100) + ", " + analysis.FormatDelta((e.Hi-1)*100) + "]"
 }
 
 // scenarioWords say what a scenario puts on the request path, for the
@@ -153,8 +186,10 @@ func plainPct(p float64) string {
 }
 
 // titleSentence is the run's result in one sentence: how many journey
-// steps raised or lowered throughput on their primary scenario, and the
-// largest significant effect.
+// steps raised or lowered throughput on their primary scenario, changed
+// it beyond their interval without passing the family's correction, or
+// had no effect the run could tell; the largest significant effect; and
+// how many steps had too few rounds to be significant at all.
 func titleSentence(a *analysis.Analysis) string {
 	if len(a.Steps) == 0 {
 		n, c := len(a.TrialVariants()), len(a.TrialCells())
@@ -164,7 +199,7 @@ func titleSentence(a *analysis.Analysis) string {
 		}
 		return s + "."
 	}
-	var up, down, none int
+	var up, down, beyond, none int
 	var best *analysis.StepEffect
 	for i, e := range a.Series.Journey {
 		switch {
@@ -172,6 +207,8 @@ func titleSentence(a *analysis.Analysis) string {
 			up++
 		case e.Significant && e.Ratio < 1:
 			down++
+		case e.Lo > 1 || e.Hi < 1:
+			beyond++
 		default:
 			none++
 		}
@@ -186,6 +223,9 @@ func titleSentence(a *analysis.Analysis) string {
 	if down > 0 {
 		parts = append(parts, fmt.Sprintf("%d lowered it", down))
 	}
+	if beyond > 0 {
+		parts = append(parts, fmt.Sprintf("%d changed throughput beyond %s 95%% interval, yet not significantly over the run's family", beyond, map[bool]string{true: "its", false: "their"}[beyond == 1]))
+	}
 	if none > 0 {
 		parts = append(parts, fmt.Sprintf("%d had no effect this run could tell", none))
 	}
@@ -195,7 +235,18 @@ func titleSentence(a *analysis.Analysis) string {
 		if best.NewVariant != "" {
 			name = best.NewVariant + " " + best.Dimension
 		}
-		s += fmt.Sprintf("; the largest: %s, %s req/s %s", name, analysis.FormatDelta((best.Ratio-1)*100), where(best.Cell))
+		s += fmt.Sprintf("; the largest: %s, %s %s %s", name, analysis.FormatDelta((best.Ratio-1)*100), unitWord(best.Unit), where(best.Cell))
+	}
+	// steps whose rounds could not reach their threshold at any effect
+	unreached, rounds, needed := 0, 0, 0
+	for i, e := range a.Series.Journey {
+		if c := a.Steps[i].Effect; c != nil && math.IsInf(e.MDE, 1) {
+			unreached++
+			rounds, needed = max(rounds, e.Rounds), max(needed, analysis.RoundsFor(c.Effect.Threshold))
+		}
+	}
+	if unreached > 0 {
+		s += fmt.Sprintf("; %d step%s had too few rounds to be significant at any size (%d; %d can)", unreached, plural(unreached), rounds, needed)
 	}
 	return s + "."
 }

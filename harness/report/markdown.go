@@ -86,20 +86,22 @@ func mdSteps(w io.Writer, a *analysis.Analysis, _ map[string]string) {
 		fmt.Fprintln(w, "No journey step in this run.")
 		return
 	}
-	mdHead(w, "step", "change", "primary scenario", "req/s effect [95% interval], Holm-adjusted p", "capacity at SLO")
+	mdHead(w, "step", "change", "primary cell", "paired effect [95% interval], p adjusted over the run's family", "capacity at SLO")
 	for _, r := range a.Steps {
 		cell := "-"
 		if r.Effect != nil {
 			cell = "`" + r.Cell.String() + "`"
 			if r.Targeted {
 				cell += " (targets " + r.Dimension + ")"
+			} else {
+				cell += " (no scenario targets " + r.Dimension + ")"
 			}
 		}
 		change := r.New + " vs " + r.Old
 		if r.Change != "" {
 			change += " (" + r.Change + ")"
 		}
-		mdRow(w, r.Dimension, change, cell, r.EffectText(), r.CapacityText())
+		mdRow(w, r.Dimension, change, cell, effectText(r.Effect), capacityStepText(r))
 	}
 }
 
@@ -133,8 +135,8 @@ func mdCapacity(w io.Writer, a *analysis.Analysis, _ map[string]string) {
 		return
 	}
 	mdHead(w, "cell", "variant", "SLO", "capacity (median)", "95% interval", "trials", "searches")
-	for _, r := range rows {
-		mdRow(w, "`"+r.Cell.String()+"`", r.Variant, strings.Join(r.Objective, ", "), r.Median(), r.CI(), fmt.Sprint(r.Summary.N), r.Searches())
+	for _, r := range capacityViews(a) {
+		mdRow(w, "`"+r.Cell.String()+"`", r.Variant, r.SLO, r.Median, r.CI, fmt.Sprint(r.Trials), r.Search)
 	}
 }
 
@@ -143,7 +145,7 @@ func mdSeed(w io.Writer, a *analysis.Analysis, _ map[string]string) {
 		fmt.Fprintln(w, "No seed-design scenario in this run.")
 		return
 	}
-	for _, s := range a.SeedDesigns {
+	for _, s := range seedViews(a.SeedDesigns) {
 		fmt.Fprintf(w, "- `%s`: %s\n", s.Scenario, s.Headline)
 	}
 }

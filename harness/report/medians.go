@@ -20,6 +20,9 @@ type MedianTable struct {
 	Units    []MedianUnit
 	Rows     []MedianRow
 	NoCI     bool // some median has no interval (fewer than MinTrials trials)
+	// Censored: some median leaves out trials whose value is only a
+	// bound (analysis.Censored), and says how many.
+	Censored bool
 }
 
 // MedianUnit is one column: the unit and which way is better.
@@ -35,7 +38,7 @@ type MedianRow struct {
 	Step    string
 	Variant string
 	N       string   // trials, e.g. "6" (a range "5-6" when units differ)
-	Values  []string // per unit: "2.10ms ± 3%", "2.10ms" (no CI) or "-"
+	Values  []string // per unit: "2.10ms ± 3%", "2.10ms" (no CI), with "(+2 censored)", "censored (6)" or "-"
 	NoCI    []bool   // per unit: the value has no interval
 	First   bool     // first row of its step (the page starts a group)
 	StepLen int      // rows in its step (for the first row's rowspan)
@@ -91,7 +94,7 @@ func medianTables(a *analysis.Analysis) []MedianTable {
 		for _, u := range a.UnitNames {
 			has := false
 			for _, r := range t.Rows {
-				if a.Sample(cellOf(a, r.Cell), r.Variant, u) != nil {
+				if c := cellOf(a, r.Cell); a.Sample(c, r.Variant, u) != nil || a.Censored(c, r.Variant, u) > 0 {
 					has = true
 					break
 				}
@@ -112,16 +115,24 @@ func medianTables(a *analysis.Analysis) []MedianTable {
 			r := &t.Rows[ri]
 			c := cellOf(a, r.Cell)
 			for _, u := range t.Units {
-				s := a.Sample(c, r.Variant, u.Name)
+				s, cens := a.Sample(c, r.Variant, u.Name), a.Censored(c, r.Variant, u.Name)
+				var v string
 				switch {
+				case s == nil && cens > 0:
+					v = fmt.Sprintf("censored (%d)", cens)
 				case s == nil:
-					r.Values, r.NoCI = append(r.Values, "-"), append(r.NoCI, false)
+					v = "-"
 				case !s.Summary.HasCI:
-					r.Values, r.NoCI = append(r.Values, analysis.FormatValue(u.Name, s.Summary.Center)), append(r.NoCI, true)
+					v = analysis.FormatValue(u.Name, s.Summary.Center)
 					t.NoCI = true
 				default:
-					r.Values, r.NoCI = append(r.Values, analysis.FormatSummary(u.Name, s.Summary)), append(r.NoCI, false)
+					v = analysis.FormatSummary(u.Name, s.Summary)
 				}
+				if s != nil && cens > 0 {
+					v += fmt.Sprintf(" (+%d censored)", cens)
+				}
+				t.Censored = t.Censored || cens > 0
+				r.Values, r.NoCI = append(r.Values, v), append(r.NoCI, s != nil && !s.Summary.HasCI)
 			}
 		}
 	}
@@ -161,20 +172,21 @@ func (c CheckView) StepsFailed() bool {
 	return false
 }
 
-// tooFew marks a verdict that could not be tested for lack of trials.
+// tooFew is how a verdict says none of its cell's comparisons could be
+// tested.
 const tooFew = "too few trials to tell"
 
 // ToldVerdicts are the verdicts that say something; FewVerdicts those that
 // had too few trials, which the page folds under one line.
-func (r *Report) ToldVerdicts() []analysis.Verdict { return r.verdicts(false) }
+func (r *Report) ToldVerdicts() []VerdictView { return r.verdicts(false) }
 
 // FewVerdicts are the verdicts with too few trials to tell.
-func (r *Report) FewVerdicts() []analysis.Verdict { return r.verdicts(true) }
+func (r *Report) FewVerdicts() []VerdictView { return r.verdicts(true) }
 
-func (r *Report) verdicts(few bool) []analysis.Verdict {
-	var out []analysis.Verdict
+func (r *Report) verdicts(few bool) []VerdictView {
+	var out []VerdictView
 	for _, v := range r.Verdicts {
-		if strings.Contains(v.Text, tooFew) == few {
+		if v.TooFew == few {
 			out = append(out, v)
 		}
 	}
@@ -182,14 +194,15 @@ func (r *Report) verdicts(few bool) []analysis.Verdict {
 }
 
 // Tally counts a comparison table's outcomes for the page's one-line
-// summary of it: "3 better, 1 worse, 20 ~, 24 too few trials".
+// summary of it: "3 better, 1 worse, 20 ~, 2 censored, 24 too few
+// trials, 12 no verdict".
 func (t CompareTable) Tally() string {
 	n := map[string]int{}
 	for _, r := range t.Rows {
 		n[r.Outcome]++
 	}
 	var parts []string
-	for _, o := range []string{"better", "worse", "changed", "~", "too few trials"} {
+	for _, o := range []string{"better", "worse", "changed", "~", "censored", "too few trials", "no verdict"} {
 		if n[o] > 0 {
 			parts = append(parts, strconv.Itoa(n[o])+" "+o)
 		}
@@ -227,10 +240,10 @@ func pageValue(s string) string { return noCINote.ReplaceAllString(s, "") }
 func (r *Report) VerdictTally() string {
 	sig, none := 0, 0
 	for _, v := range r.ToldVerdicts() {
-		if strings.Contains(v.Text, "no significant difference") {
-			none++
-		} else {
+		if v.Decided {
 			sig++
+		} else {
+			none++
 		}
 	}
 	parts := []string{strconv.Itoa(sig) + " with a significant difference", strconv.Itoa(none) + " without"}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"metricstream/harness/analysis"
 	"metricstream/harness/results"
 )
 
@@ -208,12 +209,51 @@ func TestPageValueAndTally(t *testing.T) {
 			t.Errorf("pageValue(%q) = %q, want %q", in, got, want)
 		}
 	}
-	ct := CompareTable{Rows: []CompareRow{{Outcome: "better"}, {Outcome: "~"}, {Outcome: "~"}, {Outcome: "too few trials"}}}
-	if got := ct.Tally(); got != "1 better, 2 ~, 1 too few trials" || !ct.Decided() {
+	ct := CompareTable{Rows: []CompareRow{{Outcome: "better"}, {Outcome: "~"}, {Outcome: "~"}, {Outcome: "too few trials"}, {Outcome: "censored"}, {Outcome: "no verdict"}}}
+	if got := ct.Tally(); got != "1 better, 2 ~, 1 censored, 1 too few trials, 1 no verdict" || !ct.Decided() {
 		t.Errorf("tally %q, decided %v", got, ct.Decided())
 	}
 	if (CompareTable{Rows: []CompareRow{{Outcome: "~"}}}).Decided() {
 		t.Error("a table of ~ rows unfolded")
+	}
+}
+
+// A median that leaves out censored trials says how many; a unit whose
+// every trial is censored is a column saying so, never a blank or a
+// number.
+func TestMedianTablesCensored(t *testing.T) {
+	a, err := analysis.Analyze(fixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cens, partial int
+	for _, tb := range medianTables(a) {
+		for _, r := range tb.Rows {
+			c := cellOf(a, r.Cell)
+			for i, u := range tb.Units {
+				n, s := a.Censored(c, r.Variant, u.Name), a.Sample(c, r.Variant, u.Name)
+				switch v := r.Values[i]; {
+				case n > 0 && s == nil:
+					cens++
+					if v != fmt.Sprintf("censored (%d)", n) {
+						t.Errorf("%s %s %s: %q, want censored (%d)", r.Cell, r.Variant, u.Name, v, n)
+					}
+				case n > 0:
+					partial++
+					if !strings.HasSuffix(v, fmt.Sprintf(" (+%d censored)", n)) {
+						t.Errorf("%s %s %s: %q does not count its %d censored trials", r.Cell, r.Variant, u.Name, v, n)
+					}
+				case strings.Contains(v, "censored"):
+					t.Errorf("%s %s %s: %q with no censored trial", r.Cell, r.Variant, u.Name, v)
+				}
+				if n > 0 && !tb.Censored {
+					t.Errorf("table %s does not say it has censored values", tb.Scenario)
+				}
+			}
+		}
+	}
+	if cens == 0 || partial == 0 {
+		t.Errorf("the fixture gives %d all-censored and %d partly censored medians; want both", cens, partial)
 	}
 }
 

@@ -37,7 +37,8 @@ type Report struct {
 	SLOs        SLOTable
 	Summaries   []SummaryTable
 	Comparisons []CompareTable
-	Verdicts    []analysis.Verdict
+	Verdicts    []VerdictView
+	Capacity    []CapacityView // the capacity table, in words
 	Charts      []Chart
 	Skipped     []Skipped
 	Knees       []analysis.Knee
@@ -46,6 +47,7 @@ type Report struct {
 	Medians     []MedianTable // the page's medians, one table per scenario
 
 	Steps       []StepView   // "What each step buys" (steps.go)
+	SeedDesigns []SeedView   // the seed's designs, in words (seed.go)
 	StageTables []StageTable // where the time goes, per scenario with stage costs
 	USLRows     []USLRow     // one per client sweep and variant
 }
@@ -94,7 +96,7 @@ func Build(run *results.Run) (*Report, error) {
 func BuildFrom(a *analysis.Analysis) *Report {
 	run := a.Run
 	rep := &Report{RunID: runID(run), Analysis: a, Summaries: summaryTables(a), Comparisons: compareTables(a),
-		Verdicts: a.Verdicts, Method: a.Method(), Variants: run.Meta.Variants, Medians: medianTables(a),
+		Verdicts: verdictViews(a), Method: methodText(a), Variants: run.Meta.Variants, Medians: medianTables(a),
 		Title: titleSentence(a), Headlines: firstScreen(a)}
 	rep.Env = environment(run)
 	ix := indexTrials(a)
@@ -118,6 +120,8 @@ func BuildFrom(a *analysis.Analysis) *Report {
 	rep.Claims = checkClaims(a, ix, heads)
 	claimMechanisms(a, rep.Claims)
 	rep.Steps, rep.StageTables, rep.USLRows = stepViews(a), stageTables(a), uslRows(a)
+	rep.SeedDesigns = seedViews(a.SeedDesigns)
+	rep.Capacity = capacityViews(a)
 	add(uslCharts(a))
 	for i := range rep.Charts {
 		rep.Charts[i].Width, rep.Charts[i].Height = rep.Charts[i].PixelSize()

@@ -95,12 +95,13 @@ func stageBars(a *analysis.Analysis) []Chart {
 		c := Chart{File: fileName("stages", sc), Title: title, XLabel: "share of the request's time in the server (%)",
 			YLabel: "variant", Bars: true, Stacked: true, Categories: vs, Place: PlaceStages, Rows: len(vs), Untitled: true,
 			Note: "Each bar is one variant's mean time inside the server per timed request (written at its end), split by stage: wall time, waits included. " +
-				"A dimension's segment is what its variants can change; shared is the same code in every variant (" + strings.Join(segs[0].stages, ", ") + ")."}
+				"A dimension's segment is what its variants can change; shared is the same code in every variant (" + strings.Join(segs[0].stages, ", ") + "). " +
+				fmt.Sprintf("A bar from fewer than %d timed requests says so: the floor the headlines and predictions hold stage figures to.", analysis.MinTimed)}
 		for _, v := range vs {
 			snap := a.StageCostOf(sc, v).Snapshot
 			label := analysis.FormatNS(snap.MeanNS)
 			if snap.Sampled < analysis.MinTimed {
-				label += fmt.Sprintf(" (%d timed: rough)", snap.Sampled)
+				label += fmt.Sprintf(" (too few timed requests: %d)", snap.Sampled)
 			}
 			c.BarLabels = append(c.BarLabels, label)
 		}

@@ -24,16 +24,12 @@ type StepView struct {
 func stepViews(a *analysis.Analysis) []StepView {
 	var out []StepView
 	for _, r := range a.Steps {
-		v := StepView{Dimension: r.Dimension, Change: r.New + " vs " + r.Old, Cell: "-", Effect: r.EffectText(),
-			Capacity: r.CapacityText(), Predicted: r.PredictedText(), PredictedCPU: r.CPUText(), Reason: r.Reason}
+		v := StepView{Dimension: r.Dimension, Change: r.New + " vs " + r.Old, Cell: stepCellText(r), Effect: effectText(r.Effect),
+			Capacity: capacityStepText(r), Predicted: predictedText(r), PredictedCPU: cpuText(r), Reason: stepReason(r)}
 		if r.Change != "" {
 			v.Change += " (" + r.Change + ")"
 		}
 		if r.Effect != nil {
-			v.Cell = r.Cell.String()
-			if r.Targeted {
-				v.Cell += " (targets " + r.Dimension + ")"
-			}
 			if o := r.Effect.Outcome(); o == "better" || o == "worse" {
 				v.Class = o
 			}
@@ -45,12 +41,12 @@ func stepViews(a *analysis.Analysis) []StepView {
 
 // StageTable is where the time goes in one scenario: per variant, each
 // stage's mean cost per timed request and its share, then per dimension
-// its Amdahl bound.
+// its Amdahl share.
 type StageTable struct {
 	Scenario  string
 	Stages    []string
 	Rows      []StageRow
-	Sentences []string // one Amdahl sentence per dimension, for the first variant
+	Sentences []string // one Amdahl share per dimension, for the first variant
 }
 
 // StageRow is one variant in a StageTable.
@@ -87,8 +83,8 @@ func stageTables(a *analysis.Analysis) []StageTable {
 			}
 			t.Rows = append(t.Rows, row)
 			if t.Sentences == nil {
-				for _, b := range c.Bounds {
-					t.Sentences = append(t.Sentences, b.Sentence()+" ["+v+"]")
+				for i := range c.Bounds {
+					t.Sentences = append(t.Sentences, shareText(&c.Bounds[i], v))
 				}
 			}
 		}
@@ -111,10 +107,26 @@ func uslRows(a *analysis.Analysis) []USLRow {
 			r.R2 = fmt.Sprintf("%.3f", f.Fit.R2)
 		}
 		if f.Fit.OK() {
-			r.Sigma, r.Kappa = fmt.Sprintf("%.3g", f.Fit.Sigma), fmt.Sprintf("%.3g", f.Fit.Kappa)
-			r.Lambda = analysis.FormatValue("req/s", f.Fit.Lambda)
+			iv := f.Intervals
+			with := func(v, lo, hi float64, format func(float64) string) string {
+				s := format(v)
+				if f.HasIntervals && iv.Replicated {
+					s += " [" + format(lo) + ", " + format(hi) + "]"
+				}
+				return s
+			}
+			g3 := func(x float64) string { return fmt.Sprintf("%.3g", x) }
+			r.Sigma, r.Kappa = with(f.Fit.Sigma, iv.SigmaLo, iv.SigmaHi, g3), with(f.Fit.Kappa, iv.KappaLo, iv.KappaHi, g3)
+			rate := func(x float64) string { return analysis.FormatValue("req/s", x) }
+			r.Lambda = with(f.Fit.Lambda, iv.LambdaLo, iv.LambdaHi, rate)
+			peak := func(x float64) string {
+				if math.IsInf(x, 1) {
+					return fmt.Sprintf("none or beyond %.0f", usl.PeakReach*f.Fit.MaxN)
+				}
+				return fmt.Sprintf("%.0f", x)
+			}
 			if f.Fit.PeakN > 0 {
-				r.PeakN = fmt.Sprintf("%.0f", f.Fit.PeakN)
+				r.PeakN = with(f.Fit.PeakN, iv.PeakLo, iv.PeakHi, peak)
 			}
 		}
 		out = append(out, r)
@@ -150,7 +162,15 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 			part := fits[p*uslPerPanel : min(len(fits), (p+1)*uslPerPanel)]
 			panel := Chart{Title: part[0].Variant + " … " + part[len(part)-1].Variant, XLabel: "concurrent clients", YLabel: "2xx requests/s"}
 			for _, f := range part {
-				pts := meanPoints(f.Points)
+				var pts []Point
+				if m := a.Series.USLMeansOf(f.Scenario, f.Variant); m != nil {
+					for _, p := range m.Points {
+						pts = append(pts, Point{p.X, p.Y})
+					}
+				}
+				if len(pts) == 0 {
+					continue
+				}
 				// a sweep over decades (1 … 1000 clients) on a log axis,
 				// so that its rising start is not squeezed into a corner
 				if lo, hi := pts[0].X, pts[len(pts)-1].X; lo > 0 && hi/lo >= 10 {
@@ -190,21 +210,6 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 	return out, nil
 }
 
-// meanPoints averages the points at each N, sorted by N.
-func meanPoints(pts []usl.Point) []Point {
-	sum, n := map[float64]float64{}, map[float64]int{}
-	for _, p := range pts {
-		sum[p.N] += p.X
-		n[p.N]++
-	}
-	var out []Point
-	for x, s := range sum {
-		out = append(out, Point{X: x, Y: s / float64(n[x])})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].X < out[j].X })
-	return out
-}
-
 // claimMechanisms gives each seed claim not met the measured mechanism:
 // the step that introduced the claim's preset (its reason, or its Amdahl
 // bound), and where the time went in the claim's scenario.
@@ -225,11 +230,11 @@ func claimMechanisms(a *analysis.Analysis, claims []ClaimCheck) {
 			if r.New != label {
 				continue
 			}
-			switch {
-			case r.Reason != "":
-				parts = append(parts, r.Dimension+" step: "+r.Reason)
-			case r.Bound != nil:
-				parts = append(parts, r.Dimension+" step: "+r.Bound.Sentence())
+			switch why := stepReason(r); {
+			case why != "":
+				parts = append(parts, r.Dimension+" step: "+why)
+			case r.Share != nil:
+				parts = append(parts, r.Dimension+" step: "+shareText(r.Share, r.Old))
 			}
 		}
 		if c := a.StageCostOf(cc.Cell.Scenario, label); c != nil {
@@ -261,13 +266,13 @@ func orDash(s string) string {
 	return s
 }
 
-// stepsSummary prints "What each step buys", the Amdahl sentences and the
+// stepsSummary prints "What each step buys", the Amdahl shares and the
 // USL fits for the terminal.
 func stepsSummary(w io.Writer, a *analysis.Analysis) {
 	if vs := stepViews(a); len(vs) > 0 {
-		fmt.Fprintln(w, "What each step buys (throughput effect in the cell that shows it best; 95% interval; Holm-adjusted p):")
+		fmt.Fprintln(w, "What each step buys (paired effect in the step's primary cell; 95% interval; p adjusted over the run's family):")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  STEP\tCHANGE\tCELL\tEFFECT\tCAPACITY\tPREDICTED (AMDAHL, STAGE TIME)\tPREDICTED (CPU PER REQUEST)")
+		fmt.Fprintln(tw, "  STEP\tCHANGE\tCELL\tEFFECT\tCAPACITY\tPREDICTED (AMDAHL, STAGE TIME)\tPREDICTED (CPU PER ANSWERED REQUEST)")
 		for _, v := range vs {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Dimension, v.Change, v.Cell, v.Effect, v.Capacity, v.Predicted, v.PredictedCPU)
 		}
@@ -278,14 +283,20 @@ func stepsSummary(w io.Writer, a *analysis.Analysis) {
 			}
 		}
 	}
-	if ss := a.BoundSentences(); len(ss) > 0 {
-		fmt.Fprintln(w, "Amdahl bounds (stage shares of request time, each step's earlier variant):")
-		for _, s := range ss {
+	var shares []string
+	for _, r := range a.Steps {
+		if r.Share != nil {
+			shares = append(shares, shareText(r.Share, r.Old)+" ("+r.StageScenario+")")
+		}
+	}
+	if len(shares) > 0 {
+		fmt.Fprintln(w, "Amdahl shares (stage time of each step's earlier variant):")
+		for _, s := range shares {
 			fmt.Fprintln(w, "  "+s)
 		}
 	}
 	if len(a.USL) > 0 {
-		fmt.Fprintln(w, "USL fits (closed-loop client sweeps):")
+		fmt.Fprintln(w, "USL fits (closed-loop client sweeps; 95% bootstrap intervals over trials):")
 		for _, r := range uslRows(a) {
 			fmt.Fprintf(w, "  %s %s: %s: %s (σ %s, κ %s, N* %s, R² %s)\n", r.Scenario, r.Variant, r.Verdict, r.Reason, r.Sigma, r.Kappa, r.PeakN, r.R2)
 		}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"html"
 	"image/png"
 	"math"
 	"os"
@@ -31,7 +32,7 @@ func TestStepsStagesUSLPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page := string(b)
+	page := html.UnescapeString(string(b))
 	// the first screen (result, journey chart, headlines), then where the
 	// time goes, then the folded sections, the environment last
 	var at []int
@@ -46,7 +47,8 @@ func TestStepsStagesUSLPage(t *testing.T) {
 	if n := strings.Count(steps, "<tr><td>"); n != 2 {
 		t.Errorf("steps section has %d rows, want 2 (parser, lock)", n)
 	}
-	for _, want := range []string{"phase3 vs phase2 (parser fsm vs find)", "lock: 0.83% of request time here (rate_limit), so no lock variant can buy more than 0.83%", "measured effect disagrees"} {
+	for _, want := range []string{"phase3 vs phase2 (parser fsm vs find)", "lock: rate_limit is 0.83% of phase3's request time in the server, so no lock variant can cut a request's time there by more than 0.83%",
+		"outside the measured interval", "big (primary: targets lock)", "no effect larger than 3.0% either way on throughput"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -112,7 +114,8 @@ func TestStagesAndUSLCharts(t *testing.T) {
 	if err := Summary(&buf, a); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"What each step buys", "lock, why not significant: no significant difference in big", "Amdahl bounds", "USL fits"} {
+	for _, want := range []string{"What each step buys", "lock, why not significant: no effect larger than 3.0% either way on throughput (95% interval [-2.0%, +3.0%], 10 rounds)",
+		"Amdahl shares", "USL fits", "σ 0.05 [0.0497, 0.0503]"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("terminal summary lacks %q:\n%s", want, buf.String())
 		}

@@ -26,11 +26,15 @@ func Summary(w io.Writer, a *analysis.Analysis) error { return WriteSummary(w, a
 // knees, the capacity, scaling, replica and fault findings, the seed's
 // designs and the failed variants, every line at most SummaryWidth
 // columns. With wide, the tables too wide for that follow (the full
-// "what each step buys", Amdahl's bounds, the USL fits); without, one
+// "what each step buys", the Amdahl shares, the USL fits); without, one
 // line says where they are. Every number and verdict is the analysis's,
 // as on the page.
 func WriteSummary(w io.Writer, a *analysis.Analysis, wide bool) error {
-	ew := &errWriter{w: w}
+	return writeSummary(&errWriter{w: w}, a, wide)
+}
+
+// writeSummary is WriteSummary into ew, its lines wrapped at ew's width.
+func writeSummary(ew *errWriter, a *analysis.Analysis, wide bool) error {
 	para(ew, "", "", "Run "+a.Run.Meta.RunID+": "+titleSentence(a))
 	if hs := headlines(a); len(hs) > 0 {
 		fmt.Fprintln(ew, "\nThe journey, one step per line (req/s in the step's primary scenario, 95% interval):")
@@ -47,14 +51,14 @@ func WriteSummary(w io.Writer, a *analysis.Analysis, wide bool) error {
 			para(ew, "  ", "    ", k.Scenario+" "+k.Variant+": "+k.Text())
 		}
 	}
-	section(ew, "Capacity at SLO (highest offered open-loop rate meeting every SLO; median over trials, 95% CI):", a.CapacityLines())
+	section(ew, "Capacity at SLO (highest offered open-loop rate meeting every SLO; median and 95% CI of the searches that converged; the others counted with their bounds):", capacityLines(a))
 	section(ew, "Scaling with the server's cores (-cpus; median per core count, last/first):", a.ScalingLines())
 	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica limit):", a.Replicas)
 	section(ew, "Faults (each criterion per variant; medians over trials, worst case for closes, recovery, loss):", a.Faults)
 	section(ew, DiskHead, DiskLines(a))
 	if len(a.SeedDesigns) > 0 {
 		fmt.Fprintln(ew, "The seed's designs (what broke, at what load, beside the corrected variant; every trial: -v):")
-		for _, sd := range a.SeedDesigns {
+		for _, sd := range seedViews(a.SeedDesigns) {
 			para(ew, "  ", "    ", sd.Scenario+": "+sd.Headline)
 		}
 	}
@@ -66,7 +70,7 @@ func WriteSummary(w io.Writer, a *analysis.Analysis, wide bool) error {
 		stepsSummary(ew, a)
 		seedSection(ew, a.SeedDesigns)
 	} else if len(a.Steps) > 0 || len(a.USL) > 0 || len(a.SeedDesigns) > 0 {
-		fmt.Fprintln(ew, "\nThe full steps table, Amdahl's bounds, USL fits, the seed designs' trials: add -v, or see the page.")
+		fmt.Fprintln(ew, "\nThe full steps table, Amdahl shares, USL fits, the seed designs' trials: add -v, or see the page.")
 	}
 	if ew.err != nil {
 		return fmt.Errorf("report: %w", ew.err)
@@ -102,7 +106,7 @@ func rowsTable(w io.Writer, a *analysis.Analysis) {
 			failed = append(failed, r.Cell.String()+" "+r.Variant+": "+r.SLO.Text())
 		}
 		row := []string{r.Variant, strconv.Itoa(r.Trials), analysis.FormatValue("success-%", r.Success),
-			analysis.FormatValue("p99-ns", r.P99), analysis.FormatValue("req/s", r.Throughput), slo}
+			p99Text(r), analysis.FormatValue("req/s", r.Throughput), slo}
 		if lost {
 			l := "-"
 			if r.Kind != "" {
@@ -155,10 +159,14 @@ func section(w io.Writer, head string, lines []string) {
 	}
 }
 
-// para writes s wrapped to SummaryWidth columns, its first line after
-// first and the others after rest.
+// para writes s wrapped to SummaryWidth columns (or an errWriter's own
+// width), its first line after first and the others after rest.
 func para(w io.Writer, first, rest, s string) {
-	width := SummaryWidth - max(utf8.RuneCountInString(first), utf8.RuneCountInString(rest))
+	width := SummaryWidth
+	if ew, ok := w.(*errWriter); ok && ew.width > 0 {
+		width = ew.width
+	}
+	width -= max(utf8.RuneCountInString(first), utf8.RuneCountInString(rest))
 	for i, l := range strings.Split(wrap(s, width), "\n") {
 		if i == 0 {
 			fmt.Fprintln(w, first+l)

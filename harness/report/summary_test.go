@@ -56,7 +56,7 @@ func TestSummaryNarrowHeadlinesFirst(t *testing.T) {
 		if strings.Contains(narrow.String(), "What each step buys") || !strings.Contains(narrow.String(), "add -v") {
 			t.Errorf("%s: the narrow summary has the wide table or no pointer to it", name)
 		}
-		if !strings.HasPrefix(wide.String(), strings.TrimSuffix(narrow.String(), "\nThe full steps table, Amdahl's bounds, USL fits, the seed designs' trials: add -v, or see the page.\n")) ||
+		if !strings.HasPrefix(wide.String(), strings.TrimSuffix(narrow.String(), "\nThe full steps table, Amdahl shares, USL fits, the seed designs' trials: add -v, or see the page.\n")) ||
 			(len(a.Steps) > 0 && !strings.Contains(wide.String(), "\nWide tables:\nWhat each step buys")) {
 			t.Errorf("%s: -v does not append the wide tables to the same summary", name)
 		}

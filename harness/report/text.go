@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -31,9 +33,17 @@ type CompareTable struct {
 }
 
 // CompareRow is one comparison, formatted as both the page and `lab
-// compare` print it.
+// compare` print it: Old and New are the arms' medians (± their 95%
+// interval, as benchstat states them); Delta the paired effect with its
+// 95% interval, P the signed-rank p, PAdj its adjustment over the run's
+// family, N the paired rounds; UDelta and UP benchstat's unpaired delta of
+// the medians and Mann-Whitney p, for reference; Null what a
+// non-significant tested comparison rules out.
 type CompareRow struct {
 	Cell, Unit, Old, New, Delta, P, PAdj, N, Outcome string
+	UDelta, UP                                       string
+	Primary                                          bool
+	Null                                             string
 }
 
 // summaryTables formats the medians of every unit.
@@ -72,26 +82,100 @@ func compareTables(a *analysis.Analysis) []CompareTable {
 			if c.Pair != p {
 				continue
 			}
-			t.Rows = append(t.Rows, CompareRow{
+			e := c.Effect
+			row := CompareRow{
 				Cell:    c.Cell.String(),
 				Unit:    c.Unit,
-				Old:     analysis.FormatSummary(c.Unit, c.Old),
-				New:     analysis.FormatSummary(c.Unit, c.New),
-				Delta:   analysis.FormatDelta(c.Delta),
-				P:       analysis.FormatP(c.P),
+				Old:     summaryText(c.Unit, c.Old),
+				New:     summaryText(c.Unit, c.New),
+				Delta:   pairedText(e),
+				P:       analysis.FormatP(e.P),
 				PAdj:    analysis.FormatP(c.PAdj),
-				N:       analysis.FormatN(c.N1, c.N2),
+				N:       roundsText(e),
 				Outcome: c.Outcome(),
-			})
+				UDelta:  analysis.FormatDelta(c.Delta),
+				UP:      analysis.FormatP(c.P),
+				Primary: c.Primary,
+			}
+			if c.Tested && !c.Significant() {
+				row.Null = nullText(c)
+			}
+			t.Rows = append(t.Rows, row)
 		}
 		out = append(out, t)
 	}
 	return out
 }
 
-// Compare analyses run and writes its comparison tables as benchstat-like
-// text: the medians per unit, each compared pair with delta, raw and
-// Holm-adjusted p-values, and the verdict lines. The numbers are those of
+// pairComparisons are p's comparisons of unit, in cell order.
+func pairComparisons(a *analysis.Analysis, p analysis.Pair, unit string) []*analysis.Comparison {
+	var out []*analysis.Comparison
+	for i := range a.Comparisons {
+		if c := &a.Comparisons[i]; c.Pair == p && c.Unit == unit {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// noiseText is what a paired effect's rounds cost in noise per machine
+// time: "per-round spread 0.120 (log ratio), 1.20s of trials a round
+// (duet): variance × machine minutes 2.9e-04".
+func noiseText(e analysis.Effect) string {
+	how := "sequential"
+	if e.Duet {
+		how = "duet"
+	}
+	return fmt.Sprintf("per-round spread %.3f (log ratio), %s of trials a round (%s): variance × machine minutes %.2g",
+		e.Spread, analysis.FormatNS(e.RoundSeconds*1e9), how, e.NoisePerMinute())
+}
+
+// summaryText is a median as benchstat states it, or "censored" when every
+// value of the arm was.
+func summaryText(unit string, s analysis.Summary) string {
+	if s.N == 0 {
+		return "censored"
+	}
+	return analysis.FormatSummary(unit, s)
+}
+
+// pairedText is a paired effect with its interval: "+5.2% [−3.1%, +14%]".
+func pairedText(e analysis.Effect) string {
+	if e.Rounds == 0 {
+		return "-"
+	}
+	s := analysis.FormatDelta(e.Estimate)
+	if iv := intervalText(e.Lo, e.Hi); iv != "" {
+		s += " " + iv
+	}
+	return s
+}
+
+// roundsText is the paired rounds, with those left out: "6", "4 (2
+// censored)".
+func roundsText(e analysis.Effect) string {
+	s := strconv.Itoa(e.Rounds)
+	var out []string
+	if e.Censored > 0 {
+		out = append(out, strconv.Itoa(e.Censored)+" censored")
+	}
+	if e.Missing > 0 {
+		out = append(out, strconv.Itoa(e.Missing)+" unpaired")
+	}
+	if e.NonPositive > 0 {
+		out = append(out, strconv.Itoa(e.NonPositive)+" at 0")
+	}
+	if len(out) > 0 {
+		s += " (" + strings.Join(out, ", ") + ")"
+	}
+	return s
+}
+
+// Compare analyses run and writes its comparison tables as text: the
+// medians per unit, each compared pair with its paired effect (interval,
+// signed-rank p and its adjustment over the run's family) beside
+// benchstat's unpaired delta and p, what each non-significant throughput
+// comparison rules out, and the verdict lines. The numbers are those of
 // the report page. `lab compare` prints this.
 func Compare(w io.Writer, run *results.Run) error {
 	a, err := analysis.Analyze(run)
@@ -106,10 +190,7 @@ func WriteText(w io.Writer, a *analysis.Analysis) error {
 	ew := &errWriter{w: w}
 	id := a.Run.Meta.RunID
 	fmt.Fprintf(ew, "run: %s\nsource: %s\n", id, a.Source)
-	fmt.Fprintln(ew, wrap(a.Method(), 100))
-	if w := a.Power(); w != "" {
-		fmt.Fprintln(ew, wrap("Note: "+w, 100))
-	}
+	fmt.Fprintln(ew, wrap(methodText(a), 100))
 	for _, t := range summaryTables(a) {
 		fmt.Fprintf(ew, "\n%s (%s)\n", t.Unit, t.Better)
 		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
@@ -126,15 +207,29 @@ func WriteText(w io.Writer, a *analysis.Analysis) error {
 		}
 		fmt.Fprintln(ew)
 		tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "cell\tunit\t%s\t%s\tdelta\tp\tp (Holm)\tn\tresult\n", t.Old, t.New)
+		fmt.Fprintf(tw, "cell\tunit\t%s\t%s\tpaired effect [95%%]\tp\tp (family)\trounds\tresult\tunpaired Δ\tp (U)\n", t.Old, t.New)
 		for _, r := range t.Rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Cell, r.Unit, r.Old, r.New, r.Delta, r.P, r.PAdj, r.N, r.Outcome)
+			unit := r.Unit
+			if r.Primary {
+				unit += " (primary)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Cell, unit, r.Old, r.New, r.Delta, r.P, r.PAdj, r.N, r.Outcome, r.UDelta, r.UP)
 		}
 		tw.Flush()
+		for _, r := range t.Rows {
+			if r.Null != "" && (r.Primary || r.Unit == analysis.ThroughputUnit || r.Unit == analysis.CapacityUnit) {
+				fmt.Fprintf(ew, "  %s %s: %s\n", r.Cell, analysis.UnitLabel(r.Unit), r.Null)
+			}
+		}
+		for _, c := range pairComparisons(a, t.Pair, analysis.ThroughputUnit) {
+			if e := c.Effect; e.Rounds >= 2 && !math.IsNaN(e.NoisePerMinute()) {
+				fmt.Fprintf(ew, "  %s throughput noise: %s\n", c.Cell, noiseText(e))
+			}
+		}
 	}
 	if len(a.Verdicts) > 0 {
-		fmt.Fprintln(ew, "\nverdicts (Holm-adjusted p):")
-		for _, v := range a.Verdicts {
+		fmt.Fprintln(ew, "\nverdicts (paired; p adjusted over the run's family):")
+		for _, v := range verdictViews(a) {
 			fmt.Fprintln(ew, "  "+v.Text)
 		}
 	}
@@ -147,6 +242,8 @@ func WriteText(w io.Writer, a *analysis.Analysis) error {
 type errWriter struct {
 	w   io.Writer
 	err error
+	// width is the columns para wraps at; 0 is SummaryWidth.
+	width int
 }
 
 func (e *errWriter) Write(p []byte) (int, error) {

@@ -83,7 +83,8 @@ type CapacityPoint struct {
 
 // capacityRPS is the capacity-req/s unit: the capacity at SLO a search
 // found (capacity trials), or the capacity the overload kind's search
-// found before it offered 5× that.
+// found before it offered 5× that. Censored (SearchOf) unless the search
+// ended on a point estimate.
 var capacityRPS = KindUnit{Unit{"capacity-req/s", "capacity at SLO", "higher"},
 	func(t *Trial) float64 {
 		switch {
@@ -95,7 +96,34 @@ var capacityRPS = KindUnit{Unit{"capacity-req/s", "capacity at SLO", "higher"},
 		return 0
 	}}
 
+// SearchOf is how the capacity search of t ended: Trial.Capacity's
+// censoring when the trial stored its search; for an overload trial that
+// stored only Fault.CapacityRPS (runs older than the field), a capacity of
+// 0 is Below (the lowest rate tried is then unknown: bound 0) and any
+// other value Exact. A trial without a search is Exact with bound 0.
+func SearchOf(t *Trial) (Censoring, float64) {
+	switch {
+	case t.Capacity != nil:
+		return t.Capacity.Censored()
+	case t.Fault != nil && t.Kind == "overload":
+		if t.Fault.CapacityRPS <= 0 {
+			return Below, 0
+		}
+		return Exact, t.Fault.CapacityRPS
+	}
+	return Exact, 0
+}
+
+func searchCensored(t *Trial) bool {
+	c, _ := SearchOf(t)
+	return c != Exact
+}
+
 func init() {
 	KindUnits["capacity"] = []KindUnit{lostMetrics, capacityRPS}
 	KindUnits["overload"] = append(KindUnits["overload"], capacityRPS)
+	// An overload trial's recovery is measured at half a capacity its
+	// search did not pin down: no figure (and no verdict) from it.
+	CensoredUnits["capacity-req/s"] = searchCensored
+	CensoredUnits["recovery-ns"] = searchCensored
 }

@@ -353,16 +353,83 @@ func BenchName(t *Trial) string {
 
 // BenchLine is the benchfmt line of a trial, e.g.
 //
-//	BenchmarkScenario/scenario=seed-100x10/variant=phase3 1 2.1e6 ns/op 97.5 success-% 1.9e6 p99-ns 4100 req/s
+//	BenchmarkScenario/scenario=seed-100x10/variant=phase3 1 2.1e6 ns/op 97.5 success-% 1.9e6 p50-ns 2.5e6 p99-ns 3e6 p99.9-ns 4100 req/s
 //
-// ns/op is the mean latency; each unit's better direction is in Units.
+// ns/op is the mean latency; each unit's better direction is in Units. A
+// censored value (TrialUnits) is left out of the line, so benchstat never
+// reads a bound as a measurement: a capacity search that never passed
+// writes no capacity-req/s rather than 0.
 func BenchLine(t *Trial) string {
-	s := fmt.Sprintf("%s 1 %.6g ns/op %.6g success-%% %d p50-ns %d p99-ns %d p99.9-ns %.6g req/s",
-		BenchName(t), t.Latency.Mean, t.SuccessPct, t.Latency.P50, t.Latency.P99, t.Latency.P999, t.Throughput)
-	for _, u := range KindUnits[t.Kind] {
-		s += " " + strconv.FormatFloat(u.Value(t), 'f', -1, 64) + " " + u.Name
+	var b strings.Builder
+	b.WriteString(BenchName(t))
+	b.WriteString(" 1")
+	for _, u := range TrialUnits(t) {
+		if u.Censored {
+			continue
+		}
+		b.WriteByte(' ')
+		b.WriteString(u.format())
+		b.WriteByte(' ')
+		b.WriteString(u.Unit)
 	}
-	return s
+	return b.String()
+}
+
+// UnitValue is one unit of one trial, as BenchLine writes it.
+type UnitValue struct {
+	Unit  string
+	Value float64
+	// Censored: Value is only a bound, never a measurement. A latency
+	// quantile q is censored when more than 1 − q of the trial's requests
+	// timed out (each timeout is recorded at the timeout, so the quantile
+	// is at least that); the mean when any timed out; a kind's unit when
+	// its kind says so (CensoredUnits: a capacity search that did not end
+	// on a point estimate, an overload recovery measured after one).
+	Censored bool
+}
+
+func (u UnitValue) format() string {
+	switch u.Unit {
+	case "ns/op", "success-%", "req/s":
+		return strconv.FormatFloat(u.Value, 'g', 6, 64)
+	case "p50-ns", "p99-ns", "p99.9-ns":
+		return strconv.FormatInt(int64(u.Value), 10)
+	}
+	return strconv.FormatFloat(u.Value, 'f', -1, 64)
+}
+
+// CensoredUnits says, for a kind unit whose value can be a bound rather
+// than a measurement, whether it is one in trial t (capacity.go registers
+// capacity-req/s and recovery-ns).
+var CensoredUnits = map[string]func(t *Trial) bool{}
+
+// TimedOutShare is the share of the trial's requests that timed out.
+func (t *Trial) TimedOutShare() float64 {
+	n := t.Counts.Total()
+	if n <= 0 {
+		return 0
+	}
+	return float64(t.Counts.Timeout) / float64(n)
+}
+
+// TrialUnits are the values of every unit of t, in BenchLine's order:
+// Units' (mean latency, success, p50, p99, p99.9, throughput), then its
+// kind's, each marked when censored.
+func TrialUnits(t *Trial) []UnitValue {
+	to := t.TimedOutShare()
+	out := []UnitValue{
+		{"ns/op", t.Latency.Mean, t.Counts.Timeout > 0},
+		{"success-%", t.SuccessPct, false},
+		{"p50-ns", float64(t.Latency.P50), to > 0.5},
+		{"p99-ns", float64(t.Latency.P99), to > 0.01},
+		{"p99.9-ns", float64(t.Latency.P999), to > 0.001},
+		{"req/s", t.Throughput, false},
+	}
+	for _, u := range KindUnits[t.Kind] {
+		c := CensoredUnits[u.Name]
+		out = append(out, UnitValue{u.Name, u.Value(t), c != nil && c(t)})
+	}
+	return out
 }
 
 // Run is everything in one run directory.

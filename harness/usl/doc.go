@@ -17,9 +17,12 @@
 // relative residuals (X − X̂)/X, with σ and κ kept ≥ 0 by fitting their
 // square roots, and λ solved in closed form for each (σ, κ): X is linear
 // in λ, so the search is over two parameters only (variable projection).
-// R² is of the fitted curve against the measured X. A fit
-// that does not converge, rests on fewer than MinPoints concurrency levels
-// or explains less than MinR2 of the variance is refused: the Fit says why
-// and carries no parameters, so no report prints numbers it cannot stand
-// behind.
+// R² is measured on the residuals the fit minimises (relative), against
+// the best constant in the same weights. A fit that does not converge,
+// rests on fewer than MinPoints concurrency levels or explains less than
+// MinR2 of that variance is refused: the Fit says why and carries no
+// parameters, so no report prints numbers it cannot stand behind. A peak
+// beyond PeakReach × the largest level measured is not reported: the
+// sweep cannot place it. Bootstrap gives percentile intervals for λ, σ, κ
+// and the peak by resampling the trials within each level.
 package usl

@@ -24,5 +24,5 @@ func ExampleFitPoints() {
 	// Output:
 	// coherency-limited: λ=1000 σ=0.050 κ=0.0010 N*=30.8 R²=1.000
 	// peaks at N≈31 (X≈9.04e+03); beyond it more concurrency lowers throughput (κ=0.001)
-	// refused - the law explains none of the variance (R² -0.57 < 0.90): these points are not a USL curve
+	// refused - the law explains 14% of the variance (R² 0.14 < 0.90): these points are not a USL curve
 }

@@ -62,20 +62,21 @@ const (
 // Thresholds of the verdicts.
 const (
 	// MinPoints is the fewest distinct concurrency levels fitted: three
-	// parameters and at least one degree of freedom left.
-	MinPoints = 4
-	// MinR2 is the lowest coefficient of determination a fit may have: a
-	// curve that explains less than 90% of the variance of the measured
-	// throughput is not a description of the server, whatever its
-	// parameters say.
+	// parameters and at least two degrees of freedom left (with one, any
+	// four points of a rising sweep fit, and R² says nothing).
+	MinPoints = 5
+	// MinR2 is the lowest coefficient of determination a fit may have, on
+	// the relative residuals the fit minimises (Fit.R2): a curve that
+	// explains less than 90% of that variance is not a description of the
+	// server, whatever its parameters say.
 	MinR2 = 0.90
 	// LinearEfficiency: a fit keeping at least 90% of linear scaling at
 	// the largest N measured is called linear.
 	LinearEfficiency = 0.90
-	// PeakReach: a peak predicted beyond 2 × the largest N measured is an
-	// extrapolation too far to call a finding; the verdict is then
-	// contention or linear.
-	PeakReach = 2.0
+	// PeakReach: a peak predicted beyond 1.5 × the largest N measured is
+	// an extrapolation too far to report: Fit.PeakN is then 0 and the
+	// verdict contention or linear.
+	PeakReach = 1.5
 )
 
 // Fit is the result of fitting a sweep.
@@ -84,19 +85,44 @@ type Fit struct {
 	// Reason: for Refused, why; otherwise the verdict in one sentence.
 	Reason string `json:"reason"`
 	Model         // zero when Refused
-	// PeakN is N* when the model has a peak (Model.Peak), else 0; PeakX is
-	// X(N*). A PeakN beyond PeakReach × MaxN is reported but is not a
-	// finding (see Verdict).
+	// PeakN is N* when the model has a peak (Model.Peak) within
+	// PeakReach × MaxN, else 0; PeakX is X(N*).
 	PeakN float64 `json:"peak_n,omitempty"`
 	PeakX float64 `json:"peak_x,omitempty"`
-	R2    float64 `json:"r2"`    // of the fit over the points (also given when refused for it)
-	MaxN  float64 `json:"max_n"` // largest N measured
+	// R2 is the share of the variance of the relative throughput that
+	// the fit explains, on the residuals it minimises: 1 − Σ((X−X̂)/X)² /
+	// Σ((X−c)/X)², c the constant that fits best in the same weights
+	// (also given when refused for it).
+	R2   float64 `json:"r2"`
+	MaxN float64 `json:"max_n"` // largest N measured
 	// Points is how many distinct concurrency levels were fitted (repeated
 	// measurements at one N are averaged first).
 	Points int `json:"points"`
 	// Status is gonum's optimize status of the best start ("" when the
 	// optimizer did not run).
-	Status string `json:"status,omitempty"`
+	Status string    `json:"status,omitempty"`
+	start  []float64 // the optimizer's solution: the bootstrap's start
+	// found is the converged model, also when the fit is refused for its
+	// R²: a bootstrap refit wants the parameters whatever they explain.
+	found *Model
+}
+
+// relativeTotal is Σ((X−c)/X)² for the c that minimises it, c = Σ(1/X) /
+// Σ(1/X²): the relative residuals of the best constant, the total R2 is
+// measured against.
+func relativeTotal(data []Point) float64 {
+	var a, b float64
+	for _, p := range data {
+		a += 1 / p.X
+		b += 1 / (p.X * p.X)
+	}
+	c := a / b
+	var ss float64
+	for _, p := range data {
+		r := (p.X - c) / p.X
+		ss += r * r
+	}
+	return ss
 }
 
 // OK reports whether the fit carries parameters.
@@ -107,7 +133,7 @@ func (f Fit) OK() bool { return f.Verdict != Refused }
 // measurements at one N are averaged first. It never fails: anything it
 // cannot stand behind comes back as a Refused Fit with its reason.
 func FitPoints(pts []Point) Fit {
-	return fit(pts, nil)
+	return fit(pts, nil, starts)
 }
 
 // starts are the initial (√σ, √κ·maxN) of the local searches: the
@@ -118,7 +144,7 @@ var starts = [][2]float64{
 	{0.7, 0.1}, {0.7, 1}, {0.7, 3},
 }
 
-func fit(pts []Point, settings *optimize.Settings) Fit {
+func fit(pts []Point, settings *optimize.Settings, from [][2]float64) Fit {
 	f := Fit{Verdict: Refused}
 	for _, p := range pts {
 		if math.IsNaN(p.N) || math.IsInf(p.N, 0) || math.IsNaN(p.X) || math.IsInf(p.X, 0) || p.N < 1 || p.X <= 0 {
@@ -133,15 +159,8 @@ func fit(pts []Point, settings *optimize.Settings) Fit {
 		return f
 	}
 	f.MaxN = data[len(data)-1].N
-	var mean, ss float64
-	for _, p := range data {
-		mean += p.X
-	}
-	mean /= float64(len(data))
-	for _, p := range data {
-		ss += (p.X - mean) * (p.X - mean)
-	}
-	if ss == 0 || mean == 0 {
+	ss := relativeTotal(data)
+	if ss == 0 {
 		f.Reason = "throughput does not vary with concurrency: R² is undefined"
 		return f
 	}
@@ -149,7 +168,7 @@ func fit(pts []Point, settings *optimize.Settings) Fit {
 	pr := newProblem(data)
 	var best *optimize.Result
 	var lastErr error
-	for _, s := range starts {
+	for _, s := range from {
 		res, err := optimize.Minimize(optimize.Problem{Func: pr.value, Grad: pr.grad}, s[:], settings, &optimize.LBFGS{})
 		if err != nil || res.Status.Early() || math.IsNaN(res.F) {
 			if err == nil {
@@ -163,7 +182,7 @@ func fit(pts []Point, settings *optimize.Settings) Fit {
 		}
 	}
 	if best == nil {
-		f.Reason = fmt.Sprintf("the fit did not converge from any of %d starts (%v)", len(starts), lastErr)
+		f.Reason = fmt.Sprintf("the fit did not converge from any of %d starts (%v)", len(from), lastErr)
 		return f
 	}
 	m := pr.model(best.X)
@@ -172,12 +191,9 @@ func fit(pts []Point, settings *optimize.Settings) Fit {
 		f.Reason = fmt.Sprintf("the fit converged to no usable model (λ=%v σ=%v κ=%v)", m.Lambda, m.Sigma, m.Kappa)
 		return f
 	}
-	var res float64
-	for _, p := range data {
-		d := p.X - m.Throughput(p.N)
-		res += d * d
-	}
-	f.R2 = 1 - res/ss
+	f.R2 = 1 - best.F*pr.norm/ss
+	f.start = best.X
+	f.found = &m
 	if f.R2 < MinR2 {
 		explains := "none"
 		if f.R2 > 0 {
@@ -188,12 +204,12 @@ func fit(pts []Point, settings *optimize.Settings) Fit {
 	}
 
 	f.Model = m
-	if n, ok := m.Peak(); ok {
+	if n, ok := m.Peak(); ok && n <= PeakReach*f.MaxN {
 		f.PeakN, f.PeakX = n, m.Throughput(n)
 	}
 	eff := m.Efficiency(f.MaxN)
 	switch {
-	case f.PeakN > 0 && f.PeakN <= PeakReach*f.MaxN:
+	case f.PeakN > 0:
 		f.Verdict = Coherency
 		f.Reason = fmt.Sprintf("peaks at N≈%.0f (X≈%.3g); beyond it more concurrency lowers throughput (κ=%.2g)", f.PeakN, f.PeakX, m.Kappa)
 	case eff >= LinearEfficiency:
@@ -202,6 +218,10 @@ func fit(pts []Point, settings *optimize.Settings) Fit {
 	default:
 		f.Verdict = Contention
 		f.Reason = fmt.Sprintf("contention: %.0f%% of linear at N=%.0f, flattening toward λ/σ≈%.3g (σ=%.2g)", 100*eff, f.MaxN, m.Lambda/m.Sigma, m.Sigma)
+		if m.Kappa > 0 {
+			f.Reason = fmt.Sprintf("contention: %.0f%% of linear at N=%.0f (σ=%.2g, κ=%.2g); a peak, if the law holds beyond the sweep, lies beyond N=%.0f (%.1f× the largest level measured): not placed",
+				100*eff, f.MaxN, m.Sigma, m.Kappa, PeakReach*f.MaxN, PeakReach)
+		}
 	}
 	return f
 }

@@ -34,7 +34,7 @@ func TestFitRecoversKnownParameters(t *testing.T) {
 		verdict Verdict
 	}{
 		{"coherency peak inside the sweep", Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}, Coherency},
-		{"small coherency, peak beyond", Model{Lambda: 20000, Sigma: 0.02, Kappa: 0.0001}, Coherency},
+		{"small coherency, peak beyond 1.5× the sweep", Model{Lambda: 20000, Sigma: 0.02, Kappa: 0.0001}, Contention},
 		{"contention only", Model{Lambda: 5000, Sigma: 0.1, Kappa: 0}, Contention},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,8 +45,11 @@ func TestFitRecoversKnownParameters(t *testing.T) {
 			if !near(f.Lambda, tc.m.Lambda, 1e-3) || math.Abs(f.Sigma-tc.m.Sigma) > 1e-4 || math.Abs(f.Kappa-tc.m.Kappa) > 1e-6 || f.R2 < 0.9999 {
 				t.Errorf("exact data: got λ=%v σ=%v κ=%v R²=%v, want %+v", f.Lambda, f.Sigma, f.Kappa, f.R2, tc.m)
 			}
-			if n, ok := tc.m.Peak(); ok && !near(f.PeakN, n, 0.01) {
+			switch n, ok := tc.m.Peak(); {
+			case ok && n <= PeakReach*64 && !near(f.PeakN, n, 0.01):
 				t.Errorf("peak N %v, want %v", f.PeakN, n)
+			case (!ok || n > PeakReach*64) && f.PeakN != 0:
+				t.Errorf("peak N %v reported beyond %v× the sweep (true %v)", f.PeakN, PeakReach, n)
 			}
 			// With noise κ is the least determined parameter (a κ of 1e-4
 			// moves X(64) as much as a σ of 0.006): the tolerances say so, and
@@ -76,8 +79,8 @@ func TestFitLinear(t *testing.T) {
 	if f.Verdict != Linear || !near(f.Lambda, 750, 1e-3) || f.Sigma > 1e-4 || f.Kappa > 1e-7 || f.R2 < 0.9999 {
 		t.Fatalf("linear data: %+v", f)
 	}
-	if f.PeakN != 0 && f.PeakN <= PeakReach*f.MaxN {
-		t.Errorf("linear data has a peak at %v within reach", f.PeakN)
+	if f.PeakN != 0 {
+		t.Errorf("linear data has a peak at %v", f.PeakN)
 	}
 	if !strings.Contains(f.Reason, "linear") {
 		t.Errorf("reason %q", f.Reason)
@@ -113,12 +116,12 @@ func TestFitRefuses(t *testing.T) {
 	}{
 		{"random", garbage, "variance"},
 		{"zigzag", zigzag, "variance"},
-		{"too few levels", []Point{{1, 10}, {2, 19}, {4, 35}, {4, 36}}, "at least 4"},
-		{"no points", nil, "at least 4"},
+		{"too few levels", []Point{{1, 10}, {2, 19}, {4, 35}, {4, 36}, {8, 60}}, "at least 5"},
+		{"no points", nil, "at least 5"},
 		{"NaN", []Point{{1, 10}, {2, math.NaN()}, {4, 35}, {8, 60}}, "invalid"},
 		{"N below 1", []Point{{0, 10}, {2, 19}, {4, 35}, {8, 60}}, "invalid"},
 		{"zero X", []Point{{1, 0}, {2, 19}, {4, 35}, {8, 60}}, "invalid"},
-		{"flat", []Point{{1, 10}, {2, 10}, {4, 10}, {8, 10}}, "does not vary"},
+		{"flat", []Point{{1, 10}, {2, 10}, {4, 10}, {8, 10}, {16, 10}}, "does not vary"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := FitPoints(tc.pts)
@@ -135,7 +138,7 @@ func TestFitRefuses(t *testing.T) {
 // An optimizer that stops early (here: an iteration limit of 1) is a
 // refusal, not a result.
 func TestFitNotConvergedIsRefused(t *testing.T) {
-	f := fit(sweep(Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}, 0, 1), &optimize.Settings{MajorIterations: 1})
+	f := fit(sweep(Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}, 0, 1), &optimize.Settings{MajorIterations: 1}, starts)
 	if f.OK() || !strings.Contains(f.Reason, "did not converge") {
 		t.Fatalf("got %+v, want refused as not converged", f)
 	}
@@ -176,5 +179,44 @@ func TestModel(t *testing.T) {
 		if _, ok := m.Peak(); ok {
 			t.Errorf("%+v has no peak", m)
 		}
+	}
+}
+
+// The bootstrap over trials gives intervals that hold the true
+// parameters of a noisy replicated sweep, and says when there was
+// nothing to resample.
+func TestBootstrap(t *testing.T) {
+	m := Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}
+	r := rand.New(rand.NewPCG(3, 3))
+	var pts []Point
+	for _, n := range levels {
+		for range 6 {
+			pts = append(pts, Point{N: n, X: m.Throughput(n) * math.Exp(0.05*r.NormFloat64())})
+		}
+	}
+	f := FitPoints(pts)
+	iv, ok := Bootstrap(pts, f, 0.95, 1)
+	if !ok || !iv.Replicated || iv.Draws < BootstrapDraws*9/10 {
+		t.Fatalf("bootstrap %+v ok %v", iv, ok)
+	}
+	peak, _ := m.Peak()
+	for _, c := range []struct {
+		name          string
+		lo, hi, truth float64
+	}{{"σ", iv.SigmaLo, iv.SigmaHi, m.Sigma}, {"κ", iv.KappaLo, iv.KappaHi, m.Kappa}, {"λ", iv.LambdaLo, iv.LambdaHi, m.Lambda}, {"N*", iv.PeakLo, iv.PeakHi, peak}} {
+		if !(c.lo <= c.truth && c.truth <= c.hi) || c.lo == c.hi {
+			t.Errorf("%s interval [%v, %v] misses %v", c.name, c.lo, c.hi, c.truth)
+		}
+	}
+	// the same seed, the same intervals
+	if again, _ := Bootstrap(pts, f, 0.95, 1); again != iv {
+		t.Errorf("not reproducible: %+v vs %+v", again, iv)
+	}
+	one := sweep(m, 0.02, 1)
+	if iv, ok := Bootstrap(one, FitPoints(one), 0.95, 1); !ok || iv.Replicated {
+		t.Errorf("one trial per level: replicated %v", iv.Replicated)
+	}
+	if _, ok := Bootstrap(nil, Fit{Verdict: Refused}, 0.95, 1); ok {
+		t.Error("a refused fit has no intervals")
 	}
 }

@@ -23,47 +23,25 @@ var Owners = map[string][]Stage{
 // Dimensions is Owners' keys in the lab's order.
 var Dimensions = []string{"parser", "writer", "lock", "metrics", "executor", "limiter"}
 
-// Bound is a dimension's Amdahl bound in one snapshot: if its stages cost
-// nothing at all, a request would take (1 − Share) of its time, so no
-// variant of the dimension can cut request time by more than Share, nor
-// raise the throughput of a server bound by time per request by more than
-// MaxSpeedup. (Amdahl's law with the rest of the request as the serial
-// part.)
+// Bound is a dimension's Amdahl share in one snapshot: if its stages cost
+// nothing at all, a request would take (1 − Share) of its time in the
+// server, so no variant of the dimension can cut that time by more than
+// Share. (Amdahl's law with the rest of the request as the serial part.)
+// MaxSpeedup, 1/(1 − Share), is the throughput that would follow only if
+// throughput were set by each request's own time alone; on CPUs the
+// stages share it is no bound on throughput: removing one stage's work
+// also shortens the other stages' waits.
 //
 // The shares are of wall time inside the server, waits included (a lock
 // waited for, a queue, an fsync): a stage that waits while the CPU serves
-// other requests costs latency more than throughput, and the bound on
-// throughput is then looser than it looks. Predicted beside measured
-// shows where that happens.
+// other requests costs latency more than throughput. Predicted beside
+// measured shows where that happens.
 type Bound struct {
 	Dimension    string   `json:"dimension"`
 	Stages       []string `json:"stages"`
 	Share        float64  `json:"share"`          // of request time, in the dimension's stages
 	PerRequestNS float64  `json:"per_request_ns"` // their mean cost per timed request
-	MaxSpeedup   float64  `json:"max_speedup"`    // 1/(1 − Share); +Inf reported as 0 when Share is 1
-}
-
-// Sentence says the bound in the report's words: "lock: 0.4% of request
-// time here (rate_limit), so no lock variant can buy more than 0.4% of it
-// (at most 1.004× throughput)".
-func (b Bound) Sentence() string {
-	speed := "no bound on throughput"
-	if b.MaxSpeedup > 0 {
-		speed = fmt.Sprintf("at most %.4g× throughput", b.MaxSpeedup)
-	}
-	return fmt.Sprintf("%s: %s of request time here (%s), so no %s variant can buy more than %s of it (%s)",
-		b.Dimension, pct(b.Share), strings.Join(b.Stages, ", "), b.Dimension, pct(b.Share), speed)
-}
-
-func pct(f float64) string {
-	switch p := 100 * f; {
-	case p == 0:
-		return "0%"
-	case p < 1:
-		return fmt.Sprintf("%.2g%%", p)
-	default:
-		return fmt.Sprintf("%.1f%%", p)
-	}
+	MaxSpeedup   float64  `json:"max_speedup"`    // 1/(1 − Share), under the assumption above; +Inf reported as 0 when Share is 1
 }
 
 // BoundOf is dim's bound in s.

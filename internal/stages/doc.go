@@ -1,6 +1,6 @@
 // Package stages times where a request's time goes inside the server,
 // stage by stage, on a sample of requests, so that the lab can say how much
-// of a request each dimension's code takes (its Amdahl bound) instead of
+// of a request each dimension's code takes (its Amdahl share) instead of
 // guessing.
 //
 // The mechanism: a Timer, off unless the server is started with
@@ -29,7 +29,7 @@
 // Snapshot reads the counters back as JSON (per stage: count, mean,
 // per-request cost, share), for /health or a debug route; Snapshot.Sub
 // gives one trial's figures from two readings. Bounds and Predict turn a
-// snapshot into each dimension's Amdahl bound and the predicted effect of
+// snapshot into each dimension's Amdahl share and the predicted effect of
 // swapping its variant.
 //
 // Where the hooks are in the server (server/conn.go, server/handler.go).

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -28,17 +29,17 @@ func Example() {
 	fmt.Printf("%d requests timed, %.0f ns each\n", snap.Sampled, snap.MeanNS)
 	bounds, _ := Bounds(snap)
 	for _, b := range bounds {
-		fmt.Println(b.Sentence())
+		fmt.Printf("%s: %.1f%% of request time (%s)\n", b.Dimension, 100*b.Share, strings.Join(b.Stages, ", "))
 	}
 	p, _ := Predict(snap, "parser", 500) // a parser costing 500 ns instead of 3 µs
 	fmt.Printf("parser at 500 ns: request %.0f → %.0f ns (%+.0f%%), %.2f× throughput\n", p.RequestNS, p.PredictedNS, 100*p.TimeChange, p.Speedup)
 	// Output:
 	// 10 requests timed, 10000 ns each
-	// parser: 30.0% of request time here (parse), so no parser variant can buy more than 30.0% of it (at most 1.429× throughput)
-	// writer: 10.0% of request time here (write), so no writer variant can buy more than 10.0% of it (at most 1.111× throughput)
-	// lock: 0.4% of request time here (rate_limit), so no lock variant can buy more than 0.4% of it (at most 1.004× throughput)
-	// metrics: 1.6% of request time here (record), so no metrics variant can buy more than 1.6% of it (at most 1.016× throughput)
-	// executor: 0% of request time here (queue), so no executor variant can buy more than 0% of it (at most 1× throughput)
-	// limiter: 0.4% of request time here (rate_limit), so no limiter variant can buy more than 0.4% of it (at most 1.004× throughput)
+	// parser: 30.0% of request time (parse)
+	// writer: 10.0% of request time (write)
+	// lock: 0.4% of request time (rate_limit)
+	// metrics: 1.6% of request time (record)
+	// executor: 0.0% of request time (queue)
+	// limiter: 0.4% of request time (rate_limit)
 	// parser at 500 ns: request 10000 → 7500 ns (-25%), 1.33× throughput
 }
