@@ -324,3 +324,21 @@ func loadAvg() string {
 	}
 	return strings.Join(f[:3], " ")
 }
+
+// unitValue reads a unit of a trial for the paired comparison; ok is
+// false where the trial has no such figure (a load unit of a capacity
+// search, a censored capacity).
+var unitValue = map[string]func(t *results.Trial) (float64, bool){
+	"req/s": func(t *results.Trial) (float64, bool) { return t.Throughput, t.Kind == "" },
+	"success-%": func(t *results.Trial) (float64, bool) {
+		return t.SuccessPct, t.Kind == ""
+	},
+	"ns/op":    func(t *results.Trial) (float64, bool) { return t.Latency.Mean, t.Kind == "" },
+	"p50-ns":   func(t *results.Trial) (float64, bool) { return float64(t.Latency.P50), t.Kind == "" },
+	"p99-ns":   func(t *results.Trial) (float64, bool) { return float64(t.Latency.P99), t.Kind == "" },
+	"p99.9-ns": func(t *results.Trial) (float64, bool) { return float64(t.Latency.P999), t.Kind == "" },
+	"capacity-req/s": func(t *results.Trial) (float64, bool) {
+		how, rps := t.Capacity.Censored()
+		return rps, t.Capacity != nil && how == results.Exact
+	},
+}
