@@ -27,9 +27,12 @@ machine, so the ratio is the figure, not the absolute rates; -duet=false:
 one after the other, in an order drawn afresh per round: -order, -seed;
 capacity, fault and durability scenarios always run one after the other),
 then prints the comparison the report shows, as text: per unit the medians with 95%
-confidence intervals (golang.org/x/perf/benchmath), B against A with the
-change, the Mann-Whitney p-value and its Holm-Bonferroni adjustment, and a
-verdict line per scenario ("~" means no significant difference). The report
+confidence intervals (golang.org/x/perf/benchmath), B against A paired by
+round (the Hodges-Lehmann estimate of the per-round log ratio with its
+exact signed-rank 95% interval and p, corrected by weighted Holm over the
+run's whole family), benchstat's unpaired change and Mann-Whitney p beside
+it, and a verdict line per scenario; a comparison without a verdict says
+what its interval rules out ("no effect larger than X% either way"). The report
 page of the run (written too) shows the same numbers. -a X -b X is an A/A
 run. ` + "`go tool benchstat -col /variant`" + ` on the run's bench.txt gives
 benchstat's own table of the same trials.
@@ -43,9 +46,10 @@ Examples:
   lab compare -a phase3 -b phase4 -scenarios throughput -duet=false     sequential rounds instead of a duet
 
 With -precision the rounds are not counted ahead: after every round the
-95% interval of B/A of each -units in each scenario is computed from the
-per-round ratios, at a level that spends the 5% over every look (so
-looking each round does not raise the false-positive rate), and the run
+95% anytime-valid interval (a confidence sequence) of B/A of each -units
+in each scenario is computed from the per-round ratios: it holds at every
+look at once, so looking each round does not raise the false-positive
+rate (harness/analysis's calibration test checks it), and the run
 stops when every interval is within the precision, or before a round would
 overrun the budget; it prints each round's intervals and which ended it.
 
