@@ -19,7 +19,7 @@ import (
 	"metricstream/variants"
 )
 
-// badCase is one row of RELIABILITY.md's "Bad input" table (or one of our
+// badCase is one row of the "Bad input" table of docs/faults.md (or one of our
 // own), sent as raw bytes on a fresh connection.
 type badCase struct {
 	name   string

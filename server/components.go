@@ -31,7 +31,7 @@ type Components struct {
 func ByName(set variants.Set) (Components, error) {
 	c := Components{Set: set}
 	var err error
-	// each registry, then its seed designs (issue 13: chosen by spec only)
+	// each registry, then its seed designs (chosen by spec only)
 	if c.NewParser, err = pick("parser", set, slices.Concat(parser.Variants, parser.SeedVariants)); err != nil {
 		return c, err
 	}

@@ -83,7 +83,7 @@ func (c *conn) limit() {
 
 // clientKey is the request's rate-limit key (identities.key), asking the
 // shared table at most once a second for a connection that repeats its
-// Authorization value (RELIABILITY rule 8: none means the address).
+// Authorization value (promise 8 of docs/faults.md: none means the address).
 func (c *conn) clientKey() string {
 	auth := c.req.Authorization
 	if auth == "" {
@@ -189,7 +189,7 @@ type Health struct {
 	UptimeS  float64         `json:"uptime_s"`
 	Shutting bool            `json:"shutting_down,omitempty"`
 
-	SeedDesign bool              `json:"seed_design"` // a seed design runs in some dimension (issue 13)
+	SeedDesign bool              `json:"seed_design"` // a seed design runs in some dimension
 	Process    executor.Process  `json:"process"`     // OS threads and RSS from /proc/self/status
 	Seed       *SeedDesignHealth `json:"seed,omitempty"`
 
@@ -200,7 +200,7 @@ type Health struct {
 
 	// Goroutines is runtime.NumGoroutine() when /health was answered: the
 	// harness's redis-outage scenario compares it before and after an
-	// outage to find goroutines left stuck (issue 10).
+	// outage to find goroutines left stuck.
 	Goroutines int `json:"goroutines"`
 }
 

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// Hostile clients that stall after their head (issue 10): they must cost a
+// Hostile clients that stall after their head: they must cost a
 // deadline on their own connection's goroutine, never a worker, so that an
 // honest client beside them is served at once, with the pool's 2 workers
 // as with a goroutine per connection.

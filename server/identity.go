@@ -56,7 +56,7 @@ func newIdentities(perAddr, max int) *identities {
 }
 
 // key returns the rate-limit key of a request from addr carrying id (the
-// Authorization value; "" keys by the address, RELIABILITY rule 8).
+// Authorization value; "" keys by the address, promise 8 of docs/faults.md).
 func (t *identities) key(addr, id string, now time.Time) string {
 	if id == "" {
 		return addr

@@ -9,7 +9,7 @@ import (
 	"metricstream/variants/writer"
 )
 
-// The seed designs (issue 13) expose their own counters; /health reports
+// The seed designs expose their own counters; /health reports
 // them under "seed" so the harness can read where each one breaks.
 
 // SeedDesignHealth holds the counters of whichever seed designs run.

@@ -24,7 +24,7 @@ func seedHealthOf(t *testing.T, c *client) Health {
 	return h
 }
 
-// TestSeedDesignsServe starts each seed design (issue 13) on its own and
+// TestSeedDesignsServe starts each seed design on its own and
 // checks that /health names it and marks it "seed_design", that it reports
 // the process's OS threads and RSS, that the design's own counters appear,
 // and that a valid batch from one client is acknowledged and stored (the

@@ -50,7 +50,7 @@ type Preset struct {
 	Set   Set
 }
 
-// Presets replay the journey of DESIGN.md's table.
+// Presets replay the journey of the learning path (docs/learning-path.md).
 var Presets = []Preset{
 	{"baseline", "seed ch. 5/7/4/11 starting point", Set{"parser": "find", "writer": "sync", "lock": "global", "metrics": "mutex", "executor": "spawn", "limiter": "window"}},
 	{"phase2", "ch. 8: async I/O", Set{"parser": "find", "writer": "async", "lock": "global", "metrics": "mutex", "executor": "spawn", "limiter": "window"}},

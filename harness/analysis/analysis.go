@@ -223,7 +223,7 @@ type Analysis struct {
 	Rows        []Row        // one per cell and variant with trials, medians over the trials
 	Knees       []Knee       // one per stepped load scenario and variant
 	Replicas    []string     // per replica cell: admitted rate per client and × the limit
-	Faults      []string     // per fault cell: its RELIABILITY.md criteria and verdicts
+	Faults      []string     // per fault cell: its criteria (docs/faults.md) and verdicts
 	SeedDesigns []Seed       // per seed-design scenario: what broke, at what load, beside the fix
 	Failed      []string     // "variant: why" for every variant that failed (not measured)
 	samples     map[sampleKey]*Sample

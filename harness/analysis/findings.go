@@ -58,7 +58,7 @@ type finding func(a *Analysis, c Cell, v string, ts []*results.Trial) string
 var findings = map[string]finding{}
 
 // faults fills Faults with the rows of the kinds that have one: the
-// RELIABILITY.md criteria of fault cells.
+// criteria of fault cells (docs/faults.md).
 func (a *Analysis) faults() {
 	for _, c := range a.ix.cells {
 		for _, v := range a.ix.variants {

@@ -259,7 +259,7 @@ type Trial struct {
 	// -cpus; GOMAXPROCS set to match); 0: not limited. The step name then
 	// starts with cpus=N.
 	CPUs int `json:"cpus,omitempty"`
-	// Seed-design trials (Trial.Kind "seed-…", issue 13) only.
+	// Seed-design trials (Trial.Kind "seed-…") only.
 	Seed *SeedStats `json:"seed,omitempty"`
 }
 
@@ -280,7 +280,7 @@ type FaultStats struct {
 	Attackers       int   `json:"attackers,omitempty"`         // hostile connections asked for
 	Connected       int   `json:"connected,omitempty"`         // of them, connected and sent their first byte
 	// ClosedInTime is how many connected attackers the server closed within
-	// header timeout + 1 s of their first byte (the RELIABILITY criterion).
+	// header timeout + 1 s of their first byte (the criterion of docs/faults.md).
 	ClosedInTime   int   `json:"closed_in_time,omitempty"`
 	SlowestCloseNS int64 `json:"slowest_close_ns,omitempty"` // longest first byte → close among those closed
 

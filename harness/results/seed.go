@@ -1,6 +1,6 @@
 package results
 
-// SeedStats is what a seed-design trial (issue 13: Trial.Kind "seed-naive",
+// SeedStats is what a seed-design trial (Trial.Kind "seed-naive",
 // "seed-spsc", "seed-thread", "seed-unbounded", "seed-careless") measured
 // beyond its load, for the seed's design and for the corrected variant
 // beside it alike. Zero fields are left out of the JSON.

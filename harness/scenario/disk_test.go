@@ -78,7 +78,7 @@ func TestShippedDiskScenarios(t *testing.T) {
 		if s == nil {
 			t.Fatalf("%s is not in the full set", k)
 		}
-		if s.Kind != k || s.Quick || !s.PerTrial() || !strings.Contains(s.About, "RELIABILITY") {
+		if s.Kind != k || s.Quick || !s.PerTrial() || !strings.Contains(s.About, "docs/durability.md") {
 			t.Errorf("%s: kind %q, quick %v, per-trial %v", k, s.Kind, s.Quick, s.PerTrial())
 		}
 		var per time.Duration

@@ -89,7 +89,7 @@ func TestFaultValidationNamesFileAndField(t *testing.T) {
 }
 
 // The shipped fault scenarios are per-trial, not quick, and state their
-// RELIABILITY criterion.
+// criterion (docs/faults.md).
 func TestShippedFaultScenarios(t *testing.T) {
 	for _, n := range []string{"slowloris", "overload"} {
 		s, err := Load("../../scenarios/" + n + ".json")

@@ -1,5 +1,5 @@
 // Package metric holds the lab's data model: one Metric, the validation rules
-// every variant shares (seed chapter 3, RELIABILITY.md), and the encoding of a
+// every variant shares (seed chapter 3, docs/faults.md), and the encoding of a
 // metric as one JSON Lines record (seed chapter 7).
 //
 // Validation lives here, not in the parsers, so that the parser variants can

@@ -291,7 +291,7 @@ func TestTableCap(t *testing.T) {
 
 // TestLimiterMemory: 10^6 distinct clients against the default cap (10^5)
 // keep each local limiter at the cap, in bounded memory, over every lock
-// variant. The figure it logs is the one RELIABILITY.md asks for. (It was
+// variant. The figure it logs is the one the fault contract (docs/faults.md) asks for. (It was
 // server's test of internal/ratelimit, code the server never ran; it now
 // measures the limiters the server runs.)
 func TestLimiterMemory(t *testing.T) {

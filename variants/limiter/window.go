@@ -98,7 +98,7 @@ func putOp(o *op) { o.bucket = nil; ops.Put(o) }
 // same job without an allocation per request. The ring grows by doubling,
 // from minRing slots up to limit, as the client's admissions within one
 // window need it: its memory follows what the client sends, at most
-// limit × 8 bytes whatever it sends (RELIABILITY rule 6). A ring of exactly
+// limit × 8 bytes whatever it sends (promise 6 of docs/faults.md). A ring of exactly
 // limit slots from the first request, as this was, put 8 MB on every client
 // at a 1,000,000/s quota: the lock-contention scenario's 512 clients per
 // trial took a server past 2 GB and the machine into reclaim.

@@ -112,7 +112,7 @@ func mutate(rng *rand.Rand, b []byte, alphabet string) []byte {
 	return b
 }
 
-// FuzzParse is the native fuzz test of RELIABILITY.md: no panic, both
+// FuzzParse is the native fuzz test the fault contract (docs/faults.md) asks for: no panic, both
 // variants agree with the encoding/json reference, accepted metrics encode
 // to one line each. Plain `go test` runs the seeds (f.Add of the corpus and
 // testdata/fuzz/FuzzParse); `go test -fuzz FuzzParse` explores.

@@ -21,7 +21,7 @@ var _ Writer = (*Async)(nil)
 //
 // The seed's C++ used a std::queue under a condition variable: unbounded,
 // so a disk slower than the clients grows memory without limit (against
-// RELIABILITY rule 6), and its writer loop tested writer_running_ while
+// promise 6 of docs/faults.md), and its writer loop tested writer_running_ while
 // draining, so batches still queued at shutdown were dropped although the
 // destructor claims to wait for them. Here the queue is a buffered channel
 // of Config.QueueLen batches: when it is full Append returns ErrQueueFull

@@ -17,7 +17,7 @@ import (
 // it to just after its last '\n' (or to empty), fsyncs the repair and says
 // through logf (if not nil) how many bytes it cut and how they began.
 // Complete lines are never touched, so the next start can always read the
-// file (RELIABILITY rule 4).
+// file (promise 4 of docs/faults.md).
 //
 // A file Open creates has its directory fsynced too, so that under
 // FsyncAlways not only the lines but the file itself survives a power loss.

@@ -1,6 +1,6 @@
 package writer
 
-// SeedVariants lists the seed's own designs (issue 13), chosen by spec only.
+// SeedVariants lists the seed's own designs, chosen by spec only.
 // The conformance suite does not loop over them: Unbounded acknowledges
 // before writing and drops its queue at Close, by design; its own tests
 // measure that.

@@ -11,7 +11,7 @@ import (
 var _ Writer = (*Unbounded)(nil)
 
 // Unbounded is the seed's chapter 8 writer as written, a seed design
-// (issue 13) chosen by spec only (writer=unbounded), never in a preset:
+// chosen by spec only (writer=unbounded), never in a preset:
 //
 //   - Append pushes a copy of the batch onto a queue (a slice under a mutex
 //     and a condition variable, the seed's std::queue + std::mutex +
