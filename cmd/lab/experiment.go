@@ -91,7 +91,7 @@ func (f *experimentFlags) register(fs *flag.FlagSet, withVariant bool) {
 		fs.StringVar(&f.variants, "variant", "", "variant `list`: presets or specs separated by '+' or spaces (default: the journey)")
 	}
 	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario `names`, a set (\"quick\", the default; \"full\": the full capacity search, sweeps and one scenario per dimension) or \"all\"")
-	fs.IntVar(&f.count, "count", 6, "trials per scenario step and variant")
+	fs.IntVar(&f.count, "count", 10, "rounds per scenario step: each variant runs once a round (a scenario's \"rounds\" may cap it); 9 is the fewest with which a journey step can pass the run's family correction")
 	fs.BoolVar(&f.pprof, "pprof", false, "capture CPU, mutex and block profiles of one trial per scenario step into the run's profiles/")
 	f.stages = 64
 	fs.Var(&f.stages, "stages", "time each server's request stages on a `sample` of requests (\"1/64\", \"all\" or \"off\"; -stages on the server) and record each trial's stage costs")

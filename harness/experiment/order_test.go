@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"metricstream/harness/results"
@@ -190,5 +191,31 @@ func TestRunBalancedRecordsPositions(t *testing.T) {
 		if first[sc]["phase3"] != 2 || first[sc]["phase3#2"] != 2 {
 			t.Errorf("%s: first places %v, want each arm twice in 4 rounds", sc, first[sc])
 		}
+	}
+}
+
+// A scenario's rounds cap gives it fewer rounds than -count, and the run
+// says so; the other scenarios keep theirs.
+func TestScenarioRoundsCap(t *testing.T) {
+	dur, err := scenario.Parse("dur.json", []byte(`{"name":"dur","about":"t","kind":"shutdown","model":"closed","clients":2,"duration":"200ms","batch":1,"rounds":2}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := Run(context.Background(), Config{
+		Arms: arms(t, "phase3+phase3"), Scenarios: []*scenario.Scenario{tinyScenario(t, "one", ""), dur},
+		Count: 4, Dir: filepath.Join(t.TempDir(), "run"), Meta: results.Meta{RunID: "test"}, Launcher: &fakeLauncher{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, tr := range run.Trials {
+		n[tr.Scenario]++
+	}
+	if n["one"] != 8 || n["dur"] != 4 {
+		t.Errorf("trials per scenario %v, want one: 4 rounds × 2 arms, dur: 2 × 2", n)
+	}
+	if !slices.ContainsFunc(run.Meta.Notes, func(s string) bool { return strings.Contains(s, "dur scenario ran 2 rounds") }) {
+		t.Errorf("no note of the cap: %q", run.Meta.Notes)
 	}
 }

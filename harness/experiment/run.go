@@ -164,6 +164,9 @@ func newRunner(cfg Config) *runner {
 	}
 	for _, s := range cfg.Scenarios {
 		r.run.Meta.Scenarios = append(r.run.Meta.Scenarios, s.Name)
+		if n := r.rounds(s); n < cfg.Count && cfg.Stop == nil {
+			r.note(fmt.Sprintf("rounds: the %s scenario ran %d rounds (its rounds cap), the others %d", s.Name, n, cfg.Count))
+		}
 		if cfg.Stages && s.Server.Stages != "" && !cfg.Remote {
 			r.note("stages: the " + s.Name + " scenario's servers time " + s.Server.Stages + " of their requests (its server.stages), in place of the run's sample")
 		}
@@ -185,7 +188,7 @@ func newRunner(cfg Config) *runner {
 	if cfg.Progress != nil && cfg.Stop == nil { // a sequential run does not know its rounds ahead
 		total := 0
 		for _, s := range cfg.Scenarios {
-			total += len(s.LoadSteps()) * cfg.Count * len(r.arms) * max(len(cfg.CPUs), 1)
+			total += len(s.LoadSteps()) * r.rounds(s) * len(r.arms) * max(len(cfg.CPUs), 1)
 		}
 		r.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(cfg.Progress),
@@ -293,7 +296,7 @@ func (r *runner) startGroup(ctx context.Context, group []*scenario.Scenario) (ma
 	if replicas > 1 && r.cfg.Remote {
 		for _, sc := range group {
 			r.note(fmt.Sprintf("remote target: the scenario %s needs %d replicas of each variant, which only a local run can start; skipped", sc.Name, replicas))
-			r.progress(len(sc.LoadSteps())*r.cfg.Count*len(r.arms), "")
+			r.progress(len(sc.LoadSteps())*r.rounds(sc)*len(r.arms), "")
 		}
 		return nil, false
 	}
@@ -333,13 +336,21 @@ func (r *runner) measureRound(ctx context.Context, sc *scenario.Scenario, si int
 	r.loadRound(ctx, sc, si, st, k, fleets)
 }
 
+// rounds is how many rounds sc gets: Count, or its own cap where lower.
+func (r *runner) rounds(sc *scenario.Scenario) int {
+	if sc.Rounds > 0 && sc.Rounds < r.cfg.Count {
+		return sc.Rounds
+	}
+	return r.cfg.Count
+}
+
 // measureScenario warms each fleet up on the scenario's first step, then
 // runs every step Count rounds; in each round every arm runs once, in the
 // round's order.
 func (r *runner) measureScenario(ctx context.Context, sc *scenario.Scenario, fleets map[*armState]*fleet) {
 	r.warmup(ctx, sc, fleets)
 	for si, st := range sc.LoadSteps() {
-		for k := 0; k < r.cfg.Count; k++ {
+		for k := 0; k < r.rounds(sc); k++ {
 			r.measureRound(ctx, sc, si, st, k, fleets)
 		}
 	}
@@ -411,7 +422,7 @@ func (r *runner) perTrialScenarios(ctx context.Context) {
 			continue
 		}
 		for _, st := range sc.LoadSteps() {
-			for k := 0; k < r.cfg.Count; k++ {
+			for k := 0; k < r.rounds(sc); k++ {
 				r.perTrialRound(ctx, sc, st, k)
 			}
 		}

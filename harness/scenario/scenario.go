@@ -75,6 +75,12 @@ type Scenario struct {
 	Targets string `json:"targets,omitempty"`
 	// Capacity tunes a capacity scenario's search (kind_capacity.go).
 	Capacity *CapacityParams `json:"capacity,omitempty"`
+	// Rounds caps the rounds a run gives this scenario (lab experiment
+	// -count is the rest's): for a scenario whose trials cost several
+	// times the others' (a capacity search is a handful of held points),
+	// so the default run keeps its time budget. 0: no cap. A sequential
+	// compare (-precision) is not capped.
+	Rounds int `json:"rounds,omitempty"`
 
 	File string `json:"-"` // where it was read from
 	slo  []SLO
