@@ -3,6 +3,7 @@ package analysis
 import (
 	"math"
 	"slices"
+	"sort"
 
 	"metricstream/harness/results"
 )
@@ -208,14 +209,14 @@ const (
 // moments of the machine.
 func roundRatio(a, b *results.Trial, unit string, duet bool) (float64, roundStatus) {
 	if duet && unit == ThroughputUnit && len(a.Windows) > 0 && len(b.Windows) > 0 {
-		sa, sb, ok := alignedSums(a.Windows, b.Windows)
-		switch {
-		case !ok:
-			return 0, roundMissing
-		case sa <= 0 || sb <= 0:
-			return 0, roundNonPositive
+		// a trial shorter than two windows falls back to the arms' own
+		// rates over their send windows (still one round, side by side)
+		if sa, sb, ok := alignedSums(a.Windows, b.Windows); ok {
+			if sa <= 0 || sb <= 0 {
+				return 0, roundNonPositive
+			}
+			return math.Log(sb / sa), roundOK
 		}
-		return math.Log(sb / sa), roundOK
 	}
 	va, ca, oka := roundValue(a, unit)
 	vb, cb, okb := roundValue(b, unit)
@@ -231,18 +232,34 @@ func roundRatio(a, b *results.Trial, unit string, duet bool) (float64, roundStat
 }
 
 // alignedSums sums the 2xx of the windows that start at the same offset
-// in both arms; false when no window is shared.
+// in both arms while both were still sending: a window where an arm sent
+// nothing is past its end (a closed loop of fixed requests ends when its
+// clients are done, the faster arm first), and counting the slower arm's
+// tail against the faster one's silence would make every round's totals
+// equal, a ratio of 1 that measures the request count, not the arms. The
+// last such window is left out too: the arm that ended in it ended part
+// way through. False when fewer than two such windows were shared.
 func alignedSums(a, b []results.Window) (sa, sb float64, ok bool) {
-	at := make(map[int64]int64, len(a))
+	type pair struct{ a, b results.Window }
+	at := make(map[int64]results.Window, len(a))
 	for _, w := range a {
-		at[w.StartNS] = w.Status2xx
+		at[w.StartNS] = w
 	}
+	var both []pair
 	for _, w := range b {
-		if x, found := at[w.StartNS]; found {
-			sa += float64(x)
-			sb += float64(w.Status2xx)
-			ok = true
+		if x, found := at[w.StartNS]; found && x.Sent > 0 && w.Sent > 0 {
+			both = append(both, pair{x, w})
 		}
+	}
+	sort.Slice(both, func(i, j int) bool { return both[i].a.StartNS < both[j].a.StartNS })
+	if len(both) < 2 {
+		return 0, 0, false
+	}
+	both = both[:len(both)-1]
+	for _, p := range both {
+		sa += float64(p.a.Status2xx)
+		sb += float64(p.b.Status2xx)
+		ok = true
 	}
 	return sa, sb, ok
 }

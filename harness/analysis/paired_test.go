@@ -143,12 +143,28 @@ func TestPairedEffect(t *testing.T) {
 	if p99.Censored != 1 {
 		t.Errorf("p99 of a round with 3%% timed out: censored %d, want 1", p99.Censored)
 	}
-	// a duet round's req/s ratio is that of the 2xx over the shared windows
-	da := &results.Trial{Variant: "a", DuetWith: "b", DurationNS: 1e9, Throughput: 1, Windows: []results.Window{{StartNS: 0, Status2xx: 100}, {StartNS: 1e8, Status2xx: 100}, {StartNS: 2e8, Status2xx: 50}}}
-	db := &results.Trial{Variant: "b", DuetWith: "a", DurationNS: 1e9, Throughput: 1, Windows: []results.Window{{StartNS: 0, Status2xx: 150}, {StartNS: 1e8, Status2xx: 150}}}
+	// a duet round's req/s ratio is that of the 2xx over the windows both
+	// arms were sending in, the last of them (an arm's end, part way)
+	// left out
+	w := func(start, sent, ok int64) results.Window { return results.Window{StartNS: start, Sent: sent, Status2xx: ok} }
+	da := &results.Trial{Variant: "a", DuetWith: "b", DurationNS: 1e9, Throughput: 1, Windows: []results.Window{w(0, 100, 100), w(1e8, 100, 100), w(2e8, 100, 100), w(3e8, 60, 50)}}
+	db := &results.Trial{Variant: "b", DuetWith: "a", DurationNS: 1e9, Throughput: 1, Windows: []results.Window{w(0, 150, 150), w(1e8, 150, 150), w(2e8, 150, 150), w(3e8, 150, 150)}}
 	d, st := roundRatio(da, db, "req/s", true)
 	if st != roundOK || math.Abs(d-math.Log(1.5)) > 1e-12 {
-		t.Errorf("duet ratio %v (%v), want log 1.5 over the two shared windows", d, st)
+		t.Errorf("duet ratio %v (%v), want log 1.5 over the three full shared windows", d, st)
+	}
+	// a closed loop of fixed requests: the faster arm is done after two
+	// windows, the slower sends on; the same totals must not read as 1
+	fa := &results.Trial{Variant: "a", DuetWith: "b", Windows: []results.Window{w(0, 100, 100), w(1e8, 100, 100), w(2e8, 100, 100), w(3e8, 100, 100)}}
+	fb := &results.Trial{Variant: "b", DuetWith: "a", Windows: []results.Window{w(0, 200, 200), w(1e8, 200, 200), w(2e8, 0, 0), w(3e8, 0, 0)}}
+	if d, st := roundRatio(fa, fb, "req/s", true); st != roundOK || math.Abs(d-math.Log(2)) > 1e-12 {
+		t.Errorf("fixed-request duet ratio %v (%v), want log 2 over the first window (both sending, the second ends b)", d, st)
+	}
+	// a trial within one window: the arms' own rates
+	oa := &results.Trial{Variant: "a", DuetWith: "b", Throughput: 1000, Windows: []results.Window{w(0, 40, 40)}}
+	ob := &results.Trial{Variant: "b", DuetWith: "a", Throughput: 1250, Windows: []results.Window{w(0, 40, 40)}}
+	if d, st := roundRatio(oa, ob, "req/s", true); st != roundOK || math.Abs(d-math.Log(1.25)) > 1e-12 {
+		t.Errorf("one-window duet ratio %v (%v), want log 1.25 from the arms' rates", d, st)
 	}
 	if e := pairedEffect([]*results.Trial{da}, []*results.Trial{db}, "req/s", true); !e.Duet || e.RoundSeconds != 1 {
 		t.Errorf("duet effect %+v: one second of machine time per round", e)

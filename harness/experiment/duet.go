@@ -47,13 +47,23 @@ func (r *runner) duetRound(ctx context.Context, sc *scenario.Scenario, si int, s
 	if width <= 0 {
 		width = DefaultWindow
 	}
+	// Which arm's load is launched first is the round's order (r.order),
+	// recorded as Position, so the analysis's order check sees it: with
+	// the first arm always launched first, five A/A duets of phase6 had
+	// the second arm's throughput lower in all five.
+	ord := r.order.order(r.cell(sc, st), k, 2)
+	pos := [2]int{}
+	for p, i := range ord {
+		pos[i] = p
+	}
 	start := time.Now()
 	trs := []*trial{
-		r.newTrial(ctx, a, sc, st, k, 0, fmt.Sprintf("t%d-%d-%d-%s", si, k, len(r.run.Trials), safe(a))),
-		r.newTrial(ctx, b, sc, st, k, 0, fmt.Sprintf("t%d-%d-%d-%s", si, k, len(r.run.Trials)+1, safe(b))),
+		r.newTrial(ctx, a, sc, st, k, pos[0], fmt.Sprintf("t%d-%d-%d-%s", si, k, len(r.run.Trials), safe(a))),
+		r.newTrial(ctx, b, sc, st, k, pos[1], fmt.Sprintf("t%d-%d-%d-%s", si, k, len(r.run.Trials)+1, safe(b))),
 	}
 	var wg sync.WaitGroup
-	for _, tr := range trs {
+	for _, i := range ord {
+		tr := trs[i]
 		tr.windows = load.NewWindows(start, width)
 		wg.Go(func() { r.loadTrial(tr, fleets[tr.arm]) })
 	}

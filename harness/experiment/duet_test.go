@@ -21,9 +21,10 @@ func TestDuetRunsBothArmsAtOnce(t *testing.T) {
 	cfg := Config{
 		Arms:      arms(t, "phase6+phase6"),
 		Scenarios: []*scenario.Scenario{sc},
-		Count:     3,
+		Count:     4,
 		Dir:       filepath.Join(t.TempDir(), "run"),
 		Meta:      results.Meta{RunID: "duet"},
+		Order:     OrderBalanced,
 		Launcher:  &fakeLauncher{},
 		Duet:      true,
 	}
@@ -34,12 +35,23 @@ func TestDuetRunsBothArmsAtOnce(t *testing.T) {
 	if !run.Meta.Duet || !strings.Contains(strings.Join(run.Meta.Notes, " "), "half the machine") {
 		t.Errorf("meta duet %v notes %q", run.Meta.Duet, run.Meta.Notes)
 	}
-	if len(run.Trials) != 6 {
+	// the arm launched first is the round's order: balanced, each first
+	// in two of the four rounds
+	firsts := map[string]int{}
+	for _, tr := range run.Trials {
+		if tr.Position == 0 {
+			firsts[tr.Variant]++
+		}
+	}
+	if firsts["phase6"] != 2 || firsts["phase6#2"] != 2 {
+		t.Errorf("launched first: %v, want each arm in 2 of 4 rounds", firsts)
+	}
+	if len(run.Trials) != 8 {
 		t.Fatalf("%d trials", len(run.Trials))
 	}
 	for i := 0; i < len(run.Trials); i += 2 {
 		a, b := run.Trials[i], run.Trials[i+1]
-		if a.Trial != b.Trial || a.DuetWith != b.Variant || b.DuetWith != a.Variant || !a.Start.Equal(b.Start) || a.Position != 0 || b.Position != 0 {
+		if a.Trial != b.Trial || a.DuetWith != b.Variant || b.DuetWith != a.Variant || !a.Start.Equal(b.Start) || a.Position+b.Position != 1 {
 			t.Fatalf("round %d: %s (with %q, start %v) and %s (with %q, start %v)", a.Trial, a.Variant, a.DuetWith, a.Start, b.Variant, b.DuetWith, b.Start)
 		}
 		if len(a.Windows) != len(b.Windows) || len(a.Windows) < 6 {

@@ -222,9 +222,16 @@ func capacityStepText(r analysis.StepRow) string {
 	if c == nil {
 		return "not measured"
 	}
-	s := fmt.Sprintf("%s → %s: %s", capacityMedian(r.CapacityOld), capacityMedian(r.CapacityNew), effectText(c))
-	if n := c.Effect.Censored; n > 0 {
-		s += fmt.Sprintf("; %d round%s left out (a censored search: a bound, not a capacity)", n, plural(n))
+	s := fmt.Sprintf("%s → %s", capacityMedian(r.CapacityOld), capacityMedian(r.CapacityNew))
+	e := c.Effect
+	if n := e.Censored; n > 0 && e.Rounds < analysis.MinRounds {
+		// too few rounds left for a paired figure: say why, once
+		s += fmt.Sprintf(" (no paired effect: %d of %d rounds had a censored search, a bound and not a capacity)", n, n+e.Rounds+e.Missing+e.NonPositive)
+	} else {
+		s += ": " + effectText(c)
+		if n > 0 {
+			s += fmt.Sprintf("; %d round%s left out (a censored search: a bound, not a capacity)", n, plural(n))
+		}
 	}
 	if c.Cell.Scenario != r.Cell.Scenario {
 		s += " in " + c.Cell.String()
