@@ -146,7 +146,9 @@ func TestPairedEffect(t *testing.T) {
 	// a duet round's req/s ratio is that of the 2xx over the windows both
 	// arms were sending in, the last of them (an arm's end, part way)
 	// left out
-	w := func(start, sent, ok int64) results.Window { return results.Window{StartNS: start, Sent: sent, Status2xx: ok} }
+	w := func(start, sent, ok int64) results.Window {
+		return results.Window{StartNS: start, Sent: sent, Status2xx: ok}
+	}
 	da := &results.Trial{Variant: "a", DuetWith: "b", DurationNS: 1e9, Throughput: 1, Windows: []results.Window{w(0, 100, 100), w(1e8, 100, 100), w(2e8, 100, 100), w(3e8, 60, 50)}}
 	db := &results.Trial{Variant: "b", DuetWith: "a", DurationNS: 1e9, Throughput: 1, Windows: []results.Window{w(0, 150, 150), w(1e8, 150, 150), w(2e8, 150, 150), w(3e8, 150, 150)}}
 	d, st := roundRatio(da, db, "req/s", true)
