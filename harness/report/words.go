@@ -431,7 +431,7 @@ func reasonText(r analysis.StepRow, k analysis.ReasonKind) string {
 		}
 		switch r.Dimension {
 		case "lock", "metrics", "executor":
-			return fmt.Sprintf("%s: at most %d requests run on a CPU at once, so contention a %s variant removes needs more cores to show", cores, r.ServerCores, r.Dimension)
+			return fmt.Sprintf("%s: at most %d requests run on a CPU at once, so contention %s %s variant removes needs more cores to show", cores, r.ServerCores, article(r.Dimension), r.Dimension)
 		}
 		return cores
 	}
@@ -671,4 +671,12 @@ func p99Text(r analysis.Row) string {
 		return fmt.Sprintf("≥ %s (%d/%d: >1%% timed out)", v, r.P99Censored, r.Trials)
 	}
 	return v
+}
+
+// article is "an" before a word that starts with a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
