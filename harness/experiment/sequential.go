@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"metricstream/harness/results"
@@ -26,7 +27,8 @@ import (
 // asked).
 type StopRule func(run *results.Run) (done bool, report string)
 
-// DefaultMaxRounds bounds a sequential run without a budget.
+// DefaultMaxRounds bounds a sequential run without a budget; with one,
+// the budget alone bounds it (unless Config.MaxRounds is set).
 const DefaultMaxRounds = 200
 
 // Why a sequential run stopped (results.StopInfo.Reason).
@@ -57,7 +59,11 @@ func (r *runner) sequential(ctx context.Context) {
 		}
 	}()
 	maxRounds := r.cfg.MaxRounds
-	if maxRounds <= 0 {
+	switch {
+	case maxRounds > 0:
+	case r.cfg.Budget > 0:
+		maxRounds = math.MaxInt
+	default:
 		maxRounds = DefaultMaxRounds
 	}
 	info := r.run.Meta.Stop // the caller's may say what the rule asks
