@@ -23,6 +23,7 @@ var markdownBlocks = map[string]func(w io.Writer, a *analysis.Analysis, args map
 	"medians":   mdMedians,
 	"capacity":  mdCapacity,
 	"seed":      mdSeed,
+	"disk":      mdDisk,
 }
 
 // MarkdownKinds are the kinds of run block WriteMarkdown renders.
@@ -42,6 +43,7 @@ func MarkdownKinds() []string {
 //	medians    a table of every scenario's median of a unit (unit=, default req/s) per variant
 //	capacity   a table of the capacity at SLO per variant, with its 95% interval
 //	seed       the seed designs' headlines, one per scenario
+//	disk       the disk-fault table: per cell and writer, acknowledged against landed, 503s, p99, recovery, exit, memory
 func WriteMarkdown(w io.Writer, a *analysis.Analysis, kind string, args map[string]string) error {
 	f, ok := markdownBlocks[kind]
 	if !ok {
@@ -177,4 +179,16 @@ func RunLine(a *analysis.Analysis) string {
 		s += ", scenarios " + strings.Join(scs, ", ")
 	}
 	return s
+}
+
+func mdDisk(w io.Writer, a *analysis.Analysis, _ map[string]string) {
+	rows := diskRows(a)
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "The run has no disk-fault trials.")
+		return
+	}
+	mdHead(w, "cell", "variant", "writer", "metrics acknowledged → landed", "503", "p99 of the accepted", "2xx again after room / write delay", "exit", "RSS start → peak")
+	for _, r := range rows {
+		mdRow(w, "`"+r.Cell+"`", r.Variant, r.Writer, r.Landed, r.Refused, r.P99, r.Recovery, r.Exit, r.Memory)
+	}
 }
