@@ -208,9 +208,13 @@ const (
 // recorded (aligned by start): both arms' figures come from the same
 // moments of the machine.
 func roundRatio(a, b *results.Trial, unit string, duet bool) (float64, roundStatus) {
-	if duet && unit == ThroughputUnit && len(a.Windows) > 0 && len(b.Windows) > 0 {
-		// a trial shorter than two windows falls back to the arms' own
-		// rates over their send windows (still one round, side by side)
+	// A closed loop of a fixed request count (Trial.Requests) ends when
+	// its clients are done, the faster arm first: each arm's own rate over
+	// its own send window is its figure (one round, side by side, still
+	// paired). A trial of a fixed duration is compared window by window; a
+	// trial shorter than two shared windows falls back to the own rates
+	// too.
+	if duet && unit == ThroughputUnit && a.Requests == 0 && b.Requests == 0 && len(a.Windows) > 0 && len(b.Windows) > 0 {
 		if sa, sb, ok := alignedSums(a.Windows, b.Windows); ok {
 			if sa <= 0 || sb <= 0 {
 				return 0, roundNonPositive

@@ -155,12 +155,19 @@ func TestPairedEffect(t *testing.T) {
 	if st != roundOK || math.Abs(d-math.Log(1.5)) > 1e-12 {
 		t.Errorf("duet ratio %v (%v), want log 1.5 over the three full shared windows", d, st)
 	}
-	// a closed loop of fixed requests: the faster arm is done after two
-	// windows, the slower sends on; the same totals must not read as 1
-	fa := &results.Trial{Variant: "a", DuetWith: "b", Windows: []results.Window{w(0, 100, 100), w(1e8, 100, 100), w(2e8, 100, 100), w(3e8, 100, 100)}}
-	fb := &results.Trial{Variant: "b", DuetWith: "a", Windows: []results.Window{w(0, 200, 200), w(1e8, 200, 200), w(2e8, 0, 0), w(3e8, 0, 0)}}
+	// a closed loop of fixed requests compares the arms' own rates: the
+	// windows' totals are the request count on both sides
+	fa := &results.Trial{Variant: "a", DuetWith: "b", Requests: 10, Throughput: 1000, Windows: []results.Window{w(0, 100, 100), w(1e8, 100, 100), w(2e8, 100, 100), w(3e8, 100, 100)}}
+	fb := &results.Trial{Variant: "b", DuetWith: "a", Requests: 10, Throughput: 2000, Windows: []results.Window{w(0, 200, 200), w(1e8, 200, 200), w(2e8, 0, 0), w(3e8, 0, 0)}}
 	if d, st := roundRatio(fa, fb, "req/s", true); st != roundOK || math.Abs(d-math.Log(2)) > 1e-12 {
-		t.Errorf("fixed-request duet ratio %v (%v), want log 2 over the first window (both sending, the second ends b)", d, st)
+		t.Errorf("fixed-request duet ratio %v (%v), want log 2 from the arms' own rates", d, st)
+	}
+	// a fixed duration whose faster arm stopped early: only the windows
+	// both were sending in, less the last
+	ga := &results.Trial{Variant: "a", DuetWith: "b", Windows: []results.Window{w(0, 100, 100), w(1e8, 100, 100), w(2e8, 100, 100), w(3e8, 100, 100)}}
+	gb := &results.Trial{Variant: "b", DuetWith: "a", Windows: []results.Window{w(0, 200, 200), w(1e8, 200, 200), w(2e8, 0, 0), w(3e8, 0, 0)}}
+	if d, st := roundRatio(ga, gb, "req/s", true); st != roundOK || math.Abs(d-math.Log(2)) > 1e-12 {
+		t.Errorf("duet ratio past an arm's end %v (%v), want log 2 over the first window", d, st)
 	}
 	// a trial within one window: the arms' own rates
 	oa := &results.Trial{Variant: "a", DuetWith: "b", Throughput: 1000, Windows: []results.Window{w(0, 40, 40)}}
