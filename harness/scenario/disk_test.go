@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -46,15 +45,7 @@ func TestDiskFaultValidation(t *testing.T) {
 		{`{` + slow + `,"steps":[1001]}`, "steps[0]", "0..1000"},
 		{`{` + slow + `,"steps":[1],"keepalive":false}`, "keepalive", "keep their connections alive"},
 	} {
-		_, err := Parse("scenarios/t.json", []byte(tc.json))
-		var e *Error
-		if !errors.As(err, &e) {
-			t.Errorf("%s: err %v, want *Error", tc.json, err)
-			continue
-		}
-		if e.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s:\n got %q (field %q)\nwant field %q containing %q", tc.json, err, e.Field, tc.field, tc.want)
-		}
+		wantFieldError(t, tc.json, tc.field, tc.want)
 	}
 }
 

@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -76,15 +75,7 @@ func TestFaultValidationNamesFileAndField(t *testing.T) {
 		{`{"name":"t","about":"a","kind":"slowlorris","model":"closed","clients":8,"duration":"1s"}`, "kind", "one of capacity, crash, disk-full, disk-slow, load, overload, redis-latency, redis-outage, seed-careless, seed-naive, seed-spsc, seed-thread, seed-unbounded, shutdown, slow-clients, slowloris"},
 		{`{` + ov + `,"clients":8,"fsync_policies":["never"]}`, "fsync_policies", "only shutdown and crash"},
 	} {
-		_, err := Parse("scenarios/t.json", []byte(tc.json))
-		var e *Error
-		if !errors.As(err, &e) {
-			t.Errorf("%s: err %v, want *Error", tc.json, err)
-			continue
-		}
-		if e.File != "scenarios/t.json" || e.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s:\n got %q (field %q)\nwant field %q containing %q", tc.json, err, e.Field, tc.field, tc.want)
-		}
+		wantFieldError(t, tc.json, tc.field, tc.want)
 	}
 }
 

@@ -1,8 +1,6 @@
 package scenario
 
 import (
-	"errors"
-	"strings"
 	"testing"
 )
 
@@ -57,15 +55,7 @@ func TestNetFaultValidation(t *testing.T) {
 		{`{` + sc + `,"steps":[0,8],"keepalive":false}`, "keepalive", "keep their connections alive"},
 		{`{"name":"t","about":"a","kind":"slow-clients","model":"open","rate":5,"clients":4,"duration":"1s","steps":[8]}`, "model", "closed-loop"},
 	} {
-		_, err := Parse("scenarios/t.json", []byte(tc.json))
-		var e *Error
-		if !errors.As(err, &e) {
-			t.Errorf("%s: err %v, want *Error", tc.json, err)
-			continue
-		}
-		if e.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s:\n got %q (field %q)\nwant field %q containing %q", tc.json, err, e.Field, tc.field, tc.want)
-		}
+		wantFieldError(t, tc.json, tc.field, tc.want)
 	}
 }
 

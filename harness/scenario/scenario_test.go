@@ -67,15 +67,7 @@ func TestValidationErrorsNameFileAndField(t *testing.T) {
 		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"server":{"stages":"off"}}`, "server.stages", "1/8 or all"},
 		{`{"name":"t","about":"a","model":"closed","clients":1,"requests":1,"server":{"stages":"1/0"}}`, "server.stages", "1/8 or all"},
 	} {
-		_, err := Parse("scenarios/t.json", []byte(tc.json))
-		var e *Error
-		if !errors.As(err, &e) {
-			t.Errorf("%s: err %v, want *Error", tc.json, err)
-			continue
-		}
-		if e.File != "scenarios/t.json" || e.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s:\n got %q (field %q)\nwant field %q containing %q", tc.json, err, e.Field, tc.field, tc.want)
-		}
+		err := wantFieldError(t, tc.json, tc.field, tc.want)
 		if !strings.HasPrefix(err.Error(), "scenario: scenarios/t.json: ") {
 			t.Errorf("error %q does not start with the file", err)
 		}
@@ -216,4 +208,21 @@ func TestServerStagesFlag(t *testing.T) {
 	if plain := (Server{RateLimit: s.Server.RateLimit}); plain.Key() == s.Server.Key() {
 		t.Errorf("a scenario with its own stage sample shares servers with one without")
 	}
+}
+
+// wantFieldError parses js as scenarios/t.json and checks it is refused
+// with a *Error of that file naming field, whose message contains want;
+// it returns the error.
+func wantFieldError(t *testing.T, js, field, want string) error {
+	t.Helper()
+	_, err := Parse("scenarios/t.json", []byte(js))
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Errorf("%s: err %v, want *Error", js, err)
+		return err
+	}
+	if e.File != "scenarios/t.json" || e.Field != field || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s:\n got %q (field %q)\nwant field %q containing %q", js, err, e.Field, field, want)
+	}
+	return err
 }
