@@ -72,17 +72,6 @@ func (a *Analysis) Direction(unit string) int {
 	return knownBetter(unit)
 }
 
-// BetterText says the direction of unit in words.
-func (a *Analysis) BetterText(unit string) string {
-	switch a.Direction(unit) {
-	case +1:
-		return "higher is better"
-	case -1:
-		return "lower is better"
-	}
-	return "direction unknown"
-}
-
 // Cell is one load condition: a scenario and, for stepped scenarios, its
 // step ("clients=100", "rate=5000").
 type Cell struct {
@@ -105,8 +94,7 @@ type Summary struct {
 	Lo, Hi float64
 	MAD    float64 // median absolute deviation
 	StdDev float64 // sample standard deviation; NaN when N < 2
-	HasCI  bool    // false when N < MinTrials: the interval is unbounded
-	Note   string  // why there is no interval
+	HasCI  bool    // false when N < MinTrials (or no sample): the interval is unbounded
 }
 
 // Sample is the measurements of one unit for one variant in one cell.
@@ -157,33 +145,55 @@ type Comparison struct {
 // difference" at Alpha after the family's correction.
 func (c *Comparison) Significant() bool { return c.Tested && c.PAdj < Alpha }
 
-// Outcome is "better", "worse" (by the unit's direction), "changed" (unit of
-// unknown direction), "~" (no significant difference, or rounds that
-// differ too rarely to test), "censored" (too few rounds left once the
-// rounds with a censored value are left out), "too few trials" (fewer
-// than MinRounds paired rounds) or "no verdict" (a unit outside the
-// family: described, not tested).
-func (c *Comparison) Outcome() string {
+// Outcome is a comparison's conclusion as a value (harness/report says it
+// in words).
+type Outcome uint8
+
+const (
+	// NoVerdict: a unit outside the family, described, not tested.
+	NoVerdict Outcome = iota
+	// NoDifference: not significant, or rounds that differ too rarely to
+	// test.
+	NoDifference
+	// CensoredOut: too few rounds left once the rounds with a censored
+	// value are left out.
+	CensoredOut
+	// TooFewTrials: fewer than MinRounds paired rounds.
+	TooFewTrials
+	// Better and Worse: significant, by the unit's direction.
+	Better
+	Worse
+	// Changed: significant, in a unit of unknown direction.
+	Changed
+)
+
+// Decided reports whether o is a significant difference.
+func (o Outcome) Decided() bool { return o == Better || o == Worse || o == Changed }
+
+// Outcome is the comparison's conclusion: Better or Worse (by the unit's
+// direction), Changed, NoDifference, CensoredOut, TooFewTrials or
+// NoVerdict.
+func (c *Comparison) Outcome() Outcome {
 	switch {
 	case !IsVerdictUnit(c.Unit):
-		return "no verdict"
+		return NoVerdict
 	case !c.Tested && c.Effect.Rounds >= MinRounds:
-		return "~"
+		return NoDifference
 	case !c.Tested && c.Effect.Censored > 0 && c.Effect.Rounds+c.Effect.Censored >= MinRounds:
-		return "censored"
+		return CensoredOut
 	case !c.Tested:
-		return "too few trials"
+		return TooFewTrials
 	case !c.Significant():
-		return "~"
+		return NoDifference
 	}
 	d := c.Better
 	switch {
 	case d == 0 || c.Effect.Estimate == 0:
-		return "changed"
+		return Changed
 	case (c.Effect.Estimate > 0) == (d > 0):
-		return "better"
+		return Better
 	}
-	return "worse"
+	return Worse
 }
 
 // Verdict is the conclusion for one Pair in one Cell, as values (the
@@ -417,9 +427,6 @@ func summarize(s *benchmath.Sample) Summary {
 	sum := benchmath.AssumeNothing.Summary(s, Confidence)
 	out := Summary{N: len(s.Values), Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi, MAD: MAD(s.Values), StdDev: StdDev(s.Values)}
 	out.HasCI = !math.IsInf(sum.Lo, 0) && !math.IsInf(sum.Hi, 0) && out.N >= MinTrials
-	if !out.HasCI {
-		out.Note = fmt.Sprintf("no confidence interval possible with n=%d (need ≥ %d)", out.N, MinTrials)
-	}
 	return out
 }
 
@@ -490,8 +497,7 @@ func (a *Analysis) verdicts() {
 // censored (no sample).
 func summaryOf(s *Sample) Summary {
 	if s == nil {
-		return Summary{Center: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1), MAD: math.NaN(), StdDev: math.NaN(),
-			Note: "no uncensored value"}
+		return Summary{Center: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1), MAD: math.NaN(), StdDev: math.NaN()}
 	}
 	return s.Summary
 }

@@ -91,7 +91,7 @@ func TestTooFewTrialsHasNoCI(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := a.Sample(Cell{"ramp", "rate=1000"}, "phase2", "req/s")
-	if s == nil || s.Summary.HasCI || s.Summary.N != 3 || !strings.Contains(s.Summary.Note, "no confidence interval possible with n=3") {
+	if s == nil || s.Summary.HasCI || s.Summary.N != 3 || !math.IsInf(s.Summary.Lo, -1) {
 		t.Fatalf("ramp sample = %+v", s)
 	}
 	if got := FormatSummary("req/s", s.Summary); !strings.HasSuffix(got, "(n=3, no CI)") {
@@ -144,20 +144,20 @@ func TestDirection(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		c    *Comparison
-		want string
+		want Outcome
 	}{
-		{mk("success-%", +5), "better"}, {mk("success-%", -5), "worse"},
-		{mk("req/s", +5), "better"}, {mk("req/s", -5), "worse"},
-		{mk("p99-ns", -5), "better"}, {mk("p99-ns", +5), "worse"},
+		{mk("success-%", +5), Better}, {mk("success-%", -5), Worse},
+		{mk("req/s", +5), Better}, {mk("req/s", -5), Worse},
+		{mk("p99-ns", -5), Better}, {mk("p99-ns", +5), Worse},
 		// outside the verdict units: described, no verdict
-		{mk("ns/op", -5), "no verdict"}, {mk("p99.9-ns", -5), "no verdict"}, {mk("widgets", +5), "no verdict"},
-		{&Comparison{Unit: "req/s", Effect: Effect{Estimate: 50}, Tested: true, PAdj: 0.2, Better: +1}, "~"},
-		{&Comparison{Unit: "req/s", Effect: Effect{Estimate: 50}, PAdj: math.NaN()}, "too few trials"},
-		{&Comparison{Unit: CapacityUnit, Effect: Effect{Estimate: 5}, Tested: true, PAdj: 0.001}, "changed"},
-		{&Comparison{Unit: CapacityUnit, Effect: Effect{Rounds: 2, Censored: 6}, PAdj: math.NaN()}, "censored"},
+		{mk("ns/op", -5), NoVerdict}, {mk("p99.9-ns", -5), NoVerdict}, {mk("widgets", +5), NoVerdict},
+		{&Comparison{Unit: "req/s", Effect: Effect{Estimate: 50}, Tested: true, PAdj: 0.2, Better: +1}, NoDifference},
+		{&Comparison{Unit: "req/s", Effect: Effect{Estimate: 50}, PAdj: math.NaN()}, TooFewTrials},
+		{&Comparison{Unit: CapacityUnit, Effect: Effect{Estimate: 5}, Tested: true, PAdj: 0.001}, Changed},
+		{&Comparison{Unit: CapacityUnit, Effect: Effect{Rounds: 2, Censored: 6}, PAdj: math.NaN()}, CensoredOut},
 	} {
 		if got := tc.c.Outcome(); got != tc.want {
-			t.Errorf("%s %+v: outcome %q, want %q", tc.c.Unit, tc.c.Delta, got, tc.want)
+			t.Errorf("%s %+v: outcome %d, want %d", tc.c.Unit, tc.c.Delta, got, tc.want)
 		}
 	}
 }

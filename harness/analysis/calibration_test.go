@@ -111,7 +111,7 @@ func TestCalibration(t *testing.T) {
 	for range sims {
 		a := simAnalysis(simRun(r, noisy, "phase3", "phase3#2", 0))
 		for i := range a.Comparisons {
-			if o := a.Comparisons[i].Outcome(); o == "better" || o == "worse" {
+			if o := a.Comparisons[i].Outcome(); o == Better || o == Worse {
 				falsePos++
 				break
 			}
@@ -152,7 +152,7 @@ func TestCalibration(t *testing.T) {
 					primaryHits++
 				}
 			}
-			if c.Outcome() == "worse" {
+			if c.Outcome() == Worse {
 				t.Errorf("a +10%% effect called worse: %+v", c.Effect)
 			}
 		}

@@ -101,8 +101,7 @@ func (a *Analysis) CapacityRows() []CapacityRow {
 			if s := a.Sample(c, v, CapacityUnit); s != nil && s.Summary.N == len(vals) {
 				r.Summary = s.Summary
 			} else {
-				r.Summary = Summary{N: len(vals), Center: Median(vals), Lo: math.Inf(-1), Hi: math.Inf(1),
-					Note: "no " + CapacityUnit + " in the benchmark lines"}
+				r.Summary = Summary{N: len(vals), Center: Median(vals), Lo: math.Inf(-1), Hi: math.Inf(1)}
 			}
 			out = append(out, r)
 		}

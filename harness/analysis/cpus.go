@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -25,22 +24,6 @@ type ScalingRow struct {
 	Ratio       float64
 	P           float64
 	Significant bool
-}
-
-// Text is "1 cpu 4.2k/s → 2 cpus 7.9k/s: ×1.88 (p=0.002)".
-func (r ScalingRow) Text() string {
-	var parts []string
-	for i, n := range r.CPUs {
-		parts = append(parts, fmt.Sprintf("%d cpu %s", n, FormatValue(r.Unit, r.Medians[i])))
-	}
-	s := strings.Join(parts, " → ")
-	if r.Ratio == r.Ratio { // not NaN
-		s += fmt.Sprintf(": ×%.2f", r.Ratio)
-		if r.P == r.P {
-			s += " (p=" + FormatP(r.P) + map[bool]string{true: "", false: ", not significant"}[r.Significant] + ")"
-		}
-	}
-	return s
 }
 
 // cpusOf splits a step "cpus=2/rate=4000" into 2 and "rate=4000".
@@ -111,19 +94,6 @@ func (a *Analysis) Scaling() []ScalingRow {
 			}
 			out = append(out, r)
 		}
-	}
-	return out
-}
-
-// ScalingLines are the scaling rows as the terminal summary prints them.
-func (a *Analysis) ScalingLines() []string {
-	var out []string
-	for _, r := range a.Scaling() {
-		c := r.Scenario
-		if r.Step != "" {
-			c += " " + r.Step
-		}
-		out = append(out, fmt.Sprintf("%s %s (%s): %s", c, r.Variant, UnitLabel(r.Unit), r.Text()))
 	}
 	return out
 }

@@ -101,13 +101,13 @@ const CapacityBin = 1.15
 // could have detected (the band the chart shades), and the step's stage
 // share before and after.
 type StepEffect struct {
-	Dimension              string // "writer"
-	Old, New               string // variant labels
-	OldVariant, NewVariant string // the dimension's variants: "sync", "async"
-	Cell                   Cell   // zero when the step has no comparison
-	Unit                   string // the effect's unit: req/s, or capacity-req/s in a capacity cell
-	Targeted               bool   // Cell's scenario targets the dimension
-	Outcome                string // Comparison.Outcome; "" without a comparison
+	Dimension              string  // "writer"
+	Old, New               string  // variant labels
+	OldVariant, NewVariant string  // the dimension's variants: "sync", "async"
+	Cell                   Cell    // zero when the step has no comparison
+	Unit                   string  // the effect's unit: req/s, or capacity-req/s in a capacity cell
+	Targeted               bool    // Cell's scenario targets the dimension
+	Outcome                Outcome // Comparison.Outcome; NoVerdict without a comparison
 	Significant            bool
 	// Rounds is how many paired rounds the effect rests on.
 	Rounds int

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -89,28 +88,6 @@ type SLOVerdict struct {
 // Met reports whether every trial carrying SLOs met them (false when none did).
 func (s SLOVerdict) Met() bool { return s.With > 0 && s.Pass == s.With }
 
-// Text is "pass 6/6", "fail 3/6: p99 <= 5ms" or "no SLO".
-func (s SLOVerdict) Text() string {
-	switch {
-	case s.With == 0:
-		return "no SLO"
-	case s.Met():
-		return fmt.Sprintf("pass %d/%d", s.Pass, s.With)
-	}
-	return fmt.Sprintf("fail %d/%d: %s", s.Pass, s.With, strings.Join(s.Failed, "; "))
-}
-
-// Class is "pass", "fail" or "" (no SLO), for the page's styles.
-func (s SLOVerdict) Class() string {
-	switch {
-	case s.With == 0:
-		return ""
-	case s.Met():
-		return "pass"
-	}
-	return "fail"
-}
-
 func sloVerdict(ts []*results.Trial) SLOVerdict {
 	var v SLOVerdict
 	failed := map[string]bool{}
@@ -149,27 +126,19 @@ type Knee struct {
 	Step     string  // the knee step, "rate=4000"; "" when no step met the rule
 	Value    float64 // the step's load; 0 when none
 	Achieved float64 // median 2xx/s at the knee step
-	By       string  // "SLOs" or "≥ 95% success"
+	// BySLO: the rule judged the steps by their SLOs (else by a median
+	// success of at least KneeSuccess, the trials carrying none).
+	BySLO bool
 }
 
-// Text says the knee in words: "rate=4000 (3.98k/s achieved; SLOs)",
-// "no step met the SLOs" or "no step had ≥ 95% success".
-func (k Knee) Text() string {
-	switch {
-	case k.Step == "" && k.By == "SLOs":
-		return "no step met the SLOs"
-	case k.Step == "":
-		return "no step had " + k.By
-	}
-	return fmt.Sprintf("%s (%s/s achieved; %s)", k.Step, FormatSI(k.Achieved), k.By)
-}
-
-func meetsKneeRule(ts []*results.Trial) (bool, string) {
+// meetsKneeRule reports whether the trials of one step meet the knee rule,
+// and whether it judged them by their SLOs.
+func meetsKneeRule(ts []*results.Trial) (ok, bySLO bool) {
 	v := sloVerdict(ts)
 	if v.With == 0 {
-		return MedianOf(ts, func(t *results.Trial) float64 { return t.SuccessPct }) >= KneeSuccess, fmt.Sprintf("≥ %.0f%% success", KneeSuccess)
+		return MedianOf(ts, func(t *results.Trial) float64 { return t.SuccessPct }) >= KneeSuccess, false
 	}
-	return v.Pass == len(ts), "SLOs"
+	return v.Pass == len(ts), true
 }
 
 // trialIndex groups a run's trials by cell and variant.
@@ -329,19 +298,20 @@ func (a *Analysis) knees() {
 		}
 		for _, v := range a.ix.variants {
 			k := Knee{Scenario: s, Variant: v, Key: key}
+			judged := false
 			for _, c := range a.ix.cells {
 				ts := a.ix.byCell[c][v]
 				if c.Scenario != s || len(ts) == 0 || ts[0].Kind != "" {
 					continue
 				}
-				ok, by := meetsKneeRule(ts)
-				k.By = by
+				ok, bySLO := meetsKneeRule(ts)
+				k.BySLO, judged = bySLO, true
 				if _, x, _ := StepValue(c.Step); ok && x > k.Value {
 					k.Step, k.Value = c.Step, x
 					k.Achieved = a.CellMedian(c, v, "req/s", ts, func(t *results.Trial) float64 { return t.Throughput })
 				}
 			}
-			if k.By != "" {
+			if judged {
 				a.Knees = append(a.Knees, k)
 			}
 		}

@@ -488,7 +488,7 @@ func throughputCharts(a *analysis.Analysis, ix *trialIndex) ([]Chart, []Skipped)
 			if k.Step != "" {
 				c.Markers = addMarker(c.Markers, Marker{Point{k.Value, k.Achieved}, "knee " + k.Variant, ix.color[k.Variant]})
 			}
-			notes = append(notes, k.Variant+": knee "+k.Text())
+			notes = append(notes, k.Variant+": knee "+kneeText(k))
 		}
 		setLoadAxis(&c)
 		c = splitPanels(c)

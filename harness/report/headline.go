@@ -67,7 +67,7 @@ func headline(e analysis.StepEffect, r analysis.StepRow) Headline {
 		// capacity search of each that ended on a bound, for one)
 		h.Text = fmt.Sprintf("%s: no figure %s — no value of both %s and %s there to pair", name, where(e.Cell), e.Old, e.New)
 		return h
-	case e.Outcome == "censored":
+	case e.Outcome == analysis.CensoredOut:
 		h.Text = fmt.Sprintf("%s: no figure %s — %d of its rounds hold a censored value (a bound, not a number)", name, where(e.Cell), c.Effect.Censored)
 		return h
 	case math.IsNaN(e.Ratio) || math.IsNaN(e.Lo):
@@ -75,8 +75,8 @@ func headline(e analysis.StepEffect, r analysis.StepRow) Headline {
 		return h
 	case e.Significant:
 		h.Text = fmt.Sprintf("%s: %s %s %s", name, effectWithInterval(e), unit, where(e.Cell))
-		if o := c.Outcome(); o == "better" || o == "worse" {
-			h.Class = o
+		if o := c.Outcome(); o == analysis.Better || o == analysis.Worse {
+			h.Class = OutcomeWord(o)
 		}
 		if why := shareMoved(e); why != "" {
 			h.Text += " — " + why

@@ -20,10 +20,10 @@ func TestHeadline(t *testing.T) {
 	few := &analysis.Comparison{Unit: "req/s", Tested: false, PAdj: nan, Better: +1,
 		Effect: analysis.Effect{Rounds: 3, Estimate: 12, Lo: math.Inf(-1), Hi: math.Inf(1), MDE: math.Inf(1)}}
 	writer := analysis.StepEffect{Dimension: "writer", Old: "baseline", New: "phase2", OldVariant: "sync", NewVariant: "async", Unit: "req/s",
-		Cell: analysis.Cell{Scenario: "fsync"}, Significant: true, Outcome: "better", Rounds: 10, Ratio: 3.01, Lo: 1.737, Hi: 5.12, RuledOut: 412, MDE: 40,
+		Cell: analysis.Cell{Scenario: "fsync"}, Significant: true, Outcome: analysis.Better, Rounds: 10, Ratio: 3.01, Lo: 1.737, Hi: 5.12, RuledOut: 412, MDE: 40,
 		Stages: []string{"write"}, OldShare: 0.985, NewShare: 0.30, Timed: 400, Cores: 2}
 	lock := analysis.StepEffect{Dimension: "lock", Old: "phase3", New: "phase4", OldVariant: "global", NewVariant: "pooled", Unit: "req/s",
-		Cell: analysis.Cell{Scenario: "throughput"}, Outcome: "~", Rounds: 10, Ratio: 1.042, Lo: 0.969, Hi: 1.084, RuledOut: 8.4, MDE: 9.5,
+		Cell: analysis.Cell{Scenario: "throughput"}, Outcome: analysis.NoDifference, Rounds: 10, Ratio: 1.042, Lo: 0.969, Hi: 1.084, RuledOut: 8.4, MDE: 9.5,
 		Stages: []string{"rate_limit"}, OldShare: 0.02, NewShare: 0.01, Timed: 5000, Cores: 2}
 	rough := writer
 	rough.Timed = analysis.MinTimed - 1
@@ -34,7 +34,7 @@ func TestHeadline(t *testing.T) {
 	corrected := lock
 	corrected.Ratio, corrected.Lo, corrected.Hi, corrected.RuledOut = 1.06, 1.01, 1.11, 11
 	fewE := writer
-	fewE.Significant, fewE.Outcome, fewE.Rounds, fewE.Ratio, fewE.Lo, fewE.Hi, fewE.RuledOut = false, "too few trials", 3, nan, nan, nan, nan
+	fewE.Significant, fewE.Outcome, fewE.Rounds, fewE.Ratio, fewE.Lo, fewE.Hi, fewE.RuledOut = false, analysis.TooFewTrials, 3, nan, nan, nan, nan
 	noCell := writer
 	noCell.Cell = analysis.Cell{}
 	// 6 rounds cannot reach a threshold of 0.025: no effect could have

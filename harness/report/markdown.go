@@ -112,7 +112,7 @@ func mdMedians(w io.Writer, a *analysis.Analysis, args map[string]string) {
 	if unit == "" {
 		unit = "req/s"
 	}
-	fmt.Fprintf(w, "Median %s per cell and variant ± the half-width of its 95%% interval (%s):\n\n", analysis.UnitLabel(unit), a.BetterText(unit))
+	fmt.Fprintf(w, "Median %s per cell and variant ± the half-width of its 95%% interval (%s):\n\n", analysis.UnitLabel(unit), betterText(a, unit))
 	mdHead(w, append([]string{"cell"}, a.Variants...)...)
 	for _, c := range a.Cells {
 		row := []string{"`" + c.String() + "`"}

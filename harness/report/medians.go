@@ -102,7 +102,7 @@ func medianTables(a *analysis.Analysis) []MedianTable {
 			if !has {
 				continue
 			}
-			mu := MedianUnit{Name: u, Title: a.BetterText(u)}
+			mu := MedianUnit{Name: u, Title: betterText(a, u)}
 			switch a.Direction(u) {
 			case +1:
 				mu.Better = "↑"

@@ -203,6 +203,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"join":     strings.Join,
 	"value":    pageValue,
 	"diskRows": diskRows,
+	"knee":     kneeText,
 }).Parse(pageText))
 
 // WriteHTML renders the page. Charts are linked by their File names,
@@ -299,7 +300,7 @@ func sloTable(a *analysis.Analysis) SLOTable {
 				row.Cells = append(row.Cells, SLOCell{Text: "-"})
 				continue
 			}
-			row.Cells = append(row.Cells, SLOCell{Text: r.SLO.Text(), Class: r.SLO.Class()})
+			row.Cells = append(row.Cells, SLOCell{Text: sloText(r.SLO), Class: sloClass(r.SLO)})
 		}
 		t.Rows = append(t.Rows, row)
 	}

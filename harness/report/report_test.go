@@ -428,8 +428,8 @@ func TestTextAndHTMLAgree(t *testing.T) {
 		}
 	}
 	for _, k := range a.Knees {
-		both("knee", k.Text())
-		if !strings.Contains(txt, k.Scenario+" "+k.Variant+": "+k.Text()) {
+		both("knee", kneeText(k))
+		if !strings.Contains(txt, k.Scenario+" "+k.Variant+": "+kneeText(k)) {
 			t.Errorf("text lacks the knee line of %s %s", k.Scenario, k.Variant)
 		}
 	}
@@ -437,7 +437,7 @@ func TestTextAndHTMLAgree(t *testing.T) {
 		both("verdict", v.Text)
 	}
 	for _, r := range a.Rows {
-		both("SLO verdict", r.SLO.Text())
+		both("SLO verdict", sloText(r.SLO))
 		// The summary's medians are the page's medians (its tables add the CI).
 		for _, m := range []struct {
 			unit string

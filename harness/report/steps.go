@@ -30,8 +30,8 @@ func stepViews(a *analysis.Analysis) []StepView {
 			v.Change += " (" + r.Change + ")"
 		}
 		if r.Effect != nil {
-			if o := r.Effect.Outcome(); o == "better" || o == "worse" {
-				v.Class = o
+			if o := r.Effect.Outcome(); o == analysis.Better || o == analysis.Worse {
+				v.Class = OutcomeWord(o)
 			}
 		}
 		out = append(out, v)

@@ -48,11 +48,11 @@ func writeSummary(ew *errWriter, a *analysis.Analysis, wide bool) error {
 	if len(a.Knees) > 0 {
 		fmt.Fprintf(ew, "Knees (highest load step whose trials all met the SLOs; median success ≥ %.0f%% where they carry none):\n", analysis.KneeSuccess)
 		for _, k := range a.Knees {
-			para(ew, "  ", "    ", k.Scenario+" "+k.Variant+": "+k.Text())
+			para(ew, "  ", "    ", k.Scenario+" "+k.Variant+": "+kneeText(k))
 		}
 	}
 	section(ew, "Capacity at SLO (highest offered open-loop rate meeting every SLO; median and 95% CI of the searches that converged; the others counted with their bounds):", capacityLines(a))
-	section(ew, "Scaling with the server's cores (-cpus; median per core count, last/first):", a.ScalingLines())
+	section(ew, "Scaling with the server's cores (-cpus; median per core count, last/first):", ScalingLines(a))
 	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica limit):", a.Replicas)
 	section(ew, "Faults (each criterion per variant; medians over trials, worst case for closes, recovery, loss):", a.Faults)
 	section(ew, DiskHead, DiskLines(a))
@@ -100,10 +100,10 @@ func rowsTable(w io.Writer, a *analysis.Analysis) {
 	var failed []string
 	prev := analysis.Cell{Scenario: "\x00"}
 	for _, r := range a.Rows {
-		slo := r.SLO.Text()
+		slo := sloText(r.SLO)
 		if !r.SLO.Met() && r.SLO.With > 0 {
 			slo = fmt.Sprintf("fail %d/%d", r.SLO.Pass, r.SLO.With)
-			failed = append(failed, r.Cell.String()+" "+r.Variant+": "+r.SLO.Text())
+			failed = append(failed, r.Cell.String()+" "+r.Variant+": "+sloText(r.SLO))
 		}
 		row := []string{r.Variant, strconv.Itoa(r.Trials), analysis.FormatValue("success-%", r.Success),
 			p99Text(r), analysis.FormatValue("req/s", r.Throughput), slo}

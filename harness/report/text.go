@@ -50,7 +50,7 @@ type CompareRow struct {
 func summaryTables(a *analysis.Analysis) []SummaryTable {
 	var out []SummaryTable
 	for _, u := range a.UnitNames {
-		t := SummaryTable{Unit: u, Variants: a.Variants, Better: a.BetterText(u)}
+		t := SummaryTable{Unit: u, Variants: a.Variants, Better: betterText(a, u)}
 		for _, c := range a.Cells {
 			row := SummaryRow{Cell: c.String()}
 			any := false
@@ -92,7 +92,7 @@ func compareTables(a *analysis.Analysis) []CompareTable {
 				P:       analysis.FormatP(e.P),
 				PAdj:    analysis.FormatP(c.PAdj),
 				N:       roundsText(e),
-				Outcome: c.Outcome(),
+				Outcome: OutcomeWord(c.Outcome()),
 				UDelta:  analysis.FormatDelta(c.Delta),
 				UP:      analysis.FormatP(c.P),
 				Primary: c.Primary,

@@ -167,7 +167,7 @@ func effectText(c *analysis.Comparison) string {
 		return "-"
 	}
 	e := c.Effect
-	switch o := c.Outcome(); {
+	switch o := OutcomeWord(c.Outcome()); {
 	case e.Rounds == 0 && e.Censored > 0:
 		return fmt.Sprintf("no figure: every round has a censored value (%d)", e.Censored)
 	case e.Rounds == 0:
@@ -183,7 +183,28 @@ func effectText(c *analysis.Comparison) string {
 	if c.Tested {
 		s += " p=" + analysis.FormatP(c.PAdj)
 	}
-	return s + " (" + c.Outcome() + ")"
+	return s + " (" + OutcomeWord(c.Outcome()) + ")"
+}
+
+// OutcomeWord says a comparison's outcome as the tables print it: "better",
+// "worse", "changed", "~", "censored", "too few trials" or "no verdict".
+// It is also the CSS class of the page's cell.
+func OutcomeWord(o analysis.Outcome) string {
+	switch o {
+	case analysis.Better:
+		return "better"
+	case analysis.Worse:
+		return "worse"
+	case analysis.Changed:
+		return "changed"
+	case analysis.NoDifference:
+		return "~"
+	case analysis.CensoredOut:
+		return "censored"
+	case analysis.TooFewTrials:
+		return "too few trials"
+	}
+	return "no verdict"
 }
 
 // stepCellText names a step's primary cell: "large-batch (primary:
@@ -679,4 +700,93 @@ func article(word string) string {
 		return "an"
 	}
 	return "a"
+}
+
+// sloText says an SLO verdict: "pass 6/6", "fail 3/6: p99 <= 5ms" or
+// "no SLO".
+func sloText(s analysis.SLOVerdict) string {
+	switch {
+	case s.With == 0:
+		return "no SLO"
+	case s.Met():
+		return fmt.Sprintf("pass %d/%d", s.Pass, s.With)
+	}
+	return fmt.Sprintf("fail %d/%d: %s", s.Pass, s.With, strings.Join(s.Failed, "; "))
+}
+
+// sloClass is "pass", "fail" or "" (no SLO), for the page's styles.
+func sloClass(s analysis.SLOVerdict) string {
+	switch {
+	case s.With == 0:
+		return ""
+	case s.Met():
+		return "pass"
+	}
+	return "fail"
+}
+
+// kneeRule names the knee rule that judged k's steps.
+func kneeRule(k analysis.Knee) string {
+	if k.BySLO {
+		return "SLOs"
+	}
+	return fmt.Sprintf("≥ %.0f%% success", analysis.KneeSuccess)
+}
+
+// kneeText says a knee: "rate=4000 (3.98k/s achieved; SLOs)", "no step
+// met the SLOs" or "no step had ≥ 95% success".
+func kneeText(k analysis.Knee) string {
+	switch {
+	case k.Step == "" && k.BySLO:
+		return "no step met the SLOs"
+	case k.Step == "":
+		return "no step had " + kneeRule(k)
+	}
+	return fmt.Sprintf("%s (%s/s achieved; %s)", k.Step, analysis.FormatSI(k.Achieved), kneeRule(k))
+}
+
+// betterText says the direction of unit in the run a: "higher is better",
+// "lower is better" or "direction unknown".
+func betterText(a *analysis.Analysis, unit string) string {
+	switch a.Direction(unit) {
+	case +1:
+		return "higher is better"
+	case -1:
+		return "lower is better"
+	}
+	return "direction unknown"
+}
+
+// scalingText says a scaling row's medians and ratio: "1 cpu 4.2k/s → 2
+// cpu 7.9k/s: ×1.88 (p=0.002)".
+func scalingText(r analysis.ScalingRow) string {
+	var parts []string
+	for i, n := range r.CPUs {
+		parts = append(parts, fmt.Sprintf("%d cpu %s", n, analysis.FormatValue(r.Unit, r.Medians[i])))
+	}
+	s := strings.Join(parts, " → ")
+	if !math.IsNaN(r.Ratio) {
+		s += fmt.Sprintf(": ×%.2f", r.Ratio)
+		if !math.IsNaN(r.P) {
+			s += " (p=" + analysis.FormatP(r.P)
+			if !r.Significant {
+				s += ", not significant"
+			}
+			s += ")"
+		}
+	}
+	return s
+}
+
+// ScalingLines are a's scaling rows as the terminal summary prints them.
+func ScalingLines(a *analysis.Analysis) []string {
+	var out []string
+	for _, r := range a.Scaling() {
+		c := r.Scenario
+		if r.Step != "" {
+			c += " " + r.Step
+		}
+		out = append(out, fmt.Sprintf("%s %s (%s): %s", c, r.Variant, analysis.UnitLabel(r.Unit), scalingText(r)))
+	}
+	return out
 }

@@ -406,3 +406,52 @@ func TestWordsCapacityRow(t *testing.T) {
 		t.Errorf("CI %q", ci)
 	}
 }
+
+// Knees, SLO verdicts, scaling rows and outcomes in words: the figures are
+// the analysis's values, the sentence the report's.
+func TestWordsValues(t *testing.T) {
+	for _, tc := range []struct {
+		k    analysis.Knee
+		want string
+	}{
+		{analysis.Knee{Step: "rate=4000", Achieved: 3980, BySLO: true}, "rate=4000 (3.98k/s achieved; SLOs)"},
+		{analysis.Knee{Step: "clients=50", Achieved: 12500}, "clients=50 (12.5k/s achieved; ≥ 95% success)"},
+		{analysis.Knee{BySLO: true}, "no step met the SLOs"},
+		{analysis.Knee{}, "no step had ≥ 95% success"},
+	} {
+		if got := kneeText(tc.k); got != tc.want {
+			t.Errorf("knee %+v: %q, want %q", tc.k, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		s           analysis.SLOVerdict
+		text, class string
+	}{
+		{analysis.SLOVerdict{}, "no SLO", ""},
+		{analysis.SLOVerdict{With: 6, Pass: 6}, "pass 6/6", "pass"},
+		{analysis.SLOVerdict{With: 6, Pass: 3, Failed: []string{"p99 <= 5ms", "success >= 99%"}}, "fail 3/6: p99 <= 5ms; success >= 99%", "fail"},
+	} {
+		if got, class := sloText(tc.s), sloClass(tc.s); got != tc.text || class != tc.class {
+			t.Errorf("SLO %+v: %q (%q), want %q (%q)", tc.s, got, class, tc.text, tc.class)
+		}
+	}
+	r := analysis.ScalingRow{Unit: analysis.CapacityUnit, CPUs: []int{1, 2}, Medians: []float64{1250, 2250}, Ratio: 1.8, P: 0.002, Significant: true}
+	if got := scalingText(r); got != "1 cpu 1.25k/s → 2 cpu 2.25k/s: ×1.80 (p=0.002)" {
+		t.Errorf("scaling %q", got)
+	}
+	r.P, r.Significant = 0.3, false
+	if got := scalingText(r); got != "1 cpu 1.25k/s → 2 cpu 2.25k/s: ×1.80 (p=0.300, not significant)" {
+		t.Errorf("scaling %q", got)
+	}
+	r.Ratio, r.Medians[0] = math.NaN(), math.NaN()
+	if got := scalingText(r); got != "1 cpu - → 2 cpu 2.25k/s" {
+		t.Errorf("scaling without a first median %q", got)
+	}
+	words := map[string]bool{}
+	for o := analysis.NoVerdict; o <= analysis.Changed; o++ {
+		words[OutcomeWord(o)] = true
+	}
+	if len(words) != 7 {
+		t.Errorf("outcome words %v: want 7 distinct", words)
+	}
+}
