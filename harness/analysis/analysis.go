@@ -111,7 +111,20 @@ type Sample struct {
 type Pair struct {
 	Old, New string
 	Kind     string // "journey", "A/A" or "vs first"
-	Diff     string // the dimensions that differ, new vs old: "parser fsm vs find"
+}
+
+// Diff lists the dimensions in which p's variants differ, in the lab's
+// order; it is empty with known true for the same build, and empty with
+// known false when either variant's set is unknown.
+func (a *Analysis) Diff(p Pair) (diff []Change, known bool) {
+	return setDiff(a.Run, p.Old, p.New)
+}
+
+// Change is one dimension two variants set differently: New in the new
+// arm, Old in the old ("" where an arm does not set it: the lab's default,
+// or, for Dim "server", the lab's own server against a reference server).
+type Change struct {
+	Dim, Old, New string
 }
 
 // Comparison is one unit of one cell compared between the variants of a

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,7 +66,7 @@ func TestVerdicts(t *testing.T) {
 
 	// On hand-made comparisons: throughput says what the cell rules out
 	// even when another unit was tested first.
-	p := Pair{Old: "phase2", New: "phase3", Diff: "parser fsm vs find"}
+	p := Pair{Old: "phase2", New: "phase3"}
 	cell := Cell{Scenario: "seed-100x10"}
 	eff := func(est, lo, hi float64) Effect { return Effect{Rounds: 10, Estimate: est, Lo: lo, Hi: hi} }
 	cs := []*Comparison{
@@ -194,15 +195,19 @@ func TestPairs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Pair{
-		{Old: "phase2", New: "phase3", Kind: "journey", Diff: "parser fsm vs find"},
-		{Old: "phase3", New: "phase3#2", Kind: "A/A", Diff: "same build"},
+		{Old: "phase2", New: "phase3", Kind: "journey"},
+		{Old: "phase3", New: "phase3#2", Kind: "A/A"},
 	}
+	wantDiff := [][]Change{{{Dim: "parser", Old: "find", New: "fsm"}}, nil}
 	if len(a.Pairs) != len(want) {
 		t.Fatalf("pairs = %+v", a.Pairs)
 	}
 	for i := range want {
 		if a.Pairs[i] != want[i] {
 			t.Errorf("pair %d = %+v, want %+v", i, a.Pairs[i], want[i])
+		}
+		if d, known := a.Diff(want[i]); !known || !slices.Equal(d, wantDiff[i]) {
+			t.Errorf("pair %d differs in %+v (known %v), want %+v", i, d, known, wantDiff[i])
 		}
 	}
 	// Comparisons with 3 rounds are not in the family.
@@ -256,10 +261,13 @@ func TestSetDiffReference(t *testing.T) {
 		{Label: "optimized", Set: map[string]string{"parser": "fsm", "writer": "async"}},
 		{Label: "phase2", Set: map[string]string{"parser": "find", "writer": "async"}},
 	}}}
-	if got := setDiff(run, "reference", "optimized"); got != "lab server vs reference server" {
-		t.Errorf("optimized vs reference: %q", got)
+	if got, known := setDiff(run, "reference", "optimized"); !known || !slices.Equal(got, []Change{{Dim: "server", Old: "reference"}}) {
+		t.Errorf("optimized vs reference: %+v", got)
 	}
-	if got := setDiff(run, "phase2", "optimized"); got != "parser fsm vs find" {
-		t.Errorf("optimized vs phase2: %q", got)
+	if got, known := setDiff(run, "phase2", "optimized"); !known || !slices.Equal(got, []Change{{Dim: "parser", Old: "find", New: "fsm"}}) {
+		t.Errorf("optimized vs phase2: %+v", got)
+	}
+	if _, known := setDiff(run, "phase2", "nosuch"); known {
+		t.Error("a variant not in the run: known")
 	}
 }

@@ -108,9 +108,6 @@ func choosePairs(run *results.Run, labels []string) []Pair {
 			pairs = append(pairs, Pair{Old: first, New: l, Kind: "vs first"})
 		}
 	}
-	for i := range pairs {
-		pairs[i].Diff = setDiff(run, pairs[i].Old, pairs[i].New)
-	}
 	return pairs
 }
 
@@ -132,21 +129,18 @@ func variantSet(run *results.Run, label string) map[string]string {
 	return nil
 }
 
-// setDiff describes how new differs from old, dimension by dimension in the
-// lab's order: "parser fsm vs find, writer async vs sync"; "same build" when
-// they do not differ; "" when either is unknown.
-func setDiff(run *results.Run, old, new string) string {
+// setDiff lists how new differs from old, dimension by dimension in the
+// lab's order; known is false when either variant's set is unknown (then
+// nothing is listed). Against the reference server, which has no lab
+// dimensions, the one change is the server itself (Dim "server", the lab's
+// side ""), not every dimension against none.
+func setDiff(run *results.Run, old, new string) (diff []Change, known bool) {
 	so, sn := variantSet(run, old), variantSet(run, new)
 	if so == nil || sn == nil {
-		return ""
+		return nil, false
 	}
-	// The reference server (net/http, encoding/json) has no lab dimensions:
-	// name the whole server instead of every dimension "vs none".
 	if ref, lab := so["server"], sn["server"]; (ref == "") != (lab == "") {
-		if ref != "" {
-			return "lab server vs " + ref + " server"
-		}
-		return lab + " server vs lab server"
+		return []Change{{Dim: "server", Old: ref, New: lab}}, true
 	}
 	var keys []string
 	seen := map[string]bool{}
@@ -169,21 +163,10 @@ func setDiff(run *results.Run, old, new string) string {
 	}
 	sort.Strings(extra)
 	keys = append(keys, extra...)
-	var parts []string
 	for _, k := range keys {
 		if so[k] != sn[k] {
-			parts = append(parts, k+" "+orNone(sn[k])+" vs "+orNone(so[k]))
+			diff = append(diff, Change{Dim: k, Old: so[k], New: sn[k]})
 		}
 	}
-	if len(parts) == 0 {
-		return "same build"
-	}
-	return strings.Join(parts, ", ")
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
+	return diff, true
 }

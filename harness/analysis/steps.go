@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"metricstream/internal/stages"
@@ -39,9 +40,9 @@ const BusyCPUs = 0.9
 // is not significant, the measured reasons (Reasons, in the order they
 // are said).
 type StepRow struct {
-	Dimension string // the dimension(s) the step changes: "writer"
-	Old, New  string // variant labels
-	Change    string // "writer async vs sync"
+	Dimension string   // the dimension(s) the step changes: "writer"
+	Old, New  string   // variant labels
+	Change    []Change // the dimensions the step changes, with both values
 	// Cell is the step's primary cell; Targeted says its scenario targets
 	// the dimension (otherwise the run has no such scenario and Cell is
 	// the first scenario of the run: PrimaryCell).
@@ -204,7 +205,7 @@ func (a *Analysis) steps() {
 		if p.Kind != "journey" {
 			continue
 		}
-		r := StepRow{Old: p.Old, New: p.New, Change: p.Diff, Dimension: a.stepDimension(p),
+		r := StepRow{Old: p.Old, New: p.New, Change: changes(a.Diff(p)), Dimension: a.stepDimension(p),
 			NumCPU: m.NumCPU, GOMAXPROCS: m.GOMAXPROCS, Pinned: strings.Contains(m.Pinning, "server=cpu0"), ServerCores: a.serverCores(),
 			Utilisation: math.NaN(), Predicted: math.NaN(), CPUPredicted: math.NaN()}
 		if pc, ok := a.PrimaryCell(p); ok {
@@ -258,8 +259,11 @@ func (a *Analysis) stepDimension(p Pair) string {
 			dims = append(dims, d.Name)
 		}
 	}
-	if len(dims) == 0 {
-		return p.Diff
+	diff, _ := a.Diff(p)
+	for _, c := range diff {
+		if !slices.Contains(dims, c.Dim) {
+			dims = append(dims, c.Dim)
+		}
 	}
 	return strings.Join(dims, "+")
 }
@@ -395,3 +399,6 @@ func (a *Analysis) serverCores() int {
 	}
 	return max(1, min(a.Run.Meta.NumCPU, a.Run.Meta.GOMAXPROCS))
 }
+
+// changes drops Diff's known: a step's variants are always in the run.
+func changes(diff []Change, _ bool) []Change { return diff }

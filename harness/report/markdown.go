@@ -100,8 +100,8 @@ func mdSteps(w io.Writer, a *analysis.Analysis, _ map[string]string) {
 			}
 		}
 		change := r.New + " vs " + r.Old
-		if r.Change != "" {
-			change += " (" + r.Change + ")"
+		if c := changeText(r.Change); c != "" {
+			change += " (" + c + ")"
 		}
 		mdRow(w, r.Dimension, change, cell, effectText(r.Effect), capacityStepText(r))
 	}

@@ -372,7 +372,7 @@ func TestChartsDegrade(t *testing.T) {
 			t.Errorf("no skip notice for %q in %q", want, got)
 		}
 	}
-	if len(rep.Analysis.Pairs) != 1 || rep.Analysis.Pairs[0].Diff != "parser fsm vs find" || rep.Analysis.Pairs[0].Kind != "vs first" {
+	if len(rep.Analysis.Pairs) != 1 || diffText(rep.Analysis.Diff(rep.Analysis.Pairs[0])) != "parser fsm vs find" || rep.Analysis.Pairs[0].Kind != "vs first" {
 		t.Errorf("pairs = %+v", rep.Analysis.Pairs)
 	}
 	if rep.Analysis.Source != "trials (no bench.txt)" {

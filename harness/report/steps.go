@@ -26,8 +26,8 @@ func stepViews(a *analysis.Analysis) []StepView {
 	for _, r := range a.Steps {
 		v := StepView{Dimension: r.Dimension, Change: r.New + " vs " + r.Old, Cell: stepCellText(r), Effect: effectText(r.Effect),
 			Capacity: capacityStepText(r), Predicted: predictedText(r), PredictedCPU: cpuText(r), Reason: stepReason(r)}
-		if r.Change != "" {
-			v.Change += " (" + r.Change + ")"
+		if c := changeText(r.Change); c != "" {
+			v.Change += " (" + c + ")"
 		}
 		if r.Effect != nil {
 			if o := r.Effect.Outcome(); o == analysis.Better || o == analysis.Worse {

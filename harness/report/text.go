@@ -29,6 +29,7 @@ type SummaryRow struct {
 // CompareTable is one pair's comparisons, formatted.
 type CompareTable struct {
 	analysis.Pair
+	Diff string // how the pair's variants differ: diffText
 	Rows []CompareRow
 }
 
@@ -76,7 +77,7 @@ func summaryTables(a *analysis.Analysis) []SummaryTable {
 func compareTables(a *analysis.Analysis) []CompareTable {
 	var out []CompareTable
 	for _, p := range a.Pairs {
-		t := CompareTable{Pair: p}
+		t := CompareTable{Pair: p, Diff: diffText(a.Diff(p))}
 		for i := range a.Comparisons {
 			c := &a.Comparisons[i]
 			if c.Pair != p {

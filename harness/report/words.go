@@ -578,7 +578,7 @@ type VerdictView struct {
 func verdictViews(a *analysis.Analysis) []VerdictView {
 	var out []VerdictView
 	for _, v := range a.Verdicts {
-		out = append(out, VerdictView{Text: verdictText(v), TooFew: v.TooFew(), Decided: len(v.Significant) > 0})
+		out = append(out, VerdictView{Text: verdictText(v, diffText(a.Diff(v.Pair))), TooFew: v.TooFew(), Decided: len(v.Significant) > 0})
 	}
 	return out
 }
@@ -586,11 +586,12 @@ func verdictViews(a *analysis.Analysis) []VerdictView {
 // verdictText is the one-line verdict of a pair in a cell, e.g. "phase3
 // vs phase2 (parser fsm vs find), seed-100x10: throughput +212% [+150%,
 // +290%] (p=0.002, 10 rounds)"; with nothing significant, what the
-// throughput (or capacity) interval rules out.
-func verdictText(v analysis.Verdict) string {
+// throughput (or capacity) interval rules out. diff is how the variants
+// differ (diffText).
+func verdictText(v analysis.Verdict, diff string) string {
 	head := v.New + " vs " + v.Old
-	if v.Diff != "" {
-		head += " (" + v.Diff + ")"
+	if diff != "" {
+		head += " (" + diff + ")"
 	}
 	head += ", " + v.Cell.String() + ": "
 	if len(v.Significant) > 0 {
@@ -789,4 +790,36 @@ func ScalingLines(a *analysis.Analysis) []string {
 		out = append(out, fmt.Sprintf("%s %s (%s): %s", c, r.Variant, analysis.UnitLabel(r.Unit), scalingText(r)))
 	}
 	return out
+}
+
+// diffText says how two variants differ, dimension by dimension: "parser
+// fsm vs find, writer async vs sync"; "same build" when they do not; ""
+// when unknown. Against a reference server: "lab server vs reference
+// server".
+func diffText(diff []analysis.Change, known bool) string {
+	if !known {
+		return ""
+	}
+	if len(diff) == 0 {
+		return "same build"
+	}
+	var parts []string
+	for _, c := range diff {
+		if c.Dim == "server" && (c.Old == "" || c.New == "") {
+			parts = append(parts, orWord(c.New, "lab")+" server vs "+orWord(c.Old, "lab")+" server")
+			continue
+		}
+		parts = append(parts, c.Dim+" "+orWord(c.New, "none")+" vs "+orWord(c.Old, "none"))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// changeText is diffText of a list known to be complete.
+func changeText(diff []analysis.Change) string { return diffText(diff, len(diff) > 0) }
+
+func orWord(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
 }

@@ -338,7 +338,7 @@ func TestWordsVerdicts(t *testing.T) {
 		t.Helper()
 		for _, v := range a.Verdicts {
 			if v.New == newLabel && v.Cell.String() == cell {
-				return verdictText(v)
+				return verdictText(v, diffText(a.Diff(v.Pair)))
 			}
 		}
 		t.Fatalf("no verdict for %s in %s", newLabel, cell)
@@ -358,7 +358,7 @@ func TestWordsVerdicts(t *testing.T) {
 	}
 
 	// Exact wording on hand-made verdicts.
-	p := analysis.Pair{Old: "phase2", New: "phase3", Diff: "parser fsm vs find"}
+	p := analysis.Pair{Old: "phase2", New: "phase3"}
 	cell := analysis.Cell{Scenario: "seed-100x10"}
 	eff := func(est, lo, hi float64) analysis.Effect {
 		return analysis.Effect{Rounds: 10, Estimate: est, Lo: lo, Hi: hi}
@@ -377,7 +377,7 @@ func TestWordsVerdicts(t *testing.T) {
 		{analysis.Verdict{Pair: p, Cell: cell, Rounds: 3},
 			"phase3 vs phase2 (parser fsm vs find), seed-100x10: too few trials to tell (3 paired rounds; need ≥ 6 for a 95% interval)"},
 	} {
-		if got := verdictText(tc.v); got != tc.want {
+		if got := verdictText(tc.v, "parser fsm vs find"); got != tc.want {
 			t.Errorf("got  %q\nwant %q", got, tc.want)
 		}
 	}
@@ -446,6 +446,21 @@ func TestWordsValues(t *testing.T) {
 	r.Ratio, r.Medians[0] = math.NaN(), math.NaN()
 	if got := scalingText(r); got != "1 cpu - → 2 cpu 2.25k/s" {
 		t.Errorf("scaling without a first median %q", got)
+	}
+	for _, tc := range []struct {
+		diff  []analysis.Change
+		known bool
+		want  string
+	}{
+		{nil, false, ""},
+		{nil, true, "same build"},
+		{[]analysis.Change{{Dim: "server", Old: "reference"}}, true, "lab server vs reference server"},
+		{[]analysis.Change{{Dim: "server", New: "fasthttp"}}, true, "fasthttp server vs lab server"},
+		{[]analysis.Change{{Dim: "parser", Old: "find", New: "fsm"}, {Dim: "extra", New: "on"}}, true, "parser fsm vs find, extra on vs none"},
+	} {
+		if got := diffText(tc.diff, tc.known); got != tc.want {
+			t.Errorf("diff %+v: %q, want %q", tc.diff, got, tc.want)
+		}
 	}
 	words := map[string]bool{}
 	for o := analysis.NoVerdict; o <= analysis.Changed; o++ {
