@@ -102,7 +102,7 @@ func uslRows(a *analysis.Analysis) []USLRow {
 	var out []USLRow
 	for _, f := range a.USL {
 		r := USLRow{Scenario: f.Scenario, Variant: f.Variant, Sigma: "-", Kappa: "-", Lambda: "-", PeakN: "-", R2: "-",
-			Verdict: string(f.Fit.Verdict), Reason: f.Fit.Reason}
+			Verdict: string(f.Fit.Verdict), Reason: uslReason(f.Fit)}
 		if f.Fit.R2 != 0 {
 			r.R2 = fmt.Sprintf("%.3f", f.Fit.R2)
 		}
@@ -179,7 +179,7 @@ func uslCharts(a *analysis.Analysis) ([]Chart, []Skipped) {
 				name := f.Variant
 				if !f.Fit.OK() {
 					name += " (no fit)"
-					refused = append(refused, f.Variant+": "+f.Fit.Reason)
+					refused = append(refused, f.Variant+": "+uslReason(f.Fit))
 				}
 				panel.Series = append(panel.Series, Series{Name: name, Points: pts, Color: color[f.Variant]})
 				if !f.Fit.OK() {

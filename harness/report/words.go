@@ -7,6 +7,7 @@ import (
 
 	"metricstream/harness/analysis"
 	"metricstream/harness/results"
+	"metricstream/harness/usl"
 	"metricstream/internal/stages"
 )
 
@@ -822,4 +823,37 @@ func orWord(s, none string) string {
 		return none
 	}
 	return s
+}
+
+// uslReason says a USL fit's case with its figures: why it was refused, or
+// the shape of its verdict.
+func uslReason(f usl.Fit) string {
+	switch f.Why {
+	case usl.InvalidPoint:
+		return fmt.Sprintf("invalid point N=%v X=%v: N must be ≥ 1 and X finite and > 0", f.Bad.N, f.Bad.X)
+	case usl.TooFewPoints:
+		return fmt.Sprintf("%d concurrency level(s); a fit of 3 parameters needs at least %d", f.Points, usl.MinPoints)
+	case usl.NoVariation:
+		return "throughput does not vary with concurrency: R² is undefined"
+	case usl.NotConverged:
+		return fmt.Sprintf("the fit did not converge from any of %d starts (%s)", f.Starts, f.Err)
+	case usl.NoModel:
+		return "the fit converged to no usable model (λ, σ or κ not finite, or λ ≤ 0)"
+	case usl.LowR2:
+		explains := "none"
+		if f.R2 > 0 {
+			explains = fmt.Sprintf("%.0f%%", 100*f.R2)
+		}
+		return fmt.Sprintf("the law explains %s of the variance (R² %.2f < %.2f): these points are not a USL curve", explains, f.R2, usl.MinR2)
+	case usl.PeakPlaced:
+		return fmt.Sprintf("peaks at N≈%.0f (X≈%.3g); beyond it more concurrency lowers throughput (κ=%.2g)", f.PeakN, f.PeakX, f.Kappa)
+	case usl.NearLinear:
+		return fmt.Sprintf("scales near linearly: %.0f%% of linear at N=%.0f (σ=%.2g, κ=%.2g)", 100*f.Efficiency, f.MaxN, f.Sigma, f.Kappa)
+	case usl.Flattening:
+		return fmt.Sprintf("contention: %.0f%% of linear at N=%.0f, flattening toward λ/σ≈%.3g (σ=%.2g)", 100*f.Efficiency, f.MaxN, f.Lambda/f.Sigma, f.Sigma)
+	case usl.PeakBeyond:
+		return fmt.Sprintf("contention: %.0f%% of linear at N=%.0f (σ=%.2g, κ=%.2g); a peak, if the law holds beyond the sweep, lies beyond N=%.0f (%.1f× the largest level measured): not placed",
+			100*f.Efficiency, f.MaxN, f.Sigma, f.Kappa, usl.PeakReach*f.MaxN, usl.PeakReach)
+	}
+	return string(f.Verdict)
 }

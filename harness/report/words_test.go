@@ -12,6 +12,7 @@ import (
 	"metricstream/harness/analysis"
 	"metricstream/harness/internal/stagetest"
 	"metricstream/harness/results"
+	"metricstream/harness/usl"
 )
 
 // rendered builds run's report and its page, unescaped.
@@ -460,6 +461,22 @@ func TestWordsValues(t *testing.T) {
 	} {
 		if got := diffText(tc.diff, tc.known); got != tc.want {
 			t.Errorf("diff %+v: %q, want %q", tc.diff, got, tc.want)
+		}
+	}
+	m := usl.Model{Lambda: 5000, Sigma: 0.1}
+	for _, tc := range []struct {
+		f    usl.Fit
+		want string
+	}{
+		{usl.Fit{Verdict: usl.Refused, Why: usl.TooFewPoints, Points: 4}, "4 concurrency level(s); a fit of 3 parameters needs at least 5"},
+		{usl.Fit{Verdict: usl.Refused, Why: usl.LowR2, R2: 0.14}, "the law explains 14% of the variance (R² 0.14 < 0.90): these points are not a USL curve"},
+		{usl.Fit{Verdict: usl.Refused, Why: usl.LowR2, R2: -0.3}, "the law explains none of the variance (R² -0.30 < 0.90): these points are not a USL curve"},
+		{usl.Fit{Verdict: usl.Refused, Why: usl.InvalidPoint, Bad: usl.Point{N: 0, X: 10}}, "invalid point N=0 X=10: N must be ≥ 1 and X finite and > 0"},
+		{usl.Fit{Verdict: usl.Contention, Why: usl.Flattening, Model: m, MaxN: 64, Efficiency: m.Efficiency(64)}, "contention: 14% of linear at N=64, flattening toward λ/σ≈5e+04 (σ=0.1)"},
+		{usl.Fit{Verdict: usl.Coherency, Why: usl.PeakPlaced, Model: usl.Model{Lambda: 1000, Sigma: 0.05, Kappa: 0.001}, PeakN: 30.8, PeakX: 9040}, "peaks at N≈31 (X≈9.04e+03); beyond it more concurrency lowers throughput (κ=0.001)"},
+	} {
+		if got := uslReason(tc.f); got != tc.want {
+			t.Errorf("USL %s: %q, want %q", tc.f.Why, got, tc.want)
 		}
 	}
 	words := map[string]bool{}

@@ -16,13 +16,13 @@ func ExampleFitPoints() {
 	}
 	f := usl.FitPoints(sweep)
 	fmt.Printf("%s: λ=%.0f σ=%.3f κ=%.4f N*=%.1f R²=%.3f\n", f.Verdict, f.Lambda, f.Sigma, f.Kappa, f.PeakN, f.R2)
-	fmt.Println(f.Reason)
+	fmt.Println(f.Why)
 
 	// Throughput that has nothing to do with concurrency is refused.
 	f = usl.FitPoints([]usl.Point{{N: 1, X: 900}, {N: 2, X: 100}, {N: 4, X: 800}, {N: 8, X: 150}, {N: 16, X: 700}})
-	fmt.Println(f.Verdict, "-", f.Reason)
+	fmt.Printf("%s - %s: R²=%.2f\n", f.Verdict, f.Why, f.R2)
 	// Output:
 	// coherency-limited: λ=1000 σ=0.050 κ=0.0010 N*=30.8 R²=1.000
-	// peaks at N≈31 (X≈9.04e+03); beyond it more concurrency lowers throughput (κ=0.001)
-	// refused - the law explains 14% of the variance (R² 0.14 < 0.90): these points are not a USL curve
+	// peak
+	// refused - low-r2: R²=0.14
 }

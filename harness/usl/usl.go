@@ -1,7 +1,6 @@
 package usl
 
 import (
-	"fmt"
 	"math"
 	"sort"
 
@@ -46,7 +45,7 @@ type Verdict string
 
 // Verdicts.
 const (
-	// Refused: no parameters are given; Fit.Reason says why.
+	// Refused: no parameters are given; Fit.Why says why.
 	Refused Verdict = "refused"
 	// Linear: the fitted curve keeps at least LinearEfficiency of linear
 	// scaling at the largest N measured.
@@ -79,12 +78,41 @@ const (
 	PeakReach = 1.5
 )
 
+// Why is the case behind a verdict, as a value (harness/report says it in
+// words, with the Fit's figures).
+type Why string
+
+// The cases.
+const (
+	// Refusals.
+	InvalidPoint Why = "invalid-point"  // Fit.Bad: N < 1, or X not finite and > 0
+	TooFewPoints Why = "too-few-points" // Fit.Points < MinPoints
+	NoVariation  Why = "no-variation"   // X is the same at every N: R² is undefined
+	NotConverged Why = "not-converged"  // no start converged: Fit.Starts, Fit.Err
+	NoModel      Why = "no-model"       // it converged to parameters that are no model
+	LowR2        Why = "low-r2"         // Fit.R2 < MinR2: not a USL curve
+	// Verdicts with parameters.
+	PeakPlaced Why = "peak"        // Coherency: Fit.PeakN, Fit.PeakX
+	NearLinear Why = "near-linear" // Linear: Fit.Efficiency at Fit.MaxN
+	Flattening Why = "flattening"  // Contention with κ = 0: toward λ/σ
+	PeakBeyond Why = "peak-beyond" // Contention with κ > 0: a peak beyond PeakReach × MaxN, not placed
+)
+
 // Fit is the result of fitting a sweep.
 type Fit struct {
 	Verdict Verdict `json:"verdict"`
-	// Reason: for Refused, why; otherwise the verdict in one sentence.
-	Reason string `json:"reason"`
-	Model         // zero when Refused
+	// Why is the case: for Refused, why no parameters are given; else
+	// which shape of the verdict the parameters have.
+	Why Why `json:"why"`
+	// Bad is the first invalid point (Why InvalidPoint); Starts and Err
+	// the local searches tried and the last one's error (NotConverged).
+	Bad    Point  `json:"bad,omitzero"`
+	Starts int    `json:"starts,omitempty"`
+	Err    string `json:"err,omitempty"`
+	// Efficiency is the share of linear scaling the model keeps at MaxN
+	// (Model.Efficiency), when it has parameters.
+	Efficiency float64 `json:"efficiency,omitempty"`
+	Model              // zero when Refused
 	// PeakN is N* when the model has a peak (Model.Peak) within
 	// PeakReach × MaxN, else 0; PeakX is X(N*).
 	PeakN float64 `json:"peak_n,omitempty"`
@@ -148,20 +176,20 @@ func fit(pts []Point, settings *optimize.Settings, from [][2]float64) Fit {
 	f := Fit{Verdict: Refused}
 	for _, p := range pts {
 		if math.IsNaN(p.N) || math.IsInf(p.N, 0) || math.IsNaN(p.X) || math.IsInf(p.X, 0) || p.N < 1 || p.X <= 0 {
-			f.Reason = fmt.Sprintf("invalid point N=%v X=%v: N must be ≥ 1 and X finite and > 0", p.N, p.X)
+			f.Why, f.Bad = InvalidPoint, p
 			return f
 		}
 	}
 	data := average(pts)
 	f.Points = len(data)
 	if len(data) < MinPoints {
-		f.Reason = fmt.Sprintf("%d concurrency level(s); a fit of 3 parameters needs at least %d", len(data), MinPoints)
+		f.Why = TooFewPoints
 		return f
 	}
 	f.MaxN = data[len(data)-1].N
 	ss := relativeTotal(data)
 	if ss == 0 {
-		f.Reason = "throughput does not vary with concurrency: R² is undefined"
+		f.Why = NoVariation
 		return f
 	}
 
@@ -182,24 +210,23 @@ func fit(pts []Point, settings *optimize.Settings, from [][2]float64) Fit {
 		}
 	}
 	if best == nil {
-		f.Reason = fmt.Sprintf("the fit did not converge from any of %d starts (%v)", len(from), lastErr)
+		f.Why, f.Starts = NotConverged, len(from)
+		if lastErr != nil {
+			f.Err = lastErr.Error()
+		}
 		return f
 	}
 	m := pr.model(best.X)
 	f.Status = best.Status.String()
 	if !(m.Lambda > 0) || math.IsInf(m.Lambda, 0) || math.IsNaN(m.Sigma) || math.IsNaN(m.Kappa) {
-		f.Reason = fmt.Sprintf("the fit converged to no usable model (λ=%v σ=%v κ=%v)", m.Lambda, m.Sigma, m.Kappa)
+		f.Why = NoModel
 		return f
 	}
 	f.R2 = 1 - best.F*pr.norm/ss
 	f.start = best.X
 	f.found = &m
 	if f.R2 < MinR2 {
-		explains := "none"
-		if f.R2 > 0 {
-			explains = fmt.Sprintf("%.0f%%", 100*f.R2)
-		}
-		f.Reason = fmt.Sprintf("the law explains %s of the variance (R² %.2f < %.2f): these points are not a USL curve", explains, f.R2, MinR2)
+		f.Why = LowR2
 		return f
 	}
 
@@ -207,21 +234,16 @@ func fit(pts []Point, settings *optimize.Settings, from [][2]float64) Fit {
 	if n, ok := m.Peak(); ok && n <= PeakReach*f.MaxN {
 		f.PeakN, f.PeakX = n, m.Throughput(n)
 	}
-	eff := m.Efficiency(f.MaxN)
+	f.Efficiency = m.Efficiency(f.MaxN)
 	switch {
 	case f.PeakN > 0:
-		f.Verdict = Coherency
-		f.Reason = fmt.Sprintf("peaks at N≈%.0f (X≈%.3g); beyond it more concurrency lowers throughput (κ=%.2g)", f.PeakN, f.PeakX, m.Kappa)
-	case eff >= LinearEfficiency:
-		f.Verdict = Linear
-		f.Reason = fmt.Sprintf("scales near linearly: %.0f%% of linear at N=%.0f (σ=%.2g, κ=%.2g)", 100*eff, f.MaxN, m.Sigma, m.Kappa)
+		f.Verdict, f.Why = Coherency, PeakPlaced
+	case f.Efficiency >= LinearEfficiency:
+		f.Verdict, f.Why = Linear, NearLinear
+	case m.Kappa > 0:
+		f.Verdict, f.Why = Contention, PeakBeyond
 	default:
-		f.Verdict = Contention
-		f.Reason = fmt.Sprintf("contention: %.0f%% of linear at N=%.0f, flattening toward λ/σ≈%.3g (σ=%.2g)", 100*eff, f.MaxN, m.Lambda/m.Sigma, m.Sigma)
-		if m.Kappa > 0 {
-			f.Reason = fmt.Sprintf("contention: %.0f%% of linear at N=%.0f (σ=%.2g, κ=%.2g); a peak, if the law holds beyond the sweep, lies beyond N=%.0f (%.1f× the largest level measured): not placed",
-				100*eff, f.MaxN, m.Sigma, m.Kappa, PeakReach*f.MaxN, PeakReach)
-		}
+		f.Verdict, f.Why = Contention, Flattening
 	}
 	return f
 }
