@@ -245,8 +245,6 @@ type Analysis struct {
 	Order       []OrderCheck // position in the round as a factor (order.go)
 	Rows        []Row        // one per cell and variant with trials, medians over the trials
 	Knees       []Knee       // one per stepped load scenario and variant
-	Replicas    []string     // per replica cell: admitted rate per client and × the limit
-	Faults      []string     // per fault cell: its criteria (docs/faults.md) and verdicts
 	SeedDesigns []Seed       // per seed-design scenario: what broke, at what load, beside the fix
 	Failed      []string     // "variant: why" for every variant that failed (not measured)
 	samples     map[sampleKey]*Sample
@@ -257,6 +255,9 @@ type Analysis struct {
 	USL    []USLFit    // per closed-loop client sweep and variant (usl.go)
 	Steps  []StepRow   // "What each step buys": one per journey step (steps.go)
 	Series Series      // every series the charts draw (series.go)
+
+	ReplicaFindings []ReplicaFinding // per replica cell and variant: admitted rate per client, × the limit (findings.go)
+	FaultFindings   FaultFindings    // per fault kind, cell and variant: its criteria (docs/faults.md) as figures and verdicts
 }
 
 type sampleKey struct {

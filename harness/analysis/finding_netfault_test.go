@@ -4,12 +4,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"metricstream/harness/results"
 )
 
-// The network-fault rows: the Redis latency cost against the 0 ms step and
-// the slope over the steps; the outage policy, recovery, loss and
-// goroutines; the fast clients' p99 against the slow=0 step.
+// The network-fault findings: the Redis latency cost against the 0 ms
+// step and the slope over the steps; the outage policy, recovery, loss
+// and goroutines; the fast clients' p99 against the same load alone and
+// the slow=0 step.
 func TestSummarizeNetFaults(t *testing.T) {
 	rl := func(ms int64, p50 int64, rps float64) results.Trial {
 		return results.Trial{Scenario: "redis-latency", Step: "latency=" + map[int64]string{0: "0", 1: "1", 5: "5"}[ms] + "ms", Variant: "v", Kind: "redis-latency",
@@ -32,25 +36,42 @@ func TestSummarizeNetFaults(t *testing.T) {
 		sc(0, 10), sc(16, 25),
 	}}
 	a, err := Analyze(run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := strings.Join(a.Faults, "\n")
-	for _, want := range []string{
-		"redis-latency latency=0ms v: Redis +0.00ns per answer: admitted 4000/s, p50 1.00ms, p99 2.00ms; lost 0: ok",
-		"redis-latency latency=5ms v: Redis +5.00ms per answer: admitted 800/s, p50 6.00ms, p99 12.0ms; lost 0: ok; vs +0: p50 +5.00ms (1.00× the added latency), time per request (clients / admitted) 10.0ms vs 2.00ms = +8.00ms (1.60×)",
-		"slope of p50 over the 3 steps: 1.00 ms per ms added",
-		"redis-outage fail-open=false v: Redis cut 2.00s: requests sent during it: 0 admitted, 800 denied (800 503, 0 timeout/conn error), p99 3.00ms (fail closed: denied while down): ok; recovery 500ms after the restore (4 failed answers, ≤ 2s): ok; lost 0: ok; goroutines 12 before, 11 after: ok",
-		"redis-outage fail-open=true v: Redis cut 2.00s: requests sent during it: 790 admitted, 10 denied (10 503, 0 timeout/conn error), p99 3.00ms (fail open: admitted while down): FAIL; recovery 3.00s after the restore (4 failed answers, ≤ 2s): FAIL; lost 2: FAIL; goroutines 12 before, 20 after: FAIL",
-		"slow-clients slow=16 v: 16 slow clients at 65 KB/s posting 1000-metric batches (32 answered 2xx, p99 1.80s); lost 0: ok; fast p99 25.0ms vs 16.0ms alone in the same trials = 1.56× (median of 1 paired ratios, ≤ 2×): ok (the slow=0 step's: 10.0ms, 2.50×)",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("faults lack %q:\n%s", want, out)
-		}
-	}
-	if strings.Contains(out, "slow-clients slow=0 v:") {
-		t.Errorf("slow=0 is the baseline, not a row:\n%s", out)
-	}
+	require.NoError(t, err)
+	f := a.FaultFindings
+
+	require.Len(t, f.RedisLatency, 3)
+	assert.Equal(t, RedisLatencyFinding{Cell: Cell{"redis-latency", "latency=0ms"}, Variant: "v", Trials: 1,
+		AdmittedRPS: 4000, P50NS: 1e6, P99NS: 2e6, NothingLost: true}, f.RedisLatency[0], "the 0 ms step is the base: no comparison of its own")
+	five := f.RedisLatency[2]
+	assert.Equal(t, int64(5e6), five.AddedNS)
+	assert.Equal(t, [3]float64{800, 6e6, 12e6}, [3]float64{five.AdmittedRPS, five.P50NS, five.P99NS})
+	assert.False(t, five.NoBase)
+	assert.Equal(t, [2]float64{1e6, 4000}, [2]float64{five.BaseP50NS, five.BaseAdmittedRPS})
+	assert.Equal(t, 5e6, five.P50GrowthNS)
+	assert.InDelta(t, 1, five.P50PerAdded, 1e-12)
+	// 8 clients: 8 / 800 per second is 10 ms a request, 8 / 4000 is 2 ms
+	assert.InDelta(t, 10e6, five.PerRequestNS, 1e-3)
+	assert.InDelta(t, 2e6, five.BasePerRequestNS, 1e-3)
+	assert.InDelta(t, 8e6, five.PerRequestGrowthNS, 1e-3)
+	assert.InDelta(t, 1.6, five.PerRequestPerAdded, 1e-9)
+	assert.Equal(t, 3, five.SlopeSteps)
+	assert.InDelta(t, 1, five.Slope, 1e-9, "p50 = 1 ms + the added latency on every step")
+
+	require.Len(t, f.RedisCut, 2)
+	assert.Equal(t, RedisCutFinding{Cell: Cell{"redis-outage", "fail-open=false"}, Variant: "v", Trials: 1, OutageNS: 2e9,
+		Denied: 800, Denied503: 800, OutageP99NS: 3e6, PolicyKept: true, RecoveryNS: 5e8, RecoveryFailed: 4, RecoveredInTime: true,
+		NothingLost: true, GoroutinesMeasured: true, GoroutinesBefore: 12, GoroutinesAfter: 11, NoneStuck: true}, f.RedisCut[0])
+	assert.Equal(t, RedisCutFinding{Cell: Cell{"redis-outage", "fail-open=true"}, Variant: "v", Trials: 1, OutageNS: 2e9, FailOpen: true,
+		Admitted: 790, Denied: 10, Denied503: 10, OutageP99NS: 3e6, RecoveryNS: 3e9, RecoveryFailed: 4, Lost: 2,
+		GoroutinesMeasured: true, GoroutinesBefore: 12, GoroutinesAfter: 20, StuckGoroutines: 8}, f.RedisCut[1],
+		"fail open yet 10 denied, recovery 3 s, 2 lost, 8 goroutines left: every verdict fails")
+
+	require.Len(t, f.SlowClients, 1, "slow=0 is the baseline, not a finding")
+	assert.Equal(t, SlowClientsFinding{Cell: Cell{"slow-clients", "slow=16"}, Variant: "v", Trials: 1, SlowClients: 16, SlowKBps: 65, SlowBatch: 1000,
+		SlowAnswered: 32, SlowP99NS: 18e8, NothingLost: true, P99NS: 25e6, Paired: 1, AloneP99NS: 16e6, PairedRatio: 25.0 / 16, P99OK: true,
+		BaseP99NS: 10e6, BaseRatio: 2.5}, f.SlowClients[0], "25 ms beside 16 ms alone: 1.56×, held; 2.5× the slow=0 step only for reference")
+	assert.Empty(t, f.Slowloris)
+	assert.Empty(t, f.Overload)
 	if l := results.BenchLine(&run.Trials[4]); !strings.Contains(l, " 2 lost-metrics 3e+09 outage-recovery-ns 8 stuck-goroutines") && !strings.Contains(l, " 2 lost-metrics 3000000000 outage-recovery-ns 8 stuck-goroutines") {
 		t.Errorf("bench line %q", l)
 	}

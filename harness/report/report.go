@@ -50,6 +50,9 @@ type Report struct {
 	SeedDesigns []SeedView   // the seed's designs, in words (seed.go)
 	StageTables []StageTable // where the time goes, per scenario with stage costs
 	USLRows     []USLRow     // one per client sweep and variant
+
+	Replicas []string // the replica findings in words (faults.go)
+	Faults   []string // the fault findings in words (faults.go)
 }
 
 // KV is one line of the environment table.
@@ -122,6 +125,7 @@ func BuildFrom(a *analysis.Analysis) *Report {
 	rep.Steps, rep.StageTables, rep.USLRows = stepViews(a), stageTables(a), uslRows(a)
 	rep.SeedDesigns = seedViews(a.SeedDesigns)
 	rep.Capacity = capacityViews(a)
+	rep.Replicas, rep.Faults = ReplicaLines(a), FaultLines(a)
 	add(uslCharts(a))
 	for i := range rep.Charts {
 		rep.Charts[i].Width, rep.Charts[i].Height = rep.Charts[i].PixelSize()

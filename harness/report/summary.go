@@ -53,8 +53,8 @@ func writeSummary(ew *errWriter, a *analysis.Analysis, wide bool) error {
 	}
 	section(ew, "Capacity at SLO (highest offered open-loop rate meeting every SLO; median and 95% CI of the searches that converged; the others counted with their bounds):", capacityLines(a))
 	section(ew, "Scaling with the server's cores (-cpus; median per core count, last/first):", ScalingLines(a))
-	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica limit):", a.Replicas)
-	section(ew, "Faults (each criterion per variant; medians over trials, worst case for closes, recovery, loss):", a.Faults)
+	section(ew, "Replicas (admitted 2xx per client per second over the fleet, median; × the per-replica limit):", ReplicaLines(a))
+	section(ew, "Faults (each criterion per variant; medians over trials, worst case for closes, recovery, loss):", FaultLines(a))
 	section(ew, DiskHead, DiskLines(a))
 	if len(a.SeedDesigns) > 0 {
 		fmt.Fprintln(ew, "The seed's designs (what broke, at what load, beside the corrected variant; every trial: -v):")
