@@ -95,15 +95,9 @@ func TestTooFewTrialsHasNoCI(t *testing.T) {
 	if s == nil || s.Summary.HasCI || s.Summary.N != 3 || !math.IsInf(s.Summary.Lo, -1) {
 		t.Fatalf("ramp sample = %+v", s)
 	}
-	if got := FormatSummary("req/s", s.Summary); !strings.HasSuffix(got, "(n=3, no CI)") {
-		t.Errorf("FormatSummary = %q", got)
-	}
 	s = a.Sample(Cell{"steps", "clients=50"}, "phase2", "req/s")
 	if s == nil || !s.Summary.HasCI || s.Summary.N != 6 || !(s.Summary.Lo <= s.Summary.Center && s.Summary.Center <= s.Summary.Hi) {
 		t.Fatalf("steps sample = %+v", s)
-	}
-	if got := FormatSummary("req/s", s.Summary); !strings.Contains(got, " ± ") {
-		t.Errorf("FormatSummary = %q", got)
 	}
 }
 

@@ -38,9 +38,9 @@ func diskLine(f analysis.DiskFinding) string {
 	case "disk-full":
 		b.WriteString(diskFullText(f))
 	case "disk-slow":
-		fmt.Fprintf(&b, "%s: 503 share %.1f%%; p99 of the accepted %s", delayText(f), f.Refused503Pct, analysis.FormatNS(f.P99NS))
+		fmt.Fprintf(&b, "%s: 503 share %.1f%%; p99 of the accepted %s", delayText(f), f.Refused503Pct, FormatNS(f.P99NS))
 		if f.BaseP99NS > 0 {
-			fmt.Fprintf(&b, " (delay=0ms: %s, %.2f×)", analysis.FormatNS(f.BaseP99NS), f.P99NS/f.BaseP99NS)
+			fmt.Fprintf(&b, " (delay=0ms: %s, %.2f×)", FormatNS(f.BaseP99NS), f.P99NS/f.BaseP99NS)
 		}
 	}
 	fmt.Fprintf(&b, "; %s; %s; %s", landedText(f), exitText(f), memoryText(f))
@@ -53,25 +53,25 @@ func diskFullText(f analysis.DiskFinding) string {
 		s += fmt.Sprintf("the disk never refused in %d of %d trials (nothing measured there); ", f.NeverFilled, f.Trials)
 	}
 	s += fmt.Sprintf("while it refused (%s), %s of %s answers 503 and %s accepted: %s; 503 share %.1f%%; p99 of the accepted %s; ",
-		analysis.FormatNS(f.FullMedianNS), thousands(f.Full503), thousands(f.FullAnswers), thousands(f.FullAccepted), verdict(f.Refused), f.Refused503Pct, analysis.FormatNS(f.P99NS))
+		FormatNS(f.FullMedianNS), thousands(f.Full503), thousands(f.FullAnswers), thousands(f.FullAccepted), verdict(f.Refused), f.Refused503Pct, FormatNS(f.P99NS))
 	switch {
 	case f.Recovered == 0:
 		s += "no 2xx after the room returned in any trial"
 	default:
-		s += fmt.Sprintf("2xx again %s after the room returned (worst %s", analysis.FormatNS(f.RecoveredMedianNS), analysis.FormatNS(f.RecoveredWorstNS))
+		s += fmt.Sprintf("2xx again %s after the room returned (worst %s", FormatNS(f.RecoveredMedianNS), FormatNS(f.RecoveredWorstNS))
 		if f.Unrecovered > 0 {
 			s += fmt.Sprintf("; %d trials had none, censored", f.Unrecovered)
 		}
 		s += ")"
 	}
-	return s + fmt.Sprintf(" (≤ %s): %s", analysis.FormatNS(float64(analysis.DiskRecoveryBound)), verdict(f.RecoveredInTime))
+	return s + fmt.Sprintf(" (≤ %s): %s", FormatNS(float64(analysis.DiskRecoveryBound)), verdict(f.RecoveredInTime))
 }
 
 func delayText(f analysis.DiskFinding) string {
 	if f.WriteDelayNS == 0 {
 		return "writes not delayed"
 	}
-	return "every write +" + analysis.FormatNS(float64(f.WriteDelayNS))
+	return "every write +" + FormatNS(float64(f.WriteDelayNS))
 }
 
 func landedText(f analysis.DiskFinding) string {
@@ -130,7 +130,7 @@ func diskRows(a *analysis.Analysis) []diskRow {
 		r := diskRow{Cell: f.Cell.String(), Variant: f.Variant, Writer: f.Writer,
 			Landed: fmt.Sprintf("%s → %s (lost %s)", thousands(f.Acked), thousands(f.Landed), thousands(f.Lost)),
 			Exit:   "0", Memory: fmt.Sprintf("%s → %s", sizeText(f.RSSStartBytes), sizeText(f.RSSPeakBytes)),
-			P99: analysis.FormatNS(f.P99NS), Refused: fmt.Sprintf("%.1f%%", f.Refused503Pct),
+			P99: FormatNS(f.P99NS), Refused: fmt.Sprintf("%.1f%%", f.Refused503Pct),
 			LostOK: f.NothingLost, RefusedOK: true, RecoveryOK: true, OK: f.CleanExit}
 		if !f.CleanExit {
 			r.Exit = fmt.Sprintf("not 0 in %d of %d", f.BadExits, f.Trials)
@@ -149,7 +149,7 @@ func diskRows(a *analysis.Analysis) []diskRow {
 			r.RefusedOK, r.RecoveryOK = f.Refused, f.RecoveredInTime
 			r.Recovery = "-"
 			if f.Recovered > 0 {
-				r.Recovery = analysis.FormatNS(f.RecoveredMedianNS) + " (worst " + analysis.FormatNS(f.RecoveredWorstNS) + ")"
+				r.Recovery = FormatNS(f.RecoveredMedianNS) + " (worst " + FormatNS(f.RecoveredWorstNS) + ")"
 			}
 			if f.Unrecovered > 0 {
 				r.Recovery += fmt.Sprintf("; none in %d trials", f.Unrecovered)

@@ -31,7 +31,7 @@ func journeyChart(a *analysis.Analysis) ([]Chart, []Skipped) {
 			continue
 		}
 		ef := Effect{Label: e.Dimension, X: e.Ratio, Lo: e.Lo, Hi: e.Hi, BandLo: math.NaN(), BandHi: math.NaN(),
-			Text: analysis.FormatDelta((e.Ratio - 1) * 100)}
+			Text: FormatDelta((e.Ratio - 1) * 100)}
 		if e.OldVariant != "" {
 			ef.Label = e.Dimension + ": " + e.OldVariant + " → " + e.NewVariant
 		}
@@ -229,5 +229,5 @@ func changeLabel(r float64) string {
 	case math.Abs(d-math.Round(d)) < 1e-6: // a round tick: "-50%", not "-50.0%"
 		return fmt.Sprintf("%+.0f%%", d)
 	}
-	return analysis.FormatDelta(d)
+	return FormatDelta(d)
 }

@@ -67,13 +67,13 @@ func lostText(lost int64, ok bool) string { return fmt.Sprintf("lost %d: %s", lo
 func slowlorisLine(f analysis.SlowlorisFinding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: closed within %s+%s %d/%d connected (%d asked, %d trials), slowest %s: %s",
-		f.Cell, f.Variant, analysis.FormatNS(float64(f.HeaderTimeoutNS)), analysis.SlowlorisCloseGrace, f.ClosedInTime, f.Connected, f.Attackers, f.Trials,
-		analysis.FormatNS(float64(f.SlowestCloseNS)), verdict(f.ClosedOK))
+		f.Cell, f.Variant, FormatNS(float64(f.HeaderTimeoutNS)), analysis.SlowlorisCloseGrace, f.ClosedInTime, f.Connected, f.Attackers, f.Trials,
+		FormatNS(float64(f.SlowestCloseNS)), verdict(f.ClosedOK))
 	if f.BaseP99NS > 0 {
 		fmt.Fprintf(&b, "; honest p99 %s vs %s unloaded = %.2f× (≤ %s): %s",
-			analysis.FormatNS(f.HonestP99NS), analysis.FormatNS(f.BaseP99NS), f.P99Ratio, p99Bound(), verdict(f.P99OK))
+			FormatNS(f.HonestP99NS), FormatNS(f.BaseP99NS), f.P99Ratio, p99Bound(), verdict(f.P99OK))
 	} else {
-		fmt.Fprintf(&b, "; honest p99 %s (no slowloris=0 step to compare)", analysis.FormatNS(f.HonestP99NS))
+		fmt.Fprintf(&b, "; honest p99 %s (no slowloris=0 step to compare)", FormatNS(f.HonestP99NS))
 	}
 	return b.String()
 }
@@ -95,8 +95,8 @@ func overloadLine(f analysis.OverloadFinding) string {
 		all = "yes"
 	}
 	fmt.Fprintf(&b, " (late %.0f%%: latency is timed from each request's intended send); 503 share %.1f%% (503s in every trial: %s); 2xx p99 %s",
-		f.LatePct, f.Refused503Pct, all, analysis.FormatNS(f.P99NS))
-	rec := "last 503 " + analysis.FormatNS(float64(f.RecoveryNS)) + " into it"
+		f.LatePct, f.Refused503Pct, all, FormatNS(f.P99NS))
+	rec := "last 503 " + FormatNS(float64(f.RecoveryNS)) + " into it"
 	if f.NoLate503 {
 		rec = "no 503 at 0.5× capacity"
 	}
@@ -111,15 +111,15 @@ func overloadLine(f analysis.OverloadFinding) string {
 func redisLatencyLine(f analysis.RedisLatencyFinding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: Redis +%s per answer: admitted %.0f/s, p50 %s, p99 %s; %s",
-		f.Cell, f.Variant, analysis.FormatNS(float64(f.AddedNS)), f.AdmittedRPS, analysis.FormatNS(f.P50NS), analysis.FormatNS(f.P99NS), lostText(f.Lost, f.NothingLost))
+		f.Cell, f.Variant, FormatNS(float64(f.AddedNS)), f.AdmittedRPS, FormatNS(f.P50NS), FormatNS(f.P99NS), lostText(f.Lost, f.NothingLost))
 	switch {
 	case f.AddedNS == 0:
 	case f.NoBase:
 		b.WriteString(" (no latency=0ms step to compare)")
 	default:
 		fmt.Fprintf(&b, "; vs +0: p50 +%s (%.2f× the added latency), time per request (clients / admitted) %s vs %s = +%s (%.2f×): the cost of one Redis round trip per decision",
-			analysis.FormatNS(f.P50GrowthNS), f.P50PerAdded, analysis.FormatNS(f.PerRequestNS), analysis.FormatNS(f.BasePerRequestNS),
-			analysis.FormatNS(f.PerRequestGrowthNS), f.PerRequestPerAdded)
+			FormatNS(f.P50GrowthNS), f.P50PerAdded, FormatNS(f.PerRequestNS), FormatNS(f.BasePerRequestNS),
+			FormatNS(f.PerRequestGrowthNS), f.PerRequestPerAdded)
 		if f.SlopeSteps > 0 {
 			fmt.Fprintf(&b, "; slope of p50 over the %d steps: %.2f ms per ms added (≈ Redis round trips per request)", f.SlopeSteps, f.Slope)
 		}
@@ -137,22 +137,22 @@ func redisCutLine(f analysis.RedisCutFinding) string {
 		g = fmt.Sprintf("goroutines %.0f before, %.0f after: %s", f.GoroutinesBefore, f.GoroutinesAfter, verdict(f.NoneStuck))
 	}
 	return fmt.Sprintf("%s %s: Redis cut %s: requests sent during it: %d admitted, %d denied (%d 503, %d timeout/conn error), p99 %s (%s): %s; recovery %s after the restore (%d failed answers, ≤ %s): %s; %s; %s",
-		f.Cell, f.Variant, analysis.FormatNS(float64(f.OutageNS)), f.Admitted, f.Denied, f.Denied503, f.DeniedErrors, analysis.FormatNS(f.OutageP99NS), policy, verdict(f.PolicyKept),
-		analysis.FormatNS(float64(f.RecoveryNS)), f.RecoveryFailed, analysis.FaultRecoveryBound, verdict(f.RecoveredInTime), lostText(f.Lost, f.NothingLost), g)
+		f.Cell, f.Variant, FormatNS(float64(f.OutageNS)), f.Admitted, f.Denied, f.Denied503, f.DeniedErrors, FormatNS(f.OutageP99NS), policy, verdict(f.PolicyKept),
+		FormatNS(float64(f.RecoveryNS)), f.RecoveryFailed, analysis.FaultRecoveryBound, verdict(f.RecoveredInTime), lostText(f.Lost, f.NothingLost), g)
 }
 
 func slowClientsLine(f analysis.SlowClientsFinding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %d slow clients at %d KB/s posting %d-metric batches (%d answered 2xx, p99 %s); %s",
-		f.Cell, f.Variant, f.SlowClients, f.SlowKBps, f.SlowBatch, f.SlowAnswered, analysis.FormatNS(f.SlowP99NS), lostText(f.Lost, f.NothingLost))
+		f.Cell, f.Variant, f.SlowClients, f.SlowKBps, f.SlowBatch, f.SlowAnswered, FormatNS(f.SlowP99NS), lostText(f.Lost, f.NothingLost))
 	if f.Paired > 0 {
 		fmt.Fprintf(&b, "; fast p99 %s vs %s alone in the same trials = %.2f× (median of %d paired ratios, ≤ %s): %s",
-			analysis.FormatNS(f.P99NS), analysis.FormatNS(f.AloneP99NS), f.PairedRatio, f.Paired, p99Bound(), verdict(f.P99OK))
+			FormatNS(f.P99NS), FormatNS(f.AloneP99NS), f.PairedRatio, f.Paired, p99Bound(), verdict(f.P99OK))
 	} else {
-		fmt.Fprintf(&b, "; fast p99 %s", analysis.FormatNS(f.P99NS))
+		fmt.Fprintf(&b, "; fast p99 %s", FormatNS(f.P99NS))
 	}
 	if f.BaseP99NS > 0 {
-		fmt.Fprintf(&b, " (the slow=0 step's: %s, %.2f×)", analysis.FormatNS(f.BaseP99NS), f.BaseRatio)
+		fmt.Fprintf(&b, " (the slow=0 step's: %s, %.2f×)", FormatNS(f.BaseP99NS), f.BaseRatio)
 	}
 	return b.String()
 }

@@ -124,7 +124,7 @@ func unitWord(unit string) string {
 
 // effectWithInterval is "+201% [+73.7%, +412%]".
 func effectWithInterval(e analysis.StepEffect) string {
-	return analysis.FormatDelta((e.Ratio-1)*100) + " [" + analysis.FormatDelta((e.Lo-1)*100) + ", " + analysis.FormatDelta((e.Hi-1)*100) + "]"
+	return FormatDelta((e.Ratio-1)*100) + " [" + FormatDelta((e.Lo-1)*100) + ", " + FormatDelta((e.Hi-1)*100) + "]"
 }
 
 // scenarioWords say what a scenario puts on the request path, for the
@@ -235,7 +235,7 @@ func titleSentence(a *analysis.Analysis) string {
 		if best.NewVariant != "" {
 			name = best.NewVariant + " " + best.Dimension
 		}
-		s += fmt.Sprintf("; the largest: %s, %s %s %s", name, analysis.FormatDelta((best.Ratio-1)*100), unitWord(best.Unit), where(best.Cell))
+		s += fmt.Sprintf("; the largest: %s, %s %s %s", name, FormatDelta((best.Ratio-1)*100), unitWord(best.Unit), where(best.Cell))
 	}
 	// steps whose rounds could not reach their threshold at any effect
 	unreached, rounds, needed := 0, 0, 0

@@ -106,7 +106,7 @@ func checkClaims(a *analysis.Analysis, ix *trialIndex, heads []analysis.Cell) []
 		if cl.Relative != "" {
 			cc.Seed = fmt.Sprintf("%g-%g× %s", cl.Value, cl.Upper, cl.Relative)
 		} else {
-			cc.Seed = analysis.FormatValue(cl.Unit, cl.Value)
+			cc.Seed = FormatValue(cl.Unit, cl.Value)
 		}
 		cell, ok := claimCell(ix, cl, heads)
 		label, have := labelOf[cl.Preset]
@@ -132,7 +132,7 @@ func checkClaims(a *analysis.Analysis, ix *trialIndex, heads []analysis.Cell) []
 				v /= base
 				cc.Ours = fmt.Sprintf("%.2f× %s", v, cl.Relative)
 			} else {
-				cc.Ours = analysis.FormatValue(cl.Unit, v)
+				cc.Ours = FormatValue(cl.Unit, v)
 			}
 			cc.ours, cc.valid = v, true
 			met := false

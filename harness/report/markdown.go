@@ -119,7 +119,7 @@ func mdMedians(w io.Writer, a *analysis.Analysis, args map[string]string) {
 		any := false
 		for _, v := range a.Variants {
 			if s := a.Sample(c, v, unit); s != nil {
-				row, any = append(row, analysis.FormatSummary(unit, s.Summary)), true
+				row, any = append(row, FormatSummary(unit, s.Summary)), true
 			} else {
 				row = append(row, "-")
 			}

@@ -123,10 +123,10 @@ func medianTables(a *analysis.Analysis) []MedianTable {
 				case s == nil:
 					v = "-"
 				case !s.Summary.HasCI:
-					v = analysis.FormatValue(u.Name, s.Summary.Center)
+					v = FormatValue(u.Name, s.Summary.Center)
 					t.NoCI = true
 				default:
-					v = analysis.FormatSummary(u.Name, s.Summary)
+					v = FormatSummary(u.Name, s.Summary)
 				}
 				if s != nil && cens > 0 {
 					v += fmt.Sprintf(" (+%d censored)", cens)

@@ -443,7 +443,7 @@ func TestTextAndHTMLAgree(t *testing.T) {
 			unit string
 			v    float64
 		}{{"success-%", r.Success}, {"p99-ns", r.P99}, {"req/s", r.Throughput}} {
-			s := analysis.FormatValue(m.unit, m.v)
+			s := FormatValue(m.unit, m.v)
 			if m.unit == "p99-ns" && a.Censored(r.Cell, r.Variant, m.unit) > 0 {
 				// some trial's p99 is only a bound: the summary says the
 				// median of every trial (≥ when it is a bound), the page's

@@ -99,7 +99,7 @@ func stageBars(a *analysis.Analysis) []Chart {
 				fmt.Sprintf("A bar from fewer than %d timed requests says so: the floor the headlines and predictions hold stage figures to.", analysis.MinTimed)}
 		for _, v := range vs {
 			snap := a.StageCostOf(sc, v).Snapshot
-			label := analysis.FormatNS(snap.MeanNS)
+			label := FormatNS(snap.MeanNS)
 			if snap.Sampled < analysis.MinTimed {
 				label += fmt.Sprintf(" (too few timed requests: %d)", snap.Sampled)
 			}

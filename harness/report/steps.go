@@ -71,15 +71,15 @@ func stageTables(a *analysis.Analysis) []StageTable {
 			if c == nil {
 				continue
 			}
-			row := StageRow{Variant: v, Mean: analysis.FormatNS(c.Snapshot.MeanNS), Sampled: fmt.Sprintf("%d (%d trials, 1 in %d)", c.Snapshot.Sampled, c.Trials, c.Snapshot.Every),
+			row := StageRow{Variant: v, Mean: FormatNS(c.Snapshot.MeanNS), Sampled: fmt.Sprintf("%d (%d trials, 1 in %d)", c.Snapshot.Sampled, c.Trials, c.Snapshot.Every),
 				Cores: "-", CPUPerReq: "-"}
 			if u := c.CPU; u != nil {
 				row.Cores = fmt.Sprintf("%.2f + %.2f of %d", u.ServerCores, u.GenCores, a.Run.Meta.NumCPU)
-				row.CPUPerReq = analysis.FormatNS(u.ServerNSPerReq) + " + " + analysis.FormatNS(u.GenNSPerReq)
+				row.CPUPerReq = FormatNS(u.ServerNSPerReq) + " + " + FormatNS(u.GenNSPerReq)
 			}
 			for _, name := range t.Stages {
 				st, _ := c.Snapshot.Get(name)
-				row.Cells = append(row.Cells, analysis.FormatNS(st.PerRequestNS)+" ("+sharePct(st.Share)+")")
+				row.Cells = append(row.Cells, FormatNS(st.PerRequestNS)+" ("+sharePct(st.Share)+")")
 			}
 			t.Rows = append(t.Rows, row)
 			if t.Sentences == nil {
@@ -117,7 +117,7 @@ func uslRows(a *analysis.Analysis) []USLRow {
 			}
 			g3 := func(x float64) string { return fmt.Sprintf("%.3g", x) }
 			r.Sigma, r.Kappa = with(f.Fit.Sigma, iv.SigmaLo, iv.SigmaHi, g3), with(f.Fit.Kappa, iv.KappaLo, iv.KappaHi, g3)
-			rate := func(x float64) string { return analysis.FormatValue("req/s", x) }
+			rate := func(x float64) string { return FormatValue("req/s", x) }
 			r.Lambda = with(f.Fit.Lambda, iv.LambdaLo, iv.LambdaHi, rate)
 			peak := func(x float64) string {
 				if math.IsInf(x, 1) {
@@ -254,9 +254,9 @@ func topStages(c *analysis.StageCost, n int) string {
 	sort.SliceStable(st, func(i, j int) bool { return st[i].Share > st[j].Share })
 	var out []string
 	for _, s := range st[:min(n, len(st))] {
-		out = append(out, fmt.Sprintf("%s %.0f%% (%s)", s.Stage, 100*s.Share, analysis.FormatNS(s.PerRequestNS)))
+		out = append(out, fmt.Sprintf("%s %.0f%% (%s)", s.Stage, 100*s.Share, FormatNS(s.PerRequestNS)))
 	}
-	return strings.Join(out, ", ") + " of " + analysis.FormatNS(c.Snapshot.MeanNS) + " per request"
+	return strings.Join(out, ", ") + " of " + FormatNS(c.Snapshot.MeanNS) + " per request"
 }
 
 func orDash(s string) string {

@@ -105,8 +105,8 @@ func rowsTable(w io.Writer, a *analysis.Analysis) {
 			slo = fmt.Sprintf("fail %d/%d", r.SLO.Pass, r.SLO.With)
 			failed = append(failed, r.Cell.String()+" "+r.Variant+": "+sloText(r.SLO))
 		}
-		row := []string{r.Variant, strconv.Itoa(r.Trials), analysis.FormatValue("success-%", r.Success),
-			p99Text(r), analysis.FormatValue("req/s", r.Throughput), slo}
+		row := []string{r.Variant, strconv.Itoa(r.Trials), FormatValue("success-%", r.Success),
+			p99Text(r), FormatValue("req/s", r.Throughput), slo}
 		if lost {
 			l := "-"
 			if r.Kind != "" {

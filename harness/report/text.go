@@ -62,7 +62,7 @@ func summaryTables(a *analysis.Analysis) []SummaryTable {
 					continue
 				}
 				any = true
-				row.Values = append(row.Values, analysis.FormatSummary(u, s.Summary))
+				row.Values = append(row.Values, FormatSummary(u, s.Summary))
 			}
 			if any {
 				t.Rows = append(t.Rows, row)
@@ -90,12 +90,12 @@ func compareTables(a *analysis.Analysis) []CompareTable {
 				Old:     summaryText(c.Unit, c.Old),
 				New:     summaryText(c.Unit, c.New),
 				Delta:   pairedText(e),
-				P:       analysis.FormatP(e.P),
-				PAdj:    analysis.FormatP(c.PAdj),
+				P:       FormatP(e.P),
+				PAdj:    FormatP(c.PAdj),
 				N:       roundsText(e),
 				Outcome: OutcomeWord(c.Outcome()),
-				UDelta:  analysis.FormatDelta(c.Delta),
-				UP:      analysis.FormatP(c.P),
+				UDelta:  FormatDelta(c.Delta),
+				UP:      FormatP(c.P),
 				Primary: c.Primary,
 			}
 			if c.Tested && !c.Significant() {
@@ -128,7 +128,7 @@ func noiseText(e analysis.Effect) string {
 		how = "duet"
 	}
 	return fmt.Sprintf("per-round spread %.3f (log ratio), %s of trials a round (%s): variance × machine minutes %.2g",
-		e.Spread, analysis.FormatNS(e.RoundSeconds*1e9), how, e.NoisePerMinute())
+		e.Spread, FormatNS(e.RoundSeconds*1e9), how, e.NoisePerMinute())
 }
 
 // summaryText is a median as benchstat states it, or "censored" when every
@@ -137,7 +137,7 @@ func summaryText(unit string, s analysis.Summary) string {
 	if s.N == 0 {
 		return "censored"
 	}
-	return analysis.FormatSummary(unit, s)
+	return FormatSummary(unit, s)
 }
 
 // pairedText is a paired effect with its interval: "+5.2% [−3.1%, +14%]".
@@ -145,7 +145,7 @@ func pairedText(e analysis.Effect) string {
 	if e.Rounds == 0 {
 		return "-"
 	}
-	s := analysis.FormatDelta(e.Estimate)
+	s := FormatDelta(e.Estimate)
 	if iv := intervalText(e.Lo, e.Hi); iv != "" {
 		s += " " + iv
 	}

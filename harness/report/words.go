@@ -30,7 +30,7 @@ func intervalText(lo, hi float64) string {
 	if math.IsNaN(lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
 		return ""
 	}
-	return "[" + analysis.FormatDelta(lo) + ", " + analysis.FormatDelta(hi) + "]"
+	return "[" + FormatDelta(lo) + ", " + FormatDelta(hi) + "]"
 }
 
 // methodText is how the numbers were obtained, for the page and the text:
@@ -58,8 +58,8 @@ func methodText(a *analysis.Analysis) string {
 			"weighted Holm step-down at α=%.2f: the journey steps' primary hypotheses, %d (each step's primary cell, chosen from the scenarios' targets before the run), "+
 			"share %.0f%% of α (each first faces p < %s), the other %d share the rest (each first faces p < %s), and a rejected hypothesis passes its share on; "+
 			"the chance of any false better/worse in the run is at most %.0f%%. ",
-			f.Size, f.Pairs, f.Cells, f.Units, analysis.Alpha, f.Primary, analysis.PrimaryShare*100, analysis.FormatP(f.FirstThreshold(true)),
-			f.Size-f.Primary, analysis.FormatP(f.FirstThreshold(false)), analysis.Alpha*100)
+			f.Size, f.Pairs, f.Cells, f.Units, analysis.Alpha, f.Primary, analysis.PrimaryShare*100, FormatP(f.FirstThreshold(true)),
+			f.Size-f.Primary, FormatP(f.FirstThreshold(false)), analysis.Alpha*100)
 	}
 	if f.Excluded > 0 {
 		fmt.Fprintf(&b, "%d comparisons with fewer than %d rounds are shown, not tested. ", f.Excluded, analysis.MinRounds)
@@ -113,7 +113,7 @@ func orderText(a *analysis.Analysis) string {
 		case !o.Tested():
 			p += "no pair ran in both orders"
 		default:
-			p += fmt.Sprintf("of a pair, the arm that ran later in the round measured %s (p=%s; %d pair-cells, %d rounds): ", analysis.FormatDelta(o.Second), analysis.FormatP(o.P), o.Strata, o.Rounds)
+			p += fmt.Sprintf("of a pair, the arm that ran later in the round measured %s (p=%s; %d pair-cells, %d rounds): ", FormatDelta(o.Second), FormatP(o.P), o.Strata, o.Rounds)
 			if o.Significant() {
 				p += "an ORDER EFFECT: running later changes what is measured, and the random order spreads it into every paired effect's noise"
 			} else {
@@ -142,10 +142,10 @@ func nullText(c *analysis.Comparison) string {
 	}
 	if e.Lo > 0 || e.Hi < 0 {
 		return fmt.Sprintf("%s changed by %s to %s (95%% interval, %d rounds), yet not significant once corrected over the run's family (p=%s); %s",
-			analysis.UnitLabel(c.Unit), analysis.FormatDelta(e.Lo), analysis.FormatDelta(e.Hi), e.Rounds, analysis.FormatP(c.PAdj), mdeText(e))
+			analysis.UnitLabel(c.Unit), FormatDelta(e.Lo), FormatDelta(e.Hi), e.Rounds, FormatP(c.PAdj), mdeText(e))
 	}
 	s := fmt.Sprintf("no effect larger than %s either way on %s (95%% interval %s, %d rounds)",
-		analysis.FormatPct(e.RuledOut()), analysis.UnitLabel(c.Unit), intervalText(e.Lo, e.Hi), e.Rounds)
+		FormatPct(e.RuledOut()), analysis.UnitLabel(c.Unit), intervalText(e.Lo, e.Hi), e.Rounds)
 	return s + "; " + mdeText(e)
 }
 
@@ -158,7 +158,7 @@ func mdeText(e analysis.Effect) string {
 		return fmt.Sprintf("this run could not detect an effect of any size: %d rounds give p ≥ %s, above the %s its place in the family sets (%d rounds can reach it)",
 			e.Rounds, g2(2*math.Pow(2, -float64(e.Rounds))), g2(e.Threshold), analysis.RoundsFor(e.Threshold))
 	}
-	return fmt.Sprintf("the smallest effect this run could detect at %.0f%% power: ±%s", analysis.Power*100, analysis.FormatPct(e.MDE))
+	return fmt.Sprintf("the smallest effect this run could detect at %.0f%% power: ±%s", analysis.Power*100, FormatPct(e.MDE))
 }
 
 // effectText is a paired comparison's effect with its interval and
@@ -177,12 +177,12 @@ func effectText(c *analysis.Comparison) string {
 		// a figure from fewer rounds than an interval needs is none
 		return fmt.Sprintf("no figure: %d paired round%s (%s)", e.Rounds, plural(e.Rounds), o)
 	}
-	s := analysis.FormatDelta(e.Estimate)
+	s := FormatDelta(e.Estimate)
 	if iv := intervalText(e.Lo, e.Hi); iv != "" {
 		s += " " + iv
 	}
 	if c.Tested {
-		s += " p=" + analysis.FormatP(c.PAdj)
+		s += " p=" + FormatP(c.PAdj)
 	}
 	return s + " (" + OutcomeWord(c.Outcome()) + ")"
 }
@@ -227,7 +227,7 @@ func secondaryText(r analysis.StepRow) string {
 	var parts []string
 	for _, c := range r.Secondary {
 		if c.Significant() {
-			parts = append(parts, fmt.Sprintf("%s %s in %s", analysis.FormatDelta(c.Effect.Estimate), intervalText(c.Effect.Lo, c.Effect.Hi), c.Cell))
+			parts = append(parts, fmt.Sprintf("%s %s in %s", FormatDelta(c.Effect.Estimate), intervalText(c.Effect.Lo, c.Effect.Hi), c.Cell))
 		}
 	}
 	if len(parts) == 0 {
@@ -277,7 +277,7 @@ func capacityMedianText(r analysis.CapacityRow) string {
 	if !r.HasMedian() {
 		return "-"
 	}
-	return analysis.FormatValue(analysis.CapacityUnit, r.Summary.Center)
+	return FormatValue(analysis.CapacityUnit, r.Summary.Center)
 }
 
 // capacityCI says a row's interval: "[9.8k/s, 10.4k/s]", "none (n=3;
@@ -293,13 +293,13 @@ func capacityCI(r analysis.CapacityRow) string {
 }
 
 func intervalOf(unit string, lo, hi float64) string {
-	return "[" + analysis.FormatValue(unit, lo) + ", " + analysis.FormatValue(unit, hi) + "]"
+	return "[" + FormatValue(unit, lo) + ", " + FormatValue(unit, hi) + "]"
 }
 
 // capacitySearches says how a row's searches ended: "6 of 6 converged",
 // or "4 of 6 converged; 2 below 1.00k/s (no rate passed)".
 func capacitySearches(r analysis.CapacityRow) string {
-	v := func(x float64) string { return analysis.FormatValue(analysis.CapacityUnit, x) }
+	v := func(x float64) string { return FormatValue(analysis.CapacityUnit, x) }
 	parts := []string{fmt.Sprintf("%d of %d converged", r.Exact, r.Trials)}
 	if r.Below > 0 {
 		parts = append(parts, fmt.Sprintf("%d below %s (no rate passed)", r.Below, v(r.BelowBound)))
@@ -343,7 +343,7 @@ func predictedText(r analysis.StepRow) string {
 	if r.Agreement == analysis.TooFewTimed {
 		return fmt.Sprintf("too few timed requests (%d; a prediction needs ≥ %d)", r.Timed, analysis.MinTimed)
 	}
-	s := fmt.Sprintf("prediction %s (%s: %s → %s per request)", analysis.FormatDelta(r.Predicted), own, analysis.FormatNS(p.StageNS), analysis.FormatNS(p.NewNS))
+	s := fmt.Sprintf("prediction %s (%s: %s → %s per request)", FormatDelta(r.Predicted), own, FormatNS(p.StageNS), FormatNS(p.NewNS))
 	switch r.Agreement {
 	case analysis.Agrees:
 		s += "; inside the measured interval"
@@ -360,7 +360,7 @@ func predictedText(r analysis.StepRow) string {
 
 func movedText(m *analysis.Moved) string {
 	return fmt.Sprintf("%s fell %s per request; %s rose %s; the request in the server %s → %s",
-		strings.Join(m.Own, "+"), analysis.FormatNS(m.Fell), m.Stage, analysis.FormatNS(m.Rose), analysis.FormatNS(m.RequestOld), analysis.FormatNS(m.RequestNew))
+		strings.Join(m.Own, "+"), FormatNS(m.Fell), m.Stage, FormatNS(m.Rose), FormatNS(m.RequestOld), FormatNS(m.RequestNew))
 }
 
 func stageNames(dim string) []string {
@@ -379,8 +379,8 @@ func cpuText(r analysis.StepRow) string {
 	if r.CPUOld == nil || r.CPUNew == nil || math.IsNaN(r.CPUPredicted) {
 		return "-"
 	}
-	s := fmt.Sprintf("prediction %s (%s → %s CPU per answered request; ", analysis.FormatDelta(r.CPUPredicted),
-		analysis.FormatNS(r.CPUOld.NSPerReq()), analysis.FormatNS(r.CPUNew.NSPerReq()))
+	s := fmt.Sprintf("prediction %s (%s → %s CPU per answered request; ", FormatDelta(r.CPUPredicted),
+		FormatNS(r.CPUOld.NSPerReq()), FormatNS(r.CPUNew.NSPerReq()))
 	busy := fmt.Sprintf("the %d CPUs %s busy under %s", r.CPUs(), sharePct(r.CPUOld.Busy(r.CPUs())), r.Old)
 	if r.CPUBound {
 		return s + busy + ": CPU-bound, where it applies)"
@@ -413,9 +413,9 @@ func reasonTexts(r analysis.StepRow) []string {
 }
 
 func reasonText(r analysis.StepRow, k analysis.ReasonKind) string {
-	x := analysis.FormatValue(analysis.ThroughputUnit, math.NaN())
+	x := FormatValue(analysis.ThroughputUnit, math.NaN())
 	if r.Effect != nil {
-		x = analysis.FormatValue(analysis.ThroughputUnit, r.Effect.Old.Center)
+		x = FormatValue(analysis.ThroughputUnit, r.Effect.Old.Center)
 	}
 	switch k {
 	case analysis.ReasonNull:
@@ -484,13 +484,13 @@ func seedText(t *results.Trial) string {
 			return fmt.Sprintf("crashed after %d requests at %d clients: %s", s.Requests, t.Clients, s.CrashReason)
 		}
 		return fmt.Sprintf("did not crash at %d clients: %d requests answered in %s, each a fresh client id (success %.1f%%)",
-			t.Clients, s.Requests, analysis.FormatNS(float64(t.DurationNS)), t.SuccessPct)
+			t.Clients, s.Requests, FormatNS(float64(t.DurationNS)), t.SuccessPct)
 	case "seed-spsc":
 		return fmt.Sprintf("%d clients on %d client id(s): offered %d events, flushed %d, lost %d (%s), torn %d, overrun %d",
 			t.Clients, s.IDs, s.Offered, s.Flushed, s.Lost, lossPct(s), s.Torn, s.Overrun)
 	case "seed-thread":
 		return fmt.Sprintf("%d clients: %d OS threads, RSS %s (most sampled), thread peak %d, over cap %d; p99 %s, success %.1f%%",
-			t.Clients, s.OSThreads, analysis.FormatBytes(s.RSSBytes), s.ThreadPeak, s.ThreadOverCap, analysis.FormatNS(float64(t.Latency.P99)), t.SuccessPct)
+			t.Clients, s.OSThreads, FormatBytes(s.RSSBytes), s.ThreadPeak, s.ThreadOverCap, FormatNS(float64(t.Latency.P99)), t.SuccessPct)
 	case "seed-unbounded":
 		first, last := int64(0), int64(0)
 		depth := 0
@@ -501,8 +501,8 @@ func seedText(t *results.Trial) string {
 			}
 		}
 		return fmt.Sprintf("RSS %s → %s over %s (peak %s; %d samples), most batches queued %d, peak queued bytes %s; acknowledged %d metrics, %d lost on SIGTERM; 2xx %d, 503 %d",
-			analysis.FormatBytes(first), analysis.FormatBytes(last), analysis.FormatNS(float64(t.DurationNS)), analysis.FormatBytes(s.RSSBytes), len(s.Samples), depth,
-			analysis.FormatBytes(s.PeakQueueBytes), t.Acked, t.Lost, t.Counts.Status2xx, t.Counts.Status503)
+			FormatBytes(first), FormatBytes(last), FormatNS(float64(t.DurationNS)), FormatBytes(s.RSSBytes), len(s.Samples), depth,
+			FormatBytes(s.PeakQueueBytes), t.Acked, t.Lost, t.Counts.Status2xx, t.Counts.Status503)
 	case "seed-careless":
 		var in, wrong, garbage, refused int
 		for _, r := range s.Careless {
@@ -562,8 +562,8 @@ func seedHeadlineText(h analysis.SeedHeadline) string {
 		}
 		return fmt.Sprintf("%s loses events from %d clients on one id: %s; %s at the same load: %s", t.Variant, t.Clients, lossLine(t), fixVar, fixText(h, "not run"))
 	case "seed-thread":
-		return fmt.Sprintf("%s at %d clients: %d OS threads, RSS %s, p99 %s; %s: %s", t.Variant, t.Clients, t.Seed.OSThreads, analysis.FormatBytes(t.Seed.RSSBytes),
-			analysis.FormatNS(float64(t.Latency.P99)), fixVar, fixText(h, "not run"))
+		return fmt.Sprintf("%s at %d clients: %d OS threads, RSS %s, p99 %s; %s: %s", t.Variant, t.Clients, t.Seed.OSThreads, FormatBytes(t.Seed.RSSBytes),
+			FormatNS(float64(t.Latency.P99)), fixVar, fixText(h, "not run"))
 	}
 	return fmt.Sprintf("%s: %s; %s: %s", t.Variant, seedText(t), fixVar, fixText(h, "not run"))
 }
@@ -598,8 +598,8 @@ func verdictText(v analysis.Verdict, diff string) string {
 	if len(v.Significant) > 0 {
 		var sig []string
 		for _, c := range v.Significant {
-			sig = append(sig, fmt.Sprintf("%s %s %s (p=%s, %d rounds)", analysis.UnitLabel(c.Unit), analysis.FormatDelta(c.Effect.Estimate),
-				intervalText(c.Effect.Lo, c.Effect.Hi), analysis.FormatP(c.PAdj), c.Effect.Rounds))
+			sig = append(sig, fmt.Sprintf("%s %s %s (p=%s, %d rounds)", analysis.UnitLabel(c.Unit), FormatDelta(c.Effect.Estimate),
+				intervalText(c.Effect.Lo, c.Effect.Hi), FormatP(c.PAdj), c.Effect.Rounds))
 		}
 		return head + strings.Join(sig, ", ")
 	}
@@ -609,10 +609,10 @@ func verdictText(v analysis.Verdict, diff string) string {
 	c, e := v.Null, v.Null.Effect
 	if e.Lo > 0 || e.Hi < 0 {
 		return head + fmt.Sprintf("no significant difference once corrected over the run's family; %s %s (p=%s, %d rounds)",
-			analysis.UnitLabel(c.Unit), intervalText(e.Lo, e.Hi), analysis.FormatP(c.PAdj), e.Rounds)
+			analysis.UnitLabel(c.Unit), intervalText(e.Lo, e.Hi), FormatP(c.PAdj), e.Rounds)
 	}
 	return head + fmt.Sprintf("no significant difference; %s: no effect larger than %s either way (p=%s, %d rounds)",
-		analysis.UnitLabel(c.Unit), analysis.FormatPct(e.RuledOut()), analysis.FormatP(c.PAdj), e.Rounds)
+		analysis.UnitLabel(c.Unit), FormatPct(e.RuledOut()), FormatP(c.PAdj), e.Rounds)
 }
 
 // capacityLines are the capacity rows as the terminal summary prints
@@ -643,7 +643,7 @@ func seqText(e analysis.SeqEffect, precision float64, effects int) string {
 	if e.Rounds == 0 {
 		return s + "no paired round yet"
 	}
-	s += analysis.FormatDelta(e.Estimate)
+	s += FormatDelta(e.Estimate)
 	if iv := intervalText(e.Lo, e.Hi); iv != "" {
 		s += " " + iv
 	} else {
@@ -655,9 +655,9 @@ func seqText(e analysis.SeqEffect, precision float64, effects int) string {
 	}
 	switch {
 	case e.Within(precision):
-		s += fmt.Sprintf(": within ±%s", analysis.FormatPct(precision))
+		s += fmt.Sprintf(": within ±%s", FormatPct(precision))
 	default:
-		s += fmt.Sprintf(": ±%s, not yet within ±%s", analysis.FormatPct(e.HalfWidth()), analysis.FormatPct(precision))
+		s += fmt.Sprintf(": ±%s, not yet within ±%s", FormatPct(e.HalfWidth()), FormatPct(precision))
 	}
 	if e.Excludes0() {
 		s += "; excludes no change"
@@ -689,7 +689,7 @@ func StopRule(a, b string, units []string, precision float64) func(run *results.
 // is only a lower bound (4 of its 6 trials had more than 1% of their
 // requests time out).
 func p99Text(r analysis.Row) string {
-	v := analysis.FormatValue("p99-ns", r.P99)
+	v := FormatValue("p99-ns", r.P99)
 	if r.P99AtLeast {
 		return fmt.Sprintf("≥ %s (%d/%d: >1%% timed out)", v, r.P99Censored, r.Trials)
 	}
@@ -744,7 +744,7 @@ func kneeText(k analysis.Knee) string {
 	case k.Step == "":
 		return "no step had " + kneeRule(k)
 	}
-	return fmt.Sprintf("%s (%s/s achieved; %s)", k.Step, analysis.FormatSI(k.Achieved), kneeRule(k))
+	return fmt.Sprintf("%s (%s/s achieved; %s)", k.Step, FormatSI(k.Achieved), kneeRule(k))
 }
 
 // betterText says the direction of unit in the run a: "higher is better",
@@ -764,13 +764,13 @@ func betterText(a *analysis.Analysis, unit string) string {
 func scalingText(r analysis.ScalingRow) string {
 	var parts []string
 	for i, n := range r.CPUs {
-		parts = append(parts, fmt.Sprintf("%d cpu %s", n, analysis.FormatValue(r.Unit, r.Medians[i])))
+		parts = append(parts, fmt.Sprintf("%d cpu %s", n, FormatValue(r.Unit, r.Medians[i])))
 	}
 	s := strings.Join(parts, " → ")
 	if !math.IsNaN(r.Ratio) {
 		s += fmt.Sprintf(": ×%.2f", r.Ratio)
 		if !math.IsNaN(r.P) {
-			s += " (p=" + analysis.FormatP(r.P)
+			s += " (p=" + FormatP(r.P)
 			if !r.Significant {
 				s += ", not significant"
 			}

@@ -487,3 +487,27 @@ func TestWordsValues(t *testing.T) {
 		t.Errorf("outcome words %v: want 7 distinct", words)
 	}
 }
+
+// A summary as benchstat states it: the median ± the interval's half-width
+// as a share of it, or the median and why there is no interval.
+func TestFormatSummary(t *testing.T) {
+	if got := FormatSummary("req/s", analysis.Summary{N: 3, Center: 1500, Lo: math.Inf(-1), Hi: math.Inf(1)}); got != "1.50k/s (n=3, no CI)" {
+		t.Errorf("no CI: %q", got)
+	}
+	if got := FormatSummary("p99-ns", analysis.Summary{N: 6, Center: 2.1e6, Lo: 2.0e6, Hi: 2.163e6, HasCI: true}); got != "2.10ms ± 5%" {
+		t.Errorf("with CI: %q", got)
+	}
+	for _, tc := range []struct {
+		f    func(float64) string
+		v    float64
+		want string
+	}{
+		{FormatNS, 999.4, "999ns"}, {FormatNS, 999.6, "1.00µs"}, {FormatNS, 4.85e6, "4.85ms"}, {FormatNS, 1.5e9, "1.50s"},
+		{FormatSI, 12500, "12.5k"}, {FormatDelta, 212.3, "+212%"}, {FormatDelta, -3.44, "-3.4%"}, {FormatPct, math.Inf(1), "∞"},
+		{FormatP, 0.0004, "0.0004"}, {FormatP, 0.0123, "0.012"},
+	} {
+		if got := tc.f(tc.v); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}

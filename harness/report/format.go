@@ -1,10 +1,15 @@
-package analysis
+package report
+
+// Numbers in words: every renderer formats a figure here, as benchstat
+// prints it (three significant digits, SI prefixes, durations).
 
 import (
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"metricstream/harness/analysis"
 )
 
 // FormatN is the trial counts of a comparison: "6", or "6+5" when they differ.
@@ -110,7 +115,7 @@ func sig3(v float64) string {
 
 // FormatSummary formats a summary as benchstat does: "2.10ms ± 3%", or the
 // median with the reason there is no interval.
-func FormatSummary(unit string, s Summary) string {
+func FormatSummary(unit string, s analysis.Summary) string {
 	v := FormatValue(unit, s.Center)
 	if !s.HasCI {
 		return fmt.Sprintf("%s (n=%d, no CI)", v, s.N)
@@ -120,7 +125,7 @@ func FormatSummary(unit string, s Summary) string {
 
 // pctRange is the half-width of the interval as a percentage of the median,
 // as benchmath.Summary.PctRangeString computes it.
-func pctRange(s Summary) string {
+func pctRange(s analysis.Summary) string {
 	if s.Center == 0 {
 		if s.Lo == 0 && s.Hi == 0 {
 			return "0%"
