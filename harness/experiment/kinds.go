@@ -2,6 +2,9 @@ package experiment
 
 import (
 	"fmt"
+	"strings"
+
+	"metricstream/harness/launch"
 
 	"metricstream/harness/results"
 	"metricstream/harness/scenario"
@@ -35,4 +38,44 @@ func perTrial(tr *trial) *results.Step {
 		return nil
 	}
 	return &results.Step{Name: tr.problemName(), Detail: err.Error()}
+}
+
+// armApplies reports whether per-trial scenario sc runs on arm a: a seed
+// design's scenario on the arms seedApplies names; a Redis fault scenario
+// on the arms whose limiter keeps its counters in Redis (any other server
+// never crosses the faulty link, so its trial would measure nothing);
+// every other kind on every arm.
+func armApplies(sc *scenario.Scenario, a launch.Arm) bool {
+	if redisKind(sc.Kind) {
+		return !a.Reference && a.Set["limiter"] == "redis"
+	}
+	return seedApplies(sc, a)
+}
+
+func redisKind(k scenario.Kind) bool {
+	return k == scenario.KindRedisLatency || k == scenario.KindRedisOutage
+}
+
+// notApplying says which arms per-trial scenario sc skips, and why, for
+// the run's notes and log; "" when it runs on every arm. A seed design's
+// scenario skips the other dimensions' seed designs by design, so only
+// the Redis kinds are said.
+func (r *runner) notApplying(sc *scenario.Scenario) string {
+	if !redisKind(sc.Kind) {
+		return ""
+	}
+	var skipped []string
+	for _, a := range r.arms {
+		if !armApplies(sc, a.Arm) {
+			skipped = append(skipped, a.Label)
+		}
+	}
+	if len(skipped) == 0 {
+		return ""
+	}
+	what := "skipped for " + strings.Join(skipped, ", ")
+	if len(skipped) == len(r.arms) {
+		what = "not run: no variant of the run has limiter=redis (VARIANT=limiter=redis)"
+	}
+	return fmt.Sprintf("%s: a %s scenario measures the limiter's Redis link; %s", sc.Name, sc.Kind, what)
 }

@@ -421,6 +421,10 @@ func (r *runner) perTrialScenarios(ctx context.Context) {
 			r.note("remote target: the " + string(sc.Kind) + " scenario " + sc.Name + " needs to start and stop a server of its own per trial, which only a local run can do; skipped")
 			continue
 		}
+		if skipped := r.notApplying(sc); skipped != "" {
+			r.note(skipped)
+			r.logf("%s", skipped)
+		}
 		for _, st := range sc.LoadSteps() {
 			for k := 0; k < r.rounds(sc); k++ {
 				r.perTrialRound(ctx, sc, st, k)
@@ -431,7 +435,7 @@ func (r *runner) perTrialScenarios(ctx context.Context) {
 
 // perTrialRound runs round k of step st of per-trial scenario sc.
 func (r *runner) perTrialRound(ctx context.Context, sc *scenario.Scenario, st scenario.Step, k int) {
-	applies := func(a *armState) bool { return seedApplies(sc, a.Arm) }
+	applies := func(a *armState) bool { return armApplies(sc, a.Arm) }
 	r.round(ctx, sc, st, k, applies, func(a *armState, pos int) {
 		r.logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
 		tr := r.newTrial(ctx, a, sc, st, k, pos, fmt.Sprintf("d%d", len(r.run.Trials)))

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,35 @@ func TestSeedApplies(t *testing.T) {
 	ref := launch.Arm{Label: "reference", Set: launch.ReferenceSet(), Reference: true}
 	if seedApplies(naive, ref) {
 		t.Error("seed-naive runs on the reference server")
+	}
+}
+
+// A Redis fault scenario runs only on the arms whose limiter uses Redis:
+// any other server never crosses the faulty link. The run says which arms
+// it skipped, and that it ran nothing when none applies.
+func TestRedisScenarioApplies(t *testing.T) {
+	arms := mustArms(t, "optimized limiter=redis")
+	lat := &scenario.Scenario{Name: "redis-latency", Kind: scenario.KindRedisLatency}
+	if armApplies(lat, arms[0]) || !armApplies(lat, arms[1]) {
+		t.Errorf("redis-latency on %s: %v, on %s: %v; want only the second", arms[0].Label, armApplies(lat, arms[0]), arms[1].Label, armApplies(lat, arms[1]))
+	}
+	out := &scenario.Scenario{Name: "redis-outage", Kind: scenario.KindRedisOutage}
+	if armApplies(out, launch.Arm{Label: "reference", Set: launch.ReferenceSet(), Reference: true}) {
+		t.Error("redis-outage runs on the reference server")
+	}
+	r := &runner{}
+	for _, a := range arms {
+		r.arms = append(r.arms, &armState{Arm: a})
+	}
+	if got := r.notApplying(lat); !strings.Contains(got, "skipped for "+arms[0].Label) {
+		t.Errorf("note %q", got)
+	}
+	r.arms = r.arms[:1]
+	if got := r.notApplying(lat); !strings.Contains(got, "not run: no variant of the run has limiter=redis") {
+		t.Errorf("note %q", got)
+	}
+	if got := r.notApplying(&scenario.Scenario{Name: "slowloris", Kind: scenario.KindSlowloris}); got != "" {
+		t.Errorf("slowloris note %q", got)
 	}
 }
 
