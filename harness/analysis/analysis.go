@@ -246,7 +246,8 @@ type Analysis struct {
 	Rows        []Row        // one per cell and variant with trials, medians over the trials
 	Knees       []Knee       // one per stepped load scenario and variant
 	SeedDesigns []Seed       // per seed-design scenario: what broke, at what load, beside the fix
-	Failed      []string     // "variant: why" for every variant that failed (not measured)
+	Failed      []Problem    // every variant that failed (not measured): Name empty, Detail why
+	Problems    []Problem    // every check or trial of a measured variant that did not pass (verify.json)
 	samples     map[sampleKey]*Sample
 	ix          trialIndex
 	better      map[string]int // unit -> direction, from the data's unit metadata
@@ -396,7 +397,13 @@ func Analyze(run *results.Run) (*Analysis, error) {
 	a.Series = a.series()
 	for _, c := range run.Checks {
 		if c.Failed != "" {
-			a.Failed = append(a.Failed, c.Variant+": "+c.Failed)
+			a.Failed = append(a.Failed, Problem{Variant: c.Variant, Detail: c.Failed})
+			continue
+		}
+		for _, s := range c.Steps {
+			if !s.OK {
+				a.Problems = append(a.Problems, Problem{Variant: c.Variant, Name: s.Name, Detail: s.Detail})
+			}
 		}
 	}
 	return a, nil
@@ -647,4 +654,11 @@ func stepLess(a, b string) bool {
 		return fa < fb
 	}
 	return a < b
+}
+
+// Problem is one thing the experiment's checks found wrong with a variant:
+// the check or trial (Name, e.g. "redis-latency latency=1ms (d14)") and
+// what it found (Detail), as the experiment wrote them in verify.json.
+type Problem struct {
+	Variant, Name, Detail string
 }

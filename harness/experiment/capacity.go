@@ -26,7 +26,7 @@ func capacityTrial(tr *trial) error {
 	tr.rec = results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive}
 	inst, err := tr.start()
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 	tally := &Tally{}
 	kt, stats, err := searchCapacity(tr.ctx, inst.Addr(), st.Config, tr.sc.CapacitySearch(), tr.sc.SLO, tally, "k-"+tr.id+"-")

@@ -54,7 +54,7 @@ func diskFullTrial(tr *trial) error {
 	df.RoomBytes = scenario.DiskRoom
 	inst, err := tr.start()
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 	si := &stopInfo{Instance: inst}
 	lim, err := limitFileSize(inst, scenario.DiskRoom)
@@ -125,7 +125,7 @@ func diskSlowTrial(tr *trial) error {
 	}
 	inst, err := tr.start(extra...)
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 	si := &stopInfo{Instance: inst}
 	hs := sampleHealth(tr.ctx, inst.Addr(), df, nil)

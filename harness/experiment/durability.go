@@ -51,7 +51,7 @@ func durabilityTrial(tr *trial) error {
 	t := &tr.rec
 	inst, err := tr.start(extra...)
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 
 	// Load, then stop at a random point between 30% and 70% of the duration.

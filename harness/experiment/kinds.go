@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -25,7 +26,10 @@ func registerRunner(k scenario.Kind, r trialRunner) {
 // perTrial runs one trial of a per-trial scenario with its kind's runner
 // and returns the problem it found as a step of the arm's check (nil when
 // none). tr.rec holds what it measured, its Kind set.
-func perTrial(tr *trial) *results.Step {
+//
+// measured is false when the problem stopped the trial before it measured
+// anything (notMeasured): such a trial is not recorded.
+func perTrial(tr *trial) (problem *results.Step, measured bool) {
 	run, ok := runners[tr.sc.Kind]
 	var err error
 	if ok {
@@ -35,9 +39,15 @@ func perTrial(tr *trial) *results.Step {
 	}
 	tr.rec.Kind = string(tr.sc.Kind)
 	if err == nil {
-		return nil
+		return nil, true
 	}
-	return &results.Step{Name: tr.problemName(), Detail: err.Error()}
+	var nm notMeasured
+	measured = !errors.As(err, &nm)
+	detail := err.Error()
+	if !measured {
+		detail += " (not measured: the trial is left out of the run)"
+	}
+	return &results.Step{Name: tr.problemName(), Detail: detail}, measured
 }
 
 // armApplies reports whether per-trial scenario sc runs on arm a: a seed

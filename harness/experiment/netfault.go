@@ -86,11 +86,11 @@ func redisLatencyTrial(tr *trial) error {
 	fs := &results.FaultStats{Net: &results.NetFault{RedisLatencyNS: int64(lat)}}
 	tr.rec = results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Fault: fs}
 	if err := redisArm(tr); err != nil {
-		return err
+		return notMeasured{err}
 	}
 	fr, err := startFaultyRedis(tr)
 	if err != nil {
-		return err
+		return notMeasured{err}
 	}
 	defer fr.stop()
 	if lat > 0 {
@@ -100,7 +100,7 @@ func redisLatencyTrial(tr *trial) error {
 	}
 	inst, err := tr.start("-redis-addr", fr.link.Addr())
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 	tally := &Tally{}
 	lc := st.Config
@@ -163,11 +163,11 @@ func redisOutageTrial(tr *trial) error {
 	fs := &results.FaultStats{Net: nf}
 	tr.rec = results.Trial{Model: "open", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: st.Config.KeepAlive, Fault: fs}
 	if err := redisArm(tr); err != nil {
-		return err
+		return notMeasured{err}
 	}
 	fr, err := startFaultyRedis(tr)
 	if err != nil {
-		return err
+		return notMeasured{err}
 	}
 	defer fr.stop()
 	extra := []string{"-redis-addr", fr.link.Addr()}
@@ -176,7 +176,7 @@ func redisOutageTrial(tr *trial) error {
 	}
 	inst, err := tr.start(extra...)
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 	nf.GoroutinesBefore = goroutines(ctx, inst.Addr())
 
@@ -290,7 +290,7 @@ func slowClientsTrial(tr *trial) error {
 	tr.rec = results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Fault: fs}
 	inst, err := tr.start()
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 	tally := &Tally{}
 	lc := st.Config

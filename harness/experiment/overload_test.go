@@ -2,9 +2,11 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"metricstream/harness/launch"
@@ -49,7 +51,7 @@ func TestOverloadCensoredSearchRunsNoPhases(t *testing.T) {
 	a := &armState{Arm: arms(t, "phase6")[0]}
 	cfg := Config{Dir: filepath.Join(t.TempDir(), "run"), Launcher: busyLauncher{}}
 	tr := &trial{ctx: context.Background(), cfg: &cfg, arm: a, sc: sc, step: sc.LoadSteps()[0], id: "d0"}
-	if p := perTrial(tr); p != nil {
+	if p, _ := perTrial(tr); p != nil {
 		t.Fatalf("problem %s: %s", p.Name, p.Detail)
 	}
 	t0 := tr.rec
@@ -63,5 +65,36 @@ func TestOverloadCensoredSearchRunsNoPhases(t *testing.T) {
 	f := t0.Fault
 	if f.NotRun == "" || f.CapacityRPS != 0 || f.RecoveryNS != 0 || f.Recovery503 != 0 || f.AchievedRPS != 0 || t0.OfferedRate > overloadMinRate {
 		t.Errorf("fault %+v offered %v: want no phase run and why", f, t0.OfferedRate)
+	}
+}
+
+type failingLauncher struct{}
+
+func (failingLauncher) Start(context.Context, launch.Arm, []string, string) (launch.Instance, error) {
+	return nil, errors.New("port in use")
+}
+
+// A trial whose server does not start measured nothing: perTrial says so,
+// and the round leaves it out of the run instead of recording zeros; the
+// arm's check keeps the problem.
+func TestTrialNotStartedIsNotRecorded(t *testing.T) {
+	sc := parseScenario(t, "ov", `{"name":"ov","about":"t","kind":"overload","model":"open","clients":8,"duration":"200ms","server":{"rate_limit":0}}`)
+	a := &armState{Arm: arms(t, "phase6")[0]}
+	cfg := Config{Dir: filepath.Join(t.TempDir(), "run"), Launcher: failingLauncher{}}
+	tr := &trial{ctx: context.Background(), cfg: &cfg, arm: a, sc: sc, step: sc.LoadSteps()[0], id: "d0"}
+	p, measured := perTrial(tr)
+	if measured || p == nil || !strings.Contains(p.Detail, "port in use") || !strings.Contains(p.Detail, "not measured") {
+		t.Fatalf("problem %+v, measured %v: want a not-measured problem", p, measured)
+	}
+	a.check.Steps = nil
+	cfg.Count, cfg.Seed = 1, 1
+	r := newRunner(cfg)
+	r.arms = []*armState{a}
+	r.perTrialRound(context.Background(), sc, sc.LoadSteps()[0], 0)
+	if len(r.run.Trials) != 0 {
+		t.Errorf("%d trials recorded from a server that never started", len(r.run.Trials))
+	}
+	if len(a.check.Steps) != 1 || a.check.Steps[0].OK {
+		t.Errorf("check steps %+v: want the one problem", a.check.Steps)
 	}
 }

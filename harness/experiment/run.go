@@ -439,9 +439,14 @@ func (r *runner) perTrialRound(ctx context.Context, sc *scenario.Scenario, st sc
 	r.round(ctx, sc, st, k, applies, func(a *armState, pos int) {
 		r.logf("%s %s %s trial %d", sc.Kind, st.Name, a.Label, k)
 		tr := r.newTrial(ctx, a, sc, st, k, pos, fmt.Sprintf("d%d", len(r.run.Trials)))
-		if problem := perTrial(tr); problem != nil {
+		problem, measured := perTrial(tr)
+		if problem != nil {
 			a.check.Steps = append(a.check.Steps, *problem)
 			r.logf("%s: %s", problem.Name, problem.Detail)
+		}
+		if !measured {
+			r.progress(1, "")
+			return
 		}
 		r.record(tr)
 	})

@@ -85,7 +85,7 @@ func carelessTrial(tr *trial) error {
 	ss := t.Seed
 	inst, err := tr.start()
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 	if h, err := readHealth(ctx, inst.Addr()); err == nil {
 		ss.SeedDesign = h.SeedDesign

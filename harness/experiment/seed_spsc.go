@@ -63,7 +63,7 @@ func spscTrial(tr *trial) error {
 		_ = os.Unsetenv("GOMAXPROCS")
 	}
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 	clients := st.Config.Clients
 	ss.IDs = (clients + SPSCClientsPerID - 1) / SPSCClientsPerID

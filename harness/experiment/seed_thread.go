@@ -23,7 +23,7 @@ func threadTrial(tr *trial) error {
 	seedTrial(tr)
 	inst, err := tr.start()
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 	ss := &results.SeedStats{}
 	sample := func() {

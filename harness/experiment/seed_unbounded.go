@@ -26,7 +26,7 @@ func unboundedTrial(tr *trial) error {
 	seedTrial(tr)
 	inst, err := tr.start()
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 	ss := &results.SeedStats{}
 	start := time.Now()

@@ -36,7 +36,7 @@ func slowlorisTrial(tr *trial) error {
 	tr.rec = results.Trial{Model: "closed", Clients: st.Config.Clients, Batch: st.Config.Batch, KeepAlive: true, Fault: fs}
 	inst, err := tr.start()
 	if err != nil {
-		return tr.problem("start: %v", err)
+		return tr.unmeasured("start: %v", err)
 	}
 
 	// Every attacker connected and parked on its header before the honest

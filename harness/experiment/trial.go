@@ -66,6 +66,18 @@ func (tr *trial) problem(format string, args ...any) error {
 	return fmt.Errorf(format, args...)
 }
 
+// notMeasured is a problem that stopped a trial before it measured
+// anything (its server did not start, Redis could not be set up): the
+// trial is left out of the run, not recorded as zeros.
+type notMeasured struct{ error }
+
+func (e notMeasured) Unwrap() error { return e.error }
+
+// unmeasured is a problem that stopped the trial before it measured.
+func (tr *trial) unmeasured(format string, args ...any) error {
+	return notMeasured{fmt.Errorf(format, args...)}
+}
+
 // problemName names the trial's problems on the arm's check:
 // "<kind> <step> (<id>)".
 func (tr *trial) problemName() string {

@@ -63,8 +63,9 @@ func writeSummary(ew *errWriter, a *analysis.Analysis, wide bool) error {
 		}
 	}
 	for _, f := range a.Failed {
-		para(ew, "", "    ", "FAILED (not measured) "+f)
+		para(ew, "", "    ", "FAILED (not measured) "+f.Variant+": "+f.Detail)
 	}
+	section(ew, "Problems (checks and trials that did not pass; every check: verify.json, or the page's environment):", problemLines(a.Problems))
 	if wide {
 		fmt.Fprintln(ew, "\nWide tables:")
 		stepsSummary(ew, a)

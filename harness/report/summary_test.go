@@ -71,3 +71,29 @@ func analyzed(t *testing.T, run *results.Run) *analysis.Analysis {
 	}
 	return a
 }
+
+// A measured variant's failed check or trial is a Problem of the analysis,
+// said in the summary; a failed variant is FAILED, not a problem.
+func TestSummaryProblems(t *testing.T) {
+	run := fixture(t)
+	run.Checks = append(run.Checks,
+		results.Check{Variant: "phase2", Steps: []results.Step{{Name: "valid-batch", OK: true}, {Name: "crash (d3)", Detail: "exit code 2"}}},
+		results.Check{Variant: "phase9", Failed: "build failed", Steps: []results.Step{{Name: "build", Detail: "no such tag"}}})
+	a := analyzed(t, run)
+	if len(a.Problems) != 1 || a.Problems[0] != (analysis.Problem{Variant: "phase2", Name: "crash (d3)", Detail: "exit code 2"}) {
+		t.Errorf("problems %+v", a.Problems)
+	}
+	// the fixture's own failed variant, then this one
+	if n := len(a.Failed); n == 0 || a.Failed[n-1].Variant != "phase9" || a.Failed[n-1].Detail != "build failed" {
+		t.Errorf("failed %+v", a.Failed)
+	}
+	var b bytes.Buffer
+	if err := WriteSummary(&b, a, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  phase2: crash (d3): exit code 2", "FAILED (not measured) phase9: build failed"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+}

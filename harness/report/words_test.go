@@ -511,3 +511,15 @@ func TestFormatSummary(t *testing.T) {
 		}
 	}
 }
+
+// Problems of one step's trials are said once, with their count.
+func TestProblemLines(t *testing.T) {
+	got := problemLines([]analysis.Problem{
+		{Variant: "u", Name: "disk-full (d1)", Detail: "lost 5"}, {Variant: "o", Name: "crash (d2)", Detail: "exit code 2"},
+		{Variant: "u", Name: "disk-full (d3)", Detail: "lost 6"}, {Variant: "u", Name: "disk-full (d5)", Detail: "lost 7"},
+		{Variant: "u", Name: "disk-full (d7)", Detail: "lost 8"}, {Variant: "o", Name: "rate-limit", Detail: "no 429"}})
+	want := []string{"u: disk-full: 4 trials (d1, d3, d5, …), the first: lost 5", "o: crash (d2): exit code 2", "o: rate-limit: no 429"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
