@@ -21,6 +21,10 @@ type Dimension struct {
 	// built as written to show where they break. They are chosen
 	// by spec only, never by a preset, and /health reports "seed_design".
 	Seed []string
+	// Shared: the variants differ in how concurrent requests share state
+	// (a lock, a counter, a queue of work), so what one removes is
+	// contention, which shows only with more requests on CPUs at once.
+	Shared bool
 }
 
 // Dimensions in the order they are printed and encoded.
@@ -32,9 +36,9 @@ var Dimensions = []Dimension{
 	// connection)
 	{Name: "parser", Variants: []string{"find", "fsm", "careless"}, Default: "fsm", Chapter: "5, 6", Seed: []string{"careless"}},
 	{Name: "writer", Variants: []string{"sync", "async", "unbounded"}, Default: "async", Chapter: "7, 8", Seed: []string{"unbounded"}},
-	{Name: "lock", Variants: []string{"global", "perclient", "pooled", "naive"}, Default: "pooled", Chapter: "4, 9", Seed: []string{"naive"}},
-	{Name: "metrics", Variants: []string{"mutex", "lockfree", "spsc"}, Default: "lockfree", Chapter: "10", Seed: []string{"spsc"}},
-	{Name: "executor", Variants: []string{"spawn", "pool", "thread"}, Default: "pool", Chapter: "11", Seed: []string{"thread"}},
+	{Name: "lock", Variants: []string{"global", "perclient", "pooled", "naive"}, Default: "pooled", Chapter: "4, 9", Seed: []string{"naive"}, Shared: true},
+	{Name: "metrics", Variants: []string{"mutex", "lockfree", "spsc"}, Default: "lockfree", Chapter: "10", Seed: []string{"spsc"}, Shared: true},
+	{Name: "executor", Variants: []string{"spawn", "pool", "thread"}, Default: "pool", Chapter: "11", Seed: []string{"thread"}, Shared: true},
 	// the rate-limit algorithm: the journey keeps chapter 4's window; bucket
 	// and redis (chapter 12) are the steps beyond one server
 	{Name: "limiter", Variants: []string{"window", "bucket", "redis"}, Default: "window", Chapter: "4, 12"},

@@ -9,6 +9,7 @@ import (
 	"metricstream/harness/results"
 	"metricstream/harness/usl"
 	"metricstream/internal/stages"
+	"metricstream/variants"
 )
 
 // The words of the report: every sentence the page, the summary and `lab
@@ -451,8 +452,7 @@ func reasonText(r analysis.StepRow, k analysis.ReasonKind) string {
 		if r.Pinned {
 			cores += ", server pinned to 1 CPU"
 		}
-		switch r.Dimension {
-		case "lock", "metrics", "executor":
+		if d, ok := variants.Lookup(r.Dimension); ok && d.Shared {
 			return fmt.Sprintf("%s: at most %d requests run on a CPU at once, so contention %s %s variant removes needs more cores to show", cores, r.ServerCores, article(r.Dimension), r.Dimension)
 		}
 		return cores
