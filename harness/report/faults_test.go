@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"metricstream/harness/internal/faulttest"
 	"metricstream/harness/results"
 )
 
@@ -17,20 +18,6 @@ import (
 func faultRun() *results.Run {
 	sl := func(step string, p99 int64, f *results.FaultStats) results.Trial {
 		return results.Trial{Scenario: "slowloris", Step: step, Variant: "v", Kind: "slowloris", Latency: results.Latency{P99: p99}, Fault: f}
-	}
-	rl := func(ms int64, p50 int64, rps float64) results.Trial {
-		return results.Trial{Scenario: "redis-latency", Step: "latency=" + map[int64]string{0: "0", 1: "1", 5: "5"}[ms] + "ms", Variant: "v", Kind: "redis-latency",
-			Clients: 8, Throughput: rps, Latency: results.Latency{P50: p50 * 1e3, P99: 2 * p50 * 1e3},
-			Fault: &results.FaultStats{Net: &results.NetFault{RedisLatencyNS: ms * 1e6}}}
-	}
-	ro := func(step string, open bool, o results.Counts, rec int64, g0, g1 int, lost int64) results.Trial {
-		return results.Trial{Scenario: "redis-outage", Step: step, Variant: "v", Kind: "redis-outage", Lost: lost,
-			Fault: &results.FaultStats{Net: &results.NetFault{FailOpen: open, OutageNS: 2e9, Outage: &o, OutageP99NS: 3e6, RecoveryNS: rec, RecoveryFailed: 4, GoroutinesBefore: g0, GoroutinesAfter: g1}}}
-	}
-	sc := func(n int, p99 int64) results.Trial {
-		return results.Trial{Scenario: "slow-clients", Step: map[int]string{0: "slow=0", 16: "slow=16"}[n], Variant: "v", Kind: "slow-clients",
-			Latency: results.Latency{P99: p99 * 1e6},
-			Fault:   &results.FaultStats{Net: &results.NetFault{SlowClients: n, SlowKBps: 65, SlowBatch: 1000, Slow: &results.Counts{Status2xx: int64(2 * n)}, SlowP99NS: 18e8, UnloadedP99NS: int64(n) * 1e6}}}
 	}
 	run := &results.Run{Meta: results.Meta{Scenarios: []string{"slowloris", "overload", "unseen", "censored", "redis-latency", "redis-outage", "slow-clients", "replicas"},
 		Variants: []results.Variant{{Label: "v"}, {Label: "window"}, {Label: "redis"}}}, Trials: []results.Trial{
@@ -42,11 +29,8 @@ func faultRun() *results.Run {
 		{Scenario: "unseen", Variant: "v", Kind: "overload", OfferedRate: 50000, SentRate: 9300, Counts: results.Counts{Status2xx: 9000, Late: 9000},
 			Fault: &results.FaultStats{CapacityRPS: 10000, AchievedRPS: 40000}},
 		{Scenario: "censored", Variant: "v", Kind: "overload", Lost: 3, Fault: &results.FaultStats{}},
-		rl(0, 1000, 4000), rl(1, 2000, 2000), rl(5, 6000, 800),
-		ro("fail-open=false", false, results.Counts{Status503: 800}, 5e8, 12, 11, 0),
-		ro("fail-open=true", true, results.Counts{Status2xx: 790, Status503: 10}, 3e9, 12, 20, 2),
-		sc(0, 10), sc(16, 25),
 	}}
+	run.Trials = append(run.Trials, faulttest.NetTrials()...)
 	for _, v := range []struct {
 		label string
 		rps   float64
