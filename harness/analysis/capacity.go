@@ -40,6 +40,22 @@ type CapacityRow struct {
 	// GeneratorLimited counts trials whose point the generator could not
 	// send on schedule (Trial.GeneratorLimited).
 	GeneratorLimited int
+	// MedianLo and MedianHi bound the median of every search, the
+	// censored ones included: the median with each censored search at the
+	// low end of what it established (0 below a bound, the bound for "at
+	// least", the passing rate of a bracket), and at the high end (the
+	// bound, +Inf, the failing rate). The true median of the searches lies
+	// between them, whatever the censored capacities were; no censored
+	// value is turned into a number. Equal to the median when every
+	// search converged.
+	MedianLo, MedianHi float64
+}
+
+// Bounded reports whether the row's censored searches leave the median of
+// all its searches between two finite rates (MedianLo > 0 and MedianHi
+// finite).
+func (r CapacityRow) Bounded() bool {
+	return r.Trials > 0 && r.MedianLo > 0 && !math.IsInf(r.MedianHi, 0) && !math.IsNaN(r.MedianHi)
 }
 
 // Censored is how many of the row's searches ended on a bound.
@@ -62,7 +78,7 @@ func (a *Analysis) CapacityRows() []CapacityRow {
 				continue
 			}
 			r := CapacityRow{Cell: c, Variant: v, Kind: ts[0].Kind}
-			var vals []float64
+			var vals, los, his []float64
 			for _, t := range ts {
 				if t.Capacity == nil && t.Kind != "overload" {
 					continue
@@ -82,20 +98,24 @@ func (a *Analysis) CapacityRows() []CapacityRow {
 				case results.Exact:
 					r.Exact++
 					vals = append(vals, bound)
+					los, his = append(los, bound), append(his, bound)
 				case results.Below:
 					r.Below++
 					r.BelowBound = math.Max(r.BelowBound, bound)
+					los, his = append(los, 0), append(his, bound)
 				case results.AtLeast:
 					if r.AtLeast == 0 || bound < r.AtLeastBound {
 						r.AtLeastBound = bound
 					}
 					r.AtLeast++
+					los, his = append(los, bound), append(his, math.Inf(1))
 				case results.Bracket:
 					if r.Bracket == 0 || bound < r.BracketLo {
 						r.BracketLo = bound
 					}
 					r.BracketHi = math.Max(r.BracketHi, t.Capacity.Failing)
 					r.Bracket++
+					los, his = append(los, bound), append(his, t.Capacity.Failing)
 				}
 			}
 			if s := a.Sample(c, v, CapacityUnit); s != nil && s.Summary.N == len(vals) {
@@ -103,6 +123,7 @@ func (a *Analysis) CapacityRows() []CapacityRow {
 			} else {
 				r.Summary = Summary{N: len(vals), Center: Median(vals), Lo: math.Inf(-1), Hi: math.Inf(1)}
 			}
+			r.MedianLo, r.MedianHi = Median(los), Median(his) // +Inf stays +Inf
 			out = append(out, r)
 		}
 	}
@@ -135,3 +156,4 @@ func (a *Analysis) CapacityPoints(c Cell, variant string) []results.CapacityPoin
 	})
 	return out
 }
+

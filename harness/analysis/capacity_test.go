@@ -51,8 +51,13 @@ func TestCapacityRows(t *testing.T) {
 		ra.BracketLo != 1000 || ra.BracketHi != 1050 || !ra.HasMedian() {
 		t.Errorf("row a %+v", ra)
 	}
-	if rb := rows[1]; rb.Exact != 7 || rb.Trials != 7 || rb.Censored() != 0 || !rb.HasMedian() {
+	if rb := rows[1]; rb.Exact != 7 || rb.Trials != 7 || rb.Censored() != 0 || !rb.HasMedian() || rb.MedianLo != 2600 || rb.MedianHi != 2600 {
 		t.Errorf("row b %+v", rb)
+	}
+	// a's bracket [1000, 1050] sits below its other six either way: the
+	// median of all seven is 1300 at both ends
+	if ra.MedianLo != 1300 || ra.MedianHi != 1300 || !ra.Bounded() {
+		t.Errorf("row a median bounds [%v, %v]", ra.MedianLo, ra.MedianHi)
 	}
 	pts := a.CapacityPoints(Cell{Scenario: "cap"}, "a")
 	if len(pts) != 14 || pts[0].Offered != 1000 || pts[0].Probe {
@@ -134,5 +139,40 @@ func TestOldBenchTextCensored(t *testing.T) {
 	s := a.Sample(Cell{Scenario: "cap"}, "a", CapacityUnit)
 	if s == nil || s.Summary.N != 6 || slices.Contains(s.Values, 0) {
 		t.Errorf("capacity sample %+v: the old 0 is in it", s)
+	}
+}
+
+// With half the searches censored there is no median figure, but the
+// median of all of them is bounded: each censored search at the low and at
+// the high end of what it established. A search that held the SLO at the
+// ceiling leaves the upper bound open.
+func TestCapacityMedianBounds(t *testing.T) {
+	var ta, tb []results.Trial
+	for i, r := range []float64{1000, 1100, 1200, 1300, 1400, 1500} {
+		x := capTrial("a", "", 0, r, i%2 == 0) // 1100, 1300, 1500 bracketed up to 1.05×
+		ta = append(ta, x)
+		y := capTrial("b", "", 0, r, true)
+		if i >= 3 {
+			y.Capacity.AtMax = true // at least 1400, 1500 and 1600... the SLO held at the ceiling
+			y.Capacity.Converged = false
+		}
+		tb = append(tb, y)
+	}
+	a, err := Analyze(capRun(ta, tb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := a.CapacityRows()
+	ra, rb := rows[0], rows[1]
+	if ra.HasMedian() || ra.Bracket != 3 {
+		t.Fatalf("row a %+v: want 3 brackets and no median figure", ra)
+	}
+	// low ends: 1000 1100 1200 1300 1400 1500 -> 1250; high ends: 1000
+	// 1155 1200 1365 1400 1575 -> (1200+1365)/2
+	if math.Abs(ra.MedianLo-1250) > 1e-9 || math.Abs(ra.MedianHi-(1200+1300*1.05)/2) > 1e-9 || !ra.Bounded() {
+		t.Errorf("row a median bounds [%v, %v]", ra.MedianLo, ra.MedianHi)
+	}
+	if rb.AtLeast != 3 || rb.HasMedian() || !math.IsInf(rb.MedianHi, 1) || rb.Bounded() {
+		t.Errorf("row b %+v: want 3 at-least searches, an open upper bound", rb)
 	}
 }

@@ -328,8 +328,12 @@ type CapacityView struct {
 func capacityViews(a *analysis.Analysis) []CapacityView {
 	var out []CapacityView
 	for _, r := range a.CapacityRows() {
+		search := capacitySearches(r)
+		if all := capacityAllText(r); all != "" {
+			search += "; " + all
+		}
 		out = append(out, CapacityView{Cell: r.Cell, Variant: r.Variant, SLO: strings.Join(r.Objective, ", "), Median: capacityMedianText(r),
-			CI: capacityCI(r), Search: capacitySearches(r), Trials: r.Trials, Points: r.Points})
+			CI: capacityCI(r), Search: search, Trials: r.Trials, Points: r.Points})
 	}
 	return out
 }
@@ -628,11 +632,38 @@ func capacityLines(a *analysis.Analysis) []string {
 
 func capacityLine(r analysis.CapacityRow) string {
 	head := fmt.Sprintf("%s %s: ", r.Cell, r.Variant)
-	if !r.HasMedian() {
-		return head + fmt.Sprintf("no capacity figure: %d of %d searches ended on a bound (%s; %d points)", r.Censored(), r.Trials, capacitySearches(r), r.Points)
+	all := capacityAllText(r)
+	if all != "" {
+		all = "; " + all
 	}
-	return head + fmt.Sprintf("%s, 95%% CI %s (median of the %d converged searches of %d; %d points; %s)",
-		capacityMedianText(r), capacityCI(r), r.Exact, r.Trials, r.Points, capacitySearches(r))
+	if !r.HasMedian() {
+		return head + fmt.Sprintf("no capacity figure: %d of %d searches ended on a bound%s (%s; %d points)", r.Censored(), r.Trials, all, capacitySearches(r), r.Points)
+	}
+	return head + fmt.Sprintf("%s, 95%% CI %s (median of the %d converged searches of %d%s; %d points; %s)",
+		capacityMedianText(r), capacityCI(r), r.Exact, r.Trials, all, r.Points, capacitySearches(r))
+}
+
+// capacityAllText says where the median of all a row's searches lies
+// when some ended on a bound: "the median of all 6 lies between 58.9k/s
+// and 70.1k/s", "… is at least 40.0k/s", "… is below 2.00k/s"; "" when
+// every search converged.
+func capacityAllText(r analysis.CapacityRow) string {
+	if r.Censored() == 0 || r.Trials == 0 || r.Below == r.Trials || r.AtLeast == r.Trials {
+		return "" // none censored, or all on one side of one bound: the searches say it
+	}
+	v := func(x float64) string { return FormatValue(analysis.CapacityUnit, x) }
+	head := fmt.Sprintf("the median of all %d ", r.Trials)
+	switch {
+	case r.Bounded() && r.MedianLo == r.MedianHi:
+		return head + "is " + v(r.MedianLo) + " whatever the censored searches' capacities"
+	case r.Bounded():
+		return head + "lies between " + v(r.MedianLo) + " and " + v(r.MedianHi)
+	case r.MedianLo > 0:
+		return head + "is at least " + v(r.MedianLo)
+	case !math.IsInf(r.MedianHi, 0) && !math.IsNaN(r.MedianHi):
+		return head + "is below " + v(r.MedianHi)
+	}
+	return ""
 }
 
 // seqText is one sequential effect after the rounds so far: "throughput

@@ -402,6 +402,22 @@ func TestWordsCapacityRow(t *testing.T) {
 	if m, ci := capacityMedianText(below), capacityCI(below); m != "-" || ci != "none (no median)" {
 		t.Errorf("censored row: median %q, CI %q", m, ci)
 	}
+	half := analysis.CapacityRow{Cell: analysis.Cell{Scenario: "capacity"}, Variant: "phase3", Trials: 6, Exact: 3, Bracket: 3, BracketLo: 58900, BracketHi: 77800,
+		Points: 36, MedianLo: 60000, MedianHi: 64500}
+	if got, want := capacityLine(half), "capacity phase3: no capacity figure: 3 of 6 searches ended on a bound; the median of all 6 lies between 60.0k/s and 64.5k/s (3 of 6 converged; 3 between 58.9k/s and 77.8k/s (not converged); 36 points)"; got != want {
+		t.Errorf("line\n got %q\nwant %q", got, want)
+	}
+	open := analysis.CapacityRow{Trials: 6, Exact: 4, AtLeast: 2, AtLeastBound: 90000, MedianLo: 41000, MedianHi: math.Inf(1)}
+	if got := capacityAllText(open); got != "the median of all 6 is at least 41.0k/s" {
+		t.Errorf("open-ended %q", got)
+	}
+	below.MedianHi = 1000 // four below 1000, two at least 90000
+	if got := capacityAllText(below); got != "the median of all 6 is below 1.00k/s" {
+		t.Errorf("mostly below the floor: %q", got)
+	}
+	if got := capacityAllText(analysis.CapacityRow{Trials: 6, Below: 6, BelowBound: 1000, MedianHi: 1000}); got != "" {
+		t.Errorf("every search below the floor: %q, want nothing beyond the searches", got)
+	}
 	few := analysis.CapacityRow{Trials: 3, Exact: 3, Summary: analysis.Summary{Center: 1000, N: 3}}
 	if ci := capacityCI(few); ci != "none (n=3; need ≥ 6)" {
 		t.Errorf("CI %q", ci)
