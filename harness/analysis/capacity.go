@@ -156,4 +156,3 @@ func (a *Analysis) CapacityPoints(c Cell, variant string) []results.CapacityPoin
 	})
 	return out
 }
-
