@@ -125,9 +125,13 @@ type StepEffect struct {
 	MDE float64
 	// Stages are the dimension's stages; OldShare and NewShare their share
 	// of request time under Old and New in StageScenario (NaN unknown).
-	Stages             []string
-	StageScenario      string
-	OldShare, NewShare float64
+	// OldStageNS and NewStageNS are those stages' mean time per timed
+	// request (NaN unknown): a share can hold still while the time it is a
+	// share of falls.
+	Stages                 []string
+	StageScenario          string
+	OldShare, NewShare     float64
+	OldStageNS, NewStageNS float64
 	// Timed is the fewer of the timed requests Old's and New's stage
 	// costs come from (below MinTimed the shares are no figure).
 	Timed uint64
@@ -358,7 +362,7 @@ func (a *Analysis) stepEffects() []StepEffect {
 	for _, r := range a.Steps {
 		e := StepEffect{Dimension: r.Dimension, Old: r.Old, New: r.New, Cell: r.Cell, Targeted: r.Targeted,
 			Ratio: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), RuledOut: math.NaN(), MDE: math.NaN(),
-			OldShare: math.NaN(), NewShare: math.NaN(), StageScenario: r.StageScenario, Cores: a.Run.Meta.NumCPU}
+			OldShare: math.NaN(), NewShare: math.NaN(), OldStageNS: math.NaN(), NewStageNS: math.NaN(), StageScenario: r.StageScenario, Cores: a.Run.Meta.NumCPU}
 		so, sn := variantSet(a.Run, r.Old), variantSet(a.Run, r.New)
 		var ov, nv []string
 		for _, d := range strings.Split(r.Dimension, "+") {
@@ -381,11 +385,11 @@ func (a *Analysis) stepEffects() []StepEffect {
 		}
 		oldCost, newCost := a.StageCostOf(r.StageScenario, r.Old), a.StageCostOf(r.StageScenario, r.New)
 		if b := oldCost.Bound(r.Dimension); b != nil {
-			e.OldShare = b.Share
+			e.OldShare, e.OldStageNS = b.Share, b.PerRequestNS
 			e.Timed = oldCost.Snapshot.Sampled
 		}
 		if b := newCost.Bound(r.Dimension); b != nil {
-			e.NewShare = b.Share
+			e.NewShare, e.NewStageNS = b.Share, b.PerRequestNS
 			e.Timed = min(e.Timed, newCost.Snapshot.Sampled)
 		}
 		out = append(out, e)

@@ -184,6 +184,9 @@ func TestSeriesStepEffects(t *testing.T) {
 	if math.Abs(p.OldShare-0.5) > 1e-9 || math.Abs(p.NewShare-10.0/60) > 1e-9 {
 		t.Errorf("parse share %v → %v, want 0.5 → 0.167", p.OldShare, p.NewShare)
 	}
+	if p.OldStageNS != 50000 || p.NewStageNS != 10000 {
+		t.Errorf("parse time per request %v → %v ns, want 50000 → 10000", p.OldStageNS, p.NewStageNS)
+	}
 	if l := a.Series.Journey[1]; l.OldVariant != "global" || l.NewVariant != "pooled" || l.Significant || math.Abs(l.RuledOut-3.03) > 0.01 || !(l.MDE > 0 && l.MDE < 10) {
 		t.Errorf("lock step %+v, want not significant, ruling out 3.0%% either way ([-2.0%%, +3.0%%]), a finite MDE", l)
 	}

@@ -157,6 +157,17 @@ func shareMoved(e analysis.StepEffect) string {
 	if math.IsNaN(e.OldShare) || math.IsNaN(e.NewShare) || e.Timed < analysis.MinTimed {
 		return ""
 	}
+	if !math.IsNaN(e.OldStageNS) && !math.IsNaN(e.NewStageNS) && e.OldStageNS > 0 {
+		// the time, then the share: a share that barely moves can hide a
+		// stage that got several times faster (async writes under fsync:
+		// still most of a request that is itself far shorter)
+		verb := "fell"
+		if e.NewStageNS > e.OldStageNS {
+			verb = "rose"
+		}
+		return fmt.Sprintf("the %s stage %s from %s to %s a request (%s → %s of its time)", stageWords(e), verb,
+			FormatNS(e.OldStageNS), FormatNS(e.NewStageNS), plainPct(100*e.OldShare), plainPct(100*e.NewShare))
+	}
 	verb := "fell"
 	if e.NewShare > e.OldShare {
 		verb = "rose"
