@@ -81,6 +81,10 @@ func TestWriteErrors(t *testing.T) {
 				t.Fatalf("healthy POST = %d", r.status)
 			}
 			acked = append(acked, "before")
+			// The async writer under fsync=never acknowledges on enqueue:
+			// let the healthy batch reach the sink before it starts
+			// failing, or its failed write is what the next POST meets.
+			eventually(t, hangLimit, "the healthy batch never reached the sink", func() bool { return health(t, c).Writer.Batches >= 1 })
 
 			sink.set(true)
 			if tc.writer == "async" && tc.fsync == writer.FsyncNever {
