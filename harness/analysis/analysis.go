@@ -402,7 +402,7 @@ func Analyze(run *results.Run) (*Analysis, error) {
 		}
 		for _, s := range c.Steps {
 			if !s.OK {
-				a.Problems = append(a.Problems, Problem{Variant: c.Variant, Name: s.Name, Detail: s.Detail})
+				a.Problems = append(a.Problems, Problem{Variant: c.Variant, Name: s.Name, Detail: s.Detail, Cell: s.Cell, Trial: s.Trial})
 			}
 		}
 	}
@@ -657,8 +657,10 @@ func stepLess(a, b string) bool {
 }
 
 // Problem is one thing the experiment's checks found wrong with a variant:
-// the check or trial (Name, e.g. "redis-latency latency=1ms (d14)") and
-// what it found (Detail), as the experiment wrote them in verify.json.
+// the check or trial (Name, e.g. "redis-latency latency=1ms (d14)"; for a
+// trial also its Cell and Trial apart) and what it found (Detail), as the
+// experiment wrote them in verify.json.
 type Problem struct {
 	Variant, Name, Detail string
+	Cell, Trial           string
 }

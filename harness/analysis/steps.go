@@ -205,7 +205,8 @@ func (a *Analysis) steps() {
 		if p.Kind != "journey" {
 			continue
 		}
-		r := StepRow{Old: p.Old, New: p.New, Change: changes(a.Diff(p)), Dimension: a.stepDimension(p),
+		diff, _ := a.Diff(p) // a journey step's variants are in the run
+		r := StepRow{Old: p.Old, New: p.New, Change: diff, Dimension: a.stepDimension(p),
 			NumCPU: m.NumCPU, GOMAXPROCS: m.GOMAXPROCS, Pinned: strings.Contains(m.Pinning, "server=cpu0"), ServerCores: a.serverCores(),
 			Utilisation: math.NaN(), Predicted: math.NaN(), CPUPredicted: math.NaN()}
 		if pc, ok := a.PrimaryCell(p); ok {
@@ -399,6 +400,3 @@ func (a *Analysis) serverCores() int {
 	}
 	return max(1, min(a.Run.Meta.NumCPU, a.Run.Meta.GOMAXPROCS))
 }
-
-// changes drops Diff's known: a step's variants are always in the run.
-func changes(diff []Change, _ bool) []Change { return diff }

@@ -47,7 +47,7 @@ func perTrial(tr *trial) (problem *results.Step, measured bool) {
 	if !measured {
 		detail += " (not measured: the trial is left out of the run)"
 	}
-	return &results.Step{Name: tr.problemName(), Detail: detail}, measured
+	return tr.problemStep(detail), measured
 }
 
 // armApplies reports whether per-trial scenario sc runs on arm a: a seed

@@ -71,7 +71,7 @@ func (f *faultyRedis) stop() {
 // redisArm refuses a variant whose limiter does not use Redis: such a
 // server would never cross the faulty link.
 func redisArm(tr *trial) error {
-	if tr.arm.Arm.Set["limiter"] != "redis" {
+	if !armApplies(tr.sc, tr.arm.Arm) {
 		return fmt.Errorf("a %s scenario measures the limiter's Redis link: run it with a limiter=redis variant (VARIANT=limiter=redis), not %s", tr.sc.Kind, tr.arm.Label)
 	}
 	return nil

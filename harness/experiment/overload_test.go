@@ -83,7 +83,7 @@ func TestTrialNotStartedIsNotRecorded(t *testing.T) {
 	cfg := Config{Dir: filepath.Join(t.TempDir(), "run"), Launcher: failingLauncher{}}
 	tr := &trial{ctx: context.Background(), cfg: &cfg, arm: a, sc: sc, step: sc.LoadSteps()[0], id: "d0"}
 	p, measured := perTrial(tr)
-	if measured || p == nil || !strings.Contains(p.Detail, "port in use") || !strings.Contains(p.Detail, "not measured") {
+	if measured || p == nil || !strings.Contains(p.Detail, "port in use") || !strings.Contains(p.Detail, "not measured") || p.Cell != "overload" || p.Trial != "d0" || p.Name != "overload (d0)" {
 		t.Fatalf("problem %+v, measured %v: want a not-measured problem", p, measured)
 	}
 	a.check.Steps = nil

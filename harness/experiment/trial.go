@@ -78,14 +78,14 @@ func (tr *trial) unmeasured(format string, args ...any) error {
 	return notMeasured{fmt.Errorf(format, args...)}
 }
 
-// problemName names the trial's problems on the arm's check:
-// "<kind> <step> (<id>)".
-func (tr *trial) problemName() string {
-	name := string(tr.sc.Kind)
+// problemStep is a trial's problem as a step of the arm's check: named
+// "<kind> <step> (<id>)", with the cell and the trial apart.
+func (tr *trial) problemStep(detail string) *results.Step {
+	cell := string(tr.sc.Kind)
 	if tr.step.Name != "" {
-		name += " " + tr.step.Name
+		cell += " " + tr.step.Name
 	}
-	return name + " (" + tr.id + ")"
+	return &results.Step{Name: cell + " (" + tr.id + ")", Detail: detail, Cell: cell, Trial: tr.id}
 }
 
 // also is err with more appended ("err; more"); either may be nil.

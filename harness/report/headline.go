@@ -157,22 +157,20 @@ func shareMoved(e analysis.StepEffect) string {
 	if math.IsNaN(e.OldShare) || math.IsNaN(e.NewShare) || e.Timed < analysis.MinTimed {
 		return ""
 	}
+	verb := func(old, new float64) string {
+		if new > old {
+			return "rose"
+		}
+		return "fell"
+	}
 	if !math.IsNaN(e.OldStageNS) && !math.IsNaN(e.NewStageNS) && e.OldStageNS > 0 {
 		// the time, then the share: a share that barely moves can hide a
 		// stage that got several times faster (async writes under fsync:
 		// still most of a request that is itself far shorter)
-		verb := "fell"
-		if e.NewStageNS > e.OldStageNS {
-			verb = "rose"
-		}
-		return fmt.Sprintf("the %s stage %s from %s to %s a request (%s → %s of its time)", stageWords(e), verb,
+		return fmt.Sprintf("the %s stage %s from %s to %s a request (%s → %s of its time)", stageWords(e), verb(e.OldStageNS, e.NewStageNS),
 			FormatNS(e.OldStageNS), FormatNS(e.NewStageNS), plainPct(100*e.OldShare), plainPct(100*e.NewShare))
 	}
-	verb := "fell"
-	if e.NewShare > e.OldShare {
-		verb = "rose"
-	}
-	return fmt.Sprintf("the %s stage %s from %s to %s of a request", stageWords(e), verb, plainPct(100*e.OldShare), plainPct(100*e.NewShare))
+	return fmt.Sprintf("the %s stage %s from %s to %s of a request", stageWords(e), verb(e.OldShare, e.NewShare), plainPct(100*e.OldShare), plainPct(100*e.NewShare))
 }
 
 // shareHeld is "the rate_limit stage is 2.0% of a request on 2 cores".

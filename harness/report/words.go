@@ -894,41 +894,35 @@ func uslReason(f usl.Fit) string {
 // "writer:unbounded: disk-full: 10 trials (d1, d3, …), the first: …".
 func problemLines(ps []analysis.Problem) []string {
 	type group struct {
-		variant, name string
-		ids           []string
-		first         string
+		p   analysis.Problem // the first
+		ids []string
 	}
 	var gs []*group
 	at := map[[2]string]*group{}
 	for _, p := range ps {
-		name, id := p.Name, ""
-		if i := strings.LastIndex(name, " ("); i > 0 && strings.HasSuffix(name, ")") {
-			name, id = name[:i], name[i+2:len(name)-1]
+		k := [2]string{p.Variant, p.Name}
+		if p.Trial != "" {
+			k[1] = p.Cell // a trial's problem groups with its step's others
 		}
-		k := [2]string{p.Variant, name}
-		g := at[k]
-		if g == nil {
-			g = &group{variant: p.Variant, name: name, first: p.Detail}
-			at[k] = g
-			gs = append(gs, g)
+		if g := at[k]; g != nil {
+			g.ids = append(g.ids, p.Trial)
+			continue
 		}
-		g.ids = append(g.ids, id)
+		g := &group{p: p, ids: []string{p.Trial}}
+		at[k] = g
+		gs = append(gs, g)
 	}
 	var out []string
 	for _, g := range gs {
 		if len(g.ids) == 1 {
-			n := g.name
-			if g.ids[0] != "" {
-				n += " (" + g.ids[0] + ")"
-			}
-			out = append(out, g.variant+": "+n+": "+g.first)
+			out = append(out, g.p.Variant+": "+g.p.Name+": "+g.p.Detail)
 			continue
 		}
 		ids := g.ids
 		if len(ids) > 3 {
 			ids = append(ids[:3:3], "…")
 		}
-		out = append(out, fmt.Sprintf("%s: %s: %d trials (%s), the first: %s", g.variant, g.name, len(g.ids), strings.Join(ids, ", "), g.first))
+		out = append(out, fmt.Sprintf("%s: %s: %d trials (%s), the first: %s", g.p.Variant, g.p.Cell, len(g.ids), strings.Join(ids, ", "), g.p.Detail))
 	}
 	return out
 }

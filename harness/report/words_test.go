@@ -530,10 +530,13 @@ func TestFormatSummary(t *testing.T) {
 
 // Problems of one step's trials are said once, with their count.
 func TestProblemLines(t *testing.T) {
+	trial := func(v, cell, id, detail string) analysis.Problem {
+		return analysis.Problem{Variant: v, Name: cell + " (" + id + ")", Cell: cell, Trial: id, Detail: detail}
+	}
 	got := problemLines([]analysis.Problem{
-		{Variant: "u", Name: "disk-full (d1)", Detail: "lost 5"}, {Variant: "o", Name: "crash (d2)", Detail: "exit code 2"},
-		{Variant: "u", Name: "disk-full (d3)", Detail: "lost 6"}, {Variant: "u", Name: "disk-full (d5)", Detail: "lost 7"},
-		{Variant: "u", Name: "disk-full (d7)", Detail: "lost 8"}, {Variant: "o", Name: "rate-limit", Detail: "no 429"}})
+		trial("u", "disk-full", "d1", "lost 5"), trial("o", "crash", "d2", "exit code 2"),
+		trial("u", "disk-full", "d3", "lost 6"), trial("u", "disk-full", "d5", "lost 7"),
+		trial("u", "disk-full", "d7", "lost 8"), {Variant: "o", Name: "rate-limit", Detail: "no 429"}})
 	want := []string{"u: disk-full: 4 trials (d1, d3, d5, …), the first: lost 5", "o: crash (d2): exit code 2", "o: rate-limit: no 429"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -336,6 +336,11 @@ type Step struct {
 	Name   string `json:"name"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail,omitempty"`
+	// Cell and Trial say, for a trial's problem, which step of which
+	// scenario kind ("disk-full", "redis-latency latency=1ms") and which
+	// trial ("d14"); Name is the two together.
+	Cell  string `json:"cell,omitempty"`
+	Trial string `json:"trial,omitempty"`
 }
 
 // BenchName is the benchfmt name of a trial:
