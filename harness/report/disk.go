@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -122,6 +123,29 @@ type diskRow struct {
 	Exit, Memory                      string
 	LostOK, RefusedOK, RecoveryOK, OK bool
 }
+
+// Failed reports whether one of the row's verdicts failed.
+func (r diskRow) Failed() bool { return !r.LostOK || !r.RefusedOK || !r.RecoveryOK || !r.OK }
+
+// diskTally is the disk section's summary line: "9 rows, every verdict
+// ok" or "9 rows; a verdict failed for writer:unbounded in disk-full,
+// disk-slow delay=5ms" (the page then opens the section).
+func diskTally(rows []diskRow) string {
+	var failed []string
+	for _, r := range rows {
+		if r.Failed() {
+			failed = append(failed, r.Variant+" in "+r.Cell)
+		}
+	}
+	head := fmt.Sprintf("%d row%s", len(rows), plural(len(rows)))
+	if len(failed) == 0 {
+		return head + ", every verdict ok"
+	}
+	return head + "; a verdict failed for " + strings.Join(failed, ", ")
+}
+
+// diskFailed reports whether a row has a failed verdict.
+func diskFailed(rows []diskRow) bool { return slices.ContainsFunc(rows, diskRow.Failed) }
 
 // diskRows are the page's rows of the disk findings.
 func diskRows(a *analysis.Analysis) []diskRow {

@@ -75,5 +75,16 @@ func TestDiskLinesAndRows(t *testing.T) {
 	assert.Equal(t, "5,000 → 3,000 (lost 2,000)", rows[2].Landed)
 	assert.Equal(t, "8 MiB → 30 MiB; held ≤ 2 KiB; queue ≤ 3 batches", rows[2].Memory)
 	assert.Equal(t, 5, strings.Count(page.String(), `class="fail"`), "marked: the two losses, the unbounded writer acknowledging while full, the sync trial with no 2xx after the lift, the bad exit")
+	// findings first: a failed verdict opens the section and names its rows
+	assert.Contains(t, p, `id="disk-faults" open`)
+	assert.Equal(t, "5 rows; a verdict failed for baseline in disk-full, unb in disk-full, unb in disk-slow delay=5ms", diskTally(rows))
+	var ok []diskRow // optimized in disk-full, unb at delay=0ms
+	for _, r := range rows {
+		if r.Variant == "optimized" || r.Cell == "disk-slow delay=0ms" {
+			ok = append(ok, r)
+		}
+	}
+	assert.Equal(t, "2 rows, every verdict ok", diskTally(ok))
+	assert.False(t, diskFailed(ok))
 	assert.Equal(t, []string{"0", "-12", "1,234", "-1,234,567"}, []string{thousands(0), thousands(-12), thousands(1234), thousands(-1234567)})
 }

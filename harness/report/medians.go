@@ -290,15 +290,33 @@ func (r *Report) SLOTally() string {
 // CheckTally says how the variants' verification went: "6 variants,
 // every one verified and intact" or "3 variants; failed: phase3#2".
 func (r *Report) CheckTally() string {
-	var failed []string
+	var failed, trials []string
+	steps := 0
 	for _, c := range r.Checks {
 		if c.Recorded && (!c.Verified || !c.Intact || c.Failed != "") {
 			failed = append(failed, c.Variant)
 		}
+		n := 0
+		for _, s := range c.Steps {
+			if !s.OK && s.Trial != "" {
+				n++
+			}
+		}
+		if n > 0 {
+			steps += n
+			trials = append(trials, c.Variant)
+		}
 	}
 	head := fmt.Sprintf("%d variant%s", len(r.Checks), plural(len(r.Checks)))
 	if len(failed) == 0 {
-		return head + ", every recorded one verified and intact"
+		head += ", every recorded one verified and intact"
+	} else {
+		head += "; failed verification or integrity: " + strings.Join(failed, ", ")
 	}
-	return head + "; failed verification or integrity: " + strings.Join(failed, ", ")
+	if steps > 0 {
+		// a trial's own checks (its exit, its file's integrity) are the
+		// trial's findings, not the variant's verification: said apart
+		head += fmt.Sprintf("; %d trial check%s failed (%s)", steps, plural(steps), strings.Join(trials, ", "))
+	}
+	return head
 }

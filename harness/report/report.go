@@ -204,10 +204,12 @@ func WriteFrom(a *analysis.Analysis, dir string) (string, error) {
 var pageText string
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
-	"join":     strings.Join,
-	"value":    pageValue,
-	"diskRows": diskRows,
-	"knee":     kneeText,
+	"join":       strings.Join,
+	"value":      pageValue,
+	"diskRows":   diskRows,
+	"diskTally":  diskTally,
+	"diskFailed": diskFailed,
+	"knee":       kneeText,
 }).Parse(pageText))
 
 // WriteHTML renders the page. Charts are linked by their File names,

@@ -97,3 +97,19 @@ func TestSummaryProblems(t *testing.T) {
 		}
 	}
 }
+
+// The environment's summary line: a variant that failed its verification
+// is named; a trial's failed checks are counted apart.
+func TestCheckTally(t *testing.T) {
+	ok := results.Check{Variant: "a", Verified: true, Intact: true, Steps: []results.Step{{Name: "valid-batch", OK: true}}}
+	r := &Report{Checks: []CheckView{{Variant: "a", Recorded: true, Check: ok}}}
+	if got := r.CheckTally(); got != "1 variant, every recorded one verified and intact" {
+		t.Errorf("tally %q", got)
+	}
+	lossy := results.Check{Variant: "u", Verified: true, Intact: true, Steps: []results.Step{
+		{Name: "disk-full (d1)", Cell: "disk-full", Trial: "d1"}, {Name: "disk-full (d3)", Cell: "disk-full", Trial: "d3"}}}
+	r.Checks = append(r.Checks, CheckView{Variant: "u", Recorded: true, Check: lossy})
+	if got := r.CheckTally(); got != "2 variants, every recorded one verified and intact; 2 trial checks failed (u)" {
+		t.Errorf("tally %q", got)
+	}
+}
